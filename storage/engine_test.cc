@@ -1,0 +1,205 @@
+#include "storage/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "storage/key_encoding.h"
+#include "tests/support/temp_dir.h"
+
+namespace trustsphere::storage {
+namespace {
+
+constexpr Family kRecords = 0;
+constexpr Family kIndex = 1;
+constexpr Family kChanges = 2;
+
+EngineOptions TestOptions(const std::string& path) {
+  EngineOptions options;
+  options.path = path;
+  options.families = {"records", "index", "changes"};
+  options.change_log = kChanges;
+  return options;
+}
+
+std::vector<std::string> Keys(Engine& engine, Family family, const ScanRange& range) {
+  std::vector<std::string> keys;
+  EXPECT_TRUE(engine
+                  .Scan(family, range,
+                        [&](std::string_view key, std::string_view) {
+                          keys.emplace_back(key);
+                          return true;
+                        })
+                  .ok());
+  return keys;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Engine::Open(TestOptions(dir_.Sub("db")));
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    engine_ = std::move(*opened);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, GetAnswersNotFoundForAbsentKeys) {
+  EXPECT_TRUE(absl::IsNotFound(engine_->Get(kRecords, "missing").status()));
+}
+
+TEST_F(EngineTest, BatchAppliesRecordIndexAndChangeTogether) {
+  WriteBatch batch;
+  batch.Put(kRecords, "r1", "value");
+  batch.Put(kIndex, "i1", "r1");
+  batch.AppendChange("created r1");
+  auto sequences = engine_->Write(std::move(batch));
+  ASSERT_TRUE(sequences.ok()) << sequences.status();
+  ASSERT_EQ(sequences->size(), 1u);
+  EXPECT_EQ(*engine_->Get(kRecords, "r1"), "value");
+  EXPECT_EQ(*engine_->Get(kIndex, "i1"), "r1");
+  EXPECT_EQ(*engine_->Get(kChanges, KeyBuilder().U64((*sequences)[0]).Build()), "created r1");
+  EXPECT_EQ(engine_->CommittedChangeSequence(), (*sequences)[0]);
+}
+
+TEST_F(EngineTest, DeleteRemovesKeys) {
+  WriteBatch put;
+  put.Put(kRecords, "r1", "v");
+  ASSERT_TRUE(engine_->Write(std::move(put)).ok());
+  WriteBatch erase;
+  erase.Delete(kRecords, "r1");
+  ASSERT_TRUE(engine_->Write(std::move(erase)).ok());
+  EXPECT_TRUE(absl::IsNotFound(engine_->Get(kRecords, "r1").status()));
+}
+
+TEST_F(EngineTest, ScanStaysInsidePrefixAndResumesAfterCursor) {
+  WriteBatch batch;
+  for (std::string key : {"a/1", "a/2", "a/3", "b/1", "a"}) batch.Put(kIndex, key, "");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+
+  EXPECT_EQ(Keys(*engine_, kIndex, {.prefix = "a/"}),
+            (std::vector<std::string>{"a/1", "a/2", "a/3"}));
+  EXPECT_EQ(Keys(*engine_, kIndex, {.prefix = "a/", .start_after = "a/1"}),
+            (std::vector<std::string>{"a/2", "a/3"}));
+  EXPECT_EQ(Keys(*engine_, kIndex, {.prefix = "a/", .end_before = "a/3"}),
+            (std::vector<std::string>{"a/1", "a/2"}));
+  EXPECT_EQ(Keys(*engine_, kIndex, {.prefix = "a/", .reverse = true}),
+            (std::vector<std::string>{"a/3", "a/2", "a/1"}));
+  EXPECT_EQ(Keys(*engine_, kIndex, {.prefix = "a/", .start_after = "a/3", .reverse = true}),
+            (std::vector<std::string>{"a/2", "a/1"}));
+}
+
+TEST_F(EngineTest, ScanStopsWhenVisitorSaysSo) {
+  WriteBatch batch;
+  for (std::string key : {"k1", "k2", "k3"}) batch.Put(kIndex, key, "");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+  int visited = 0;
+  ASSERT_TRUE(
+      engine_->Scan(kIndex, {}, [&](std::string_view, std::string_view) { return ++visited < 2; })
+          .ok());
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_F(EngineTest, SnapshotSeesThePastWhileWritesGoOn) {
+  WriteBatch first;
+  first.Put(kRecords, "r", "old");
+  ASSERT_TRUE(engine_->Write(std::move(first)).ok());
+  auto snapshot = engine_->TakeSnapshot();
+  WriteBatch second;
+  second.Put(kRecords, "r", "new");
+  second.Put(kRecords, "s", "added");
+  ASSERT_TRUE(engine_->Write(std::move(second)).ok());
+
+  EXPECT_EQ(*engine_->Get(kRecords, "r", snapshot.get()), "old");
+  EXPECT_TRUE(absl::IsNotFound(engine_->Get(kRecords, "s", snapshot.get()).status()));
+  auto values = engine_->MultiGet(kRecords, {"r", "s", "t"}, snapshot.get());
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ((*values)[0], "old");
+  EXPECT_FALSE((*values)[1].has_value());
+  EXPECT_EQ(*engine_->Get(kRecords, "r"), "new");
+}
+
+TEST_F(EngineTest, ChangeSequencesIncreaseAcrossThreadsAndReopen) {
+  constexpr int kThreads = 4;
+  constexpr int kWritesPerThread = 25;
+  std::vector<std::thread> writers;
+  std::vector<std::vector<uint64_t>> seen(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        WriteBatch batch;
+        batch.AppendChange("c");
+        auto sequences = engine_->Write(std::move(batch));
+        ASSERT_TRUE(sequences.ok());
+        seen[t].push_back((*sequences)[0]);
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  std::set<uint64_t> all;
+  for (const auto& list : seen) all.insert(list.begin(), list.end());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kWritesPerThread));
+  EXPECT_EQ(*all.begin(), 1u);
+  EXPECT_EQ(*all.rbegin(), static_cast<uint64_t>(kThreads * kWritesPerThread));
+  EXPECT_EQ(engine_->CommittedChangeSequence(), *all.rbegin());
+
+  engine_.reset();
+  auto reopened = Engine::Open(TestOptions(dir_.Sub("db")));
+  ASSERT_TRUE(reopened.ok());
+  WriteBatch batch;
+  batch.AppendChange("after reopen");
+  EXPECT_EQ((*(*reopened)->Write(std::move(batch)))[0], *all.rbegin() + 1);
+}
+
+TEST_F(EngineTest, MetaSurvivesReopen) {
+  WriteBatch batch;
+  batch.PutMeta("secret", "s3cr3t");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+  engine_.reset();
+  auto reopened = Engine::Open(TestOptions(dir_.Sub("db")));
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*(*reopened)->GetMeta("secret"), "s3cr3t");
+}
+
+TEST_F(EngineTest, OtherSchemaVersionIsRefused) {
+  engine_.reset();
+  EngineOptions options = TestOptions(dir_.Sub("db"));
+  options.schema_version = 2;
+  auto reopened = Engine::Open(options);
+  EXPECT_TRUE(absl::IsFailedPrecondition(reopened.status())) << reopened.status();
+}
+
+TEST_F(EngineTest, SecondOpenOfSameFolderIsUnavailable) {
+  auto second = Engine::Open(TestOptions(dir_.Sub("db")));
+  EXPECT_TRUE(absl::IsUnavailable(second.status())) << second.status();
+}
+
+TEST_F(EngineTest, BackupRestoresIntoANewFolder) {
+  WriteBatch batch;
+  batch.Put(kRecords, "r", "kept");
+  batch.AppendChange("c");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+  auto backup = engine_->CreateBackup(dir_.Sub("backups"));
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  EXPECT_GT(backup->size_bytes, 0u);
+
+  WriteBatch later;
+  later.Put(kRecords, "r", "after backup");
+  ASSERT_TRUE(engine_->Write(std::move(later)).ok());
+
+  auto listed = Engine::ListBackups(dir_.Sub("backups"));
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, backup->id);
+
+  ASSERT_TRUE(Engine::RestoreLatestBackup(dir_.Sub("backups"), dir_.Sub("restored")).ok());
+  auto restored = Engine::Open(TestOptions(dir_.Sub("restored")));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(*(*restored)->Get(kRecords, "r"), "kept");
+  EXPECT_EQ((*restored)->CommittedChangeSequence(), 1u);
+}
+
+}  // namespace
+}  // namespace trustsphere::storage

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trustsphere::testing {
+
+// A child process whose standard output is read line by line; its standard
+// error goes to the test's. Killed with SIGKILL on destruction if still
+// running.
+class ChildProcess {
+ public:
+  // Starts argv[0] with the arguments argv[1..].
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // The next line of standard output, or nullopt at end of output or when
+  // the timeout passes first.
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout);
+  // Sends a signal (SIGTERM, SIGKILL, ...).
+  void Signal(int signal);
+  // Waits for the process to end; returns its wait status, or nullopt when
+  // the timeout passes first.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+  bool reaped_ = false;
+};
+
+}  // namespace trustsphere::testing
