@@ -1,0 +1,44 @@
+#pragma once
+
+// Access tokens: compact JWTs (RFC 7519) signed with EdDSA (Ed25519).
+//   header  {"alg":"EdDSA","typ":"JWT","kid":<key id>}
+//   payload {"iss":"trustsphere","sub":<person id>,"roles":["user"],"iat":..,"exp":..}
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/common/signing_key.h"
+
+namespace trustsphere {
+
+enum class Role : uint32_t {
+  kUser = 1,
+  // Admin RPCs, every read; minted offline from the signing key.
+  kOperator = 2,
+  // Service-to-service calls.
+  kService = 4,
+};
+
+struct TokenClaims {
+  std::string subject;
+  uint32_t roles = 0;  // a set of Role bits
+  absl::Time issued_at;
+  absl::Time expires_at;
+};
+
+// Public keys by key id.
+using PublicKeySet = absl::flat_hash_map<std::string, std::string>;
+
+std::string SignAccessToken(const TokenClaims& claims, const SigningKeyPair& key);
+
+// UNAUTHENTICATED for anything but a well-formed EdDSA token signed by a key
+// of `keys`, issued by us, with a subject and at least one known role, and
+// not expired at `now` (no leeway: tokens are short-lived by design).
+absl::StatusOr<TokenClaims> VerifyAccessToken(absl::string_view token, const PublicKeySet& keys,
+                                              absl::Time now);
+
+}  // namespace trustsphere

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+#include "services/common/access_token.h"
+
+namespace trustsphere {
+
+// Who is calling, as proved by their access token.
+struct Caller {
+  std::string person_id;  // the token's subject
+  uint32_t roles = 0;
+
+  bool Has(Role role) const { return (roles & static_cast<uint32_t>(role)) != 0; }
+  // Operators and services may act on any person's data.
+  bool IsPrivileged() const { return Has(Role::kOperator) || Has(Role::kService); }
+  // The person themself, or a privileged caller.
+  bool MayActFor(const std::string& id) const { return IsPrivileged() || person_id == id; }
+};
+
+}  // namespace trustsphere

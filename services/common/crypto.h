@@ -1,0 +1,32 @@
+#pragma once
+
+// Random ids and tokens, hashing and byte encodings, all over libsodium.
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace trustsphere {
+
+// Initialises libsodium once (thread-safe); every function here calls it.
+void EnsureSodium();
+
+// A new random id: prefix + 26 lowercase base32 characters (128 bits from
+// the OS's CSPRNG), so ids are unguessable and never collide.
+std::string NewId(absl::string_view prefix);
+
+// A random base64url string of `bytes` random bytes (tokens, etags).
+std::string RandomToken(size_t bytes);
+
+// Lowercase hex of bytes.
+std::string HexEncode(absl::string_view bytes);
+
+// URL-safe base64 without padding, and back (nullopt-like "" + false on
+// malformed input).
+std::string Base64UrlEncode(absl::string_view bytes);
+bool Base64UrlDecode(absl::string_view text, std::string* bytes);
+
+// SHA-256 of data (32 raw bytes).
+std::string Sha256(absl::string_view data);
+
+}  // namespace trustsphere

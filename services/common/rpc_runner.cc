@@ -1,0 +1,39 @@
+#include "services/common/rpc_runner.h"
+
+#include "absl/time/clock.h"
+#include "services/common/errors.h"
+#include "services/common/log.h"
+
+namespace trustsphere {
+
+absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access access,
+                              Caller* caller) const {
+  if (!ready_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("service is starting or stopping");
+  }
+  // The call may have waited in the queue: do no work nobody will read.
+  if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("deadline passed before the call started");
+  }
+  if (access == Access::kPublic) return absl::OkStatus();
+  auto verified = verifier_->CallerOf(context);
+  if (!verified.ok()) return verified.status();
+  *caller = std::move(*verified);
+  return absl::OkStatus();
+}
+
+void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method, const Caller& caller,
+                       const absl::Status& status, absl::Time start) const {
+  auto micros = absl::ToInt64Microseconds(absl::Now() - start);
+  bool server_fault = absl::IsInternal(status) || absl::IsDataLoss(status) ||
+                      absl::IsUnknown(status) || absl::IsUnavailable(status);
+  Log(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc",
+      {F("method", method), F("caller", caller.person_id),
+       F("privileged", caller.IsPrivileged() ? "true" : "false"),
+       F("code", absl::StatusCodeToString(status.code())), F("micros", micros),
+       F("error", status.message())});
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+}  // namespace trustsphere

@@ -1,0 +1,72 @@
+#pragma once
+
+// Runs the body of every unary RPC of a service the same way: off the gRPC
+// callback thread (on the service's Executor, since storage calls block),
+// refused while the service is not ready, not started once the deadline has
+// passed or the client has gone, after token verification, with one access
+// log line and one conversion of the result to a gRPC status.
+
+#include <atomic>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "services/common/caller.h"
+#include "services/common/executor.h"
+#include "services/common/token_verifier.h"
+
+namespace trustsphere {
+
+enum class Access {
+  // A valid access token is required; the body receives its caller.
+  kAuthenticated,
+  // No token needed (sign-up, login, public keys); the body receives an
+  // empty caller.
+  kPublic,
+};
+
+class RpcRunner {
+ public:
+  RpcRunner(Executor* executor, const TokenVerifier* verifier)
+      : executor_(executor), verifier_(verifier) {}
+
+  // Until ready, every call answers UNAVAILABLE (storage is still opening).
+  void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
+
+  // body: absl::Status(const Caller&).
+  template <typename Body>
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const char* method,
+                                Access access, Body body) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto start = absl::Now();
+    executor_->Submit([=, this, body = std::move(body)]() mutable {
+      Caller caller;
+      absl::Status status = Admit(*context, access, &caller);
+      if (status.ok()) status = body(static_cast<const Caller&>(caller));
+      Finish(reactor, method, caller, status, start);
+    });
+    return reactor;
+  }
+
+ private:
+  absl::Status Admit(const grpc::CallbackServerContext& context, Access access,
+                     Caller* caller) const;
+  void Finish(grpc::ServerUnaryReactor* reactor, const char* method, const Caller& caller,
+              const absl::Status& status, absl::Time start) const;
+
+  Executor* executor_;
+  const TokenVerifier* verifier_;
+  std::atomic<bool> ready_{false};
+};
+
+// Moves a result into the response message and returns its status.
+template <typename T>
+absl::Status Respond(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
+  *response = std::move(*result);
+  return absl::OkStatus();
+}
+
+}  // namespace trustsphere

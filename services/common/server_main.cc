@@ -1,0 +1,122 @@
+#include "services/common/server_main.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/common/log.h"
+
+ABSL_FLAG(std::string, data_dir, "", "Folder of the service's RocksDB database.");
+ABSL_FLAG(std::string, durability, "sync",
+          "sync: a write is acknowledged once its log record is on disk (survives power "
+          "loss); async: once the OS has it (survives a crash of the process only).");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
+ABSL_FLAG(int32_t, worker_threads, 16,
+          "Threads that run request bodies (storage calls block on disk syncs).");
+
+namespace trustsphere {
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+void ApplyEnvironment() {
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    std::string variable = absl::AsciiStrToUpper(absl::StrCat("TRUSTSPHERE_", name));
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "%s: %s\n", variable.c_str(), error.c_str());
+      std::exit(2);
+    }
+  }
+}
+
+}  // namespace
+
+void InitServerProcess(int argc, char** argv, const char* usage) {
+  sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  absl::SetProgramUsageMessage(usage);
+  ApplyEnvironment();
+  absl::ParseCommandLine(argc, argv);
+}
+
+bool SyncWritesFromFlags() {
+  std::string durability = absl::GetFlag(FLAGS_durability);
+  if (durability != "sync" && durability != "async") {
+    std::fprintf(stderr, "--durability must be sync or async, not %s\n", durability.c_str());
+    std::exit(2);
+  }
+  return durability == "sync";
+}
+
+int RunServer(ServerSpec spec) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(spec.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  builder.SetMaxSendMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  for (auto* service : spec.services) builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Log(LogLevel::kError, "cannot listen", {F("listen", spec.listen)});
+    return 1;
+  }
+  auto* health = server->GetHealthCheckService();
+  health->SetServingStatus(false);
+  health->SetServingStatus(spec.name, false);
+
+  std::string host = spec.listen.substr(0, spec.listen.rfind(':'));
+  std::printf("listening on %s:%d\n", host.c_str(), port);
+  std::fflush(stdout);
+  Log(LogLevel::kInfo, "listening", {F("service", spec.name), F("port", port)});
+
+  if (absl::Status started = spec.start(); !started.ok()) {
+    Log(LogLevel::kError, "cannot start",
+        {F("service", spec.name), F("error", started.ToString())});
+    server->Shutdown();
+    return 1;
+  }
+  health->SetServingStatus(true);
+  health->SetServingStatus(spec.name, true);
+  Log(LogLevel::kInfo, "serving", {F("service", spec.name)});
+
+  sigset_t signals = TerminationSignals();
+  int received = 0;
+  sigwait(&signals, &received);
+
+  Log(LogLevel::kInfo, "draining", {F("service", spec.name), F("signal", received)});
+  health->SetServingStatus(false);
+  health->SetServingStatus(spec.name, false);
+  auto deadline = std::chrono::system_clock::now() +
+                  absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_drain_timeout));
+  server->Shutdown(deadline);
+  server->Wait();
+  spec.stop();
+  Log(LogLevel::kInfo, "stopped", {F("service", spec.name)});
+  return 0;
+}
+
+}  // namespace trustsphere

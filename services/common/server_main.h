@@ -1,0 +1,53 @@
+#pragma once
+
+// What every server binary shares: flags with environment overrides,
+// termination signals, the gRPC server with health and reflection, and the
+// shutdown sequence.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/declare.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/impl/codegen/service_type.h"
+
+ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(std::string, durability);
+ABSL_DECLARE_FLAG(absl::Duration, drain_timeout);
+ABSL_DECLARE_FLAG(int32_t, max_message_bytes);
+ABSL_DECLARE_FLAG(int32_t, worker_threads);
+
+namespace trustsphere {
+
+// Parses flags; every flag --name can also be set by the environment variable
+// TRUSTSPHERE_NAME (upper case), and the command line wins over it. Blocks
+// SIGTERM and SIGINT in every thread created afterwards, so that RunServer
+// receives them synchronously. Call first in main.
+void InitServerProcess(int argc, char** argv, const char* usage);
+
+// true for --durability=sync (the default), false for async; exits with a
+// message on any other value.
+bool SyncWritesFromFlags();
+
+struct ServerSpec {
+  // Logged, and the name of the health status set besides the overall one.
+  std::string name;
+  std::string listen;
+  std::vector<grpc::Service*> services;
+  // Opens storage and makes the services ready; the port is already bound
+  // and health says NOT_SERVING meanwhile. An error stops the process.
+  std::function<absl::Status()> start;
+  // Runs after the server drained: makes the services unready and closes
+  // storage.
+  std::function<void()> stop;
+};
+
+// Binds, prints "listening on HOST:PORT" on standard output, starts, serves
+// SERVING until SIGTERM or SIGINT, then goes NOT_SERVING, stops accepting,
+// lets in-flight calls finish within --drain_timeout (then cancels them) and
+// calls spec.stop. Returns the process exit code.
+int RunServer(ServerSpec spec);
+
+}  // namespace trustsphere
