@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto.h"
 #include "services/common/errors.h"
+#include "storage/engine.h"
 #include "storage/key_encoding.h"
 
 namespace trustsphere {
@@ -50,6 +51,24 @@ absl::StatusOr<int> PageSize(int requested) {
   if (requested < 0) return InvalidField("page_size", "must not be negative");
   if (requested == 0) return kDefaultPageSize;
   return std::min(requested, kMaxPageSize);
+}
+
+}  // namespace trustsphere
+
+namespace trustsphere {
+
+absl::StatusOr<PageTokenCodec> PageTokenCodecFor(storage::Engine& engine) {
+  constexpr char kSecretKey[] = "service/page_token_secret";
+  auto stored = engine.GetMeta(kSecretKey);
+  if (stored.ok()) return PageTokenCodec(*stored);
+  if (!absl::IsNotFound(stored.status())) return stored.status();
+  EnsureSodium();
+  std::string secret(32, '\0');
+  randombytes_buf(secret.data(), secret.size());
+  storage::WriteBatch batch;
+  batch.PutMeta(kSecretKey, secret);
+  if (auto written = engine.Write(std::move(batch)); !written.ok()) return written.status();
+  return PageTokenCodec(secret);
 }
 
 }  // namespace trustsphere

@@ -36,3 +36,15 @@ inline constexpr int kMaxPageSize = 100;
 absl::StatusOr<int> PageSize(int requested);
 
 }  // namespace trustsphere
+
+namespace trustsphere::storage {
+class Engine;
+}
+
+namespace trustsphere {
+
+// A codec keyed by the service's page-token secret, created in the engine's
+// metadata on first use so that tokens outlive restarts.
+absl::StatusOr<PageTokenCodec> PageTokenCodecFor(storage::Engine& engine);
+
+}  // namespace trustsphere

@@ -1,0 +1,87 @@
+#include "services/identity/identity_handlers.h"
+
+namespace trustsphere::identity {
+
+IdentityHandlers::Reactor* IdentityHandlers::CreatePerson(Context* context,
+                                                          const v1::CreatePersonRequest* request,
+                                                          v1::Person* response) {
+  return Public(context, "CreatePerson", &IdentityLogic::CreatePerson, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::GetPerson(Context* context,
+                                                       const v1::GetPersonRequest* request,
+                                                       v1::Person* response) {
+  return Authenticated(context, "GetPerson", &IdentityLogic::GetPerson, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::UpdatePerson(Context* context,
+                                                          const v1::UpdatePersonRequest* request,
+                                                          v1::Person* response) {
+  return Authenticated(context, "UpdatePerson", &IdentityLogic::UpdatePerson, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::DeletePerson(Context* context,
+                                                          const v1::DeletePersonRequest* request,
+                                                          google::protobuf::Empty* response) {
+  return Authenticated(context, "DeletePerson", &IdentityLogic::DeletePerson, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::Authenticate(Context* context,
+                                                          const v1::AuthenticateRequest* request,
+                                                          v1::AuthenticateResponse* response) {
+  return Public(context, "Authenticate", &IdentityLogic::Authenticate, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::GetSigningKeys(
+    Context* context, const v1::GetSigningKeysRequest* request,
+    v1::GetSigningKeysResponse* response) {
+  return runner_->Run(context, "GetSigningKeys", Access::kPublic, [=, this](const Caller&) {
+    *response = logic().GetSigningKeys();
+    return absl::OkStatus();
+  });
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::AddPosition(Context* context,
+                                                         const v1::AddPositionRequest* request,
+                                                         v1::Position* response) {
+  return Authenticated(context, "AddPosition", &IdentityLogic::AddPosition, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::UpdatePosition(
+    Context* context, const v1::UpdatePositionRequest* request, v1::Position* response) {
+  return Authenticated(context, "UpdatePosition", &IdentityLogic::UpdatePosition, request,
+                       response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::RemovePosition(
+    Context* context, const v1::RemovePositionRequest* request, google::protobuf::Empty* response) {
+  return Authenticated(context, "RemovePosition", &IdentityLogic::RemovePosition, request,
+                       response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::ListPositions(Context* context,
+                                                           const v1::ListPositionsRequest* request,
+                                                           v1::ListPositionsResponse* response) {
+  return Authenticated(context, "ListPositions", &IdentityLogic::ListPositions, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::FindOverlappingPositions(
+    Context* context, const v1::FindOverlappingPositionsRequest* request,
+    v1::FindOverlappingPositionsResponse* response) {
+  return Authenticated(context, "FindOverlappingPositions",
+                       &IdentityLogic::FindOverlappingPositions, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::SearchTags(Context* context,
+                                                        const v1::SearchTagsRequest* request,
+                                                        v1::SearchTagsResponse* response) {
+  return Authenticated(context, "SearchTags", &IdentityLogic::SearchTags, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::RecordTagUse(Context* context,
+                                                          const v1::RecordTagUseRequest* request,
+                                                          v1::RecordTagUseResponse* response) {
+  return Authenticated(context, "RecordTagUse", &IdentityLogic::RecordTagUse, request, response);
+}
+
+}  // namespace trustsphere::identity

@@ -1,0 +1,79 @@
+#pragma once
+
+// gRPC handlers of trustsphere.identity.v1.IdentityService: each one only
+// hands the request to IdentityLogic through the RpcRunner.
+
+#include <atomic>
+
+#include "services/common/rpc_runner.h"
+#include "services/identity/identity_logic.h"
+#include "trustsphere/identity/v1/identity.grpc.pb.h"
+
+namespace trustsphere::identity {
+
+class IdentityHandlers final : public v1::IdentityService::CallbackService {
+ public:
+  explicit IdentityHandlers(RpcRunner* runner) : runner_(runner) {}
+
+  // The logic serves calls once attached and the runner is ready; it must
+  // outlive every call (detach only after the server has shut down).
+  void Attach(IdentityLogic* logic) { logic_.store(logic, std::memory_order_release); }
+
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  Reactor* CreatePerson(Context* context, const v1::CreatePersonRequest* request,
+                        v1::Person* response) override;
+  Reactor* GetPerson(Context* context, const v1::GetPersonRequest* request,
+                     v1::Person* response) override;
+  Reactor* UpdatePerson(Context* context, const v1::UpdatePersonRequest* request,
+                        v1::Person* response) override;
+  Reactor* DeletePerson(Context* context, const v1::DeletePersonRequest* request,
+                        google::protobuf::Empty* response) override;
+  Reactor* Authenticate(Context* context, const v1::AuthenticateRequest* request,
+                        v1::AuthenticateResponse* response) override;
+  Reactor* GetSigningKeys(Context* context, const v1::GetSigningKeysRequest* request,
+                          v1::GetSigningKeysResponse* response) override;
+  Reactor* AddPosition(Context* context, const v1::AddPositionRequest* request,
+                       v1::Position* response) override;
+  Reactor* UpdatePosition(Context* context, const v1::UpdatePositionRequest* request,
+                          v1::Position* response) override;
+  Reactor* RemovePosition(Context* context, const v1::RemovePositionRequest* request,
+                          google::protobuf::Empty* response) override;
+  Reactor* ListPositions(Context* context, const v1::ListPositionsRequest* request,
+                         v1::ListPositionsResponse* response) override;
+  Reactor* FindOverlappingPositions(Context* context,
+                                    const v1::FindOverlappingPositionsRequest* request,
+                                    v1::FindOverlappingPositionsResponse* response) override;
+  Reactor* SearchTags(Context* context, const v1::SearchTagsRequest* request,
+                      v1::SearchTagsResponse* response) override;
+  Reactor* RecordTagUse(Context* context, const v1::RecordTagUseRequest* request,
+                        v1::RecordTagUseResponse* response) override;
+
+ private:
+  IdentityLogic& logic() { return *logic_.load(std::memory_order_acquire); }
+
+  template <typename Request, typename Response>
+  Reactor* Authenticated(Context* context, const char* name,
+                         absl::StatusOr<Response> (IdentityLogic::*method)(const Caller&,
+                                                                           const Request&),
+                         const Request* request, Response* response) {
+    return runner_->Run(context, name, Access::kAuthenticated, [=, this](const Caller& caller) {
+      return Respond((logic().*method)(caller, *request), response);
+    });
+  }
+
+  template <typename Request, typename Response>
+  Reactor* Public(Context* context, const char* name,
+                  absl::StatusOr<Response> (IdentityLogic::*method)(const Request&),
+                  const Request* request, Response* response) {
+    return runner_->Run(context, name, Access::kPublic, [=, this](const Caller&) {
+      return Respond((logic().*method)(*request), response);
+    });
+  }
+
+  RpcRunner* runner_;
+  std::atomic<IdentityLogic*> logic_{nullptr};
+};
+
+}  // namespace trustsphere::identity

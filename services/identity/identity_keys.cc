@@ -1,0 +1,51 @@
+#include "services/identity/identity_keys.h"
+
+namespace trustsphere::identity::keys {
+
+using storage::KeyBuilder;
+
+std::vector<std::string> FamilyNames() {
+  return {"persons",          "emails", "positions", "positions_by_person",
+          "positions_by_org", "tags",   "requests",  "changes"};
+}
+
+std::string Person(const std::string& person_id) { return person_id; }
+
+std::string Email(const std::string& normalized_email) { return normalized_email; }
+
+std::string Position(const std::string& position_id) { return position_id; }
+
+std::string PersonPositionsPrefix(const std::string& person_id) {
+  return KeyBuilder().Str(person_id).Build();
+}
+
+std::string PersonPosition(const std::string& person_id, uint32_t start_month,
+                           const std::string& position_id) {
+  return KeyBuilder().Str(person_id).U32(start_month).Tail(position_id).Build();
+}
+
+std::string OrgPrefix(const std::string& organization_key) {
+  return KeyBuilder().Str(organization_key).Build();
+}
+
+std::string OrgPositionsStartingBefore(const std::string& organization_key, uint32_t month) {
+  return KeyBuilder().Str(organization_key).U32(month).Build();
+}
+
+std::string OrgPosition(const std::string& organization_key, uint32_t start_month,
+                        const std::string& position_id) {
+  return KeyBuilder().Str(organization_key).U32(start_month).Tail(position_id).Build();
+}
+
+std::string TagPrefix(uint8_t kind, const std::string& key_prefix) {
+  return KeyBuilder().U8(kind).Tail(key_prefix).Build();
+}
+
+std::string Tag(uint8_t kind, const std::string& key) { return TagPrefix(kind, key); }
+
+std::string Request(const std::string& scope, const std::string& method,
+                    const std::string& request_id) {
+  return KeyBuilder().Str(scope).Str(method).Tail(request_id).Build();
+}
+
+}  // namespace trustsphere::identity::keys

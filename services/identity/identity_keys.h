@@ -1,0 +1,53 @@
+#pragma once
+
+// The identity service's key layout, encoded here and nowhere else; written
+// down in storage/KEY_LAYOUT.md. Family names and numbers reach disk: never
+// reorder, rename or reuse them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/engine.h"
+#include "storage/key_encoding.h"
+
+namespace trustsphere::identity::keys {
+
+using storage::Family;
+
+inline constexpr Family kPersons = 0;
+inline constexpr Family kEmails = 1;
+inline constexpr Family kPositions = 2;
+inline constexpr Family kPositionsByPerson = 3;
+inline constexpr Family kPositionsByOrg = 4;
+inline constexpr Family kTags = 5;
+inline constexpr Family kRequests = 6;
+inline constexpr Family kChanges = 7;
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+std::vector<std::string> FamilyNames();
+
+// persons: <person id>
+std::string Person(const std::string& person_id);
+// emails: <normalised email> -> person id
+std::string Email(const std::string& normalized_email);
+// positions: <position id>
+std::string Position(const std::string& position_id);
+// positions_by_person: Str(person id) U32(start month) <position id>
+std::string PersonPositionsPrefix(const std::string& person_id);
+std::string PersonPosition(const std::string& person_id, uint32_t start_month,
+                           const std::string& position_id);
+// positions_by_org: Str(organization key) U32(start month) <position id>
+std::string OrgPrefix(const std::string& organization_key);
+std::string OrgPositionsStartingBefore(const std::string& organization_key, uint32_t month);
+std::string OrgPosition(const std::string& organization_key, uint32_t start_month,
+                        const std::string& position_id);
+// tags: U8(facet kind) <tag key>
+std::string TagPrefix(uint8_t kind, const std::string& key_prefix);
+std::string Tag(uint8_t kind, const std::string& key);
+// requests: Str(scope: caller id, "" for sign-up) Str(method) <request id>
+std::string Request(const std::string& scope, const std::string& method,
+                    const std::string& request_id);
+
+}  // namespace trustsphere::identity::keys

@@ -1,0 +1,90 @@
+#pragma once
+
+// The identity service's rules: who may do what, what input is valid, and
+// how people, positions and tags change. Knows nothing of gRPC: handlers
+// translate requests to calls here, and tests call it directly too.
+//
+// Thread-safe. Methods block on storage and password hashing: call them off
+// gRPC's callback threads.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/empty.pb.h"
+#include "services/common/caller.h"
+#include "services/common/key_locks.h"
+#include "services/common/page_token.h"
+#include "services/common/signing_key.h"
+#include "services/identity/identity_store.h"
+#include "services/identity/login_throttle.h"
+#include "services/identity/password_hasher.h"
+
+namespace trustsphere::identity {
+
+struct IdentityOptions {
+  absl::Duration access_token_ttl = absl::Minutes(15);
+  PasswordHashCost password_cost;
+};
+
+class IdentityLogic {
+ public:
+  IdentityLogic(std::unique_ptr<IdentityStore> store, SigningKeyPair signing_key,
+                PageTokenCodec page_tokens, IdentityOptions options);
+
+  absl::StatusOr<v1::Person> CreatePerson(const v1::CreatePersonRequest& request);
+  absl::StatusOr<v1::Person> GetPerson(const Caller& caller, const v1::GetPersonRequest& request);
+  absl::StatusOr<v1::Person> UpdatePerson(const Caller& caller,
+                                          const v1::UpdatePersonRequest& request);
+  absl::StatusOr<google::protobuf::Empty> DeletePerson(const Caller& caller,
+                                                       const v1::DeletePersonRequest& request);
+  absl::StatusOr<v1::AuthenticateResponse> Authenticate(const v1::AuthenticateRequest& request);
+  v1::GetSigningKeysResponse GetSigningKeys() const;
+
+  absl::StatusOr<v1::Position> AddPosition(const Caller& caller,
+                                           const v1::AddPositionRequest& request);
+  absl::StatusOr<v1::Position> UpdatePosition(const Caller& caller,
+                                              const v1::UpdatePositionRequest& request);
+  absl::StatusOr<google::protobuf::Empty> RemovePosition(const Caller& caller,
+                                                         const v1::RemovePositionRequest& request);
+  absl::StatusOr<v1::ListPositionsResponse> ListPositions(const Caller& caller,
+                                                          const v1::ListPositionsRequest& request);
+  absl::StatusOr<v1::FindOverlappingPositionsResponse> FindOverlappingPositions(
+      const Caller& caller, const v1::FindOverlappingPositionsRequest& request);
+
+  absl::StatusOr<v1::SearchTagsResponse> SearchTags(const Caller& caller,
+                                                    const v1::SearchTagsRequest& request);
+  absl::StatusOr<v1::RecordTagUseResponse> RecordTagUse(const Caller& caller,
+                                                        const v1::RecordTagUseRequest& request);
+
+  // Limits, public so tests and documentation use the same numbers.
+  static constexpr int kMaxPositionsPerPerson = 200;
+  static constexpr int kMaxTagsPerRecord = 50;
+  static constexpr int kTagRankingWindow = 1000;
+  // Index entries FindOverlappingPositions examines per call before it
+  // returns a partial page with a token to continue.
+  static constexpr int kMaxOverlapScan = 2000;
+
+ private:
+  absl::StatusOr<internal::PersonRecord> LiveOwnedPerson(const Caller& caller,
+                                                         const std::string& person_id);
+  absl::StatusOr<v1::Position> OwnedPosition(const Caller& caller, const std::string& id);
+  absl::StatusOr<int> CountPositions(const std::string& person_id);
+  // For a create carrying a request id: the earlier result's resource id when
+  // the same request was already applied, "" when never seen, an error when
+  // the id was used for other content.
+  absl::StatusOr<std::string> EarlierResult(const std::string& scope, const std::string& method,
+                                            const std::string& request_id,
+                                            const std::string& fingerprint);
+
+  std::unique_ptr<IdentityStore> store_;
+  SigningKeyPair signing_key_;
+  PageTokenCodec page_tokens_;
+  IdentityOptions options_;
+  PasswordHasher hasher_;
+  LoginThrottle throttle_;
+  KeyLocks locks_;
+};
+
+}  // namespace trustsphere::identity

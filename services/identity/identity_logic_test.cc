@@ -1,0 +1,120 @@
+// IdentityLogic called directly on a real database: races and bounds that
+// are awkward to provoke through a server.
+
+#include "services/identity/identity_logic.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/temp_dir.h"
+
+namespace trustsphere::identity {
+namespace {
+
+class IdentityLogicTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Async writes: these tests make thousands of writes and do not test
+    // durability (the server tests and the crash test do).
+    auto store = IdentityStore::Open(dir_.Sub("db"), /*sync_writes=*/false);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto key = LoadOrCreateSigningKey(dir_.Sub("key.json"));
+    ASSERT_TRUE(key.ok());
+    auto page_tokens = PageTokenCodecFor((*store)->engine());
+    ASSERT_TRUE(page_tokens.ok());
+    IdentityOptions options;
+    options.password_cost = {.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 2};
+    logic_ =
+        std::make_unique<IdentityLogic>(std::move(*store), *key, std::move(*page_tokens), options);
+  }
+
+  v1::Person Create(const std::string& email) {
+    v1::CreatePersonRequest request;
+    request.mutable_person()->set_display_name("Someone");
+    request.mutable_person()->set_email(email);
+    request.set_password("long enough");
+    auto person = logic_->CreatePerson(request);
+    EXPECT_TRUE(person.ok()) << person.status();
+    return person.value_or(v1::Person());
+  }
+
+  // end_year 0: ongoing.
+  v1::Position Add(const v1::Person& person, int start_year, int end_year = 0) {
+    v1::AddPositionRequest request;
+    request.set_person_id(person.id());
+    request.mutable_position()->set_kind(v1::POSITION_KIND_EMPLOYMENT);
+    request.mutable_position()->set_organization("Big Corp");
+    request.mutable_position()->set_title("Clerk");
+    request.mutable_position()->mutable_period()->mutable_start()->set_year(start_year);
+    request.mutable_position()->mutable_period()->mutable_start()->set_month(1);
+    if (end_year != 0) {
+      request.mutable_position()->mutable_period()->mutable_end()->set_year(end_year);
+      request.mutable_position()->mutable_period()->mutable_end()->set_month(1);
+    }
+    auto position = logic_->AddPosition(Caller{.person_id = person.id(), .roles = 1}, request);
+    EXPECT_TRUE(position.ok()) << position.status();
+    return position.value_or(v1::Position());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<IdentityLogic> logic_;
+};
+
+TEST_F(IdentityLogicTest, ConcurrentSignUpsWithOneEmailCreateOnePerson) {
+  std::atomic<int> created = 0;
+  std::atomic<int> refused = 0;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      v1::CreatePersonRequest request;
+      request.mutable_person()->set_display_name("Twin");
+      request.mutable_person()->set_email("twin@example.fr");
+      request.set_password("long enough");
+      auto person = logic_->CreatePerson(request);
+      if (person.ok()) ++created;
+      if (absl::IsAlreadyExists(person.status())) ++refused;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(refused, 3);
+}
+
+TEST_F(IdentityLogicTest, OverlapSearchIsBoundedPerCallAndResumes) {
+  // More positions that ended before the seeker's began than one call
+  // examines, then one overlapping position: the first call returns an empty
+  // page with a token, and following it finds the match.
+  v1::Person seeker = Create("seeker@example.fr");
+  v1::Person match = Create("match@example.fr");
+  int earlier = 0;
+  for (int i = 0; earlier <= IdentityLogic::kMaxOverlapScan; ++i) {
+    v1::Person other = Create(absl::StrCat("other", i, "@example.fr"));
+    for (int j = 0; j < IdentityLogic::kMaxPositionsPerPerson; ++j, ++earlier) {
+      Add(other, 1950, 1951);
+    }
+  }
+  v1::Position mine = Add(seeker, 1960);
+  v1::Position theirs = Add(match, 2000);
+
+  Caller caller{.person_id = seeker.id(), .roles = 1};
+  v1::FindOverlappingPositionsRequest request;
+  request.set_position_id(mine.id());
+  request.set_page_size(100);
+  std::vector<int> page_sizes;
+  std::vector<std::string> found;
+  do {
+    auto page = logic_->FindOverlappingPositions(caller, request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    page_sizes.push_back(page->positions_size());
+    for (const auto& position : page->positions()) found.push_back(position.id());
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(found, std::vector<std::string>{theirs.id()});
+  EXPECT_EQ(page_sizes, (std::vector<int>{0, 1}));
+}
+
+}  // namespace
+}  // namespace trustsphere::identity

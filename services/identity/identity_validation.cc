@@ -1,0 +1,86 @@
+#include "services/identity/identity_validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/text.h"
+#include "services/common/validation.h"
+
+namespace trustsphere::identity {
+namespace {
+
+void CheckMonth(FieldErrors& errors, const std::string& field, const common::v1::YearMonth& month) {
+  if (month.year() < 1900 || month.year() > 2200) errors.Add(field + ".year", "1900 to 2200");
+  if (month.month() < 1 || month.month() > 12) errors.Add(field + ".month", "1 to 12");
+}
+
+bool IsLocale(const std::string& locale) {
+  for (char c : locale) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void CheckPersonField(FieldErrors& errors, const std::string& prefix, const std::string& path,
+                      const v1::Person& person) {
+  const std::string field = prefix + path;
+  if (path == "display_name") {
+    CheckText(errors, field, CollapseSpaces(person.display_name()), 1, kMaxDisplayName);
+  } else if (path == "headline") {
+    CheckText(errors, field, person.headline(), 0, kMaxHeadline);
+  } else if (path == "email") {
+    if (person.email().empty()) {
+      errors.Add(field, "required");
+    } else if (NormalizeEmail(person.email()).empty()) {
+      errors.Add(field, "not a valid email address");
+    }
+  } else if (path == "locale") {
+    if (person.locale().size() > kMaxLocale || !IsLocale(person.locale())) {
+      errors.Add(field, "a BCP 47 language tag such as fr-FR, at most 35 characters");
+    }
+  }
+}
+
+void CheckPassword(FieldErrors& errors, const std::string& field, const std::string& password) {
+  if (password.size() < kMinPassword || password.size() > kMaxPassword) {
+    errors.Add(field, absl::StrCat(kMinPassword, " to ", kMaxPassword, " bytes"));
+  }
+}
+
+void CheckPositionField(FieldErrors& errors, const std::string& prefix, const std::string& path,
+                        const v1::Position& position) {
+  const std::string field = prefix + path;
+  if (path == "kind") {
+    if (position.kind() == v1::POSITION_KIND_UNSPECIFIED ||
+        !v1::PositionKind_IsValid(position.kind())) {
+      errors.Add(field, "required: one of the PositionKind values");
+    }
+  } else if (path == "organization") {
+    CheckText(errors, field, position.organization(), 1, kMaxOrganization);
+    if (!position.organization().empty() && IsValidUtf8(position.organization()) &&
+        NormalizeKey(position.organization()).empty()) {
+      errors.Add(field, "must contain letters or digits");
+    }
+  } else if (path == "title") {
+    CheckText(errors, field, CollapseSpaces(position.title()), 1, kMaxTitle);
+  } else if (path == "description") {
+    CheckText(errors, field, position.description(), 0, kMaxDescription, Lines::kMulti);
+  } else if (path == "period") {
+    if (!position.period().has_start()) {
+      errors.Add(field + ".start", "required");
+      return;
+    }
+    CheckMonth(errors, field + ".start", position.period().start());
+    if (position.period().has_end()) {
+      CheckMonth(errors, field + ".end", position.period().end());
+      const auto& start = position.period().start();
+      const auto& end = position.period().end();
+      if (end.year() * 12 + end.month() < start.year() * 12 + start.month()) {
+        errors.Add(field + ".end", "must not be before start");
+      }
+    }
+  }
+}
+
+}  // namespace trustsphere::identity

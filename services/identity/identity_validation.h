@@ -1,0 +1,50 @@
+#pragma once
+
+// Field rules of people and positions, shared by create and update so the
+// limits in identity.proto are enforced the same way on both paths.
+
+#include <string>
+
+#include "services/common/errors.h"
+#include "trustsphere/identity/v1/identity.pb.h"
+
+namespace trustsphere::identity {
+
+inline constexpr size_t kMaxDisplayName = 100;
+inline constexpr size_t kMaxHeadline = 200;
+inline constexpr size_t kMaxLocale = 35;
+inline constexpr size_t kMinPassword = 8;
+inline constexpr size_t kMaxPassword = 128;
+inline constexpr size_t kMaxOrganization = 200;
+inline constexpr size_t kMaxTitle = 200;
+inline constexpr size_t kMaxDescription = 2000;
+inline constexpr size_t kMaxTagChars = 64;
+
+// Person fields by update-mask path ("display_name", "headline", "email",
+// "locale"); `prefix` is the request field holding the person ("person.").
+void CheckPersonField(FieldErrors& errors, const std::string& prefix, const std::string& path,
+                      const v1::Person& person);
+void CheckPassword(FieldErrors& errors, const std::string& field, const std::string& password);
+
+// Position fields by update-mask path ("kind", "organization", "title",
+// "period", "description").
+void CheckPositionField(FieldErrors& errors, const std::string& prefix, const std::string& path,
+                        const v1::Position& position);
+
+// Every path of `mask` is one of `allowed`; the mask is not empty.
+template <size_t N>
+void CheckUpdateMask(FieldErrors& errors, const google::protobuf::FieldMask& mask,
+                     const char* const (&allowed)[N]) {
+  if (mask.paths().empty()) errors.Add("update_mask", "required: name the fields to change");
+  for (const auto& path : mask.paths()) {
+    bool known = false;
+    for (const char* name : allowed) known = known || path == name;
+    if (!known) errors.Add("update_mask", "cannot update \"" + path + "\"");
+  }
+}
+
+inline constexpr const char* kPersonUpdatePaths[] = {"display_name", "headline", "email", "locale"};
+inline constexpr const char* kPositionFields[] = {"kind", "organization", "title", "period",
+                                                  "description"};
+
+}  // namespace trustsphere::identity

@@ -1,0 +1,73 @@
+// identity_server: people, credentials, positions, tags and token signing.
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "services/common/executor.h"
+#include "services/common/log.h"
+#include "services/common/rpc_runner.h"
+#include "services/common/server_main.h"
+#include "services/common/token_verifier.h"
+#include "services/identity/identity_handlers.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on; port 0 picks one.");
+ABSL_FLAG(std::string, signing_key_file, "",
+          "Ed25519 key file that signs access tokens; created when absent. Default: "
+          "<data_dir>/signing_key.json.");
+ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15), "Lifetime of access tokens.");
+ABSL_FLAG(int32_t, password_hash_memory_kib, 65536,
+          "Argon2id memory per password hash, in KiB (libsodium interactive: 65536).");
+ABSL_FLAG(int32_t, password_hash_passes, 2, "Argon2id passes per password hash.");
+
+int main(int argc, char** argv) {
+  using namespace trustsphere;
+  InitServerProcess(argc, argv, "identity_server --data_dir=PATH [--listen=HOST:PORT]");
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
+    return 2;
+  }
+  std::string key_file = absl::GetFlag(FLAGS_signing_key_file);
+  if (key_file.empty()) key_file = data_dir + "/signing_key.json";
+  const bool sync_writes = SyncWritesFromFlags();
+
+  identity::IdentityOptions options;
+  options.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
+  options.password_cost.memory_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_password_hash_memory_kib)) * 1024;
+  options.password_cost.passes = static_cast<uint64_t>(absl::GetFlag(FLAGS_password_hash_passes));
+
+  Executor executor(absl::GetFlag(FLAGS_worker_threads));
+  TokenVerifier verifier;
+  RpcRunner runner(&executor, &verifier);
+  identity::IdentityHandlers handlers(&runner);
+  std::unique_ptr<identity::IdentityLogic> logic;
+
+  return RunServer({
+      .name = "trustsphere.identity.v1.IdentityService",
+      .listen = absl::GetFlag(FLAGS_listen),
+      .services = {&handlers},
+      .start = [&]() -> absl::Status {
+        auto key = LoadOrCreateSigningKey(key_file);
+        if (!key.ok()) return key.status();
+        auto store = identity::IdentityStore::Open(data_dir + "/db", sync_writes);
+        if (!store.ok()) return store.status();
+        auto page_tokens = PageTokenCodecFor((*store)->engine());
+        if (!page_tokens.ok()) return page_tokens.status();
+        // Identity verifies the tokens it signs with its own public key.
+        verifier.SetKeys({{key->key_id, key->public_key}});
+        logic = std::make_unique<identity::IdentityLogic>(std::move(*store), *key,
+                                                          std::move(*page_tokens), options);
+        handlers.Attach(logic.get());
+        runner.SetReady(true);
+        Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir), F("key_id", key->key_id)});
+        return absl::OkStatus();
+      },
+      .stop =
+          [&] {
+            runner.SetReady(false);
+            logic.reset();
+          },
+  });
+}

@@ -1,0 +1,573 @@
+// identity_server end to end: the real binary on a loopback port, called
+// through the generated stubs, with its RocksDB in a fresh folder per test.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/support/identity_client.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace trustsphere::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+namespace v1 = identity_v1;
+
+class IdentityServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer(); }
+
+  void StartServer() {
+    // A cheap Argon2id setting keeps sign-ups fast in tests; the algorithm
+    // and code path are the production ones.
+    server_ = ServerProcess::Start(
+        IDENTITY_SERVER, {"--data_dir=" + dir_.Sub("identity"), "--password_hash_memory_kib=8192",
+                          "--password_hash_passes=1"});
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::IdentityService::NewStub(server_->NewChannel());
+  }
+
+  void RestartServer(bool kill) {
+    if (kill) {
+      server_->Kill();
+    } else {
+      EXPECT_EQ(server_->Terminate(), 0);
+    }
+    StartServer();
+  }
+
+  std::string OperatorToken() {
+    return MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("identity/signing_key.json"), "ops", "operator");
+  }
+
+  v1::Position AddPosition(const Account& account, const std::string& organization, int start_year,
+                           int end_year, grpc::Status* status = nullptr) {
+    v1::AddPositionRequest request;
+    request.set_person_id(account.person.id());
+    auto* position = request.mutable_position();
+    position->set_kind(v1::POSITION_KIND_EMPLOYMENT);
+    position->set_organization(organization);
+    position->set_title("Engineer");
+    position->mutable_period()->mutable_start()->set_year(start_year);
+    position->mutable_period()->mutable_start()->set_month(1);
+    if (end_year > 0) {
+      position->mutable_period()->mutable_end()->set_year(end_year);
+      position->mutable_period()->mutable_end()->set_month(12);
+    }
+    v1::Position added;
+    grpc::Status result = stub_->AddPosition(Context(account.token).get(), request, &added);
+    if (status != nullptr) {
+      *status = result;
+    } else {
+      EXPECT_TRUE(result.ok()) << result.error_message();
+    }
+    return added;
+  }
+
+  std::vector<std::string> OverlapIds(const Account& account, const std::string& position_id) {
+    v1::FindOverlappingPositionsRequest request;
+    request.set_position_id(position_id);
+    v1::FindOverlappingPositionsResponse response;
+    grpc::Status status =
+        stub_->FindOverlappingPositions(Context(account.token).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> ids;
+    for (const auto& position : response.positions()) ids.push_back(position.id());
+    return ids;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::IdentityService::Stub> stub_;
+};
+
+TEST_F(IdentityServerTest, HealthAndReflectionAnswerWithoutToken) {
+  EXPECT_EQ(server_->Health(), "SERVING");
+  EXPECT_EQ(server_->Health("trustsphere.identity.v1.IdentityService"), "SERVING");
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(server_->NewChannel());
+  auto context = Context();
+  auto stream = reflection->ServerReflectionInfo(context.get());
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("");
+  ASSERT_TRUE(stream->Write(list));
+  grpc::reflection::v1alpha::ServerReflectionResponse listed;
+  ASSERT_TRUE(stream->Read(&listed));
+  std::vector<std::string> names;
+  for (const auto& service : listed.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::Contains("trustsphere.identity.v1.IdentityService"));
+  EXPECT_THAT(names, ::testing::Contains("grpc.health.v1.Health"));
+
+  grpc::reflection::v1alpha::ServerReflectionRequest describe;
+  describe.set_file_containing_symbol("trustsphere.identity.v1.IdentityService");
+  ASSERT_TRUE(stream->Write(describe));
+  grpc::reflection::v1alpha::ServerReflectionResponse described;
+  ASSERT_TRUE(stream->Read(&described));
+  EXPECT_GT(described.file_descriptor_response().file_descriptor_proto_size(), 0);
+  stream->WritesDone();
+}
+
+TEST_F(IdentityServerTest, SignUpThenLogInThenReadProfile) {
+  Account jacques = SignUp(*stub_, "Jacques  Dupont ", "Jacques@Example.fr");
+  EXPECT_EQ(jacques.person.display_name(), "Jacques Dupont");
+  EXPECT_EQ(jacques.person.state(), v1::PERSON_STATE_ACTIVE);
+  EXPECT_FALSE(jacques.person.id().empty());
+  EXPECT_FALSE(jacques.person.etag().empty());
+  ASSERT_FALSE(jacques.token.empty());
+
+  v1::GetPersonRequest get;
+  get.set_id(jacques.person.id());
+  v1::Person self;
+  ASSERT_TRUE(stub_->GetPerson(Context(jacques.token).get(), get, &self).ok());
+  EXPECT_EQ(self.email(), "Jacques@Example.fr");
+
+  // Someone else sees the profile without the email.
+  Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
+  v1::Person seen;
+  ASSERT_TRUE(stub_->GetPerson(Context(martin.token).get(), get, &seen).ok());
+  EXPECT_EQ(seen.display_name(), "Jacques Dupont");
+  EXPECT_TRUE(seen.email().empty());
+
+  v1::GetPersonRequest missing;
+  missing.set_id("prs_doesnotexist");
+  EXPECT_EQ(stub_->GetPerson(Context(martin.token).get(), missing, &seen).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(IdentityServerTest, EveryAuthenticatedRpcRefusesMissingOrForgedTokens) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  std::string forged = jacques.token;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  for (const std::string& token : {std::string(), forged, std::string("not.a.jwt")}) {
+    v1::GetPersonRequest get;
+    get.set_id(jacques.person.id());
+    v1::Person person;
+    EXPECT_EQ(stub_->GetPerson(Context(token).get(), get, &person).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    v1::ListPositionsRequest list;
+    list.set_person_id(jacques.person.id());
+    v1::ListPositionsResponse positions;
+    EXPECT_EQ(stub_->ListPositions(Context(token).get(), list, &positions).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    v1::SearchTagsRequest search;
+    search.set_kind(common::v1::FACET_KIND_COMPETENCY);
+    v1::SearchTagsResponse tags;
+    EXPECT_EQ(stub_->SearchTags(Context(token).get(), search, &tags).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+}
+
+TEST_F(IdentityServerTest, CreatePersonNamesEveryBadField) {
+  v1::CreatePersonRequest request;
+  request.mutable_person()->set_display_name("   ");
+  request.mutable_person()->set_email("not-an-email");
+  request.mutable_person()->set_headline(std::string(201, 'h'));
+  request.mutable_person()->set_locale("fr FR");
+  request.set_password("short");
+  request.set_request_id(std::string(65, 'r'));
+  v1::Person person;
+  grpc::Status status = stub_->CreatePerson(Context().get(), request, &person);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status),
+              UnorderedElementsAre("person.display_name", "person.email", "person.headline",
+                                   "person.locale", "password", "request_id"));
+}
+
+TEST_F(IdentityServerTest, EmailsAreUniqueWhateverTheirCase) {
+  SignUp(*stub_, "Jacques", "jacques@example.fr");
+  v1::CreatePersonRequest again;
+  again.mutable_person()->set_display_name("Impostor");
+  again.mutable_person()->set_email(" JACQUES@EXAMPLE.FR");
+  again.set_password("another password");
+  v1::Person person;
+  EXPECT_EQ(stub_->CreatePerson(Context().get(), again, &person).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(IdentityServerTest, RetriedCreateReturnsTheFirstResult) {
+  v1::CreatePersonRequest request;
+  request.mutable_person()->set_display_name("Martin");
+  request.mutable_person()->set_email("martin@example.fr");
+  request.set_password("a good password");
+  request.set_request_id("7d0e6c1e-0000-4000-8000-000000000001");
+  v1::Person first;
+  v1::Person second;
+  ASSERT_TRUE(stub_->CreatePerson(Context().get(), request, &first).ok());
+  ASSERT_TRUE(stub_->CreatePerson(Context().get(), request, &second).ok());
+  EXPECT_EQ(first.id(), second.id());
+
+  request.mutable_person()->set_display_name("Someone else");
+  v1::Person third;
+  grpc::Status reused = stub_->CreatePerson(Context().get(), request, &third);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(reused), ElementsAre("request_id"));
+}
+
+TEST_F(IdentityServerTest, UpdatePersonNeedsTheOwnerAndTheCurrentEtag) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
+
+  v1::UpdatePersonRequest update;
+  *update.mutable_person() = jacques.person;
+  update.mutable_person()->set_headline("Negotiator");
+  update.mutable_update_mask()->add_paths("headline");
+  v1::Person updated;
+  EXPECT_EQ(stub_->UpdatePerson(Context(martin.token).get(), update, &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  ASSERT_TRUE(stub_->UpdatePerson(Context(jacques.token).get(), update, &updated).ok());
+  EXPECT_EQ(updated.headline(), "Negotiator");
+  EXPECT_NE(updated.etag(), jacques.person.etag());
+
+  // The old etag is stale now: refused, and nothing changes.
+  update.mutable_person()->set_headline("Planner");
+  EXPECT_EQ(stub_->UpdatePerson(Context(jacques.token).get(), update, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+  v1::GetPersonRequest get;
+  get.set_id(jacques.person.id());
+  v1::Person current;
+  ASSERT_TRUE(stub_->GetPerson(Context(jacques.token).get(), get, &current).ok());
+  EXPECT_EQ(current.headline(), "Negotiator");
+
+  // Output-only and unknown fields cannot be named in the mask.
+  update.mutable_person()->set_etag(current.etag());
+  update.mutable_update_mask()->add_paths("state");
+  grpc::Status bad_mask = stub_->UpdatePerson(Context(jacques.token).get(), update, &updated);
+  EXPECT_EQ(bad_mask.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(bad_mask), ElementsAre("update_mask"));
+
+  // An operator may update anyone.
+  v1::UpdatePersonRequest by_operator;
+  *by_operator.mutable_person() = current;
+  by_operator.mutable_person()->set_display_name("Jacques D.");
+  by_operator.mutable_update_mask()->add_paths("display_name");
+  ASSERT_TRUE(stub_->UpdatePerson(Context(OperatorToken()).get(), by_operator, &updated).ok());
+  EXPECT_EQ(updated.display_name(), "Jacques D.");
+}
+
+TEST_F(IdentityServerTest, ChangingEmailMovesTheLogin) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  SignUp(*stub_, "Martin", "martin@example.fr");
+  v1::UpdatePersonRequest update;
+  *update.mutable_person() = jacques.person;
+  update.mutable_update_mask()->add_paths("email");
+  update.mutable_person()->set_email("Martin@example.fr");
+  v1::Person updated;
+  EXPECT_EQ(stub_->UpdatePerson(Context(jacques.token).get(), update, &updated).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  update.mutable_person()->set_email("jacques@new.example.fr");
+  ASSERT_TRUE(stub_->UpdatePerson(Context(jacques.token).get(), update, &updated).ok());
+  v1::AuthenticateRequest login;
+  login.set_email("jacques@new.example.fr");
+  login.set_password(jacques.password);
+  v1::AuthenticateResponse session;
+  EXPECT_TRUE(stub_->Authenticate(Context().get(), login, &session).ok());
+  login.set_email("jacques@example.fr");
+  EXPECT_EQ(stub_->Authenticate(Context().get(), login, &session).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(IdentityServerTest, DeletePersonErasesDataAndKeepsATombstone) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
+  v1::Position position = AddPosition(jacques, "Acme", 2010, 2015);
+  v1::Position martins = AddPosition(martin, "Acme", 2012, 0);
+
+  v1::DeletePersonRequest remove;
+  remove.set_id(jacques.person.id());
+  remove.set_etag(jacques.person.etag());
+  google::protobuf::Empty empty;
+  EXPECT_EQ(stub_->DeletePerson(Context(martin.token).get(), remove, &empty).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  remove.set_etag("stale");
+  EXPECT_EQ(stub_->DeletePerson(Context(jacques.token).get(), remove, &empty).error_code(),
+            grpc::StatusCode::ABORTED);
+  remove.set_etag(jacques.person.etag());
+  ASSERT_TRUE(stub_->DeletePerson(Context(jacques.token).get(), remove, &empty).ok());
+
+  v1::GetPersonRequest get;
+  get.set_id(jacques.person.id());
+  v1::Person tombstone;
+  ASSERT_TRUE(stub_->GetPerson(Context(martin.token).get(), get, &tombstone).ok());
+  EXPECT_EQ(tombstone.state(), v1::PERSON_STATE_DELETED);
+  EXPECT_TRUE(tombstone.display_name().empty());
+  EXPECT_TRUE(tombstone.email().empty());
+
+  // Positions are gone from every index.
+  v1::ListPositionsRequest list;
+  list.set_person_id(jacques.person.id());
+  v1::ListPositionsResponse listed;
+  ASSERT_TRUE(stub_->ListPositions(Context(martin.token).get(), list, &listed).ok());
+  EXPECT_THAT(listed.positions(), IsEmpty());
+  EXPECT_THAT(OverlapIds(martin, martins.id()), IsEmpty());
+
+  // The credentials are gone; the email is free again, for a new id.
+  v1::AuthenticateRequest login;
+  login.set_email("jacques@example.fr");
+  login.set_password(jacques.password);
+  v1::AuthenticateResponse session;
+  EXPECT_EQ(stub_->Authenticate(Context().get(), login, &session).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  Account again = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  EXPECT_NE(again.person.id(), jacques.person.id());
+
+  // The old token's person cannot be changed any more.
+  v1::UpdatePersonRequest update;
+  *update.mutable_person() = tombstone;
+  update.mutable_person()->set_headline("back");
+  update.mutable_update_mask()->add_paths("headline");
+  v1::Person updated;
+  EXPECT_EQ(stub_->UpdatePerson(Context(jacques.token).get(), update, &updated).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(IdentityServerTest, RepeatedWrongPasswordsAreThrottled) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  v1::AuthenticateRequest login;
+  login.set_email("jacques@example.fr");
+  login.set_password("wrong password");
+  v1::AuthenticateResponse session;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(stub_->Authenticate(Context().get(), login, &session).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // Even the right password waits now.
+  login.set_password(jacques.password);
+  EXPECT_EQ(stub_->Authenticate(Context().get(), login, &session).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Unknown emails answer exactly like wrong passwords.
+  login.set_email("nobody@example.fr");
+  EXPECT_EQ(stub_->Authenticate(Context().get(), login, &session).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(IdentityServerTest, SigningKeysVerifyIssuedTokens) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  v1::GetSigningKeysResponse keys;
+  ASSERT_TRUE(stub_->GetSigningKeys(Context().get(), {}, &keys).ok());
+  ASSERT_EQ(keys.keys_size(), 1);
+  EXPECT_EQ(keys.keys(0).algorithm(), "EdDSA");
+  EXPECT_EQ(keys.keys(0).public_key().size(), 32u);
+  // The token names that key.
+  std::string header = jacques.token.substr(0, jacques.token.find('.'));
+  EXPECT_FALSE(header.empty());
+}
+
+TEST_F(IdentityServerTest, PositionsAreValidatedAndOwned) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
+
+  v1::AddPositionRequest bad;
+  bad.set_person_id(jacques.person.id());
+  bad.mutable_position()->set_kind(static_cast<v1::PositionKind>(42));
+  bad.mutable_position()->set_title("Engineer");
+  bad.mutable_position()->mutable_period()->mutable_start()->set_year(2020);
+  bad.mutable_position()->mutable_period()->mutable_start()->set_month(13);
+  bad.mutable_position()->mutable_period()->mutable_end()->set_year(2019);
+  bad.mutable_position()->mutable_period()->mutable_end()->set_month(1);
+  v1::Position added;
+  grpc::Status invalid = stub_->AddPosition(Context(jacques.token).get(), bad, &added);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(invalid),
+              UnorderedElementsAre("position.kind", "position.organization",
+                                   "position.period.start.month", "position.period.end"));
+
+  v1::AddPositionRequest for_jacques;
+  for_jacques.set_person_id(jacques.person.id());
+  for_jacques.mutable_position()->CopyFrom(AddPosition(martin, "Globex", 2011, 0));
+  EXPECT_EQ(stub_->AddPosition(Context(martin.token).get(), for_jacques, &added).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::Position position = AddPosition(jacques, "Société Générale", 2015, 0);
+  EXPECT_EQ(position.organization_key(), "societe generale");
+  EXPECT_EQ(AddPosition(martin, "SOCIETE   GENERALE ", 2016, 2018).organization_key(),
+            "societe generale");
+
+  v1::UpdatePositionRequest update;
+  *update.mutable_position() = position;
+  update.mutable_position()->set_title("Head of sales");
+  update.mutable_update_mask()->add_paths("title");
+  v1::Position updated;
+  EXPECT_EQ(stub_->UpdatePosition(Context(martin.token).get(), update, &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->UpdatePosition(Context(jacques.token).get(), update, &updated).ok());
+  EXPECT_EQ(updated.title(), "Head of sales");
+  EXPECT_EQ(stub_->UpdatePosition(Context(jacques.token).get(), update, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+
+  v1::RemovePositionRequest remove;
+  remove.set_id(position.id());
+  remove.set_etag(updated.etag());
+  google::protobuf::Empty empty;
+  EXPECT_EQ(stub_->RemovePosition(Context(martin.token).get(), remove, &empty).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->RemovePosition(Context(jacques.token).get(), remove, &empty).ok());
+  EXPECT_EQ(stub_->RemovePosition(Context(jacques.token).get(), remove, &empty).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(IdentityServerTest, ListPositionsPagesNewestFirstWithTokensBoundToTheQuery) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
+  for (int year : {2001, 2005, 2003, 2009, 2007}) AddPosition(jacques, "Org", year, 0);
+
+  std::vector<int> years;
+  v1::ListPositionsRequest list;
+  list.set_person_id(jacques.person.id());
+  list.set_page_size(2);
+  std::string first_token;
+  do {
+    v1::ListPositionsResponse page;
+    ASSERT_TRUE(stub_->ListPositions(Context(martin.token).get(), list, &page).ok());
+    EXPECT_LE(page.positions_size(), 2);
+    for (const auto& position : page.positions()) {
+      years.push_back(position.period().start().year());
+    }
+    if (first_token.empty()) first_token = page.next_page_token();
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_THAT(years, ElementsAre(2009, 2007, 2005, 2003, 2001));
+
+  // The token belongs to Martin's listing of Jacques: not to another query
+  // or another caller.
+  v1::ListPositionsRequest replay;
+  replay.set_person_id(martin.person.id());
+  replay.set_page_token(first_token);
+  v1::ListPositionsResponse page;
+  grpc::Status other_query = stub_->ListPositions(Context(martin.token).get(), replay, &page);
+  EXPECT_EQ(other_query.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(other_query), ElementsAre("page_token"));
+  replay.set_person_id(jacques.person.id());
+  EXPECT_EQ(stub_->ListPositions(Context(jacques.token).get(), replay, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  replay.set_page_token("garbage");
+  EXPECT_EQ(stub_->ListPositions(Context(martin.token).get(), replay, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  replay.set_page_token("");
+  replay.set_page_size(-1);
+  EXPECT_EQ(stub_->ListPositions(Context(martin.token).get(), replay, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(IdentityServerTest, OverlappingPositionsShareOrganisationAndTime) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
+  Account claire = SignUp(*stub_, "Claire", "claire@example.fr");
+  Account paul = SignUp(*stub_, "Paul", "paul@example.fr");
+
+  v1::Position jacques_at_acme = AddPosition(jacques, "Acme", 2010, 2015);
+  v1::Position martin_during = AddPosition(martin, "ACME", 2014, 0);      // ongoing
+  v1::Position claire_before = AddPosition(claire, "Acme", 2000, 2009);   // ended before
+  v1::Position claire_after = AddPosition(claire, "Acme", 2016, 2018);    // started after
+  v1::Position paul_elsewhere = AddPosition(paul, "Globex", 2011, 2013);  // other org
+  v1::Position paul_edge = AddPosition(paul, "acme", 2015, 2016);         // touches the end
+  AddPosition(jacques, "Acme", 2012, 2013);  // the same person never counts
+
+  EXPECT_THAT(OverlapIds(jacques, jacques_at_acme.id()),
+              ElementsAre(martin_during.id(), paul_edge.id()));
+  EXPECT_THAT(OverlapIds(martin, martin_during.id()), ::testing::Contains(claire_after.id()));
+
+  // Only the owner (or a service or operator) looks for overlaps.
+  v1::FindOverlappingPositionsRequest request;
+  request.set_position_id(jacques_at_acme.id());
+  v1::FindOverlappingPositionsResponse response;
+  EXPECT_EQ(
+      stub_->FindOverlappingPositions(Context(martin.token).get(), request, &response).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  std::string service_token = MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("identity/signing_key.json"),
+                                        "relationships", "service");
+  ASSERT_TRUE(
+      stub_->FindOverlappingPositions(Context(service_token).get(), request, &response).ok());
+  EXPECT_EQ(response.positions_size(), 2);
+  (void)claire_before;
+  (void)paul_elsewhere;
+}
+
+TEST_F(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  auto record = [&](const std::string& token, std::vector<std::string> keys) {
+    v1::RecordTagUseRequest request;
+    for (const auto& key : keys) {
+      auto* tag = request.add_tags();
+      tag->set_kind(common::v1::FACET_KIND_COMPETENCY);
+      tag->set_key(key);
+    }
+    v1::RecordTagUseResponse response;
+    return stub_->RecordTagUse(Context(token).get(), request, &response);
+  };
+  EXPECT_EQ(record(jacques.token, {"Négociation"}).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  std::string operator_token = OperatorToken();
+  ASSERT_TRUE(record(operator_token, {"Négociation", "NEGOCIATION", "Negotiation"}).ok());
+  ASSERT_TRUE(record(operator_token, {"negotiation"}).ok());
+  ASSERT_TRUE(record(operator_token, {"negotiation", "Planning"}).ok());
+  EXPECT_EQ(record(operator_token, {}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::SearchTagsRequest search;
+  search.set_kind(common::v1::FACET_KIND_COMPETENCY);
+  search.set_prefix("NEGO");
+  v1::SearchTagsResponse found;
+  ASSERT_TRUE(stub_->SearchTags(Context(jacques.token).get(), search, &found).ok());
+  ASSERT_EQ(found.tags_size(), 2);
+  EXPECT_EQ(found.tags(0).key(), "negotiation");
+  EXPECT_EQ(found.tags(0).use_count(), 3);
+  EXPECT_EQ(found.tags(1).key(), "negociation");
+  EXPECT_EQ(found.tags(1).display_name(), "Négociation");
+  EXPECT_EQ(found.tags(1).use_count(), 1);
+
+  search.set_kind(common::v1::FACET_KIND_QUALITY);
+  ASSERT_TRUE(stub_->SearchTags(Context(jacques.token).get(), search, &found).ok());
+  EXPECT_THAT(found.tags(), IsEmpty());
+}
+
+TEST_F(IdentityServerTest, PositionCountIsLimited) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  for (int i = 0; i < 200; ++i) AddPosition(jacques, "Org " + std::to_string(i), 2000, 0);
+  grpc::Status status;
+  AddPosition(jacques, "One too many", 2000, 0, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(IdentityServerTest, AcknowledgedWritesSurviveSigkill) {
+  Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
+  v1::Position position = AddPosition(jacques, "Acme", 2010, 0);
+  RestartServer(/*kill=*/true);
+
+  // The same key signs after restart: the old token still works.
+  v1::ListPositionsRequest list;
+  list.set_person_id(jacques.person.id());
+  v1::ListPositionsResponse listed;
+  ASSERT_TRUE(stub_->ListPositions(Context(jacques.token).get(), list, &listed).ok());
+  ASSERT_EQ(listed.positions_size(), 1);
+  EXPECT_EQ(listed.positions(0).id(), position.id());
+  v1::AuthenticateRequest login;
+  login.set_email("jacques@example.fr");
+  login.set_password(jacques.password);
+  v1::AuthenticateResponse session;
+  EXPECT_TRUE(stub_->Authenticate(Context().get(), login, &session).ok());
+}
+
+TEST_F(IdentityServerTest, SigtermDrainsAndExitsCleanly) {
+  SignUp(*stub_, "Jacques", "jacques@example.fr");
+  EXPECT_EQ(server_->Terminate(), 0);
+  server_.reset();
+}
+
+TEST_F(IdentityServerTest, ExpiredDeadlinesAreNotServed) {
+  v1::GetSigningKeysResponse keys;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
+  EXPECT_EQ(stub_->GetSigningKeys(&context, {}, &keys).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+}  // namespace
+}  // namespace trustsphere::testing

@@ -1,0 +1,40 @@
+#pragma once
+
+// Starts a real server binary on a loopback port chosen at run time and
+// waits until its health check says SERVING.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+#include "tests/support/child_process.h"
+
+namespace trustsphere::testing {
+
+class ServerProcess {
+ public:
+  // binary: path of the server; args: flags besides --listen (which is
+  // always 127.0.0.1:0). Fails the calling test (and returns null) when the
+  // server does not report its port and SERVING within 30 seconds.
+  static std::unique_ptr<ServerProcess> Start(const std::string& binary,
+                                              const std::vector<std::string>& args);
+
+  const std::string& address() const { return address_; }
+  std::shared_ptr<grpc::Channel> NewChannel() const;
+  // Health of the given service ("" = the whole server): "SERVING",
+  // "NOT_SERVING", or the gRPC error.
+  std::string Health(const std::string& service = "") const;
+
+  // SIGTERM and wait; returns the exit status (or -1 on timeout).
+  int Terminate();
+  // SIGKILL and wait.
+  void Kill();
+
+ private:
+  explicit ServerProcess(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
+  std::unique_ptr<ChildProcess> child_;
+  std::string address_;
+};
+
+}  // namespace trustsphere::testing
