@@ -11,7 +11,6 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   libsodium-dev libicu-dev nlohmann-json3-dev
   golang-github-gogo-googleapis-dev
-  nodejs npm
 )
 BUF_VERSION=1.47.2
 
@@ -20,6 +19,9 @@ for package in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
+# npm may come with a Node.js installed outside Debian's packages: only a
+# missing command asks for Debian's.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""

@@ -104,12 +104,15 @@ TEST_F(IdentityServerTest, HealthAndReflectionAnswerWithoutToken) {
   EXPECT_THAT(names, ::testing::Contains("trustsphere.identity.v1.IdentityService"));
   EXPECT_THAT(names, ::testing::Contains("grpc.health.v1.Health"));
 
-  grpc::reflection::v1alpha::ServerReflectionRequest describe;
-  describe.set_file_containing_symbol("trustsphere.identity.v1.IdentityService");
-  ASSERT_TRUE(stream->Write(describe));
-  grpc::reflection::v1alpha::ServerReflectionResponse described;
-  ASSERT_TRUE(stream->Read(&described));
-  EXPECT_GT(described.file_descriptor_response().file_descriptor_proto_size(), 0);
+  // Every listed service can be described (what grpcurl describe needs).
+  for (const auto& name : names) {
+    grpc::reflection::v1alpha::ServerReflectionRequest describe;
+    describe.set_file_containing_symbol(name);
+    ASSERT_TRUE(stream->Write(describe));
+    grpc::reflection::v1alpha::ServerReflectionResponse described;
+    ASSERT_TRUE(stream->Read(&described));
+    EXPECT_GT(described.file_descriptor_response().file_descriptor_proto_size(), 0) << name;
+  }
   stream->WritesDone();
 }
 
