@@ -245,6 +245,12 @@ TEST_F(IdentityServerTest, UpdatePersonNeedsTheOwnerAndTheCurrentEtag) {
   EXPECT_EQ(bad_mask.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(bad_mask), ElementsAre("update_mask"));
 
+  // Services read profiles but do not edit them.
+  std::string service_token = MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("identity/signing_key.json"),
+                                        "relationships", "service");
+  EXPECT_EQ(stub_->UpdatePerson(Context(service_token).get(), update, &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
   // An operator may update anyone.
   v1::UpdatePersonRequest by_operator;
   *by_operator.mutable_person() = current;

@@ -41,12 +41,17 @@ class RpcRunner {
                                 Access access, Body body) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     auto start = absl::Now();
-    executor_->Submit([=, this, body = std::move(body)]() mutable {
+    bool queued = executor_->TrySubmit([=, this, body = std::move(body)]() mutable {
       Caller caller;
       absl::Status status = Admit(*context, access, &caller);
       if (status.ok()) status = body(static_cast<const Caller&>(caller));
       Finish(reactor, method, caller, status, start);
     });
+    if (!queued) {
+      Finish(reactor, method, Caller(),
+             absl::ResourceExhaustedError("server overloaded: too many calls waiting; retry later"),
+             start);
+    }
     return reactor;
   }
 

@@ -18,6 +18,7 @@ ABSL_DECLARE_FLAG(std::string, durability);
 ABSL_DECLARE_FLAG(absl::Duration, drain_timeout);
 ABSL_DECLARE_FLAG(int32_t, max_message_bytes);
 ABSL_DECLARE_FLAG(int32_t, worker_threads);
+ABSL_DECLARE_FLAG(int32_t, max_queued_calls);
 
 namespace trustsphere {
 

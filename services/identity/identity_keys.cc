@@ -37,6 +37,17 @@ std::string OrgPosition(const std::string& organization_key, uint32_t start_mont
   return KeyBuilder().Str(organization_key).U32(start_month).Tail(position_id).Build();
 }
 
+std::string PositionIdOfIndexKey(std::string_view key) {
+  // Both index layouts are Str(...) U32(start month) Tail(position id).
+  storage::KeyReader reader(key);
+  std::string ignored;
+  uint32_t start = 0;
+  std::string position_id;
+  if (!reader.Str(&ignored) || !reader.U32(&start)) return "";
+  reader.Tail(&position_id);
+  return position_id;
+}
+
 std::string TagPrefix(uint8_t kind, const std::string& key_prefix) {
   return KeyBuilder().U8(kind).Tail(key_prefix).Build();
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/engine.h"
@@ -43,6 +44,9 @@ std::string OrgPrefix(const std::string& organization_key);
 std::string OrgPositionsStartingBefore(const std::string& organization_key, uint32_t month);
 std::string OrgPosition(const std::string& organization_key, uint32_t start_month,
                         const std::string& position_id);
+// The position id at the end of a positions_by_person or positions_by_org
+// key ("" when the key is malformed).
+std::string PositionIdOfIndexKey(std::string_view key);
 // tags: U8(facet kind) <tag key>
 std::string TagPrefix(uint8_t kind, const std::string& key_prefix);
 std::string Tag(uint8_t kind, const std::string& key);

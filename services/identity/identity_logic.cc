@@ -15,7 +15,6 @@
 #include "services/common/validation.h"
 #include "services/identity/identity_keys.h"
 #include "services/identity/identity_validation.h"
-#include "storage/key_encoding.h"
 #include "storage/proto_value.h"
 
 namespace trustsphere::identity {
@@ -183,6 +182,9 @@ absl::StatusOr<internal::PersonRecord> IdentityLogic::LiveOwnedPerson(
 
 absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
                                                        const v1::UpdatePersonRequest& request) {
+  // Who may act is checked before what they send (nothing to learn by probing).
+  if (absl::Status allowed = CheckMayEdit(caller, request.person().id()); !allowed.ok())
+    return allowed;
   FieldErrors errors;
   CheckId(errors, "person.id", request.person().id());
   CheckEtag(errors, "person.etag", request.person().etag());
@@ -232,6 +234,8 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
 
 absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
     const Caller& caller, const v1::DeletePersonRequest& request) {
+  // Who may act is checked before what they send (nothing to learn by probing).
+  if (absl::Status allowed = CheckMayEdit(caller, request.id()); !allowed.ok()) return allowed;
   FieldErrors errors;
   CheckId(errors, "id", request.id());
   CheckEtag(errors, "etag", request.etag());
@@ -246,29 +250,19 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
 
   // Positions go with the person: collect them first (bounded by the
   // per-person limit), then erase everything in one batch.
-  std::vector<std::string> position_keys;
+  std::vector<std::string> position_ids;
   absl::Status scanned = store_->engine().Scan(
       keys::kPositionsByPerson, {.prefix = keys::PersonPositionsPrefix(request.id())},
       [&](std::string_view key, std::string_view) {
-        storage::KeyReader reader(key);
-        std::string person_id;
-        uint32_t start = 0;
-        std::string position_id;
-        if (reader.Str(&person_id) && reader.U32(&start)) {
-          reader.Tail(&position_id);
-          position_keys.push_back(position_id);
-        }
+        position_ids.push_back(keys::PositionIdOfIndexKey(key));
         return true;
       });
   if (!scanned.ok()) return scanned;
 
+  auto positions = store_->GetPositions(position_ids, nullptr);
+  if (!positions.ok()) return positions.status();
   WriteBatch batch;
-  for (const auto& position_id : position_keys) {
-    auto position = store_->GetPosition(position_id);
-    if (absl::IsNotFound(position.status())) continue;
-    if (!position.ok()) return position.status();
-    IdentityStore::DeletePosition(batch, *position);
-  }
+  for (const auto& position : *positions) IdentityStore::DeletePosition(batch, position);
   IdentityStore::DeleteEmail(batch, record->normalized_email());
   internal::PersonRecord tombstone;
   *tombstone.mutable_person() = Tombstone(record->person(), absl::Now());
@@ -337,6 +331,9 @@ absl::StatusOr<int> IdentityLogic::CountPositions(const std::string& person_id) 
 
 absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
                                                         const v1::AddPositionRequest& request) {
+  // Who may act is checked before what they send (nothing to learn by probing).
+  if (absl::Status allowed = CheckMayEdit(caller, request.person_id()); !allowed.ok())
+    return allowed;
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
   for (const char* path : kPositionFields) {
@@ -476,44 +473,32 @@ absl::StatusOr<v1::ListPositionsResponse> IdentityLogic::ListPositions(
   if (absl::IsNotFound(person.status())) return absl::NotFoundError("no such person");
   if (!person.ok()) return person.status();
 
-  // Newest first: reverse key order of (start month, id).
+  // Newest first: reverse key order of (start month, id). Index and records
+  // are read at one point in time.
+  auto snapshot = store_->engine().TakeSnapshot();
   std::vector<std::string> ids;
   std::string last_key;
   bool more = false;
-  absl::Status scanned =
-      store_->engine().Scan(keys::kPositionsByPerson,
-                            {.prefix = keys::PersonPositionsPrefix(request.person_id()),
-                             .start_after = *cursor,
-                             .reverse = true},
-                            [&](std::string_view key, std::string_view) {
-                              if (static_cast<int>(ids.size()) == *page_size) {
-                                more = true;
-                                return false;
-                              }
-                              storage::KeyReader reader(key);
-                              std::string person_id;
-                              uint32_t start = 0;
-                              std::string position_id;
-                              reader.Str(&person_id);
-                              reader.U32(&start);
-                              reader.Tail(&position_id);
-                              ids.push_back(position_id);
-                              last_key.assign(key);
-                              return true;
-                            });
+  absl::Status scanned = store_->engine().Scan(
+      keys::kPositionsByPerson,
+      {.prefix = keys::PersonPositionsPrefix(request.person_id()),
+       .start_after = *cursor,
+       .reverse = true},
+      [&](std::string_view key, std::string_view) {
+        if (static_cast<int>(ids.size()) == *page_size) {
+          more = true;
+          return false;
+        }
+        ids.push_back(keys::PositionIdOfIndexKey(key));
+        last_key.assign(key);
+        return true;
+      },
+      snapshot.get());
   if (!scanned.ok()) return scanned;
-
-  std::vector<std::string> position_keys;
-  for (const auto& id : ids) position_keys.push_back(keys::Position(id));
-  auto values = store_->engine().MultiGet(keys::kPositions, position_keys);
-  if (!values.ok()) return values.status();
+  auto positions = store_->GetPositions(ids, snapshot.get());
+  if (!positions.ok()) return positions.status();
   v1::ListPositionsResponse response;
-  for (const auto& value : *values) {
-    if (!value) continue;  // removed between the index read and this one
-    auto position = storage::ParseValue<v1::Position>(std::string_view(*value));
-    if (!position.ok()) return position.status();
-    *response.add_positions() = std::move(*position);
-  }
+  for (auto& position : *positions) *response.add_positions() = std::move(position);
   if (more) response.set_next_page_token(page_tokens_.Encode(query, last_key));
   return response;
 }
@@ -547,13 +532,15 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
     range.end_before = keys::OrgPositionsStartingBefore(position->organization_key(),
                                                         MonthIndex(position->period().end()) + 1);
   }
+  auto snapshot = store_->engine().TakeSnapshot();
   std::vector<std::string> matches;
   std::string last_key;
   int examined = 0;
   bool more = false;
   absl::Status bad_entry;
   absl::Status scanned = store_->engine().Scan(
-      keys::kPositionsByOrg, range, [&](std::string_view key, std::string_view value) {
+      keys::kPositionsByOrg, range,
+      [&](std::string_view key, std::string_view value) {
         if (static_cast<int>(matches.size()) == *page_size || examined == kMaxOverlapScan) {
           more = true;
           return false;
@@ -566,28 +553,17 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
           return false;
         }
         if (entry->person_id() == position->person_id() || !Overlaps(*entry, start)) return true;
-        storage::KeyReader reader(key);
-        std::string organization;
-        uint32_t entry_start = 0;
-        std::string id;
-        reader.Str(&organization);
-        reader.U32(&entry_start);
-        reader.Tail(&id);
-        matches.push_back(keys::Position(id));
+        matches.push_back(keys::PositionIdOfIndexKey(key));
         return true;
-      });
+      },
+      snapshot.get());
   if (!scanned.ok()) return scanned;
   if (!bad_entry.ok()) return bad_entry;
 
-  auto values = store_->engine().MultiGet(keys::kPositions, matches);
-  if (!values.ok()) return values.status();
+  auto positions = store_->GetPositions(matches, snapshot.get());
+  if (!positions.ok()) return positions.status();
   v1::FindOverlappingPositionsResponse response;
-  for (const auto& value : *values) {
-    if (!value) continue;
-    auto found = storage::ParseValue<v1::Position>(std::string_view(*value));
-    if (!found.ok()) return found.status();
-    *response.add_positions() = std::move(*found);
-  }
+  for (auto& found : *positions) *response.add_positions() = std::move(found);
   if (more) response.set_next_page_token(page_tokens_.Encode(query, last_key));
   return response;
 }

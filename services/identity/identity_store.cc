@@ -40,6 +40,22 @@ absl::StatusOr<v1::Position> IdentityStore::GetPosition(const std::string& id) c
   return ParseValue<v1::Position>(engine_->Get(keys::kPositions, keys::Position(id)));
 }
 
+absl::StatusOr<std::vector<v1::Position>> IdentityStore::GetPositions(
+    const std::vector<std::string>& ids, const storage::Snapshot* snapshot) const {
+  std::vector<std::string> position_keys;
+  for (const auto& id : ids) position_keys.push_back(keys::Position(id));
+  auto values = engine_->MultiGet(keys::kPositions, position_keys, snapshot);
+  if (!values.ok()) return values.status();
+  std::vector<v1::Position> positions;
+  for (const auto& value : *values) {
+    if (!value) continue;
+    auto position = ParseValue<v1::Position>(std::string_view(*value));
+    if (!position.ok()) return position.status();
+    positions.push_back(std::move(*position));
+  }
+  return positions;
+}
+
 absl::StatusOr<v1::Tag> IdentityStore::GetTag(uint8_t kind, const std::string& key) const {
   return ParseValue<v1::Tag>(engine_->Get(keys::kTags, keys::Tag(kind, key)));
 }

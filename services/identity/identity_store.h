@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "records.pb.h"
@@ -28,6 +29,10 @@ class IdentityStore {
   absl::StatusOr<internal::PersonRecord> GetPerson(const std::string& id) const;
   absl::StatusOr<std::string> FindPersonIdByEmail(const std::string& normalized_email) const;
   absl::StatusOr<v1::Position> GetPosition(const std::string& id) const;
+  // The positions that still exist among ids, in the same order, read at
+  // the snapshot's point in time.
+  absl::StatusOr<std::vector<v1::Position>> GetPositions(const std::vector<std::string>& ids,
+                                                         const storage::Snapshot* snapshot) const;
   absl::StatusOr<v1::Tag> GetTag(uint8_t kind, const std::string& key) const;
   // nullopt when the request id was never used.
   absl::StatusOr<std::optional<internal::RequestRecord>> GetRequest(

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       static_cast<size_t>(absl::GetFlag(FLAGS_password_hash_memory_kib)) * 1024;
   options.password_cost.passes = static_cast<uint64_t>(absl::GetFlag(FLAGS_password_hash_passes));
 
-  Executor executor(absl::GetFlag(FLAGS_worker_threads));
+  Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
   RpcRunner runner(&executor, &verifier);
   identity::IdentityHandlers handlers(&runner);
