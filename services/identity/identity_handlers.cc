@@ -59,6 +59,13 @@ IdentityHandlers::Reactor* IdentityHandlers::RemovePosition(
                        response);
 }
 
+IdentityHandlers::Reactor* IdentityHandlers::BatchGetPositions(
+    Context* context, const v1::BatchGetPositionsRequest* request,
+    v1::BatchGetPositionsResponse* response) {
+  return Authenticated(context, "BatchGetPositions", &IdentityLogic::BatchGetPositions, request,
+                       response);
+}
+
 IdentityHandlers::Reactor* IdentityHandlers::ListPositions(Context* context,
                                                            const v1::ListPositionsRequest* request,
                                                            v1::ListPositionsResponse* response) {

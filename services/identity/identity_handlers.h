@@ -40,6 +40,8 @@ class IdentityHandlers final : public v1::IdentityService::CallbackService {
                           v1::Position* response) override;
   Reactor* RemovePosition(Context* context, const v1::RemovePositionRequest* request,
                           google::protobuf::Empty* response) override;
+  Reactor* BatchGetPositions(Context* context, const v1::BatchGetPositionsRequest* request,
+                             v1::BatchGetPositionsResponse* response) override;
   Reactor* ListPositions(Context* context, const v1::ListPositionsRequest* request,
                          v1::ListPositionsResponse* response) override;
   Reactor* FindOverlappingPositions(Context* context,

@@ -6,11 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/common/access_token.h"
 #include "services/common/crypto.h"
 #include "services/common/proto_time.h"
+#include "services/common/request_fingerprint.h"
 #include "services/common/text.h"
 #include "services/common/validation.h"
 #include "services/identity/identity_keys.h"
@@ -23,21 +22,6 @@ namespace {
 using storage::WriteBatch;
 
 constexpr size_t kEtagBytes = 9;
-
-// SHA-256 of a request with its request_id cleared: the same content retried
-// gives the same fingerprint. Deterministic serialization keeps map order
-// stable.
-template <typename Request>
-std::string Fingerprint(Request request) {
-  request.clear_request_id();
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  request.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return Sha256(bytes);
-}
 
 bool HasPath(const google::protobuf::FieldMask& mask, const std::string& path) {
   return std::find(mask.paths().begin(), mask.paths().end(), path) != mask.paths().end();
@@ -110,7 +94,7 @@ absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const v1::CreatePersonReq
   if (!errors.empty()) return errors.ToStatus();
 
   const std::string email = NormalizeEmail(request.person().email());
-  const std::string fingerprint = Fingerprint(request);
+  const std::string fingerprint = RequestFingerprint(request);
   auto guard = locks_.Lock({"email:" + email, "request:" + request.request_id()});
 
   auto earlier = EarlierResult("", "CreatePerson", request.request_id(), fingerprint);
@@ -342,7 +326,7 @@ absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
   CheckRequestId(errors, "request_id", request.request_id());
   if (!errors.empty()) return errors.ToStatus();
 
-  const std::string fingerprint = Fingerprint(request);
+  const std::string fingerprint = RequestFingerprint(request);
   auto guard = locks_.Lock({"person:" + request.person_id()});
   auto owner = LiveOwnedPerson(caller, request.person_id());
   if (!owner.ok()) return owner.status();
@@ -455,6 +439,23 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::RemovePosition(
                               current->id());
   if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
   return google::protobuf::Empty();
+}
+
+absl::StatusOr<v1::BatchGetPositionsResponse> IdentityLogic::BatchGetPositions(
+    const Caller& caller, const v1::BatchGetPositionsRequest& request) {
+  FieldErrors errors;
+  if (request.ids().empty() || request.ids_size() > kMaxBatchGet) {
+    errors.Add("ids", absl::StrCat("1 to ", kMaxBatchGet, " ids"));
+  }
+  for (int i = 0; i < request.ids_size() && i < kMaxBatchGet; ++i) {
+    CheckId(errors, absl::StrCat("ids[", i, "]"), request.ids(i));
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  auto positions = store_->GetPositions({request.ids().begin(), request.ids().end()}, nullptr);
+  if (!positions.ok()) return positions.status();
+  v1::BatchGetPositionsResponse response;
+  for (auto& position : *positions) *response.add_positions() = std::move(position);
+  return response;
 }
 
 absl::StatusOr<v1::ListPositionsResponse> IdentityLogic::ListPositions(

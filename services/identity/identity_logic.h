@@ -48,6 +48,8 @@ class IdentityLogic {
                                               const v1::UpdatePositionRequest& request);
   absl::StatusOr<google::protobuf::Empty> RemovePosition(const Caller& caller,
                                                          const v1::RemovePositionRequest& request);
+  absl::StatusOr<v1::BatchGetPositionsResponse> BatchGetPositions(
+      const Caller& caller, const v1::BatchGetPositionsRequest& request);
   absl::StatusOr<v1::ListPositionsResponse> ListPositions(const Caller& caller,
                                                           const v1::ListPositionsRequest& request);
   absl::StatusOr<v1::FindOverlappingPositionsResponse> FindOverlappingPositions(
@@ -61,6 +63,7 @@ class IdentityLogic {
   // Limits, public so tests and documentation use the same numbers.
   static constexpr int kMaxPositionsPerPerson = 200;
   static constexpr int kMaxTagsPerRecord = 50;
+  static constexpr int kMaxBatchGet = 100;
   static constexpr int kTagRankingWindow = 1000;
   // Index entries FindOverlappingPositions examines per call before it
   // returns a partial page with a token to continue.
