@@ -411,6 +411,14 @@ TEST_F(IdentityServerTest, PositionsAreValidatedAndOwned) {
   EXPECT_EQ(stub_->UpdatePosition(Context(jacques.token).get(), update, &updated).error_code(),
             grpc::StatusCode::ABORTED);
 
+  v1::BatchGetPositionsRequest batch;
+  batch.add_ids(position.id());
+  batch.add_ids("pos_unknown");
+  v1::BatchGetPositionsResponse got;
+  ASSERT_TRUE(stub_->BatchGetPositions(Context(martin.token).get(), batch, &got).ok());
+  ASSERT_EQ(got.positions_size(), 1);
+  EXPECT_EQ(got.positions(0).title(), "Head of sales");
+
   v1::RemovePositionRequest remove;
   remove.set_id(position.id());
   remove.set_etag(updated.etag());

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/time/time.h"
 #include "services/common/access_token.h"
 
 namespace trustsphere {
@@ -10,6 +11,8 @@ namespace trustsphere {
 struct Caller {
   std::string person_id;  // the token's subject
   uint32_t roles = 0;
+  // The call's deadline, passed on to the calls it makes downstream.
+  absl::Time deadline = absl::InfiniteFuture();
 
   bool Has(Role role) const { return (roles & static_cast<uint32_t>(role)) != 0; }
   // Operators and services may act on any person's data.

@@ -16,9 +16,11 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
   if (context.deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("deadline passed before the call started");
   }
+  caller->deadline = absl::FromChrono(context.deadline());
   if (access == Access::kPublic) return absl::OkStatus();
   auto verified = verifier_->CallerOf(context);
   if (!verified.ok()) return verified.status();
+  verified->deadline = caller->deadline;
   *caller = std::move(*verified);
   return absl::OkStatus();
 }

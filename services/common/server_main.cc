@@ -117,6 +117,7 @@ int RunServer(ServerSpec spec) {
   health->SetServingStatus(spec.name, false);
   auto deadline = std::chrono::system_clock::now() +
                   absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_drain_timeout));
+  if (spec.drain) spec.drain();
   server->Shutdown(deadline);
   server->Wait();
   spec.stop();

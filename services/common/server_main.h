@@ -40,6 +40,9 @@ struct ServerSpec {
   // Opens storage and makes the services ready; the port is already bound
   // and health says NOT_SERVING meanwhile. An error stops the process.
   std::function<absl::Status()> start;
+  // Optional: runs once the server stops serving new calls, before it waits
+  // for the calls in flight (ends long-lived streams).
+  std::function<void()> drain;
   // Runs after the server drained: makes the services unready and closes
   // storage.
   std::function<void()> stop;

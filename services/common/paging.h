@@ -1,0 +1,58 @@
+#pragma once
+
+// One page of a key-ordered scan where each entry yields at most one item
+// (entries the caller may not see yield none). A next page is announced only
+// when one more item exists, so hidden entries never show through a page
+// size or an empty last page.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/engine.h"
+
+namespace trustsphere {
+
+template <typename Item>
+struct Page {
+  std::vector<Item> items;
+  // The key of the last item: where the next page starts.
+  std::string last_key;
+  bool more = false;
+};
+
+template <typename Item>
+absl::StatusOr<Page<Item>> ScanPage(const storage::Engine& engine, storage::Family family,
+                                    const std::string& prefix, const std::string& cursor,
+                                    int page_size, const storage::Snapshot* snapshot,
+                                    const std::function<absl::StatusOr<std::optional<Item>>(
+                                        std::string_view key, std::string_view value)>& convert) {
+  Page<Item> page;
+  absl::Status failed;
+  absl::Status scanned = engine.Scan(
+      family, {.prefix = prefix, .start_after = cursor},
+      [&](std::string_view key, std::string_view value) {
+        auto item = convert(key, value);
+        if (!item.ok()) {
+          failed = item.status();
+          return false;
+        }
+        if (!item->has_value()) return true;
+        if (static_cast<int>(page.items.size()) == page_size) {
+          page.more = true;
+          return false;
+        }
+        page.items.push_back(std::move(**item));
+        page.last_key.assign(key);
+        return true;
+      },
+      snapshot);
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return page;
+}
+
+}  // namespace trustsphere

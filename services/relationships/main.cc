@@ -1,0 +1,87 @@
+// relationships_server: trust statements, mutual references, graph queries.
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/common/executor.h"
+#include "services/common/identity_client.h"
+#include "services/common/log.h"
+#include "services/common/rpc_runner.h"
+#include "services/common/server_main.h"
+#include "services/common/signing_key_refresher.h"
+#include "services/common/token_verifier.h"
+#include "services/relationships/relationship_handlers.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve on; port 0 picks one.");
+ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50051", "The identity service.");
+ABSL_FLAG(std::string, service_token_file, "",
+          "File holding this service's access token for identity (trustsphere_admin "
+          "mint-token --role=service). Default: <data_dir>/service_token.");
+ABSL_FLAG(absl::Duration, key_refresh_period, absl::Minutes(5),
+          "How often identity's public keys are fetched again.");
+ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(60),
+          "How long to wait for identity's keys at start before giving up.");
+ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Statements one person may hold.");
+ABSL_FLAG(int32_t, max_pending_per_trustee, 500, "Unanswered statements one person may receive.");
+
+int main(int argc, char** argv) {
+  using namespace trustsphere;
+  InitServerProcess(argc, argv,
+                    "relationships_server --data_dir=PATH [--listen=HOST:PORT] "
+                    "[--identity_addr=HOST:PORT]");
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
+    return 2;
+  }
+  std::string token_file = absl::GetFlag(FLAGS_service_token_file);
+  if (token_file.empty()) token_file = data_dir + "/service_token";
+  const bool sync_writes = SyncWritesFromFlags();
+
+  relationships::RelationshipOptions options;
+  options.max_statements_per_truster = absl::GetFlag(FLAGS_max_statements_per_truster);
+  options.max_pending_per_trustee = absl::GetFlag(FLAGS_max_pending_per_trustee);
+
+  Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
+  TokenVerifier verifier;
+  RpcRunner runner(&executor, &verifier);
+  relationships::RelationshipHandlers handlers(&runner, &executor, &verifier);
+  ServiceToken service_token(token_file);
+  IdentityClient identity(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()),
+      &service_token);
+  SigningKeyRefresher keys(&identity, &verifier, absl::GetFlag(FLAGS_key_refresh_period));
+  std::unique_ptr<relationships::RelationshipLogic> logic;
+
+  return RunServer({
+      .name = "trustsphere.relationships.v1.RelationshipService",
+      .listen = absl::GetFlag(FLAGS_listen),
+      .services = {&handlers},
+      .start = [&]() -> absl::Status {
+        auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);
+        if (!store.ok()) return store.status();
+        auto page_tokens = PageTokenCodecFor((*store)->engine());
+        if (!page_tokens.ok()) return page_tokens.status();
+        if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));
+            !fetched.ok()) {
+          return fetched;
+        }
+        logic = std::make_unique<relationships::RelationshipLogic>(
+            std::move(*store), &identity, std::move(*page_tokens), options);
+        handlers.Attach(logic.get());
+        runner.SetReady(true);
+        Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
+        return absl::OkStatus();
+      },
+      .drain = [&] { handlers.CloseStreams(); },
+      .stop =
+          [&] {
+            runner.SetReady(false);
+            handlers.Attach(nullptr);
+            logic.reset();
+          },
+  });
+}

@@ -1,0 +1,271 @@
+// Graph queries of RelationshipLogic: FindVouchers, SuggestReferences and
+// GetCoverage. Each walks only index prefixes reachable from its inputs,
+// never a whole family, and counts or follows only what the caller may see.
+
+#include <algorithm>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/validation.h"
+#include "services/relationships/relationship_logic.h"
+#include "services/relationships/relationships_keys.h"
+#include "services/relationships/trust_validation.h"
+#include "services/relationships/viewer.h"
+#include "storage/key_encoding.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::relationships {
+namespace {
+
+struct Reached {
+  int depth = 0;
+  std::string parent;
+};
+
+// Months both periods share, ongoing periods counted to `now_month`.
+int OverlapMonths(const common::v1::Period& a, const common::v1::Period& b, int now_month) {
+  auto month = [](const common::v1::YearMonth& m) { return m.year() * 12 + m.month() - 1; };
+  int start = std::max(month(a.start()), month(b.start()));
+  int end =
+      std::min(a.has_end() ? month(a.end()) : now_month, b.has_end() ? month(b.end()) : now_month);
+  return std::max(0, end - start + 1);
+}
+
+int CurrentMonth() {
+  absl::CivilMonth now = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
+  return static_cast<int>(now.year()) * 12 + now.month() - 1;
+}
+
+// A voucher's place in the result order, as a page cursor.
+std::string VoucherCursor(int depth, const std::string& person_id) {
+  return storage::KeyBuilder().U8(static_cast<uint8_t>(depth)).Tail(person_id).Build();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
+    const Caller& caller, const v1::FindVouchersRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "subject_id", request.subject_id());
+  common::v1::Facet facet = NormalizeFacet(errors, "facet", request.facet());
+  if (request.max_depth() < 1 || request.max_depth() > kMaxDepth) {
+    errors.Add("max_depth", absl::StrCat("1 to ", kMaxDepth));
+  }
+  auto size = PageSize(request.page_size());
+  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string query =
+      absl::StrCat("FindVouchers\n", caller.person_id, "\n", request.subject_id(), "\n",
+                   facet.kind(), "\n", facet.key(), "\n", request.max_depth());
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+
+  auto snapshot = store_->engine().TakeSnapshot();
+  Viewer viewer(caller, *store_, snapshot.get());
+  const std::string& subject = request.subject_id();
+
+  // Who holds the facet inside an active statement about the subject, among
+  // statements the caller may see.
+  absl::flat_hash_map<std::string, bool> holders;
+  const std::string facet_prefix =
+      keys::FacetPrefix(subject, static_cast<uint8_t>(facet.kind()), facet.key());
+  bool truncated = false;
+  absl::Status bad_entry;
+  absl::Status scanned = store_->engine().Scan(
+      keys::kFacets, {.prefix = facet_prefix},
+      [&](std::string_view key, std::string_view value) {
+        auto entry = storage::ParseValue<internal::FacetEntry>(value);
+        if (!entry.ok()) {
+          bad_entry = entry.status();
+          return false;
+        }
+        std::string truster = keys::TrusterOfFacet(key, facet_prefix.size());
+        if (viewer.CanSee(truster, subject, entry->visibility())) holders[truster] = true;
+        if (static_cast<int>(holders.size()) >= options_.max_visited) {
+          truncated = true;
+          return false;
+        }
+        return true;
+      },
+      snapshot.get());
+  if (!scanned.ok()) return scanned;
+  if (!bad_entry.ok()) return bad_entry;
+
+  // Breadth-first from the caller through mutual references the caller may
+  // see, level by level in id order, so each person's first parent is
+  // deterministic and its path shortest.
+  absl::flat_hash_map<std::string, Reached> reached;
+  reached[caller.person_id] = Reached{0, ""};
+  std::vector<std::string> frontier = {caller.person_id};
+  std::vector<std::pair<int, std::string>> vouchers;
+  for (int depth = 1; depth <= request.max_depth() && !frontier.empty() && !truncated; ++depth) {
+    std::vector<std::string> next;
+    for (const auto& person : frontier) {
+      absl::Status walked = store_->engine().Scan(
+          keys::kReferences, {.prefix = keys::PairPrefix(person)},
+          [&](std::string_view key, std::string_view value) {
+            std::string other = keys::SecondOfPair(key);
+            if (reached.contains(other)) return true;
+            auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
+            if (!edge.ok()) {
+              bad_entry = edge.status();
+              return false;
+            }
+            if (!viewer.CanSeeEdge(person, other, *edge)) return true;
+            reached[other] = Reached{depth, person};
+            if (holders.contains(other)) vouchers.emplace_back(depth, other);
+            next.push_back(std::move(other));
+            if (static_cast<int>(reached.size()) >= options_.max_visited) {
+              truncated = true;
+              return false;
+            }
+            return true;
+          },
+          snapshot.get());
+      if (!walked.ok()) return walked;
+      if (!bad_entry.ok()) return bad_entry;
+      if (truncated) break;
+    }
+    std::sort(next.begin(), next.end());
+    frontier = std::move(next);
+  }
+  if (!viewer.status().ok()) return viewer.status();
+  std::sort(vouchers.begin(), vouchers.end());
+
+  v1::FindVouchersResponse response;
+  response.set_truncated(truncated);
+  std::string last_cursor;
+  for (const auto& [depth, person] : vouchers) {
+    std::string position = VoucherCursor(depth, person);
+    if (!cursor->empty() && position <= *cursor) continue;
+    if (response.vouchers_size() == *size) {
+      response.set_next_page_token(page_tokens_.Encode(query, last_cursor));
+      break;
+    }
+    last_cursor = position;
+    v1::Voucher* voucher = response.add_vouchers();
+    voucher->set_person_id(person);
+    std::vector<std::string> path;
+    for (std::string at = person; !at.empty(); at = reached[at].parent) path.push_back(at);
+    std::reverse(path.begin(), path.end());
+    for (auto& step : path) voucher->add_path(std::move(step));
+    auto statement = store_->GetStatement(person, subject, snapshot.get());
+    if (!statement.ok()) return statement.status();
+    *voucher->mutable_statement() = std::move(*statement);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferences(
+    const Caller& caller, const v1::SuggestReferencesRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "person_id", request.person_id());
+  if (!errors.empty()) return errors.ToStatus();
+  if (!caller.MayActFor(request.person_id())) {
+    return absl::PermissionDeniedError("suggestions are for the person themself");
+  }
+  const std::string& person = request.person_id();
+  auto positions = identity_->ListAllPositions(person, caller.deadline);
+  if (!positions.ok()) return positions.status();
+
+  const int now_month = CurrentMonth();
+  v1::SuggestReferencesResponse response;
+  for (const auto& position : *positions) {
+    auto overlapping = identity_->FindOverlappingPositions(position.id(), 200, caller.deadline);
+    if (!overlapping.ok()) return overlapping.status();
+    // Best overlap per person; people the person already knows as a
+    // reference (as the person sees it) are not suggested.
+    std::map<std::string, v1::Candidate> best;
+    for (const auto& other : *overlapping) {
+      if (other.person_id() == person) continue;
+      auto edge = store_->GetEdge(person, other.person_id());
+      if (!edge.ok()) return edge.status();
+      if (edge->has_value() && (*edge)->incoming_visibility() != v1::VISIBILITY_PRIVATE) continue;
+      int months = OverlapMonths(position.period(), other.period(), now_month);
+      auto& candidate = best[other.person_id()];
+      if (months > candidate.overlap_months()) {
+        candidate.set_person_id(other.person_id());
+        candidate.set_position_id(other.id());
+        candidate.set_overlap_months(months);
+      }
+    }
+    if (best.empty()) continue;
+    std::vector<v1::Candidate> ranked;
+    for (auto& [id, candidate] : best) ranked.push_back(std::move(candidate));
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.overlap_months() > b.overlap_months();
+    });
+    v1::Suggestion* suggestion = response.add_suggestions();
+    suggestion->set_position_id(position.id());
+    for (int i = 0; i < std::min<int>(ranked.size(), kMaxCandidatesPerPosition); ++i) {
+      *suggestion->add_candidates() = std::move(ranked[i]);
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetCoverageResponse> RelationshipLogic::GetCoverage(
+    const Caller& caller, const v1::GetCoverageRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "person_id", request.person_id());
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string& person = request.person_id();
+  auto positions = identity_->ListAllPositions(person, caller.deadline);
+  if (!positions.ok()) return positions.status();
+
+  auto snapshot = store_->engine().TakeSnapshot();
+  Viewer viewer(caller, *store_, snapshot.get());
+  absl::flat_hash_map<std::string, int> by_position;
+  std::map<std::pair<int, std::string>, int> by_facet;
+  absl::Status failed;
+  absl::Status scanned = store_->engine().Scan(
+      keys::kReferences, {.prefix = keys::PairPrefix(person)},
+      [&](std::string_view key, std::string_view value) {
+        auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
+        if (!edge.ok()) {
+          failed = edge.status();
+          return false;
+        }
+        std::string other = keys::SecondOfPair(key);
+        if (!viewer.CanSeeEdge(person, other, *edge)) return true;
+        auto vouching = store_->GetStatement(other, person, snapshot.get());
+        if (!vouching.ok()) {
+          failed = vouching.status();
+          return false;
+        }
+        for (const auto& facet : vouching->sphere().inside()) {
+          if (facet.kind() == common::v1::FACET_KIND_FUNCTION) {
+            ++by_position[facet.key()];
+          } else {
+            ++by_facet[{facet.kind(), facet.key()}];
+          }
+        }
+        return true;
+      },
+      snapshot.get());
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  if (!viewer.status().ok()) return viewer.status();
+
+  v1::GetCoverageResponse response;
+  for (const auto& position : *positions) {
+    v1::PositionCoverage* coverage = response.add_positions();
+    coverage->set_position_id(position.id());
+    auto count = by_position.find(position.id());
+    coverage->set_reference_count(count == by_position.end() ? 0 : count->second);
+  }
+  std::vector<std::pair<std::pair<int, std::string>, int>> facets(by_facet.begin(), by_facet.end());
+  std::stable_sort(facets.begin(), facets.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [id, count] : facets) {
+    v1::FacetCoverage* coverage = response.add_facets();
+    coverage->mutable_facet()->set_kind(static_cast<common::v1::FacetKind>(id.first));
+    coverage->mutable_facet()->set_key(id.second);
+    coverage->set_reference_count(count);
+  }
+  return response;
+}
+
+}  // namespace trustsphere::relationships

@@ -1,0 +1,62 @@
+#include "services/relationships/relationship_handlers.h"
+
+#include "services/common/errors.h"
+#include "services/common/log.h"
+#include "services/relationships/relationships_keys.h"
+
+namespace trustsphere::relationships {
+
+#define TRUSTSPHERE_SERVE(Method, Response)                                        \
+  RelationshipHandlers::Reactor* RelationshipHandlers::Method(                     \
+      Context* context, const v1::Method##Request* request, Response* response) {  \
+    return Serve(context, #Method, &RelationshipLogic::Method, request, response); \
+  }
+
+TRUSTSPHERE_SERVE(PutTrust, v1::TrustStatement)
+TRUSTSPHERE_SERVE(GetTrust, v1::TrustStatement)
+TRUSTSPHERE_SERVE(RevokeTrust, v1::TrustStatement)
+TRUSTSPHERE_SERVE(ListTrusted, v1::ListTrustedResponse)
+TRUSTSPHERE_SERVE(ListTrusting, v1::ListTrustingResponse)
+TRUSTSPHERE_SERVE(ListReferences, v1::ListReferencesResponse)
+TRUSTSPHERE_SERVE(ListPendingReciprocation, v1::ListPendingReciprocationResponse)
+TRUSTSPHERE_SERVE(CheckTrust, v1::CheckTrustResponse)
+TRUSTSPHERE_SERVE(FindVouchers, v1::FindVouchersResponse)
+TRUSTSPHERE_SERVE(SuggestReferences, v1::SuggestReferencesResponse)
+TRUSTSPHERE_SERVE(GetCoverage, v1::GetCoverageResponse)
+
+#undef TRUSTSPHERE_SERVE
+
+namespace {
+
+// A stream that fails before it starts.
+class RefusedStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChanges(
+    Context* context, const v1::WatchTrustChangesRequest* request) {
+  // Token checks are cached and cheap: done here, on the gRPC thread.
+  RelationshipLogic* logic = this->logic();
+  if (logic == nullptr) {
+    return new RefusedStream(absl::UnavailableError("service is starting or stopping"));
+  }
+  auto caller = verifier_->CallerOf(*context);
+  if (!caller.ok()) return new RefusedStream(caller.status());
+  if (!caller->IsPrivileged()) {
+    return new RefusedStream(
+        absl::PermissionDeniedError("the change stream is for services and operators"));
+  }
+  uint64_t after = 0;
+  if (!ParseCursor(request->after_cursor(), &after)) {
+    return new RefusedStream(InvalidField("after_cursor", "not a cursor of this stream"));
+  }
+  Log(LogLevel::kInfo, "watch opened",
+      {F("caller", caller->person_id), F("after", request->after_cursor())});
+  return new WatchStream(&logic->store().engine(), keys::kChanges, executor_, &watchers_, after);
+}
+
+}  // namespace trustsphere::relationships

@@ -1,0 +1,353 @@
+#include "services/relationships/relationship_logic.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/log.h"
+#include "services/common/paging.h"
+#include "services/common/proto_time.h"
+#include "services/common/request_fingerprint.h"
+#include "services/common/validation.h"
+#include "services/relationships/relationships_keys.h"
+#include "services/relationships/trust_validation.h"
+#include "services/relationships/viewer.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::relationships {
+namespace {
+
+using storage::WriteBatch;
+
+constexpr size_t kEtagBytes = 9;
+
+absl::Status StatementNotFound() { return absl::NotFoundError("no such trust statement"); }
+
+// Tags of the statement as the client spelled them, for identity's
+// vocabulary (identity normalises them the same way we do).
+std::vector<identity::v1::Tag> TagsOf(const v1::TrustStatement& input) {
+  std::vector<identity::v1::Tag> tags;
+  for (const auto* list : {&input.sphere().inside(), &input.sphere().outside()}) {
+    for (const auto& facet : *list) {
+      if (facet.kind() == common::v1::FACET_KIND_FUNCTION) continue;
+      identity::v1::Tag tag;
+      tag.set_kind(facet.kind());
+      tag.set_key(facet.key());
+      tags.push_back(std::move(tag));
+    }
+  }
+  return tags;
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
+              const common::v1::Facet& facet) {
+  return std::any_of(facets.begin(), facets.end(), [&](const common::v1::Facet& candidate) {
+    return candidate.kind() == facet.kind() && candidate.key() == facet.key();
+  });
+}
+
+}  // namespace
+
+RelationshipLogic::RelationshipLogic(std::unique_ptr<RelationshipStore> store,
+                                     IdentityClient* identity, PageTokenCodec page_tokens,
+                                     RelationshipOptions options)
+    : store_(std::move(store)),
+      identity_(identity),
+      page_tokens_(std::move(page_tokens)),
+      options_(options) {}
+
+KeyLocks::Guard RelationshipLogic::LockPair(const std::string& truster,
+                                            const std::string& trustee) {
+  return locks_.Lock(
+      {absl::StrCat("pair:", std::min(truster, trustee), "|", std::max(truster, trustee)),
+       "truster:" + truster, "trustee:" + trustee});
+}
+
+absl::StatusOr<int> RelationshipLogic::CountUpTo(storage::Family family, const std::string& prefix,
+                                                 int limit) {
+  int count = 0;
+  absl::Status scanned =
+      store_->engine().Scan(family, {.prefix = prefix},
+                            [&](std::string_view, std::string_view) { return ++count < limit; });
+  if (!scanned.ok()) return scanned;
+  return count;
+}
+
+absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& caller,
+                                                               const v1::PutTrustRequest& request) {
+  // A person states trust only as themselves: the truster is the token's
+  // subject, and operator or service tokens are not people.
+  if (!caller.Has(Role::kUser)) {
+    return absl::PermissionDeniedError("only a person states trust, as themselves");
+  }
+  const v1::TrustStatement& input = request.statement();
+  if (!input.truster_id().empty() && input.truster_id() != caller.person_id) {
+    return absl::PermissionDeniedError("statement.truster_id must be the caller");
+  }
+  auto normalized = NormalizeStatement(input, caller.person_id);
+  FieldErrors errors;
+  CheckRequestId(errors, "request_id", request.request_id());
+  if (input.etag().size() > kMaxIdBytes) errors.Add("statement.etag", "not an etag");
+  if (!normalized.ok()) return normalized.status();
+  if (!errors.empty()) return errors.ToStatus();
+
+  const std::string fingerprint = RequestFingerprint(request);
+  if (!request.request_id().empty()) {
+    auto earlier = store_->GetRequest(caller.person_id, request.request_id());
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      if ((*earlier)->fingerprint() != fingerprint) {
+        return InvalidField("request_id", "already used for a request with other content");
+      }
+      return (*earlier)->result();
+    }
+  }
+
+  // Identity decides who exists and who owns which position; if it cannot
+  // answer, nothing is written.
+  const std::string& trustee_id = normalized->trustee_id();
+  auto trustee = identity_->GetPerson(trustee_id, caller.deadline);
+  if (absl::IsNotFound(trustee.status()) ||
+      (trustee.ok() && trustee->state() != identity::v1::PERSON_STATE_ACTIVE)) {
+    return absl::NotFoundError("the trustee does not exist or was deleted");
+  }
+  if (!trustee.ok()) return trustee.status();
+  auto positions = identity_->BatchGetPositions(NamedPositions(*normalized), caller.deadline);
+  if (!positions.ok()) return positions.status();
+  if (absl::Status owned = CheckPositionOwnership(*normalized, *positions); !owned.ok()) {
+    return owned;
+  }
+
+  const std::string& truster_id = caller.person_id;
+  auto guard = LockPair(truster_id, trustee_id);
+  auto before = store_->FindStatement(truster_id, trustee_id);
+  if (!before.ok()) return before.status();
+  auto reverse = store_->FindStatement(trustee_id, truster_id);
+  if (!reverse.ok()) return reverse.status();
+  if (!input.etag().empty() && (!before->has_value() || (*before)->etag() != input.etag())) {
+    return absl::AbortedError("etag mismatch: the statement changed since it was read");
+  }
+  if (!before->has_value()) {
+    auto held = CountUpTo(keys::kStatements, keys::PairPrefix(truster_id),
+                          options_.max_statements_per_truster);
+    if (!held.ok()) return held.status();
+    if (*held >= options_.max_statements_per_truster) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "a person holds at most ", options_.max_statements_per_truster, " statements"));
+    }
+  }
+  if (!IsActive(*before) && !IsActive(*reverse)) {
+    auto waiting =
+        CountUpTo(keys::kPending, keys::PairPrefix(trustee_id), options_.max_pending_per_trustee);
+    if (!waiting.ok()) return waiting.status();
+    if (*waiting >= options_.max_pending_per_trustee) {
+      return absl::ResourceExhaustedError(
+          "this person has too many unanswered statements; try again later");
+    }
+  }
+
+  absl::Time now = absl::Now();
+  v1::TrustStatement after = std::move(*normalized);
+  after.set_state(v1::TRUST_STATE_ACTIVE);
+  *after.mutable_create_time() = before->has_value() ? (*before)->create_time() : ToProto(now);
+  *after.mutable_update_time() = ToProto(now);
+  after.set_etag(RandomToken(kEtagBytes));
+
+  WriteBatch batch;
+  RelationshipStore::WriteStatement(
+      batch, *before, after, *reverse,
+      before->has_value() ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED);
+  if (!request.request_id().empty()) {
+    internal::RequestRecord done;
+    done.set_fingerprint(fingerprint);
+    *done.mutable_result() = after;
+    *done.mutable_create_time() = ToProto(now);
+    RelationshipStore::PutRequest(batch, truster_id, request.request_id(), done);
+  }
+  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+
+  // The vocabulary's use counts are a ranking hint: a failure here must not
+  // fail a write that is already durable.
+  if (absl::Status counted = identity_->RecordTagUse(TagsOf(input), caller.deadline);
+      !counted.ok()) {
+    Log(LogLevel::kWarning, "tag use not recorded", {F("error", counted.ToString())});
+  }
+  return after;
+}
+
+absl::StatusOr<v1::TrustStatement> RelationshipLogic::GetTrust(const Caller& caller,
+                                                               const v1::GetTrustRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "truster_id", request.truster_id());
+  CheckId(errors, "trustee_id", request.trustee_id());
+  if (!errors.empty()) return errors.ToStatus();
+  auto statement = store_->GetStatement(request.truster_id(), request.trustee_id());
+  if (absl::IsNotFound(statement.status())) return StatementNotFound();
+  if (!statement.ok()) return statement.status();
+  Viewer viewer(caller, *store_, nullptr);
+  if (!viewer.CanSee(*statement)) {
+    if (!viewer.status().ok()) return viewer.status();
+    return StatementNotFound();
+  }
+  return statement;
+}
+
+absl::StatusOr<v1::TrustStatement> RelationshipLogic::RevokeTrust(
+    const Caller& caller, const v1::RevokeTrustRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "truster_id", request.truster_id());
+  CheckId(errors, "trustee_id", request.trustee_id());
+  if (request.etag().size() > kMaxIdBytes) errors.Add("etag", "not an etag");
+  if (!errors.empty()) return errors.ToStatus();
+  // Only the truster revokes; the answer does not depend on whether the
+  // statement exists, so it reveals nothing.
+  if (request.truster_id() != caller.person_id) {
+    return absl::PermissionDeniedError("only the truster revokes a statement");
+  }
+
+  const std::string& truster_id = request.truster_id();
+  const std::string& trustee_id = request.trustee_id();
+  auto guard = LockPair(truster_id, trustee_id);
+  auto before = store_->FindStatement(truster_id, trustee_id);
+  if (!before.ok()) return before.status();
+  if (!before->has_value()) return StatementNotFound();
+  if (!request.etag().empty() && (*before)->etag() != request.etag()) {
+    return absl::AbortedError("etag mismatch: the statement changed since it was read");
+  }
+  if ((*before)->state() == v1::TRUST_STATE_REVOKED) return **before;  // already done
+  auto reverse = store_->FindStatement(trustee_id, truster_id);
+  if (!reverse.ok()) return reverse.status();
+
+  v1::TrustStatement after = **before;
+  after.set_state(v1::TRUST_STATE_REVOKED);
+  *after.mutable_update_time() = ToProto(absl::Now());
+  after.set_etag(RandomToken(kEtagBytes));
+  WriteBatch batch;
+  RelationshipStore::WriteStatement(batch, *before, after, *reverse, v1::CHANGE_KIND_REVOKED);
+  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  return after;
+}
+
+template <typename Response>
+absl::StatusOr<Response> RelationshipLogic::ListStatements(
+    const Caller& caller, const char* method, storage::Family family, const std::string& person_id,
+    bool person_is_truster, int32_t page_size, const std::string& page_token) {
+  FieldErrors errors;
+  CheckId(errors, "person_id", person_id);
+  auto size = PageSize(page_size);
+  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string query = absl::StrCat(method, "\n", caller.person_id, "\n", person_id);
+  auto cursor = page_tokens_.Decode(query, page_token);
+  if (!cursor.ok()) return cursor.status();
+
+  auto snapshot = store_->engine().TakeSnapshot();
+  Viewer viewer(caller, *store_, snapshot.get());
+  auto page = ScanPage<v1::TrustStatement>(
+      store_->engine(), family, keys::PairPrefix(person_id), *cursor, *size, snapshot.get(),
+      [&](std::string_view key,
+          std::string_view value) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
+        const std::string other = keys::SecondOfPair(key);
+        auto statement = person_is_truster ? storage::ParseValue<v1::TrustStatement>(value)
+                                           : store_->GetStatement(other, person_id, snapshot.get());
+        if (!statement.ok()) return statement.status();
+        if (!viewer.CanSee(*statement)) return std::nullopt;
+        return std::optional<v1::TrustStatement>(std::move(*statement));
+      });
+  if (!page.ok()) return page.status();
+  if (!viewer.status().ok()) return viewer.status();
+  Response response;
+  for (auto& statement : page->items) *response.add_statements() = std::move(statement);
+  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+  return response;
+}
+
+absl::StatusOr<v1::ListTrustedResponse> RelationshipLogic::ListTrusted(
+    const Caller& caller, const v1::ListTrustedRequest& request) {
+  return ListStatements<v1::ListTrustedResponse>(caller, "ListTrusted", keys::kStatements,
+                                                 request.person_id(), /*person_is_truster=*/true,
+                                                 request.page_size(), request.page_token());
+}
+
+absl::StatusOr<v1::ListTrustingResponse> RelationshipLogic::ListTrusting(
+    const Caller& caller, const v1::ListTrustingRequest& request) {
+  return ListStatements<v1::ListTrustingResponse>(caller, "ListTrusting", keys::kIncoming,
+                                                  request.person_id(), /*person_is_truster=*/false,
+                                                  request.page_size(), request.page_token());
+}
+
+absl::StatusOr<v1::ListPendingReciprocationResponse> RelationshipLogic::ListPendingReciprocation(
+    const Caller& caller, const v1::ListPendingReciprocationRequest& request) {
+  if (caller.person_id.empty()) return absl::PermissionDeniedError("a person's own list");
+  return ListStatements<v1::ListPendingReciprocationResponse>(
+      caller, "ListPendingReciprocation", keys::kPending, caller.person_id,
+      /*person_is_truster=*/false, request.page_size(), request.page_token());
+}
+
+absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
+    const Caller& caller, const v1::ListReferencesRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "person_id", request.person_id());
+  auto size = PageSize(request.page_size());
+  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string& person = request.person_id();
+  const std::string query = absl::StrCat("ListReferences\n", caller.person_id, "\n", person);
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+
+  auto snapshot = store_->engine().TakeSnapshot();
+  Viewer viewer(caller, *store_, snapshot.get());
+  auto page = ScanPage<v1::Reference>(
+      store_->engine(), keys::kReferences, keys::PairPrefix(person), *cursor, *size, snapshot.get(),
+      [&](std::string_view key,
+          std::string_view value) -> absl::StatusOr<std::optional<v1::Reference>> {
+        auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
+        if (!edge.ok()) return edge.status();
+        const std::string other = keys::SecondOfPair(key);
+        if (!viewer.CanSeeEdge(person, other, *edge)) return std::nullopt;
+        v1::Reference reference;
+        reference.set_person_id(other);
+        auto outgoing = store_->GetStatement(person, other, snapshot.get());
+        if (!outgoing.ok()) return outgoing.status();
+        auto incoming = store_->GetStatement(other, person, snapshot.get());
+        if (!incoming.ok()) return incoming.status();
+        *reference.mutable_outgoing() = std::move(*outgoing);
+        *reference.mutable_incoming() = std::move(*incoming);
+        return std::optional<v1::Reference>(std::move(reference));
+      });
+  if (!page.ok()) return page.status();
+  if (!viewer.status().ok()) return viewer.status();
+  v1::ListReferencesResponse response;
+  for (auto& reference : page->items) *response.add_references() = std::move(reference);
+  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+  return response;
+}
+
+absl::StatusOr<v1::CheckTrustResponse> RelationshipLogic::CheckTrust(
+    const Caller& caller, const v1::CheckTrustRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "truster_id", request.truster_id());
+  CheckId(errors, "trustee_id", request.trustee_id());
+  common::v1::Facet facet = NormalizeFacet(errors, "facet", request.facet());
+  if (!errors.empty()) return errors.ToStatus();
+
+  v1::CheckTrustResponse response;
+  response.set_verdict(v1::VERDICT_NO_TRUST);
+  auto statement = store_->FindStatement(request.truster_id(), request.trustee_id());
+  if (!statement.ok()) return statement.status();
+  if (!IsActive(*statement)) return response;
+  Viewer viewer(caller, *store_, nullptr);
+  if (!viewer.CanSee(**statement)) {
+    if (!viewer.status().ok()) return viewer.status();
+    return response;
+  }
+  const auto& sphere = (*statement)->sphere();
+  response.set_verdict(Contains(sphere.inside(), facet)    ? v1::VERDICT_INSIDE
+                       : Contains(sphere.outside(), facet) ? v1::VERDICT_OUTSIDE
+                                                           : v1::VERDICT_NOT_STATED);
+  return response;
+}
+
+}  // namespace trustsphere::relationships

@@ -1,0 +1,56 @@
+#pragma once
+
+// The relationships service's key layout, encoded here and nowhere else;
+// written down in storage/KEY_LAYOUT.md. Family names and numbers reach
+// disk: never reorder, rename or reuse them.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/engine.h"
+
+namespace trustsphere::relationships::keys {
+
+using storage::Family;
+
+inline constexpr Family kStatements = 0;
+inline constexpr Family kIncoming = 1;
+inline constexpr Family kReferences = 2;
+inline constexpr Family kPending = 3;
+inline constexpr Family kFacets = 4;
+inline constexpr Family kRequests = 5;
+inline constexpr Family kChanges = 6;
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+std::vector<std::string> FamilyNames();
+
+// Every family but changes and requests keys a pair of people as
+// Str(first) Tail(second); a prefix Str(first) lists the seconds in id order.
+std::string Pair(const std::string& first, const std::string& second);
+std::string PairPrefix(const std::string& first);
+// The second person of a pair key ("" when malformed).
+std::string SecondOfPair(std::string_view key);
+
+// statements: Pair(truster, trustee) -> TrustStatement
+// incoming:   Pair(trustee, truster) -> empty
+// references: Pair(person, other) -> ReferenceEdge, both ways active
+// pending:    Pair(trustee, truster) -> empty, truster awaits an answer
+
+// facets: Str(subject) U8(kind) Str(facet key) Tail(truster) -> FacetEntry,
+// one entry per facet inside an active statement about the subject.
+std::string FacetPrefix(const std::string& subject, uint8_t kind, const std::string& facet_key);
+std::string Facet(const std::string& subject, uint8_t kind, const std::string& facet_key,
+                  const std::string& truster);
+// The truster at the end of a facets key.
+std::string TrusterOfFacet(std::string_view key, size_t prefix_size);
+
+// requests: Str(caller) Tail(request id) -> RequestRecord
+std::string Request(const std::string& caller, const std::string& request_id);
+
+// changes: U64(sequence) -> ChangeRecord
+std::string Change(uint64_t sequence);
+
+}  // namespace trustsphere::relationships::keys

@@ -1,0 +1,153 @@
+#include "services/relationships/trust_validation.h"
+
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/text.h"
+#include "services/common/validation.h"
+
+namespace trustsphere::relationships {
+namespace {
+
+using FacetId = std::pair<int, std::string>;
+
+FacetId IdOf(const common::v1::Facet& facet) { return {facet.kind(), facet.key()}; }
+
+}  // namespace
+
+common::v1::Facet NormalizeFacet(FieldErrors& errors, const std::string& field,
+                                 const common::v1::Facet& facet) {
+  common::v1::Facet normalized;
+  normalized.set_kind(facet.kind());
+  switch (facet.kind()) {
+    case common::v1::FACET_KIND_FUNCTION:
+      CheckId(errors, field + ".key", facet.key());
+      normalized.set_key(facet.key());
+      break;
+    case common::v1::FACET_KIND_COMPETENCY:
+    case common::v1::FACET_KIND_QUALITY: {
+      CheckText(errors, field + ".key", facet.key(), 1, kMaxTagChars);
+      if (IsValidUtf8(facet.key())) normalized.set_key(NormalizeKey(facet.key()));
+      if (!facet.key().empty() && IsValidUtf8(facet.key()) && normalized.key().empty()) {
+        errors.Add(field + ".key", "must contain letters or digits");
+      }
+      break;
+    }
+    default:
+      errors.Add(field + ".kind", "FUNCTION, COMPETENCY or QUALITY");
+  }
+  return normalized;
+}
+
+absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& input,
+                                                      const std::string& truster) {
+  FieldErrors errors;
+  v1::TrustStatement statement;
+  statement.set_truster_id(truster);
+  CheckId(errors, "statement.trustee_id", input.trustee_id());
+  if (input.trustee_id() == truster) errors.Add("statement.trustee_id", "cannot trust oneself");
+  statement.set_trustee_id(input.trustee_id());
+
+  std::set<int> roles;
+  for (int i = 0; i < input.roles_size(); ++i) {
+    const int role = input.roles(i);
+    const std::string field = absl::StrCat("statement.roles[", i, "]");
+    if (role == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(role)) {
+      errors.Add(field, "not a known role");
+    } else if (!roles.insert(role).second) {
+      errors.Add(field, "duplicate role");
+    } else {
+      statement.add_roles(static_cast<v1::Role>(role));
+    }
+  }
+
+  if (input.context_position_ids_size() > kMaxContextPositions) {
+    errors.Add("statement.context_position_ids",
+               absl::StrCat("at most ", kMaxContextPositions, " positions"));
+  }
+  std::set<std::string> contexts;
+  for (int i = 0; i < input.context_position_ids_size(); ++i) {
+    const std::string field = absl::StrCat("statement.context_position_ids[", i, "]");
+    CheckId(errors, field, input.context_position_ids(i));
+    if (!contexts.insert(input.context_position_ids(i)).second) {
+      errors.Add(field, "duplicate position");
+    }
+    statement.add_context_position_ids(input.context_position_ids(i));
+  }
+
+  const auto& sphere = input.sphere();
+  if (sphere.inside_size() + sphere.outside_size() > kMaxFacets) {
+    errors.Add("statement.sphere", absl::StrCat("at most ", kMaxFacets, " facets in all"));
+  }
+  std::set<FacetId> inside;
+  for (int i = 0; i < sphere.inside_size(); ++i) {
+    const std::string field = absl::StrCat("statement.sphere.inside[", i, "]");
+    common::v1::Facet facet = NormalizeFacet(errors, field, sphere.inside(i));
+    if (!inside.insert(IdOf(facet)).second) errors.Add(field, "duplicate facet");
+    *statement.mutable_sphere()->add_inside() = facet;
+  }
+  std::set<FacetId> outside;
+  for (int i = 0; i < sphere.outside_size(); ++i) {
+    const std::string field = absl::StrCat("statement.sphere.outside[", i, "]");
+    common::v1::Facet facet = NormalizeFacet(errors, field, sphere.outside(i));
+    if (!outside.insert(IdOf(facet)).second) errors.Add(field, "duplicate facet");
+    if (inside.count(IdOf(facet))) errors.Add(field, "also inside the sphere");
+    *statement.mutable_sphere()->add_outside() = facet;
+  }
+
+  if (input.visibility() == v1::VISIBILITY_UNSPECIFIED) {
+    statement.set_visibility(v1::VISIBILITY_TRUSTEE);
+  } else if (!v1::Visibility_IsValid(input.visibility())) {
+    errors.Add("statement.visibility", "not a known visibility");
+  } else {
+    statement.set_visibility(input.visibility());
+  }
+  CheckText(errors, "statement.note", input.note(), 0, kMaxNote, Lines::kMulti);
+  statement.set_note(input.note());
+  if (!errors.empty()) return errors.ToStatus();
+  return statement;
+}
+
+std::vector<std::string> NamedPositions(const v1::TrustStatement& statement) {
+  std::set<std::string> ids(statement.context_position_ids().begin(),
+                            statement.context_position_ids().end());
+  for (const auto* list : {&statement.sphere().inside(), &statement.sphere().outside()}) {
+    for (const auto& facet : *list) {
+      if (facet.kind() == common::v1::FACET_KIND_FUNCTION) ids.insert(facet.key());
+    }
+  }
+  return {ids.begin(), ids.end()};
+}
+
+absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
+                                    const std::vector<identity::v1::Position>& found) {
+  absl::flat_hash_map<std::string, std::string> owner;
+  for (const auto& position : found) owner[position.id()] = position.person_id();
+  auto owned_by = [&](const std::string& id, const std::string& person) {
+    auto it = owner.find(id);
+    return it != owner.end() && it->second == person;
+  };
+  FieldErrors errors;
+  for (int i = 0; i < statement.context_position_ids_size(); ++i) {
+    const std::string& id = statement.context_position_ids(i);
+    if (!owned_by(id, statement.truster_id()) && !owned_by(id, statement.trustee_id())) {
+      errors.Add(absl::StrCat("statement.context_position_ids[", i, "]"),
+                 "not a position of the truster or the trustee");
+    }
+  }
+  auto check_functions = [&](const auto& facets, const char* list) {
+    for (int i = 0; i < facets.size(); ++i) {
+      if (facets[i].kind() == common::v1::FACET_KIND_FUNCTION &&
+          !owned_by(facets[i].key(), statement.trustee_id())) {
+        errors.Add(absl::StrCat("statement.sphere.", list, "[", i, "].key"),
+                   "not a position of the trustee");
+      }
+    }
+  };
+  check_functions(statement.sphere().inside(), "inside");
+  check_functions(statement.sphere().outside(), "outside");
+  return errors.ToStatus();
+}
+
+}  // namespace trustsphere::relationships

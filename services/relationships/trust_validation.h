@@ -1,0 +1,44 @@
+#pragma once
+
+// Rules of a trust statement's content. What can be checked locally is
+// checked by NormalizeStatement; what needs identity (who owns the positions
+// named) by CheckPositionOwnership on positions fetched in one call.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/errors.h"
+#include "trustsphere/identity/v1/identity.pb.h"
+#include "trustsphere/relationships/v1/relationships.pb.h"
+
+namespace trustsphere::relationships {
+
+namespace v1 = ::trustsphere::relationships::v1;
+
+inline constexpr int kMaxFacets = 50;
+inline constexpr int kMaxContextPositions = 10;
+inline constexpr size_t kMaxNote = 1000;
+inline constexpr size_t kMaxTagChars = 64;
+
+// A facet as stored and compared: tags normalised like identity's, FUNCTION
+// keys as given. Adds violations under `field`.
+common::v1::Facet NormalizeFacet(FieldErrors& errors, const std::string& field,
+                                 const common::v1::Facet& facet);
+
+// The statement `truster` may store: truster set, tags normalised, default
+// visibility applied, output-only fields cleared. INVALID_ARGUMENT naming
+// each bad field under "statement.".
+absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& input,
+                                                      const std::string& truster);
+
+// Every position id the statement names (context positions and FUNCTION
+// facets), without repeats.
+std::vector<std::string> NamedPositions(const v1::TrustStatement& statement);
+
+// Context positions must belong to the truster or the trustee, FUNCTION
+// facets to the trustee. `found` holds the named positions that exist.
+absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
+                                    const std::vector<identity::v1::Position>& found);
+
+}  // namespace trustsphere::relationships

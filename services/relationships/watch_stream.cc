@@ -1,0 +1,208 @@
+#include "services/relationships/watch_stream.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
+#include "records.pb.h"
+#include "services/common/log.h"
+#include "storage/key_encoding.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::relationships {
+
+void WatchRegistry::Add(WatchStream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.insert(stream);
+}
+
+void WatchRegistry::Remove(WatchStream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+}
+
+void WatchRegistry::CloseAll() {
+  absl::MutexLock lock(&mu_);
+  for (WatchStream* stream : streams_) {
+    stream->Close(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                               "server shutting down; resume from your last cursor"));
+  }
+}
+
+bool ParseCursor(const std::string& cursor, uint64_t* sequence) {
+  if (cursor.empty()) {
+    *sequence = 0;
+    return true;
+  }
+  return cursor.size() <= 20 && absl::SimpleAtoi(cursor, sequence);
+}
+
+WatchStream::WatchStream(const storage::Engine* engine, storage::Family change_log,
+                         Executor* executor, WatchRegistry* registry, uint64_t after)
+    : engine_(engine),
+      change_log_(change_log),
+      executor_(executor),
+      registry_(registry),
+      cursor_(after) {
+  registry_->Add(this);
+  absl::MutexLock lock(&mu_);
+  SchedulePoll();
+}
+
+void WatchStream::Run(Action action) {
+  if (action.write != nullptr) StartWrite(action.write);
+  if (action.cancel_alarm) alarm_.Cancel();
+  if (action.finish) Finish(std::move(*action.finish));
+  if (action.destroy) delete this;
+}
+
+void WatchStream::SchedulePoll() {
+  polling_ = true;
+  // Overloaded: try again after a pause rather than fail the stream.
+  if (!executor_->TrySubmit([this] { Poll(); })) {
+    polling_ = false;
+    SetAlarm();
+  }
+}
+
+void WatchStream::SetAlarm() {
+  alarm_set_ = true;
+  alarm_.Set(absl::ToChronoTime(absl::Now() + kPollInterval), [this](bool ok) { OnAlarm(ok); });
+}
+
+void WatchStream::OnAlarm(bool ok) {
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    alarm_set_ = false;
+    if (finished_ || !ok) {
+      action.destroy = Deletable();
+    } else {
+      SchedulePoll();
+    }
+  }
+  Run(std::move(action));
+}
+
+void WatchStream::Poll() {
+  uint64_t after;
+  {
+    absl::MutexLock lock(&mu_);
+    after = pending_.empty() ? cursor_ : pending_.back().first;
+  }
+  // Never past the watermark: a change numbered below it may still commit.
+  const uint64_t committed = engine_->CommittedChangeSequence();
+  std::vector<std::pair<uint64_t, v1::TrustChange>> read;
+  absl::Status failed;
+  if (after < committed) {
+    absl::Status scanned = engine_->Scan(
+        change_log_,
+        {.start_after = storage::KeyBuilder().U64(after).Build(),
+         .end_before = storage::KeyBuilder().U64(committed + 1).Build()},
+        [&](std::string_view key, std::string_view value) {
+          uint64_t sequence = 0;
+          storage::KeyReader(key).U64(&sequence);
+          auto record = storage::ParseValue<internal::ChangeRecord>(value);
+          if (!record.ok()) {
+            failed = record.status();
+            return false;
+          }
+          v1::TrustChange change;
+          change.set_cursor(std::to_string(sequence));
+          change.set_kind(record->kind());
+          *change.mutable_statement() = std::move(*record->mutable_statement());
+          *change.mutable_previous_sphere() = std::move(*record->mutable_previous_sphere());
+          *change.mutable_commit_time() = record->commit_time();
+          read.emplace_back(sequence, std::move(change));
+          return static_cast<int>(read.size()) < kBatch;
+        });
+    if (failed.ok()) failed = scanned;
+  }
+
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    polling_ = false;
+    if (finished_) {
+      action.destroy = Deletable();
+    } else if (!failed.ok()) {
+      Log(LogLevel::kError, "watch read failed", {F("error", failed.ToString())});
+      action =
+          FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "cannot read the change log"));
+    } else {
+      for (auto& entry : read) pending_.push_back(std::move(entry));
+      action = WriteFrontOrWait();
+    }
+  }
+  Run(std::move(action));
+}
+
+WatchStream::Action WatchStream::WriteFrontOrWait() {
+  Action action;
+  if (writing_) return action;
+  if (!pending_.empty()) {
+    writing_ = true;
+    action.write = &pending_.front().second;
+  } else if (!polling_ && !alarm_set_) {
+    SetAlarm();
+  }
+  return action;
+}
+
+void WatchStream::OnWriteDone(bool ok) {
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      action = FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+    } else {
+      cursor_ = pending_.front().first;
+      pending_.pop_front();
+      if (finish_after_write_) {
+        action = FinishLocked(final_status_);
+      } else if (!finished_) {
+        action = WriteFrontOrWait();
+      }
+    }
+  }
+  Run(std::move(action));
+}
+
+void WatchStream::Close(grpc::Status status) {
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    action = FinishLocked(std::move(status));
+  }
+  Run(std::move(action));
+}
+
+WatchStream::Action WatchStream::FinishLocked(grpc::Status status) {
+  Action action;
+  if (finished_) return action;
+  if (writing_) {
+    finish_after_write_ = true;
+    final_status_ = std::move(status);
+    return action;
+  }
+  finished_ = true;
+  action.cancel_alarm = alarm_set_;
+  action.finish = std::move(status);
+  return action;
+}
+
+void WatchStream::OnCancel() { Close(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+
+void WatchStream::OnDone() {
+  registry_->Remove(this);
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    finished_ = true;
+    action.cancel_alarm = alarm_set_;
+    action.destroy = Deletable();
+  }
+  Run(std::move(action));
+}
+
+}  // namespace trustsphere::relationships

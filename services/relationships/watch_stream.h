@@ -1,0 +1,100 @@
+#pragma once
+
+// WatchTrustChanges: one server-streaming reactor per watcher. It reads the
+// change log after its cursor (never past the committed watermark, so a
+// change still in flight is never skipped), writes the entries one at a
+// time, and when caught up polls again every kPollInterval. Storage reads run
+// on the executor, never on a gRPC thread.
+
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/alarm.h"
+#include "grpcpp/support/server_callback.h"
+#include "services/common/executor.h"
+#include "storage/engine.h"
+#include "trustsphere/relationships/v1/relationships.pb.h"
+
+namespace trustsphere::relationships {
+
+class WatchStream;
+
+// The open streams, so that a draining server can end them (clients resume
+// from their last cursor) instead of waiting for them to end by themselves.
+class WatchRegistry {
+ public:
+  void Add(WatchStream* stream);
+  void Remove(WatchStream* stream);
+  // Ends every open stream with UNAVAILABLE.
+  void CloseAll();
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_set<WatchStream*> streams_ ABSL_GUARDED_BY(mu_);
+};
+
+class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
+ public:
+  static constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
+  static constexpr int kBatch = 128;
+
+  // Starts streaming the changes after sequence `after`.
+  WatchStream(const storage::Engine* engine, storage::Family change_log, Executor* executor,
+              WatchRegistry* registry, uint64_t after);
+
+  // Ends the stream with `status` (after any write in flight).
+  void Close(grpc::Status status);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // What to ask of gRPC once mu_ is released: gRPC may run reactions inline,
+  // and they take mu_ too.
+  struct Action {
+    const v1::TrustChange* write = nullptr;
+    std::optional<grpc::Status> finish;
+    bool cancel_alarm = false;
+    bool destroy = false;
+  };
+  void Run(Action action);
+
+  void SchedulePoll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetAlarm() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnAlarm(bool ok);
+  void Poll();
+  Action WriteFrontOrWait() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Action FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether this may be deleted: gRPC is done with it and no poll or alarm
+  // is pending.
+  bool Deletable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return done_ && !polling_ && !alarm_set_;
+  }
+
+  const storage::Engine* engine_;
+  const storage::Family change_log_;
+  Executor* executor_;
+  WatchRegistry* registry_;
+  grpc::Alarm alarm_;
+
+  absl::Mutex mu_;
+  uint64_t cursor_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<uint64_t, v1::TrustChange>> pending_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool polling_ ABSL_GUARDED_BY(mu_) = false;
+  bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_after_write_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Cursors are the decimal change sequence; "" means from the start.
+bool ParseCursor(const std::string& cursor, uint64_t* sequence);
+
+}  // namespace trustsphere::relationships

@@ -1,0 +1,489 @@
+// relationships_server end to end, with the real identity_server behind it.
+
+#include "tests/relationships_fixture.h"
+
+namespace trustsphere::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+TEST_F(RelationshipsTest, MutualTrustMakesAReferenceAndRevokingEndsIt) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+
+  rv1::TrustStatement first = Put(jacques, martin, {Tag("Négociation")}, {Tag("planning")});
+  EXPECT_EQ(first.truster_id(), jacques.person.id());
+  EXPECT_EQ(first.state(), rv1::TRUST_STATE_ACTIVE);
+  EXPECT_EQ(first.visibility(), rv1::VISIBILITY_TRUSTEE);  // the default
+  EXPECT_EQ(first.sphere().inside(0).key(), "negociation");
+  EXPECT_THAT(References(jacques.token, jacques), IsEmpty());
+
+  Put(martin, jacques, {Tag("rigour", common::v1::FACET_KIND_QUALITY)});
+  EXPECT_THAT(References(jacques.token, jacques), ElementsAre(martin.person.id()));
+  EXPECT_THAT(References(martin.token, martin), ElementsAre(jacques.person.id()));
+
+  ASSERT_TRUE(Revoke(jacques, martin).ok());
+  EXPECT_THAT(References(jacques.token, jacques), IsEmpty());
+  EXPECT_THAT(References(martin.token, martin), IsEmpty());
+  rv1::GetTrustRequest get;
+  get.set_truster_id(jacques.person.id());
+  get.set_trustee_id(martin.person.id());
+  rv1::TrustStatement revoked;
+  ASSERT_TRUE(rel().GetTrust(Context(martin.token).get(), get, &revoked).ok());
+  EXPECT_EQ(revoked.state(), rv1::TRUST_STATE_REVOKED);  // kept as history
+  EXPECT_EQ(Check(jacques.token, jacques, martin, Tag("negociation")), rv1::VERDICT_NO_TRUST);
+
+  // Stating trust again reactivates it.
+  rv1::TrustStatement again = Put(jacques, martin, {Tag("negociation")});
+  EXPECT_EQ(again.state(), rv1::TRUST_STATE_ACTIVE);
+  EXPECT_EQ(again.create_time().seconds(), first.create_time().seconds());
+  EXPECT_THAT(References(jacques.token, jacques), ElementsAre(martin.person.id()));
+}
+
+TEST_F(RelationshipsTest, CheckTrustAnswersForTheSphere) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  iv1::Position sales = AddPosition(martin, "Acme", 2010, 2014);
+  Put(jacques, martin, {Tag("Négociation"), Function(sales.id())}, {Tag("Planning")});
+
+  EXPECT_EQ(Check(jacques.token, jacques, martin, Tag("NEGOCIATION")), rv1::VERDICT_INSIDE);
+  EXPECT_EQ(Check(jacques.token, jacques, martin, Function(sales.id())), rv1::VERDICT_INSIDE);
+  EXPECT_EQ(Check(jacques.token, jacques, martin, Tag("planning ")), rv1::VERDICT_OUTSIDE);
+  EXPECT_EQ(Check(jacques.token, jacques, martin, Tag("accounting")), rv1::VERDICT_NOT_STATED);
+  EXPECT_EQ(
+      Check(jacques.token, jacques, martin, Tag("negociation", common::v1::FACET_KIND_QUALITY)),
+      rv1::VERDICT_NOT_STATED);
+  EXPECT_EQ(Check(jacques.token, martin, jacques, Tag("negociation")), rv1::VERDICT_NO_TRUST);
+
+  rv1::CheckTrustRequest bad;
+  bad.set_truster_id(jacques.person.id());
+  bad.set_trustee_id(martin.person.id());
+  rv1::CheckTrustResponse response;
+  grpc::Status status = rel().CheckTrust(Context(jacques.token).get(), bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("facet.kind"));
+}
+
+TEST_F(RelationshipsTest, PutTrustRefusesBadStatementsAndWritesNothing) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Account claire = SignUp("claire");
+  iv1::Position jacques_job = AddPosition(jacques, "Acme", 2010, 0);
+  iv1::Position claire_job = AddPosition(claire, "Acme", 2010, 0);
+
+  auto refused = [&](rv1::PutTrustRequest request, grpc::StatusCode code,
+                     std::vector<std::string> fields = {}) {
+    grpc::Status status;
+    PutRequest(jacques, request, &status);
+    EXPECT_EQ(status.error_code(), code) << status.error_message();
+    if (!fields.empty()) {
+      EXPECT_EQ(ViolatedFields(status), fields) << status.error_message();
+    }
+  };
+  rv1::PutTrustRequest base;
+  base.mutable_statement()->set_trustee_id(martin.person.id());
+
+  rv1::PutTrustRequest self = base;
+  self.mutable_statement()->set_trustee_id(jacques.person.id());
+  refused(self, grpc::StatusCode::INVALID_ARGUMENT, {"statement.trustee_id"});
+
+  rv1::PutTrustRequest unknown = base;
+  unknown.mutable_statement()->set_trustee_id("prs_nobody");
+  refused(unknown, grpc::StatusCode::NOT_FOUND);
+
+  rv1::PutTrustRequest context = base;
+  context.mutable_statement()->add_context_position_ids(claire_job.id());
+  context.mutable_statement()->add_context_position_ids(jacques_job.id());  // fine: the truster's
+  refused(context, grpc::StatusCode::INVALID_ARGUMENT, {"statement.context_position_ids[0]"});
+
+  rv1::PutTrustRequest function = base;
+  *function.mutable_statement()->mutable_sphere()->add_inside() = Function(jacques_job.id());
+  refused(function, grpc::StatusCode::INVALID_ARGUMENT, {"statement.sphere.inside[0].key"});
+
+  rv1::PutTrustRequest both = base;
+  *both.mutable_statement()->mutable_sphere()->add_inside() = Tag("Planning");
+  *both.mutable_statement()->mutable_sphere()->add_outside() = Tag("planning");
+  refused(both, grpc::StatusCode::INVALID_ARGUMENT, {"statement.sphere.outside[0]"});
+
+  rv1::PutTrustRequest duplicate = base;
+  *duplicate.mutable_statement()->mutable_sphere()->add_inside() = Tag("Négociation");
+  *duplicate.mutable_statement()->mutable_sphere()->add_inside() = Tag("negociation");
+  duplicate.mutable_statement()->add_roles(rv1::ROLE_COLLEAGUE);
+  duplicate.mutable_statement()->add_roles(rv1::ROLE_COLLEAGUE);
+  refused(duplicate, grpc::StatusCode::INVALID_ARGUMENT,
+          {"statement.roles[1]", "statement.sphere.inside[1]"});
+
+  rv1::PutTrustRequest too_many = base;
+  for (int i = 0; i < 51; ++i) {
+    *too_many.mutable_statement()->mutable_sphere()->add_inside() = Tag("t" + std::to_string(i));
+  }
+  refused(too_many, grpc::StatusCode::INVALID_ARGUMENT, {"statement.sphere"});
+
+  rv1::PutTrustRequest unknown_enum = base;
+  unknown_enum.mutable_statement()->set_visibility(static_cast<rv1::Visibility>(99));
+  unknown_enum.mutable_statement()->add_roles(static_cast<rv1::Role>(77));
+  refused(unknown_enum, grpc::StatusCode::INVALID_ARGUMENT,
+          {"statement.roles[0]", "statement.visibility"});
+
+  rv1::PutTrustRequest as_someone_else = base;
+  as_someone_else.mutable_statement()->set_truster_id(claire.person.id());
+  refused(as_someone_else, grpc::StatusCode::PERMISSION_DENIED);
+
+  rv1::PutTrustRequest stale = base;
+  stale.mutable_statement()->set_etag("stale");
+  refused(stale, grpc::StatusCode::ABORTED);
+
+  EXPECT_EQ(GetCode(jacques.token, jacques, martin), grpc::StatusCode::NOT_FOUND);
+
+  // An operator is not a person and states no trust.
+  rv1::TrustStatement statement;
+  EXPECT_EQ(rel()
+                .PutTrust(Context(deployment_->Token("ops", "operator")).get(), base, &statement)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(rel().PutTrust(Context().get(), base, &statement).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(RelationshipsTest, EtagsGuardReplacementAndRequestIdsMakeRetriesSafe) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  rv1::PutTrustRequest request;
+  request.mutable_statement()->set_trustee_id(martin.person.id());
+  *request.mutable_statement()->mutable_sphere()->add_inside() = Tag("negotiation");
+  request.set_request_id("retry-1");
+  rv1::TrustStatement first = PutRequest(jacques, request);
+  rv1::TrustStatement retried = PutRequest(jacques, request);
+  EXPECT_EQ(first.etag(), retried.etag());
+
+  request.mutable_statement()->set_note("changed");
+  grpc::Status reused;
+  PutRequest(jacques, request, &reused);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(reused), ElementsAre("request_id"));
+
+  rv1::PutTrustRequest replace;
+  *replace.mutable_statement() = first;
+  replace.mutable_statement()->set_note("with the etag I read");
+  rv1::TrustStatement replaced = PutRequest(jacques, replace);
+  EXPECT_EQ(replaced.note(), "with the etag I read");
+  grpc::Status stale;
+  PutRequest(jacques, replace, &stale);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
+}
+
+TEST_F(RelationshipsTest, OnlyTheTrusterRevokes) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Put(jacques, martin);
+  rv1::RevokeTrustRequest request;
+  request.set_truster_id(jacques.person.id());
+  request.set_trustee_id(martin.person.id());
+  rv1::TrustStatement statement;
+  EXPECT_EQ(rel().RevokeTrust(Context(martin.token).get(), request, &statement).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Check(jacques.token, jacques, martin, Tag("x")), rv1::VERDICT_NOT_STATED);
+  request.set_trustee_id("prs_nobody");
+  EXPECT_EQ(rel().RevokeTrust(Context(jacques.token).get(), request, &statement).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RelationshipsTest, PendingReciprocationListsWhoAwaitsAnAnswer) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Account claire = SignUp("claire");
+  Put(martin, jacques);
+  Put(claire, jacques);
+  rv1::ListPendingReciprocationRequest request;
+  auto pending = [&] {
+    return Trusters(&rv1::RelationshipService::Stub::ListPendingReciprocation, jacques.token,
+                    request);
+  };
+  EXPECT_THAT(pending(), UnorderedElementsAre(martin.person.id() + ">" + jacques.person.id(),
+                                              claire.person.id() + ">" + jacques.person.id()));
+  Put(jacques, martin);  // answered
+  EXPECT_THAT(pending(), ElementsAre(claire.person.id() + ">" + jacques.person.id()));
+  ASSERT_TRUE(Revoke(jacques, martin).ok());  // no longer answered
+  EXPECT_EQ(pending().size(), 2u);
+}
+
+TEST_F(RelationshipsTest, ListsPageByIdWithTokensBoundToTheQuery) {
+  Account jacques = SignUp("jacques");
+  std::vector<std::string> expected;
+  for (int i = 0; i < 5; ++i) {
+    Account other = SignUp("person" + std::to_string(i));
+    Put(jacques, other, {}, {}, rv1::VISIBILITY_PUBLIC);
+    expected.push_back(jacques.person.id() + ">" + other.person.id());
+  }
+  std::sort(expected.begin(), expected.end());
+  Account reader = SignUp("reader");
+  rv1::ListTrustedRequest request;
+  request.set_person_id(jacques.person.id());
+  request.set_page_size(2);
+  std::vector<std::string> seen;
+  std::string first_token;
+  do {
+    rv1::ListTrustedResponse page;
+    ASSERT_TRUE(rel().ListTrusted(Context(reader.token).get(), request, &page).ok());
+    for (const auto& statement : page.statements()) {
+      seen.push_back(statement.truster_id() + ">" + statement.trustee_id());
+    }
+    if (first_token.empty()) first_token = page.next_page_token();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(seen, expected);
+
+  request.set_page_token(first_token);
+  rv1::ListTrustedResponse page;
+  EXPECT_EQ(rel().ListTrusted(Context(jacques.token).get(), request, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);  // another caller's token
+}
+
+TEST_F(RelationshipsTest, FindVouchersFollowsMutualReferencesWithShortestPaths) {
+  // me - a - b - c, me - d; b and c and d vouch for subject's negotiation.
+  Account me = SignUp("me");
+  Account a = SignUp("a");
+  Account b = SignUp("b");
+  Account c = SignUp("c");
+  Account d = SignUp("d");
+  Account subject = SignUp("subject");
+  // Links further than the caller's own references are visible to them only
+  // when public.
+  for (auto [x, y] : {std::pair(&me, &a), {&a, &b}, {&b, &c}, {&me, &d}}) {
+    Mutual(*x, *y, {}, rv1::VISIBILITY_PUBLIC);
+  }
+  for (const Account* voucher : {&b, &c, &d}) {
+    Put(*voucher, subject, {Tag("Negotiation")}, {}, rv1::VISIBILITY_PUBLIC);
+  }
+  Put(a, subject, {}, {Tag("negotiation")}, rv1::VISIBILITY_PUBLIC);  // outside: not a voucher
+
+  auto ids = [](const rv1::FindVouchersResponse& response) {
+    std::vector<std::string> result;
+    for (const auto& voucher : response.vouchers()) result.push_back(voucher.person_id());
+    return result;
+  };
+  EXPECT_THAT(ids(Vouchers(me.token, subject, Tag("negotiation"), 1)), ElementsAre(d.person.id()));
+  EXPECT_THAT(ids(Vouchers(me.token, subject, Tag("negotiation"), 2)),
+              ElementsAre(d.person.id(), b.person.id()));
+  rv1::FindVouchersResponse deep = Vouchers(me.token, subject, Tag("NEGOTIATION"), 3);
+  ASSERT_THAT(ids(deep), ElementsAre(d.person.id(), b.person.id(), c.person.id()));
+  EXPECT_THAT(deep.vouchers(2).path(),
+              ElementsAre(me.person.id(), a.person.id(), b.person.id(), c.person.id()));
+  EXPECT_EQ(deep.vouchers(2).statement().truster_id(), c.person.id());
+  EXPECT_FALSE(deep.truncated());
+
+  // Pages of one, then the same list.
+  rv1::FindVouchersRequest paged;
+  paged.set_subject_id(subject.person.id());
+  *paged.mutable_facet() = Tag("negotiation");
+  paged.set_max_depth(3);
+  paged.set_page_size(1);
+  std::vector<std::string> seen;
+  do {
+    rv1::FindVouchersResponse page;
+    ASSERT_TRUE(rel().FindVouchers(Context(me.token).get(), paged, &page).ok());
+    ASSERT_LE(page.vouchers_size(), 1);
+    for (const auto& voucher : page.vouchers()) seen.push_back(voucher.person_id());
+    paged.set_page_token(page.next_page_token());
+  } while (!paged.page_token().empty());
+  EXPECT_EQ(seen, ids(deep));
+
+  grpc::Status too_deep;
+  Vouchers(me.token, subject, Tag("negotiation"), 4, &too_deep);
+  EXPECT_EQ(too_deep.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(too_deep), ElementsAre("max_depth"));
+
+  // Revoking one side of a link cuts the chain behind it.
+  ASSERT_TRUE(Revoke(b, a).ok());
+  EXPECT_THAT(ids(Vouchers(me.token, subject, Tag("negotiation"), 3)), ElementsAre(d.person.id()));
+}
+
+TEST_F(RelationshipsTest, CoverageCountsReferencesPerPositionAndFacet) {
+  Account martin = SignUp("martin");
+  Account jacques = SignUp("jacques");
+  Account claire = SignUp("claire");
+  Account paul = SignUp("paul");  // trusts Martin, not mutual: not counted
+  iv1::Position sales = AddPosition(martin, "Acme", 2010, 2014);
+  iv1::Position lead = AddPosition(martin, "Globex", 2015, 0);
+  Put(martin, jacques);
+  Put(martin, claire);
+  Put(jacques, martin, {Tag("negotiation"), Function(sales.id())});
+  Put(claire, martin, {Tag("negotiation"), Tag("rigour", common::v1::FACET_KIND_QUALITY)});
+  Put(paul, martin, {Tag("negotiation"), Function(lead.id())});
+
+  rv1::GetCoverageRequest request;
+  request.set_person_id(martin.person.id());
+  rv1::GetCoverageResponse coverage;
+  ASSERT_TRUE(rel().GetCoverage(Context(martin.token).get(), request, &coverage).ok());
+  std::map<std::string, int> positions;
+  for (const auto& entry : coverage.positions()) {
+    positions[entry.position_id()] = entry.reference_count();
+  }
+  EXPECT_EQ(positions, (std::map<std::string, int>{{sales.id(), 1}, {lead.id(), 0}}));
+  ASSERT_EQ(coverage.facets_size(), 2);
+  EXPECT_EQ(coverage.facets(0).facet().key(), "negotiation");
+  EXPECT_EQ(coverage.facets(0).reference_count(), 2);
+  EXPECT_EQ(coverage.facets(1).facet().key(), "rigour");
+  EXPECT_EQ(coverage.facets(1).reference_count(), 1);
+}
+
+TEST_F(RelationshipsTest, SuggestionsComeFromOverlappingPositionsOfNonReferences) {
+  Account martin = SignUp("martin");
+  Account long_colleague = SignUp("long");
+  Account short_colleague = SignUp("short");
+  Account already = SignUp("already");
+  iv1::Position mine = AddPosition(martin, "Acme", 2010, 2015);
+  AddPosition(long_colleague, "ACME", 2009, 2016);
+  AddPosition(short_colleague, "acme", 2015, 0);
+  AddPosition(already, "Acme", 2011, 2012);
+  Mutual(martin, already);
+
+  rv1::SuggestReferencesRequest request;
+  request.set_person_id(martin.person.id());
+  rv1::SuggestReferencesResponse response;
+  ASSERT_TRUE(rel().SuggestReferences(Context(martin.token).get(), request, &response).ok());
+  ASSERT_EQ(response.suggestions_size(), 1);
+  EXPECT_EQ(response.suggestions(0).position_id(), mine.id());
+  std::vector<std::pair<std::string, int>> candidates;
+  for (const auto& candidate : response.suggestions(0).candidates()) {
+    candidates.emplace_back(candidate.person_id(), candidate.overlap_months());
+  }
+  EXPECT_THAT(candidates, ElementsAre(std::pair(long_colleague.person.id(), 72),
+                                      std::pair(short_colleague.person.id(), 12)));
+
+  EXPECT_EQ(
+      rel().SuggestReferences(Context(long_colleague.token).get(), request, &response).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+}
+
+class RelationshipLimitsTest : public RelationshipsTest {
+ protected:
+  std::vector<std::string> RelationshipsFlags() const override {
+    return {"--max_statements_per_truster=3", "--max_pending_per_trustee=2"};
+  }
+};
+
+TEST_F(RelationshipLimitsTest, NoOneHoldsOrReceivesUnboundedStatements) {
+  Account target = SignUp("target");
+  Account first = SignUp("first");
+  Account second = SignUp("second");
+  Account third = SignUp("third");
+  Put(first, target);
+  Put(second, target);
+  grpc::Status flooded;
+  Put(third, target, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &flooded);
+  EXPECT_EQ(flooded.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(GetCode(third.token, third, target), grpc::StatusCode::NOT_FOUND);
+  // Answering one frees a place.
+  Put(target, first);
+  Put(third, target);
+
+  Account busy = SignUp("busy");
+  for (const Account* other : {&first, &second, &third}) Put(busy, *other);
+  grpc::Status too_many;
+  Put(busy, target, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &too_many);
+  EXPECT_EQ(too_many.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(RelationshipsTest, AcknowledgedStatementsSurviveSigkill) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Mutual(jacques, martin, {Tag("negotiation")});
+  deployment_->RestartRelationships(/*kill=*/true);
+  EXPECT_THAT(References(jacques.token, jacques), ElementsAre(martin.person.id()));
+  EXPECT_EQ(Check(jacques.token, martin, jacques, Tag("negotiation")), rv1::VERDICT_INSIDE);
+}
+
+TEST_F(RelationshipsTest, IdentityOutageRefusesWritesAndKeepsReads) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Put(jacques, martin);
+  Account claire = SignUp("claire");
+  deployment_->StopIdentity();
+  grpc::Status status;
+  Put(jacques, claire, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(GetCode(jacques.token, jacques, claire), grpc::StatusCode::NOT_FOUND);
+  // Tokens are verified locally with the keys already fetched.
+  EXPECT_EQ(GetCode(jacques.token, jacques, martin), grpc::StatusCode::OK);
+}
+
+TEST_F(RelationshipsTest, WatchStreamsEveryChangeInOrderAndResumes) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  std::string service = deployment_->Token("recommendations", "service");
+
+  // Users may not watch.
+  rv1::WatchTrustChangesRequest request;
+  {
+    auto context = Context(jacques.token);
+    auto stream = rel().WatchTrustChanges(context.get(), request);
+    rv1::TrustChange change;
+    EXPECT_FALSE(stream->Read(&change));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+
+  Put(jacques, martin, {Tag("negotiation")});
+  Put(martin, jacques);
+  ASSERT_TRUE(Revoke(jacques, martin).ok());
+
+  auto read = [&](const std::string& after, int count) {
+    rv1::WatchTrustChangesRequest watch;
+    watch.set_after_cursor(after);
+    auto context = Context(service);
+    auto stream = rel().WatchTrustChanges(context.get(), watch);
+    std::vector<rv1::TrustChange> changes(count);
+    for (auto& change : changes) EXPECT_TRUE(stream->Read(&change));
+    context->TryCancel();
+    stream->Finish();
+    return changes;
+  };
+  auto changes = read("", 3);
+  EXPECT_EQ(changes[0].kind(), rv1::CHANGE_KIND_CREATED);
+  EXPECT_EQ(changes[0].statement().truster_id(), jacques.person.id());
+  EXPECT_EQ(changes[1].statement().truster_id(), martin.person.id());
+  EXPECT_EQ(changes[2].kind(), rv1::CHANGE_KIND_REVOKED);
+  EXPECT_EQ(changes[2].previous_sphere().inside(0).key(), "negotiation");
+
+  // Resuming replays what follows the cursor, also after a crash, and new
+  // changes arrive on an open stream.
+  deployment_->RestartRelationships(/*kill=*/true);
+  rv1::WatchTrustChangesRequest resume;
+  resume.set_after_cursor(changes[0].cursor());
+  auto context = Context(service);
+  auto stream = rel().WatchTrustChanges(context.get(), resume);
+  rv1::TrustChange next;
+  ASSERT_TRUE(stream->Read(&next));
+  EXPECT_EQ(next.cursor(), changes[1].cursor());
+  ASSERT_TRUE(stream->Read(&next));
+  EXPECT_EQ(next.cursor(), changes[2].cursor());
+  Put(jacques, martin);
+  ASSERT_TRUE(stream->Read(&next));
+  EXPECT_EQ(next.kind(), rv1::CHANGE_KIND_UPDATED);
+  context->TryCancel();
+  stream->Finish();
+
+  rv1::WatchTrustChangesRequest bad;
+  bad.set_after_cursor("not-a-cursor");
+  auto bad_context = Context(service);
+  auto refused = rel().WatchTrustChanges(bad_context.get(), bad);
+  EXPECT_FALSE(refused->Read(&next));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RelationshipsTest, SigtermEndsOpenWatchStreamsAndExitsCleanly) {
+  std::string service = deployment_->Token("recommendations", "service");
+  rv1::WatchTrustChangesRequest request;
+  auto context = Context(service);
+  auto stream = rel().WatchTrustChanges(context.get(), request);
+  EXPECT_EQ(deployment_->relationships_server().Health(), "SERVING");
+  EXPECT_EQ(deployment_->relationships_server().Terminate(), 0);
+  rv1::TrustChange change;
+  EXPECT_FALSE(stream->Read(&change));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace trustsphere::testing

@@ -1,0 +1,54 @@
+#pragma once
+
+// The real servers wired together on loopback, each with its database in the
+// test's temporary folder: identity, and relationships calling it with a
+// service token minted by trustsphere_admin.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/identity_client.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+#include "trustsphere/relationships/v1/relationships.grpc.pb.h"
+
+namespace trustsphere::testing {
+
+namespace relationships_v1 = ::trustsphere::relationships::v1;
+
+class Deployment {
+ public:
+  // Starts identity and relationships; extra flags go to relationships.
+  explicit Deployment(const TempDir& dir, std::vector<std::string> relationships_flags = {});
+
+  bool ok() const { return identity_ != nullptr && relationships_ != nullptr; }
+  ServerProcess& identity_server() { return *identity_; }
+  ServerProcess& relationships_server() { return *relationships_; }
+  identity_v1::IdentityService::Stub& identity() { return *identity_stub_; }
+  relationships_v1::RelationshipService::Stub& relationships() { return *relationships_stub_; }
+
+  // Stops relationships (SIGKILL when kill, else SIGTERM) and starts it again
+  // on the same data.
+  void RestartRelationships(bool kill);
+  // Stops identity for good (outage tests).
+  void StopIdentity();
+
+  Account SignUp(const std::string& name) {
+    return testing::SignUp(*identity_stub_, name, name + "@example.fr");
+  }
+  // A token signed with identity's key, for an operator or a service.
+  std::string Token(const std::string& subject, const std::string& role) const;
+
+ private:
+  void StartRelationships();
+
+  const TempDir& dir_;
+  std::vector<std::string> relationships_flags_;
+  std::unique_ptr<ServerProcess> identity_;
+  std::unique_ptr<ServerProcess> relationships_;
+  std::unique_ptr<identity_v1::IdentityService::Stub> identity_stub_;
+  std::unique_ptr<relationships_v1::RelationshipService::Stub> relationships_stub_;
+};
+
+}  // namespace trustsphere::testing
