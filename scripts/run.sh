@@ -8,6 +8,8 @@ scripts/setup.sh
 
 DATA=${TRUSTSPHERE_DATA:-$PWD/data}
 IDENTITY_ADDR=${IDENTITY_ADDR:-127.0.0.1:50051}
+RELATIONSHIPS_ADDR=${RELATIONSHIPS_ADDR:-127.0.0.1:50052}
+ADMIN=build/tools/trustsphere_admin
 mkdir -p "$DATA/logs"
 
 pids=()
@@ -42,10 +44,19 @@ start() {
 start identity build/services/identity/identity_server \
   --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity"
 
+# Services call identity with a service token signed by identity's key
+# (in Kubernetes, a Secret); a fresh one at every start.
+mkdir -p "$DATA/relationships"
+"$ADMIN" mint-token --signing_key_file="$DATA/identity/signing_key.json" \
+  --subject=relationships --role=service --ttl=720h >"$DATA/relationships/service_token"
+start relationships build/services/relationships/relationships_server \
+  --listen="$RELATIONSHIPS_ADDR" --data_dir="$DATA/relationships" \
+  --identity_addr="$IDENTITY_ADDR"
+
 cat <<TXT
 
 Operator token (1 hour):
-  build/tools/trustsphere_admin mint-token --signing_key_file=$DATA/identity/signing_key.json --subject=ops
+  $ADMIN mint-token --signing_key_file=$DATA/identity/signing_key.json --subject=ops
 Press Ctrl-C to stop.
 TXT
 wait -n "${pids[@]}"

@@ -54,6 +54,11 @@ struct EngineOptions {
   bool sync_writes = true;
   // Shared LRU cache for data, index and filter blocks.
   size_t block_cache_bytes = 64 << 20;
+  // Families whose keys start with a length-prefixed part (KeyBuilder::Str)
+  // that every scan of the family fixes, such as the person in
+  // Str(person) Tail(other). Their filters also index that first part, so a
+  // scan of one person's entries skips files that hold none.
+  std::vector<Family> prefixed_families;
 };
 
 // Mutations applied atomically by Engine::Write: all or nothing.

@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<IdentityStore>> IdentityStore::Open(const std::st
   options.path = path;
   options.families = keys::FamilyNames();
   options.change_log = keys::kChanges;
+  options.prefixed_families = {keys::kPositionsByPerson, keys::kPositionsByOrg, keys::kRequests};
   options.schema_version = keys::kSchemaVersion;
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));

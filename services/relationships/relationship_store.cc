@@ -53,6 +53,8 @@ absl::StatusOr<std::unique_ptr<RelationshipStore>> RelationshipStore::Open(const
   options.path = path;
   options.families = keys::FamilyNames();
   options.change_log = keys::kChanges;
+  options.prefixed_families = {keys::kStatements, keys::kIncoming, keys::kReferences,
+                               keys::kPending,    keys::kFacets,   keys::kRequests};
   options.schema_version = keys::kSchemaVersion;
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));
