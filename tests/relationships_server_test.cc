@@ -57,6 +57,26 @@ TEST_F(RelationshipsTest, CheckTrustAnswersForTheSphere) {
       rv1::VERDICT_NOT_STATED);
   EXPECT_EQ(Check(jacques.token, martin, jacques, Tag("negociation")), rv1::VERDICT_NO_TRUST);
 
+  rv1::BatchCheckTrustRequest batch;
+  for (const auto& facet : {Tag("negociation"), Tag("planning"), Tag("accounting")}) {
+    auto* check = batch.add_checks();
+    check->set_truster_id(jacques.person.id());
+    check->set_trustee_id(martin.person.id());
+    *check->mutable_facet() = facet;
+  }
+  rv1::BatchCheckTrustResponse verdicts;
+  ASSERT_TRUE(rel().BatchCheckTrust(Context(martin.token).get(), batch, &verdicts).ok());
+  EXPECT_THAT(verdicts.verdicts(),
+              ElementsAre(rv1::VERDICT_INSIDE, rv1::VERDICT_OUTSIDE, rv1::VERDICT_NOT_STATED));
+  // Someone outside the statement's visibility learns nothing from a batch.
+  Account outsider = SignUp("outsider");
+  ASSERT_TRUE(rel().BatchCheckTrust(Context(outsider.token).get(), batch, &verdicts).ok());
+  EXPECT_THAT(verdicts.verdicts(),
+              ElementsAre(rv1::VERDICT_NO_TRUST, rv1::VERDICT_NO_TRUST, rv1::VERDICT_NO_TRUST));
+  batch.mutable_checks(1)->clear_trustee_id();
+  grpc::Status bad_batch = rel().BatchCheckTrust(Context(martin.token).get(), batch, &verdicts);
+  EXPECT_THAT(ViolatedFields(bad_batch), ElementsAre("checks[1].trustee_id"));
+
   rv1::CheckTrustRequest bad;
   bad.set_truster_id(jacques.person.id());
   bad.set_trustee_id(martin.person.id());

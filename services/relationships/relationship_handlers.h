@@ -44,6 +44,8 @@ class RelationshipHandlers final : public v1::RelationshipService::CallbackServi
                                     v1::ListPendingReciprocationResponse* response) override;
   Reactor* CheckTrust(Context* context, const v1::CheckTrustRequest* request,
                       v1::CheckTrustResponse* response) override;
+  Reactor* BatchCheckTrust(Context* context, const v1::BatchCheckTrustRequest* request,
+                           v1::BatchCheckTrustResponse* response) override;
   Reactor* FindVouchers(Context* context, const v1::FindVouchersRequest* request,
                         v1::FindVouchersResponse* response) override;
   Reactor* SuggestReferences(Context* context, const v1::SuggestReferencesRequest* request,

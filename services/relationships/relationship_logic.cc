@@ -325,28 +325,53 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
   return response;
 }
 
-absl::StatusOr<v1::CheckTrustResponse> RelationshipLogic::CheckTrust(
-    const Caller& caller, const v1::CheckTrustRequest& request) {
+absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer,
+                                                       const storage::Snapshot* snapshot,
+                                                       const v1::CheckTrustRequest& check,
+                                                       const std::string& field) {
   FieldErrors errors;
-  CheckId(errors, "truster_id", request.truster_id());
-  CheckId(errors, "trustee_id", request.trustee_id());
-  common::v1::Facet facet = NormalizeFacet(errors, "facet", request.facet());
+  CheckId(errors, field + "truster_id", check.truster_id());
+  CheckId(errors, field + "trustee_id", check.trustee_id());
+  common::v1::Facet facet = NormalizeFacet(errors, field + "facet", check.facet());
   if (!errors.empty()) return errors.ToStatus();
 
-  v1::CheckTrustResponse response;
-  response.set_verdict(v1::VERDICT_NO_TRUST);
-  auto statement = store_->FindStatement(request.truster_id(), request.trustee_id());
+  auto statement = store_->FindStatement(check.truster_id(), check.trustee_id(), snapshot);
   if (!statement.ok()) return statement.status();
-  if (!IsActive(*statement)) return response;
-  Viewer viewer(caller, *store_, nullptr);
+  if (!IsActive(*statement)) return v1::VERDICT_NO_TRUST;
   if (!viewer.CanSee(**statement)) {
     if (!viewer.status().ok()) return viewer.status();
-    return response;
+    return v1::VERDICT_NO_TRUST;
   }
   const auto& sphere = (*statement)->sphere();
-  response.set_verdict(Contains(sphere.inside(), facet)    ? v1::VERDICT_INSIDE
-                       : Contains(sphere.outside(), facet) ? v1::VERDICT_OUTSIDE
-                                                           : v1::VERDICT_NOT_STATED);
+  if (Contains(sphere.inside(), facet)) return v1::VERDICT_INSIDE;
+  if (Contains(sphere.outside(), facet)) return v1::VERDICT_OUTSIDE;
+  return v1::VERDICT_NOT_STATED;
+}
+
+absl::StatusOr<v1::CheckTrustResponse> RelationshipLogic::CheckTrust(
+    const Caller& caller, const v1::CheckTrustRequest& request) {
+  Viewer viewer(caller, *store_, nullptr);
+  auto verdict = Verdict(viewer, nullptr, request, "");
+  if (!verdict.ok()) return verdict.status();
+  v1::CheckTrustResponse response;
+  response.set_verdict(*verdict);
+  return response;
+}
+
+absl::StatusOr<v1::BatchCheckTrustResponse> RelationshipLogic::BatchCheckTrust(
+    const Caller& caller, const v1::BatchCheckTrustRequest& request) {
+  if (request.checks().empty() || request.checks_size() > kMaxBatchChecks) {
+    return InvalidField("checks", absl::StrCat("1 to ", kMaxBatchChecks, " checks"));
+  }
+  auto snapshot = store_->engine().TakeSnapshot();
+  Viewer viewer(caller, *store_, snapshot.get());
+  v1::BatchCheckTrustResponse response;
+  for (int i = 0; i < request.checks_size(); ++i) {
+    auto verdict =
+        Verdict(viewer, snapshot.get(), request.checks(i), absl::StrCat("checks[", i, "]."));
+    if (!verdict.ok()) return verdict.status();
+    response.add_verdicts(*verdict);
+  }
   return response;
 }
 

@@ -20,6 +20,8 @@
 
 namespace trustsphere::relationships {
 
+class Viewer;
+
 struct RelationshipOptions {
   // Statements one person may hold (active or revoked).
   int max_statements_per_truster = 1000;
@@ -50,6 +52,8 @@ class RelationshipLogic {
       const Caller& caller, const v1::ListPendingReciprocationRequest& request);
   absl::StatusOr<v1::CheckTrustResponse> CheckTrust(const Caller& caller,
                                                     const v1::CheckTrustRequest& request);
+  absl::StatusOr<v1::BatchCheckTrustResponse> BatchCheckTrust(
+      const Caller& caller, const v1::BatchCheckTrustRequest& request);
 
   absl::StatusOr<v1::FindVouchersResponse> FindVouchers(const Caller& caller,
                                                         const v1::FindVouchersRequest& request);
@@ -61,12 +65,17 @@ class RelationshipLogic {
   RelationshipStore& store() { return *store_; }
 
   static constexpr int kMaxDepth = 3;
+  static constexpr int kMaxBatchChecks = 100;
   static constexpr int kMaxCandidatesPerPosition = 20;
 
  private:
   // Serialises writes to the statements between two people, and to each
   // one's counters (statements held, statements awaiting an answer).
   KeyLocks::Guard LockPair(const std::string& truster, const std::string& trustee);
+  // The verdict of one check, read at `snapshot` with `viewer`'s rights;
+  // field names are prefixed with `field`.
+  absl::StatusOr<v1::Verdict> Verdict(Viewer& viewer, const storage::Snapshot* snapshot,
+                                      const v1::CheckTrustRequest& check, const std::string& field);
   // Counts entries under a prefix, stopping at `limit`.
   absl::StatusOr<int> CountUpTo(storage::Family family, const std::string& prefix, int limit);
   // Statements by or about a person, as one page of visible statements.
