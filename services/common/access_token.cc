@@ -1,13 +1,7 @@
 #include "services/common/access_token.h"
 
-#include <sodium.h>
-
-#include <vector>
-
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "nlohmann/json.hpp"
-#include "services/common/crypto.h"
+#include "services/common/jws.h"
 
 namespace trustsphere {
 namespace {
@@ -22,16 +16,9 @@ absl::Status Unauthenticated(absl::string_view why) {
   return absl::UnauthenticatedError(absl::StrCat("invalid access token: ", why));
 }
 
-nlohmann::json ParseJsonPart(absl::string_view part) {
-  std::string raw;
-  if (!Base64UrlDecode(part, &raw)) return nullptr;
-  return nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
-}
-
 }  // namespace
 
 std::string SignAccessToken(const TokenClaims& claims, const SigningKeyPair& key) {
-  nlohmann::json header = {{"alg", "EdDSA"}, {"typ", "JWT"}, {"kid", key.key_id}};
   nlohmann::json roles = nlohmann::json::array();
   for (const auto& [name, role] : kRoleNames) {
     if (claims.roles & static_cast<uint32_t>(role)) roles.push_back(name);
@@ -41,45 +28,14 @@ std::string SignAccessToken(const TokenClaims& claims, const SigningKeyPair& key
                             {"roles", roles},
                             {"iat", absl::ToUnixSeconds(claims.issued_at)},
                             {"exp", absl::ToUnixSeconds(claims.expires_at)}};
-  std::string signing_input =
-      absl::StrCat(Base64UrlEncode(header.dump()), ".", Base64UrlEncode(payload.dump()));
-  std::string signature(crypto_sign_BYTES, '\0');
-  crypto_sign_detached(reinterpret_cast<unsigned char*>(signature.data()), nullptr,
-                       reinterpret_cast<const unsigned char*>(signing_input.data()),
-                       signing_input.size(),
-                       reinterpret_cast<const unsigned char*>(key.secret_key.data()));
-  return absl::StrCat(signing_input, ".", Base64UrlEncode(signature));
+  return SignCompactJws({{"typ", "JWT"}}, payload, key);
 }
 
 absl::StatusOr<TokenClaims> VerifyAccessToken(absl::string_view token, const PublicKeySet& keys,
                                               absl::Time now) {
-  if (token.size() > kMaxTokenBytes) return Unauthenticated("too long");
-  std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
-  if (parts.size() != 3) return Unauthenticated("not a compact JWS");
-
-  nlohmann::json header = ParseJsonPart(parts[0]);
-  if (!header.is_object()) return Unauthenticated("malformed header");
-  // Only EdDSA: "none" and every other algorithm are refused before any key
-  // is looked at (no algorithm confusion).
-  if (header.value("alg", "") != "EdDSA") return Unauthenticated("algorithm not accepted");
-  auto key = keys.find(header.value("kid", ""));
-  if (key == keys.end()) return Unauthenticated("unknown key id");
-
-  std::string signature;
-  if (!Base64UrlDecode(parts[2], &signature) || signature.size() != crypto_sign_BYTES) {
-    return Unauthenticated("malformed signature");
-  }
-  size_t signed_length = parts[0].size() + 1 + parts[1].size();
-  EnsureSodium();
-  if (crypto_sign_verify_detached(
-          reinterpret_cast<const unsigned char*>(signature.data()),
-          reinterpret_cast<const unsigned char*>(token.data()), signed_length,
-          reinterpret_cast<const unsigned char*>(key->second.data())) != 0) {
-    return Unauthenticated("bad signature");
-  }
-
-  nlohmann::json payload = ParseJsonPart(parts[1]);
-  if (!payload.is_object()) return Unauthenticated("malformed payload");
+  auto verified = VerifyCompactJws(token, keys, kMaxTokenBytes);
+  if (!verified.ok()) return Unauthenticated(verified.status().message());
+  const nlohmann::json& payload = verified->payload;
   if (payload.value("iss", "") != kIssuer) return Unauthenticated("unknown issuer");
   if (!payload.contains("exp") || !payload["exp"].is_number_integer() || !payload.contains("sub") ||
       !payload["sub"].is_string() || !payload.contains("roles") || !payload["roles"].is_array()) {

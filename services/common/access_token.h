@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/jws.h"
 #include "services/common/signing_key.h"
 
 namespace trustsphere {
@@ -29,9 +29,6 @@ struct TokenClaims {
   absl::Time issued_at;
   absl::Time expires_at;
 };
-
-// Public keys by key id.
-using PublicKeySet = absl::flat_hash_map<std::string, std::string>;
 
 std::string SignAccessToken(const TokenClaims& claims, const SigningKeyPair& key);
 
