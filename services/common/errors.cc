@@ -10,6 +10,7 @@ namespace trustsphere {
 namespace {
 
 constexpr char kBadRequestType[] = "type.googleapis.com/google.rpc.BadRequest";
+constexpr char kPreconditionFailureType[] = "type.googleapis.com/google.rpc.PreconditionFailure";
 
 }  // namespace
 
@@ -29,6 +30,21 @@ absl::Status FieldErrors::ToStatus() const {
   }
   absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
   status.SetPayload(kBadRequestType, absl::Cord(details.SerializeAsString()));
+  return status;
+}
+
+absl::Status PreconditionFailed(
+    absl::string_view message, absl::string_view type,
+    const std::vector<std::pair<std::string, std::string>>& violations) {
+  google::rpc::PreconditionFailure details;
+  for (const auto& [subject, description] : violations) {
+    auto* violation = details.add_violations();
+    violation->set_type(std::string(type));
+    violation->set_subject(subject);
+    violation->set_description(description);
+  }
+  absl::Status status = absl::FailedPreconditionError(message);
+  status.SetPayload(kPreconditionFailureType, absl::Cord(details.SerializeAsString()));
   return status;
 }
 
@@ -53,16 +69,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   auto code = static_cast<grpc::StatusCode>(status.code());
   std::string message(status.message());
-  auto payload = status.GetPayload(kBadRequestType);
-  if (!payload) return grpc::Status(code, message);
   // Rich error model: google.rpc.Status in the grpc-status-details-bin
-  // trailer, with the BadRequest as an Any.
+  // trailer, each payload (BadRequest, PreconditionFailure) as an Any.
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(code));
   rich.set_message(message);
-  auto* detail = rich.add_details();
-  detail->set_type_url(kBadRequestType);
-  detail->set_value(std::string(*payload));
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    auto* detail = rich.add_details();
+    detail->set_type_url(std::string(type_url));
+    detail->set_value(std::string(payload));
+  });
+  if (rich.details().empty()) return grpc::Status(code, message);
   return grpc::Status(code, message, rich.SerializeAsString());
 }
 

@@ -27,6 +27,11 @@ class FieldErrors {
   std::vector<std::pair<std::string, std::string>> violations_;
 };
 
+// FAILED_PRECONDITION with google.rpc.PreconditionFailure details: one
+// violation per (subject, description), all of type `type`.
+absl::Status PreconditionFailed(absl::string_view message, absl::string_view type,
+                                const std::vector<std::pair<std::string, std::string>>& violations);
+
 // INVALID_ARGUMENT for one field.
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
 

@@ -6,42 +6,12 @@
 
 namespace trustsphere {
 
-absl::Status FromDownstream(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(what, ": ", status.error_message());
-  switch (status.error_code()) {
-    case grpc::StatusCode::NOT_FOUND:
-      return absl::NotFoundError(message);
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return absl::InvalidArgumentError(message);
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::DeadlineExceededError(message);
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return absl::InternalError(absl::StrCat(message, " (service credentials refused)"));
-    default:
-      return absl::UnavailableError(message);
-  }
-}
-
 IdentityClient::IdentityClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token)
     : stub_(identity_v1::IdentityService::NewStub(std::move(channel))), token_(token) {}
 
-absl::StatusOr<std::unique_ptr<grpc::ClientContext>> IdentityClient::NewContext(absl::Time deadline,
-                                                                                bool anonymous) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(std::min(deadline, absl::Now() + kCallTimeout)));
-  if (!anonymous) {
-    auto token = token_->Get();
-    if (!token.ok()) return token.status();
-    context->AddMetadata("authorization", "Bearer " + *token);
-  }
-  return context;
-}
-
 absl::StatusOr<identity_v1::Person> IdentityClient::GetPerson(const std::string& id,
                                                               absl::Time deadline) {
-  auto context = NewContext(deadline);
+  auto context = DownstreamContext(token_, deadline);
   if (!context.ok()) return context.status();
   identity_v1::GetPersonRequest request;
   request.set_id(id);
@@ -58,7 +28,7 @@ absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::BatchGetPosit
     const std::vector<std::string>& ids, absl::Time deadline) {
   std::vector<identity_v1::Position> positions;
   if (ids.empty()) return positions;
-  auto context = NewContext(deadline);
+  auto context = DownstreamContext(token_, deadline);
   if (!context.ok()) return context.status();
   identity_v1::BatchGetPositionsRequest request;
   for (const auto& id : ids) request.add_ids(id);
@@ -79,7 +49,7 @@ absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::ListAllPositi
   request.set_person_id(person_id);
   request.set_page_size(100);
   do {
-    auto context = NewContext(deadline);
+    auto context = DownstreamContext(token_, deadline);
     if (!context.ok()) return context.status();
     identity_v1::ListPositionsResponse page;
     if (auto status = FromDownstream(stub_->ListPositions(context->get(), request, &page),
@@ -100,7 +70,7 @@ absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::FindOverlappi
   request.set_position_id(position_id);
   request.set_page_size(100);
   do {
-    auto context = NewContext(deadline);
+    auto context = DownstreamContext(token_, deadline);
     if (!context.ok()) return context.status();
     identity_v1::FindOverlappingPositionsResponse page;
     if (auto status =
@@ -121,7 +91,7 @@ absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::FindOverlappi
 absl::Status IdentityClient::RecordTagUse(const std::vector<identity_v1::Tag>& tags,
                                           absl::Time deadline) {
   if (tags.empty()) return absl::OkStatus();
-  auto context = NewContext(deadline);
+  auto context = DownstreamContext(token_, deadline);
   if (!context.ok()) return context.status();
   identity_v1::RecordTagUseRequest request;
   for (const auto& tag : tags) *request.add_tags() = tag;
@@ -131,7 +101,7 @@ absl::Status IdentityClient::RecordTagUse(const std::vector<identity_v1::Tag>& t
 }
 
 absl::StatusOr<PublicKeySet> IdentityClient::GetSigningKeys(absl::Time deadline) {
-  auto context = NewContext(deadline, /*anonymous=*/true);
+  auto context = DownstreamContext(nullptr, deadline);
   if (!context.ok()) return context.status();
   identity_v1::GetSigningKeysResponse response;
   if (auto status = FromDownstream(stub_->GetSigningKeys(context->get(), {}, &response),

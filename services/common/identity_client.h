@@ -1,10 +1,7 @@
 #pragma once
 
-// What the other services ask identity, over gRPC, as a `service` caller.
-// Every call carries a deadline: the caller's own, capped at kCallTimeout.
-// Errors map to what the upstream caller should see: identity down or slow
-// -> UNAVAILABLE (nothing was decided), an unknown id -> NOT_FOUND, and
-// identity refusing our credentials -> INTERNAL (a deployment fault).
+// What the other services ask identity, over gRPC, as a `service` caller,
+// with the deadlines and error mapping of downstream.h.
 
 #include <memory>
 #include <string>
@@ -14,6 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "services/common/access_token.h"
+#include "services/common/downstream.h"
 #include "services/common/service_token.h"
 #include "trustsphere/identity/v1/identity.grpc.pb.h"
 
@@ -23,8 +21,6 @@ namespace identity_v1 = ::trustsphere::identity::v1;
 
 class IdentityClient {
  public:
-  static constexpr absl::Duration kCallTimeout = absl::Seconds(5);
-
   IdentityClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token);
 
   absl::StatusOr<identity_v1::Person> GetPerson(const std::string& id, absl::Time deadline);
@@ -42,15 +38,8 @@ class IdentityClient {
   absl::StatusOr<PublicKeySet> GetSigningKeys(absl::Time deadline);
 
  private:
-  // A context with our token (unless anonymous) and the capped deadline.
-  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> NewContext(absl::Time deadline,
-                                                                  bool anonymous = false);
-
   std::unique_ptr<identity_v1::IdentityService::Stub> stub_;
   ServiceToken* token_;
 };
-
-// Maps a downstream gRPC error as described above; `what` names the call.
-absl::Status FromDownstream(const grpc::Status& status, absl::string_view what);
 
 }  // namespace trustsphere

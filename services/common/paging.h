@@ -29,11 +29,12 @@ absl::StatusOr<Page<Item>> ScanPage(const storage::Engine& engine, storage::Fami
                                     const std::string& prefix, const std::string& cursor,
                                     int page_size, const storage::Snapshot* snapshot,
                                     const std::function<absl::StatusOr<std::optional<Item>>(
-                                        std::string_view key, std::string_view value)>& convert) {
+                                        std::string_view key, std::string_view value)>& convert,
+                                    bool reverse = false) {
   Page<Item> page;
   absl::Status failed;
   absl::Status scanned = engine.Scan(
-      family, {.prefix = prefix, .start_after = cursor},
+      family, {.prefix = prefix, .start_after = cursor, .reverse = reverse},
       [&](std::string_view key, std::string_view value) {
         auto item = convert(key, value);
         if (!item.ok()) {

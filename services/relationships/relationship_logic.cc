@@ -43,7 +43,7 @@ std::vector<identity::v1::Tag> TagsOf(const v1::TrustStatement& input) {
 bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
               const common::v1::Facet& facet) {
   return std::any_of(facets.begin(), facets.end(), [&](const common::v1::Facet& candidate) {
-    return candidate.kind() == facet.kind() && candidate.key() == facet.key();
+    return SameFacet(candidate, facet);
   });
 }
 

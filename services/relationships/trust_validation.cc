@@ -4,7 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/text.h"
+#include "services/common/facet.h"
 #include "services/common/validation.h"
 
 namespace trustsphere::relationships {
@@ -15,30 +15,6 @@ using FacetId = std::pair<int, std::string>;
 FacetId IdOf(const common::v1::Facet& facet) { return {facet.kind(), facet.key()}; }
 
 }  // namespace
-
-common::v1::Facet NormalizeFacet(FieldErrors& errors, const std::string& field,
-                                 const common::v1::Facet& facet) {
-  common::v1::Facet normalized;
-  normalized.set_kind(facet.kind());
-  switch (facet.kind()) {
-    case common::v1::FACET_KIND_FUNCTION:
-      CheckId(errors, field + ".key", facet.key());
-      normalized.set_key(facet.key());
-      break;
-    case common::v1::FACET_KIND_COMPETENCY:
-    case common::v1::FACET_KIND_QUALITY: {
-      CheckText(errors, field + ".key", facet.key(), 1, kMaxTagChars);
-      if (IsValidUtf8(facet.key())) normalized.set_key(NormalizeKey(facet.key()));
-      if (!facet.key().empty() && IsValidUtf8(facet.key()) && normalized.key().empty()) {
-        errors.Add(field + ".key", "must contain letters or digits");
-      }
-      break;
-    }
-    default:
-      errors.Add(field + ".kind", "FUNCTION, COMPETENCY or QUALITY");
-  }
-  return normalized;
-}
 
 absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& input,
                                                       const std::string& truster) {

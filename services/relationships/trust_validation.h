@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/errors.h"
+#include "services/common/facet.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
@@ -19,12 +20,6 @@ namespace v1 = ::trustsphere::relationships::v1;
 inline constexpr int kMaxFacets = 50;
 inline constexpr int kMaxContextPositions = 10;
 inline constexpr size_t kMaxNote = 1000;
-inline constexpr size_t kMaxTagChars = 64;
-
-// A facet as stored and compared: tags normalised like identity's, FUNCTION
-// keys as given. Adds violations under `field`.
-common::v1::Facet NormalizeFacet(FieldErrors& errors, const std::string& field,
-                                 const common::v1::Facet& facet);
 
 // The statement `truster` may store: truster set, tags normalised, default
 // visibility applied, output-only fields cleared. INVALID_ARGUMENT naming
