@@ -11,11 +11,13 @@
 #include "tests/support/identity_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
+#include "trustsphere/recommendations/v1/recommendations.grpc.pb.h"
 #include "trustsphere/relationships/v1/relationships.grpc.pb.h"
 
 namespace trustsphere::testing {
 
 namespace relationships_v1 = ::trustsphere::relationships::v1;
+namespace recommendations_v1 = ::trustsphere::recommendations::v1;
 
 class Deployment {
  public:
@@ -23,13 +25,23 @@ class Deployment {
   explicit Deployment(const TempDir& dir, std::vector<std::string> relationships_flags = {});
 
   bool ok() const { return identity_ != nullptr && relationships_ != nullptr; }
+  // Starts recommendations too, wired to both; false if it did not start.
+  bool StartRecommendations();
+  // Stops recommendations (SIGKILL when kill, else SIGTERM).
+  void StopRecommendations(bool kill);
+  // Stops relationships (SIGKILL when kill, else SIGTERM) without restarting.
+  void StopRelationships(bool kill);
+  ServerProcess& recommendations_server() { return *recommendations_; }
+  recommendations_v1::RecommendationService::Stub& recommendations() {
+    return *recommendations_stub_;
+  }
   ServerProcess& identity_server() { return *identity_; }
   ServerProcess& relationships_server() { return *relationships_; }
   identity_v1::IdentityService::Stub& identity() { return *identity_stub_; }
   relationships_v1::RelationshipService::Stub& relationships() { return *relationships_stub_; }
 
   // Stops relationships (SIGKILL when kill, else SIGTERM) and starts it again
-  // on the same data.
+  // on the same data and port.
   void RestartRelationships(bool kill);
   // Stops identity for good (outage tests).
   void StopIdentity();
@@ -47,8 +59,13 @@ class Deployment {
   std::vector<std::string> relationships_flags_;
   std::unique_ptr<ServerProcess> identity_;
   std::unique_ptr<ServerProcess> relationships_;
+  std::unique_ptr<ServerProcess> recommendations_;
+  // Relationships keeps its port across restarts, so that recommendations
+  // finds it again.
+  std::string relationships_listen_ = "127.0.0.1:0";
   std::unique_ptr<identity_v1::IdentityService::Stub> identity_stub_;
   std::unique_ptr<relationships_v1::RelationshipService::Stub> relationships_stub_;
+  std::unique_ptr<recommendations_v1::RecommendationService::Stub> recommendations_stub_;
 };
 
 }  // namespace trustsphere::testing

@@ -17,8 +17,9 @@ namespace trustsphere::testing {
 using namespace std::chrono_literals;
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& binary,
-                                                    const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {binary, "--listen=127.0.0.1:0"};
+                                                    const std::vector<std::string>& args,
+                                                    const std::string& listen) {
+  std::vector<std::string> argv = {binary, "--listen=" + listen};
   argv.insert(argv.end(), args.begin(), args.end());
   std::unique_ptr<ServerProcess> server(new ServerProcess(std::make_unique<ChildProcess>(argv)));
   auto line = server->child_->ReadLine(30s);

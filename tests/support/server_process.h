@@ -14,11 +14,13 @@ namespace trustsphere::testing {
 
 class ServerProcess {
  public:
-  // binary: path of the server; args: flags besides --listen (which is
-  // always 127.0.0.1:0). Fails the calling test (and returns null) when the
-  // server does not report its port and SERVING within 30 seconds.
+  // binary: path of the server; args: flags besides --listen (`listen`,
+  // by default a port chosen at run time). Fails the calling test (and
+  // returns null) when the server does not report its port and SERVING
+  // within 30 seconds.
   static std::unique_ptr<ServerProcess> Start(const std::string& binary,
-                                              const std::vector<std::string>& args);
+                                              const std::vector<std::string>& args,
+                                              const std::string& listen = "127.0.0.1:0");
 
   const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> NewChannel() const;

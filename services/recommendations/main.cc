@@ -1,0 +1,101 @@
+// recommendations_server: recommendations within the trust sphere, shares
+// with recruiters, signed exports.
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "services/common/executor.h"
+#include "services/common/identity_client.h"
+#include "services/common/log.h"
+#include "services/common/rpc_runner.h"
+#include "services/common/server_main.h"
+#include "services/common/signing_key_refresher.h"
+#include "services/common/token_verifier.h"
+#include "services/recommendations/recommendation_handlers.h"
+#include "services/recommendations/recommendation_store.h"
+#include "services/recommendations/trust_change_consumer.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "Address to serve on; port 0 picks one.");
+ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50051", "The identity service.");
+ABSL_FLAG(std::string, relationships_addr, "127.0.0.1:50052", "The relationships service.");
+ABSL_FLAG(std::string, service_token_file, "",
+          "File holding this service's access token (trustsphere_admin mint-token "
+          "--role=service). Default: <data_dir>/service_token.");
+ABSL_FLAG(std::string, signing_key_file, "",
+          "Ed25519 key that signs exported recommendations; created when absent. Default: "
+          "<data_dir>/signing_key.json.");
+ABSL_FLAG(absl::Duration, key_refresh_period, absl::Minutes(5),
+          "How often identity's public keys are fetched again.");
+ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(60),
+          "How long to wait for identity's keys at start before giving up.");
+
+int main(int argc, char** argv) {
+  using namespace trustsphere;
+  InitServerProcess(argc, argv,
+                    "recommendations_server --data_dir=PATH [--listen=HOST:PORT] "
+                    "[--identity_addr=HOST:PORT] [--relationships_addr=HOST:PORT]");
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
+    return 2;
+  }
+  std::string token_file = absl::GetFlag(FLAGS_service_token_file);
+  if (token_file.empty()) token_file = data_dir + "/service_token";
+  std::string key_file = absl::GetFlag(FLAGS_signing_key_file);
+  if (key_file.empty()) key_file = data_dir + "/signing_key.json";
+  const bool sync_writes = SyncWritesFromFlags();
+
+  Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
+  TokenVerifier verifier;
+  RpcRunner runner(&executor, &verifier);
+  recommendations::RecommendationHandlers handlers(&runner);
+  ServiceToken service_token(token_file);
+  IdentityClient identity(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()),
+      &service_token);
+  recommendations::RelationshipsClient relationships(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_relationships_addr),
+                          grpc::InsecureChannelCredentials()),
+      &service_token);
+  SigningKeyRefresher keys(&identity, &verifier, absl::GetFlag(FLAGS_key_refresh_period));
+  std::unique_ptr<recommendations::RecommendationLogic> logic;
+  std::unique_ptr<recommendations::TrustChangeConsumer> consumer;
+
+  return RunServer({
+      .name = "trustsphere.recommendations.v1.RecommendationService",
+      .listen = absl::GetFlag(FLAGS_listen),
+      .services = {&handlers},
+      .start = [&]() -> absl::Status {
+        auto signing_key = LoadOrCreateSigningKey(key_file);
+        if (!signing_key.ok()) return signing_key.status();
+        auto engine = recommendations::store::Open(data_dir + "/db", sync_writes);
+        if (!engine.ok()) return engine.status();
+        auto page_tokens = PageTokenCodecFor(**engine);
+        if (!page_tokens.ok()) return page_tokens.status();
+        if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));
+            !fetched.ok()) {
+          return fetched;
+        }
+        logic = std::make_unique<recommendations::RecommendationLogic>(
+            std::move(*engine), &identity, &relationships, std::move(*page_tokens),
+            std::move(*signing_key));
+        consumer =
+            std::make_unique<recommendations::TrustChangeConsumer>(logic.get(), &relationships);
+        consumer->Start();
+        handlers.Attach(logic.get());
+        runner.SetReady(true);
+        Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
+        return absl::OkStatus();
+      },
+      .stop =
+          [&] {
+            runner.SetReady(false);
+            consumer.reset();
+            handlers.Attach(nullptr);
+            logic.reset();
+          },
+  });
+}

@@ -1,0 +1,127 @@
+#pragma once
+
+// The recommendations service's rules. Knows nothing of gRPC. Thread-safe;
+// methods block on storage and on the other services.
+//
+//   recommendation_logic.cc     requests, writing, revising, publishing, reading
+//   recommendation_shares.cc    shares, dossiers, the access log
+//   recommendation_signing.cc   signed exports and their verification
+//   recommendation_staleness.cc trust changes that make recommendations stale
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "records.pb.h"
+#include "services/common/caller.h"
+#include "services/common/identity_client.h"
+#include "services/common/key_locks.h"
+#include "services/common/page_token.h"
+#include "services/common/signing_key.h"
+#include "services/recommendations/relationships_client.h"
+#include "storage/engine.h"
+#include "trustsphere/recommendations/v1/recommendations.pb.h"
+
+namespace trustsphere::recommendations {
+
+namespace v1 = ::trustsphere::recommendations::v1;
+
+class RecommendationLogic {
+ public:
+  RecommendationLogic(std::unique_ptr<storage::Engine> engine, IdentityClient* identity,
+                      RelationshipsClient* relationships, PageTokenCodec page_tokens,
+                      SigningKeyPair signing_key);
+
+  absl::StatusOr<v1::RecommendationRequest> RequestRecommendation(
+      const Caller& caller, const v1::RequestRecommendationRequest& request);
+  absl::StatusOr<v1::ListRequestsResponse> ListRequests(const Caller& caller,
+                                                        const v1::ListRequestsRequest& request);
+  absl::StatusOr<v1::RecommendationRequest> DeclineRequest(
+      const Caller& caller, const v1::DeclineRequestRequest& request);
+
+  absl::StatusOr<v1::Recommendation> WriteRecommendation(
+      const Caller& caller, const v1::WriteRecommendationRequest& request);
+  absl::StatusOr<v1::Recommendation> ReviseRecommendation(
+      const Caller& caller, const v1::ReviseRecommendationRequest& request);
+  absl::StatusOr<v1::Recommendation> WithdrawRecommendation(
+      const Caller& caller, const v1::WithdrawRecommendationRequest& request);
+  absl::StatusOr<v1::Recommendation> PublishRecommendation(
+      const Caller& caller, const v1::PublishRecommendationRequest& request);
+  absl::StatusOr<v1::Recommendation> HideRecommendation(
+      const Caller& caller, const v1::HideRecommendationRequest& request);
+  absl::StatusOr<v1::Recommendation> GetRecommendation(const Caller& caller,
+                                                       const v1::GetRecommendationRequest& request);
+  absl::StatusOr<v1::ListRecommendationsResponse> ListRecommendations(
+      const Caller& caller, const v1::ListRecommendationsRequest& request);
+  absl::StatusOr<v1::ListRecommendationVersionsResponse> ListRecommendationVersions(
+      const Caller& caller, const v1::ListRecommendationVersionsRequest& request);
+
+  absl::StatusOr<v1::CreateShareResponse> CreateShare(const Caller& caller,
+                                                      const v1::CreateShareRequest& request);
+  absl::StatusOr<v1::Dossier> GetSharedDossier(const Caller& caller,
+                                               const v1::GetSharedDossierRequest& request);
+  absl::StatusOr<v1::Share> RevokeShare(const Caller& caller,
+                                        const v1::RevokeShareRequest& request);
+  absl::StatusOr<v1::ListSharesResponse> ListShares(const Caller& caller,
+                                                    const v1::ListSharesRequest& request);
+  absl::StatusOr<v1::ListAccessLogResponse> ListAccessLog(const Caller& caller,
+                                                          const v1::ListAccessLogRequest& request);
+
+  absl::StatusOr<v1::ExportSignedRecommendationResponse> ExportSignedRecommendation(
+      const Caller& caller, const v1::ExportSignedRecommendationRequest& request);
+  absl::StatusOr<v1::VerifyRecommendationResponse> VerifyRecommendation(
+      const v1::VerifyRecommendationRequest& request);
+  v1::GetPublicKeysResponse GetPublicKeys() const;
+
+  // Applies one change of the relationships stream: recommendations whose
+  // facets the author's statement no longer holds inside become STALE. The
+  // stream cursor is saved in the same batch, so a change applied twice (at
+  // least once delivery) changes nothing the second time.
+  absl::Status ApplyTrustChange(const relationships::v1::TrustChange& change);
+  // The cursor to resume the stream from ("" at first).
+  absl::StatusOr<std::string> TrustCursor() const;
+
+  static constexpr int kMaxFacets = 20;
+  static constexpr int kMaxSharedRecommendations = 50;
+  static constexpr int kMaxVersions = 100;
+
+ private:
+  // The recommendation, if `caller` may see it; NOT_FOUND otherwise.
+  absl::StatusOr<v1::Recommendation> Visible(const Caller& caller, const std::string& id);
+  // Refuses the write unless every facet is INSIDE the author's current
+  // sphere for the subject.
+  absl::Status CheckWithinSphere(const Caller& caller, const v1::Recommendation& recommendation);
+  // Context positions belong to the author or the subject.
+  absl::Status CheckContextPositions(const Caller& caller,
+                                     const v1::Recommendation& recommendation);
+  // Changes the state of a recommendation the caller is `role` of.
+  enum class Party { kAuthor, kSubject };
+  absl::StatusOr<v1::Recommendation> Transition(const Caller& caller, const std::string& id,
+                                                Party party,
+                                                std::vector<v1::RecommendationState> from,
+                                                v1::RecommendationState to,
+                                                const std::string& etag = "");
+  // One page of recommendations from a timeline index, filtered for the
+  // caller.
+  absl::StatusOr<v1::ListRecommendationsResponse> ListTimeline(
+      const Caller& caller, storage::Family family, const std::string& person,
+      const std::string& query, int32_t page_size, const std::string& page_token);
+  absl::Status Commit(storage::WriteBatch batch);
+
+  std::unique_ptr<storage::Engine> engine_;
+  IdentityClient* identity_;
+  RelationshipsClient* relationships_;
+  PageTokenCodec page_tokens_;
+  SigningKeyPair signing_key_;
+  KeyLocks locks_;
+};
+
+// The lock key of one author's recommendations of one subject.
+std::string PairLock(const std::string& author, const std::string& subject);
+
+// What anyone but the author may read: oral contacts travel only in dossiers.
+v1::Recommendation WithoutContact(v1::Recommendation recommendation, const Caller& caller);
+
+}  // namespace trustsphere::recommendations

@@ -1,0 +1,246 @@
+// Shares of RecommendationLogic: what a subject shows a recruiter, the
+// dossier the recruiter reads with the share token, and the log of reads.
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/paging.h"
+#include "services/common/proto_time.h"
+#include "services/common/validation.h"
+#include "services/recommendations/recommendation_logic.h"
+#include "services/recommendations/recommendation_store.h"
+#include "services/recommendations/recommendations_keys.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::recommendations {
+namespace {
+
+using storage::WriteBatch;
+
+constexpr size_t kTokenBytes = 32;
+constexpr size_t kMaxRecruiter = 200;
+constexpr absl::Duration kMaxShareLifetime = absl::Hours(24 * 90);
+
+// Unknown, expired and revoked tokens all answer the same.
+absl::Status NoSuchShare() { return absl::NotFoundError("no such share, or it has ended"); }
+
+}  // namespace
+
+absl::StatusOr<v1::CreateShareResponse> RecommendationLogic::CreateShare(
+    const Caller& caller, const v1::CreateShareRequest& request) {
+  if (!caller.Has(Role::kUser)) return absl::PermissionDeniedError("only a person shares");
+  const v1::Share& input = request.share();
+  FieldErrors errors;
+  CheckText(errors, "share.recruiter", input.recruiter(), 1, kMaxRecruiter);
+  if (input.recommendation_ids().empty() ||
+      input.recommendation_ids_size() > kMaxSharedRecommendations) {
+    errors.Add("share.recommendation_ids",
+               absl::StrCat("1 to ", kMaxSharedRecommendations, " recommendations"));
+  }
+  std::set<std::string> unique;
+  for (int i = 0; i < input.recommendation_ids_size(); ++i) {
+    const std::string field = absl::StrCat("share.recommendation_ids[", i, "]");
+    CheckId(errors, field, input.recommendation_ids(i));
+    if (!unique.insert(input.recommendation_ids(i)).second) errors.Add(field, "duplicate");
+  }
+  absl::Time now = absl::Now();
+  absl::Time expire = FromProto(input.expire_time());
+  if (!input.has_expire_time() || expire <= now || expire > now + kMaxShareLifetime) {
+    errors.Add("share.expire_time", "required: in the future, at most 90 days ahead");
+  }
+  if (!errors.empty()) return errors.ToStatus();
+
+  for (int i = 0; i < input.recommendation_ids_size(); ++i) {
+    auto found = Visible(caller, input.recommendation_ids(i));
+    if (!found.ok() && !absl::IsNotFound(found.status())) return found.status();
+    const std::string field = absl::StrCat("share.recommendation_ids[", i, "]");
+    if (!found.ok() || found->subject_id() != caller.person_id) {
+      errors.Add(field, "not one of your recommendations");
+    } else if (found->state() != v1::RECOMMENDATION_STATE_PUBLISHED) {
+      errors.Add(field, "only published recommendations are shared");
+    }
+  }
+  if (!errors.empty()) return errors.ToStatus();
+
+  // 256 random bits: unguessable; only its hash is kept.
+  const std::string token = RandomToken(kTokenBytes);
+  internal::ShareRecord record;
+  v1::Share& share = *record.mutable_share();
+  share.set_id(NewId("shr_"));
+  share.set_subject_id(caller.person_id);
+  share.set_recruiter(input.recruiter());
+  *share.mutable_recommendation_ids() = input.recommendation_ids();
+  *share.mutable_expire_time() = input.expire_time();
+  *share.mutable_create_time() = ToProto(now);
+  record.set_token_hash(Sha256(token));
+  WriteBatch batch;
+  store::PutShare(batch, record, /*created=*/true);
+  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  v1::CreateShareResponse response;
+  *response.mutable_share() = share;
+  response.set_token(token);
+  return response;
+}
+
+absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
+    const Caller& caller, const v1::GetSharedDossierRequest& request) {
+  std::string raw;
+  if (request.token().empty() || request.token().size() > 64 ||
+      !Base64UrlDecode(request.token(), &raw) || raw.size() != kTokenBytes) {
+    return NoSuchShare();
+  }
+  const std::string hash = Sha256(request.token());
+  auto record = store::FindShareByTokenHash(*engine_, hash);
+  if (absl::IsNotFound(record.status())) return NoSuchShare();
+  if (!record.ok()) return record.status();
+  // The lookup found the hash; comparing again in constant time keeps the
+  // check independent of how the index matched.
+  if (record->token_hash().size() != hash.size() ||
+      sodium_memcmp(record->token_hash().data(), hash.data(), hash.size()) != 0) {
+    return NoSuchShare();
+  }
+  const v1::Share& share = record->share();
+  absl::Time now = absl::Now();
+  if (share.has_revoke_time() || FromProto(share.expire_time()) <= now) return NoSuchShare();
+
+  // Candidates: still published now.
+  std::vector<v1::Recommendation> candidates;
+  for (const auto& id : share.recommendation_ids()) {
+    auto found = store::GetRecommendation(*engine_, id);
+    if (absl::IsNotFound(found.status())) continue;
+    if (!found.ok()) return found.status();
+    if (found->state() == v1::RECOMMENDATION_STATE_PUBLISHED) {
+      candidates.push_back(std::move(*found));
+    }
+  }
+  // Confirmed with relationships before anything is shown: a revocation
+  // that has returned must hide its recommendations even if the change
+  // stream has not reached us yet. Relationships down: nothing is shown.
+  std::vector<relationships::v1::CheckTrustRequest> checks;
+  for (const auto& recommendation : candidates) {
+    for (const auto& facet : recommendation.facets()) {
+      relationships::v1::CheckTrustRequest check;
+      check.set_truster_id(recommendation.author_id());
+      check.set_trustee_id(recommendation.subject_id());
+      *check.mutable_facet() = facet;
+      checks.push_back(std::move(check));
+    }
+  }
+  auto verdicts = relationships_->Verdicts(checks, caller.deadline);
+  if (!verdicts.ok()) return verdicts.status();
+
+  v1::Dossier dossier;
+  dossier.set_share_id(share.id());
+  dossier.set_subject_id(share.subject_id());
+  dossier.set_recruiter(share.recruiter());
+  *dossier.mutable_expire_time() = share.expire_time();
+  size_t next = 0;
+  for (auto& recommendation : candidates) {
+    bool still_inside = true;
+    for (int i = 0; i < recommendation.facets_size(); ++i, ++next) {
+      still_inside = still_inside && (*verdicts)[next] == relationships::v1::VERDICT_INSIDE;
+    }
+    // The only path that releases an oral reference's contact.
+    if (still_inside) *dossier.add_recommendations() = std::move(recommendation);
+  }
+
+  // Every read is logged for the subject and for each author shown.
+  v1::AccessEntry entry;
+  *entry.mutable_time() = ToProto(now);
+  entry.set_share_id(share.id());
+  entry.set_recruiter(share.recruiter());
+  entry.set_subject_id(share.subject_id());
+  std::set<std::string> readers = {share.subject_id()};
+  for (const auto& recommendation : dossier.recommendations()) {
+    entry.add_recommendation_ids(recommendation.id());
+    readers.insert(recommendation.author_id());
+  }
+  const std::string entry_id = NewId("acc_");
+  WriteBatch batch;
+  for (const auto& person : readers) store::AppendAccess(batch, person, entry, entry_id);
+  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  return dossier;
+}
+
+absl::StatusOr<v1::Share> RecommendationLogic::RevokeShare(const Caller& caller,
+                                                           const v1::RevokeShareRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "id", request.id());
+  if (!errors.empty()) return errors.ToStatus();
+  auto guard = locks_.Lock({"share:" + request.id()});
+  auto record = store::GetShare(*engine_, request.id());
+  // Shares are the subject's own: to anyone else they do not exist.
+  if (absl::IsNotFound(record.status()) ||
+      (record.ok() && !caller.MayActFor(record->share().subject_id()))) {
+    return absl::NotFoundError("no such share");
+  }
+  if (!record.ok()) return record.status();
+  if (!record->share().has_revoke_time()) {
+    *record->mutable_share()->mutable_revoke_time() = ToProto(absl::Now());
+    WriteBatch batch;
+    store::PutShare(batch, *record, /*created=*/false);
+    if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  }
+  return record->share();
+}
+
+absl::StatusOr<v1::ListSharesResponse> RecommendationLogic::ListShares(
+    const Caller& caller, const v1::ListSharesRequest& request) {
+  auto size = PageSize(request.page_size());
+  if (!size.ok()) return size.status();
+  const std::string query = absl::StrCat("ListShares\n", caller.person_id);
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  auto page = ScanPage<v1::Share>(
+      *engine_, keys::kSharesBySubject, keys::TimelinePrefix(caller.person_id), *cursor, *size,
+      nullptr,
+      [&](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<v1::Share>> {
+        auto record = store::GetShare(*engine_, keys::IdOfTimeline(key));
+        if (!record.ok()) return record.status();
+        return std::optional<v1::Share>(record->share());
+      },
+      /*reverse=*/true);
+  if (!page.ok()) return page.status();
+  v1::ListSharesResponse response;
+  for (auto& share : page->items) *response.add_shares() = std::move(share);
+  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+  return response;
+}
+
+absl::StatusOr<v1::ListAccessLogResponse> RecommendationLogic::ListAccessLog(
+    const Caller& caller, const v1::ListAccessLogRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "person_id", request.person_id());
+  auto size = PageSize(request.page_size());
+  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  if (!errors.empty()) return errors.ToStatus();
+  if (!caller.MayActFor(request.person_id())) {
+    return absl::PermissionDeniedError("a person's access log is theirs to read");
+  }
+  const std::string query =
+      absl::StrCat("ListAccessLog\n", caller.person_id, "\n", request.person_id());
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  auto page = ScanPage<v1::AccessEntry>(
+      *engine_, keys::kAccessLog, keys::TimelinePrefix(request.person_id()), *cursor, *size,
+      nullptr,
+      [](std::string_view,
+         std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
+        auto entry = storage::ParseValue<v1::AccessEntry>(value);
+        if (!entry.ok()) return entry.status();
+        return std::optional<v1::AccessEntry>(std::move(*entry));
+      },
+      /*reverse=*/true);
+  if (!page.ok()) return page.status();
+  v1::ListAccessLogResponse response;
+  for (auto& entry : page->items) *response.add_entries() = std::move(entry);
+  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+  return response;
+}
+
+}  // namespace trustsphere::recommendations

@@ -1,0 +1,140 @@
+// Signed recommendations: a compact JWS (EdDSA, the service's own key) over
+// a canonical JSON of the recommendation, verifiable here or offline with
+// GetPublicKeys.
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+#include "services/common/jws.h"
+#include "services/common/validation.h"
+#include "services/recommendations/recommendation_logic.h"
+#include "services/recommendations/recommendation_store.h"
+
+namespace trustsphere::recommendations {
+namespace {
+
+constexpr char kPayloadType[] = "trustsphere.recommendation.v1";
+constexpr size_t kMaxJwsBytes = 64 << 10;
+
+std::string FacetKindName(common::v1::FacetKind kind) {
+  switch (kind) {
+    case common::v1::FACET_KIND_FUNCTION:
+      return "FUNCTION";
+    case common::v1::FACET_KIND_COMPETENCY:
+      return "COMPETENCY";
+    case common::v1::FACET_KIND_QUALITY:
+      return "QUALITY";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+// Canonical: nlohmann's objects keep keys sorted and dump() adds no spaces,
+// so the same recommendation always gives the same bytes.
+nlohmann::json CanonicalPayload(const v1::Recommendation& recommendation,
+                                const std::string& author_name, const std::string& subject_name,
+                                absl::Time signed_at) {
+  nlohmann::json facets = nlohmann::json::array();
+  for (const auto& facet : recommendation.facets()) {
+    facets.push_back({{"kind", FacetKindName(facet.kind())}, {"key", facet.key()}});
+  }
+  nlohmann::json payload = {
+      {"typ", kPayloadType},
+      {"id", recommendation.id()},
+      {"version", recommendation.version()},
+      {"form", recommendation.form() == v1::FORM_ORAL ? "ORAL" : "WRITTEN"},
+      {"author", {{"id", recommendation.author_id()}, {"name", author_name}}},
+      {"subject", {{"id", recommendation.subject_id()}, {"name", subject_name}}},
+      {"facets", facets},
+      {"text", recommendation.text()},
+      {"context_position_ids", recommendation.context_position_ids()},
+      {"signed_at", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", signed_at, absl::UTCTimeZone())}};
+  // Oral references carry their availability, never the contact: the
+  // contact travels only in dossiers.
+  if (recommendation.form() == v1::FORM_ORAL) {
+    payload["availability"] = recommendation.availability();
+  }
+  return payload;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ExportSignedRecommendationResponse>
+RecommendationLogic::ExportSignedRecommendation(
+    const Caller& caller, const v1::ExportSignedRecommendationRequest& request) {
+  FieldErrors errors;
+  CheckId(errors, "id", request.id());
+  if (!errors.empty()) return errors.ToStatus();
+  auto recommendation = Visible(caller, request.id());
+  if (!recommendation.ok()) return recommendation.status();
+  if (caller.person_id != recommendation->author_id() &&
+      caller.person_id != recommendation->subject_id()) {
+    return absl::PermissionDeniedError("the author or the subject exports a recommendation");
+  }
+  if (recommendation->state() == v1::RECOMMENDATION_STATE_WITHDRAWN ||
+      recommendation->state() == v1::RECOMMENDATION_STATE_STALE) {
+    return absl::FailedPreconditionError("a withdrawn or stale recommendation is not signed");
+  }
+  // Names as they are at signing time.
+  auto author = identity_->GetPerson(recommendation->author_id(), caller.deadline);
+  if (!author.ok()) return author.status();
+  auto subject = identity_->GetPerson(recommendation->subject_id(), caller.deadline);
+  if (!subject.ok()) return subject.status();
+
+  v1::ExportSignedRecommendationResponse response;
+  response.set_jws(SignCompactJws({{"typ", "JOSE"}, {"cty", kPayloadType}},
+                                  CanonicalPayload(*recommendation, author->display_name(),
+                                                   subject->display_name(), absl::Now()),
+                                  signing_key_));
+  return response;
+}
+
+absl::StatusOr<v1::VerifyRecommendationResponse> RecommendationLogic::VerifyRecommendation(
+    const v1::VerifyRecommendationRequest& request) {
+  if (request.jws().empty()) return InvalidField("jws", "required");
+  v1::VerifyRecommendationResponse response;
+  auto verified = VerifyCompactJws(request.jws(), {{signing_key_.key_id, signing_key_.public_key}},
+                                   kMaxJwsBytes);
+  if (!verified.ok()) {
+    response.set_reason(std::string(verified.status().message()));
+    return response;
+  }
+  const nlohmann::json& payload = verified->payload;
+  if (payload.value("typ", "") != kPayloadType || !payload.contains("id") ||
+      !payload["id"].is_string() || !payload.contains("version") ||
+      !payload["version"].is_number_integer()) {
+    response.set_reason("signed by us, but not a recommendation");
+    return response;
+  }
+  response.set_valid(true);
+  auto current = store::GetRecommendation(*engine_, payload["id"].get<std::string>());
+  if (absl::IsNotFound(current.status())) {
+    response.set_reason("unknown to this service");
+    return response;
+  }
+  if (!current.ok()) return current.status();
+  response.set_state(current->state());
+  response.set_current_version(current->version());
+  const int signed_version = payload["version"].get<int>();
+  if (current->state() == v1::RECOMMENDATION_STATE_WITHDRAWN) {
+    response.set_reason("withdrawn by the author");
+  } else if (current->state() == v1::RECOMMENDATION_STATE_STALE) {
+    response.set_reason("stale: the author's trust no longer covers it");
+  } else if (signed_version < current->version()) {
+    response.set_reason(absl::StrCat("superseded by version ", current->version()));
+  } else {
+    response.set_current(true);
+  }
+  return response;
+}
+
+v1::GetPublicKeysResponse RecommendationLogic::GetPublicKeys() const {
+  v1::GetPublicKeysResponse response;
+  auto* key = response.add_keys();
+  key->set_key_id(signing_key_.key_id);
+  key->set_algorithm("EdDSA");
+  key->set_public_key(signing_key_.public_key);
+  return response;
+}
+
+}  // namespace trustsphere::recommendations

@@ -1,0 +1,61 @@
+#pragma once
+
+// The recommendations service's key layout, encoded here and nowhere else;
+// written down in storage/KEY_LAYOUT.md. Family names and numbers reach
+// disk: never reorder, rename or reuse them.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/engine.h"
+
+namespace trustsphere::recommendations::keys {
+
+using storage::Family;
+
+inline constexpr Family kRecommendations = 0;
+inline constexpr Family kVersions = 1;
+inline constexpr Family kBySubject = 2;
+inline constexpr Family kByAuthor = 3;
+inline constexpr Family kByPair = 4;
+inline constexpr Family kRequests = 5;
+inline constexpr Family kRequestsByAuthor = 6;
+inline constexpr Family kRequestsBySubject = 7;
+inline constexpr Family kShares = 8;
+inline constexpr Family kShareTokens = 9;
+inline constexpr Family kSharesBySubject = 10;
+inline constexpr Family kAccessLog = 11;
+inline constexpr Family kIdempotency = 12;
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+std::vector<std::string> FamilyNames();
+std::vector<Family> PrefixedFamilies();
+
+// recommendations, requests, shares: <id>
+std::string Id(const std::string& id);
+// versions: Str(recommendation id) U32(version)
+std::string Version(const std::string& id, uint32_t version);
+std::string VersionsPrefix(const std::string& id);
+// by_subject, by_author, requests_by_*, shares_by_subject, access_log:
+// Str(person) U64(microseconds since epoch) Tail(id); reverse scans list
+// newest first.
+std::string Timeline(const std::string& person, int64_t micros, const std::string& id);
+std::string TimelinePrefix(const std::string& person);
+// The id at the end of a Timeline or Pair key.
+std::string IdOfTimeline(std::string_view key);
+// by_pair: Str(author) Str(subject) Tail(recommendation id)
+std::string Pair(const std::string& author, const std::string& subject, const std::string& id);
+std::string PairPrefix(const std::string& author, const std::string& subject);
+std::string IdOfPair(std::string_view key);
+// share_tokens: <SHA-256 of the token> -> share id
+std::string ShareToken(const std::string& token_hash);
+// idempotency: Str(caller) Tail(request id)
+std::string Idempotency(const std::string& caller, const std::string& request_id);
+
+// Engine metadata: the cursor of the relationships change stream consumed.
+inline constexpr char kWatchCursorMeta[] = "recommendations/trust_watch_cursor";
+
+}  // namespace trustsphere::recommendations::keys

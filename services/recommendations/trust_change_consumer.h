@@ -1,0 +1,41 @@
+#pragma once
+
+// Follows relationships' WatchTrustChanges from the cursor saved in our
+// database and applies each change (RecommendationLogic::ApplyTrustChange).
+// Delivery is at least once: a change is applied and its cursor saved in one
+// batch, and the stream resumes from the saved cursor after any failure or
+// restart of either service, with a growing pause between attempts.
+
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/client_context.h"
+#include "services/recommendations/recommendation_logic.h"
+#include "services/recommendations/relationships_client.h"
+
+namespace trustsphere::recommendations {
+
+class TrustChangeConsumer {
+ public:
+  TrustChangeConsumer(RecommendationLogic* logic, RelationshipsClient* relationships);
+  // Stops following: cancels the open stream and joins the thread.
+  ~TrustChangeConsumer();
+
+  void Start();
+
+ private:
+  void Loop();
+  // Follows one stream until it ends; returns why.
+  absl::Status FollowOnce();
+
+  RecommendationLogic* logic_;
+  RelationshipsClient* relationships_;
+  absl::Notification stop_;
+  absl::Mutex mu_;
+  grpc::ClientContext* open_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace trustsphere::recommendations
