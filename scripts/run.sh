@@ -9,6 +9,7 @@ scripts/setup.sh
 DATA=${TRUSTSPHERE_DATA:-$PWD/data}
 IDENTITY_ADDR=${IDENTITY_ADDR:-127.0.0.1:50051}
 RELATIONSHIPS_ADDR=${RELATIONSHIPS_ADDR:-127.0.0.1:50052}
+RECOMMENDATIONS_ADDR=${RECOMMENDATIONS_ADDR:-127.0.0.1:50053}
 ADMIN=build/tools/trustsphere_admin
 mkdir -p "$DATA/logs"
 
@@ -44,14 +45,21 @@ start() {
 start identity build/services/identity/identity_server \
   --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity"
 
-# Services call identity with a service token signed by identity's key
-# (in Kubernetes, a Secret); a fresh one at every start.
-mkdir -p "$DATA/relationships"
-"$ADMIN" mint-token --signing_key_file="$DATA/identity/signing_key.json" \
-  --subject=relationships --role=service --ttl=720h >"$DATA/relationships/service_token"
+# Services call each other with service tokens signed by identity's key (in
+# Kubernetes, Secrets); fresh ones at every start.
+service_token() {
+  mkdir -p "$DATA/$1"
+  "$ADMIN" mint-token --signing_key_file="$DATA/identity/signing_key.json" \
+    --subject="$1" --role=service --ttl=720h >"$DATA/$1/service_token"
+}
+service_token relationships
 start relationships build/services/relationships/relationships_server \
   --listen="$RELATIONSHIPS_ADDR" --data_dir="$DATA/relationships" \
   --identity_addr="$IDENTITY_ADDR"
+service_token recommendations
+start recommendations build/services/recommendations/recommendations_server \
+  --listen="$RECOMMENDATIONS_ADDR" --data_dir="$DATA/recommendations" \
+  --identity_addr="$IDENTITY_ADDR" --relationships_addr="$RELATIONSHIPS_ADDR"
 
 cat <<TXT
 

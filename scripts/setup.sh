@@ -11,6 +11,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   libsodium-dev libicu-dev nlohmann-json3-dev
   golang-github-gogo-googleapis-dev
+  openssl
 )
 BUF_VERSION=1.47.2
 

@@ -18,6 +18,10 @@ std::string NewId(absl::string_view prefix);
 // A random base64url string of `bytes` random bytes (tokens, etags).
 std::string RandomToken(size_t bytes);
 
+// A new etag (AIP-154): random, so it changes on every write and never
+// repeats an earlier value of the same resource.
+inline std::string NewEtag() { return RandomToken(9); }
+
 // Lowercase hex of bytes.
 std::string HexEncode(absl::string_view bytes);
 

@@ -21,8 +21,6 @@ namespace {
 
 using storage::WriteBatch;
 
-constexpr size_t kEtagBytes = 9;
-
 bool HasPath(const google::protobuf::FieldMask& mask, const std::string& path) {
   return std::find(mask.paths().begin(), mask.paths().end(), path) != mask.paths().end();
 }
@@ -39,7 +37,7 @@ v1::Person Tombstone(const v1::Person& person, absl::Time now) {
   tombstone.set_state(v1::PERSON_STATE_DELETED);
   *tombstone.mutable_create_time() = person.create_time();
   *tombstone.mutable_update_time() = ToProto(now);
-  tombstone.set_etag(RandomToken(kEtagBytes));
+  tombstone.set_etag(NewEtag());
   return tombstone;
 }
 
@@ -121,7 +119,7 @@ absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const v1::CreatePersonReq
   person.set_locale(request.person().locale());
   *person.mutable_create_time() = ToProto(now);
   *person.mutable_update_time() = ToProto(now);
-  person.set_etag(RandomToken(kEtagBytes));
+  person.set_etag(NewEtag());
   person.set_state(v1::PERSON_STATE_ACTIVE);
   record.set_password_hash(hash);
   record.set_normalized_email(email);
@@ -208,7 +206,7 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
   }
   if (email_changes) person.set_email(std::string(absl::StripAsciiWhitespace(changes.email())));
   *person.mutable_update_time() = ToProto(absl::Now());
-  person.set_etag(RandomToken(kEtagBytes));
+  person.set_etag(NewEtag());
 
   IdentityStore::PutPerson(batch, *record);
   IdentityStore::AppendChange(batch, internal::Change::KIND_PERSON_UPDATED, person.id());
@@ -350,7 +348,7 @@ absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
   position.set_organization_key(NormalizeKey(position.organization()));
   *position.mutable_create_time() = ToProto(now);
   *position.mutable_update_time() = ToProto(now);
-  position.set_etag(RandomToken(kEtagBytes));
+  position.set_etag(NewEtag());
 
   WriteBatch batch;
   IdentityStore::PutPosition(batch, position);
@@ -408,7 +406,7 @@ absl::StatusOr<v1::Position> IdentityLogic::UpdatePosition(
   if (HasPath(mask, "period")) *updated.mutable_period() = changes.period();
   if (HasPath(mask, "description")) updated.set_description(changes.description());
   *updated.mutable_update_time() = ToProto(absl::Now());
-  updated.set_etag(RandomToken(kEtagBytes));
+  updated.set_etag(NewEtag());
 
   // Index keys depend on the organisation and the start: drop the old ones.
   WriteBatch batch;

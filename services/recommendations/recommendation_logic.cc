@@ -20,7 +20,6 @@ namespace {
 
 using storage::WriteBatch;
 
-constexpr size_t kEtagBytes = 9;
 constexpr size_t kMaxText = 5000;
 constexpr size_t kMaxOralText = 1000;
 constexpr size_t kMaxContact = 200;
@@ -329,7 +328,7 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
   recommendation.set_state(v1::RECOMMENDATION_STATE_SUBMITTED);
   *recommendation.mutable_create_time() = ToProto(now);
   *recommendation.mutable_update_time() = ToProto(now);
-  recommendation.set_etag(RandomToken(kEtagBytes));
+  recommendation.set_etag(NewEtag());
 
   WriteBatch batch;
   store::PutRecommendation(batch, recommendation, /*new_version=*/true, /*created=*/true);
@@ -402,7 +401,7 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::ReviseRecommendation(
   revised.set_version(current->version() + 1);
   revised.set_state(v1::RECOMMENDATION_STATE_SUBMITTED);
   *revised.mutable_update_time() = ToProto(absl::Now());
-  revised.set_etag(RandomToken(kEtagBytes));
+  revised.set_etag(NewEtag());
   WriteBatch batch;
   store::PutRecommendation(batch, revised, /*new_version=*/true, /*created=*/false);
   if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
@@ -448,7 +447,7 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::Transition(
   }
   current->set_state(to);
   *current->mutable_update_time() = ToProto(absl::Now());
-  current->set_etag(RandomToken(kEtagBytes));
+  current->set_etag(NewEtag());
   WriteBatch batch;
   store::PutRecommendation(batch, *current, /*new_version=*/false, /*created=*/false);
   if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;

@@ -65,7 +65,7 @@ absl::Status RecommendationLogic::ApplyTrustChange(const relationships::v1::Trus
     if (!Live(recommendation->state()) || StillVouched(*recommendation, statement)) continue;
     recommendation->set_state(v1::RECOMMENDATION_STATE_STALE);
     *recommendation->mutable_update_time() = ToProto(absl::Now());
-    recommendation->set_etag(RandomToken(9));
+    recommendation->set_etag(NewEtag());
     store::PutRecommendation(batch, *recommendation, /*new_version=*/false, /*created=*/false);
   }
   // The cursor moves in the same batch: after a crash the change is either

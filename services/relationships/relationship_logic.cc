@@ -20,8 +20,6 @@ namespace {
 
 using storage::WriteBatch;
 
-constexpr size_t kEtagBytes = 9;
-
 absl::Status StatementNotFound() { return absl::NotFoundError("no such trust statement"); }
 
 // Tags of the statement as the client spelled them, for identity's
@@ -152,7 +150,7 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   after.set_state(v1::TRUST_STATE_ACTIVE);
   *after.mutable_create_time() = before->has_value() ? (*before)->create_time() : ToProto(now);
   *after.mutable_update_time() = ToProto(now);
-  after.set_etag(RandomToken(kEtagBytes));
+  after.set_etag(NewEtag());
 
   WriteBatch batch;
   RelationshipStore::WriteStatement(
@@ -222,7 +220,7 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::RevokeTrust(
   v1::TrustStatement after = **before;
   after.set_state(v1::TRUST_STATE_REVOKED);
   *after.mutable_update_time() = ToProto(absl::Now());
-  after.set_etag(RandomToken(kEtagBytes));
+  after.set_etag(NewEtag());
   WriteBatch batch;
   RelationshipStore::WriteStatement(batch, *before, after, *reverse, v1::CHANGE_KIND_REVOKED);
   if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
