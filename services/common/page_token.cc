@@ -47,9 +47,9 @@ absl::StatusOr<std::string> PageTokenCodec::Decode(absl::string_view query,
   return cursor;
 }
 
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0) return InvalidField("page_size", "must not be negative");
-  if (requested == 0) return kDefaultPageSize;
+int PageSize(FieldErrors& errors, int requested) {
+  if (requested < 0) errors.Add("page_size", "must not be negative");
+  if (requested <= 0) return kDefaultPageSize;
   return std::min(requested, kMaxPageSize);
 }
 

@@ -31,9 +31,11 @@ class PageTokenCodec {
 inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 100;
 
-// The page size to use: kDefaultPageSize for 0, at most kMaxPageSize;
-// INVALID_ARGUMENT on "page_size" when negative.
-absl::StatusOr<int> PageSize(int requested);
+class FieldErrors;
+
+// The page size to use: kDefaultPageSize for 0, at most kMaxPageSize; a
+// negative one adds a violation on "page_size".
+int PageSize(FieldErrors& errors, int requested);
 
 }  // namespace trustsphere
 

@@ -1,5 +1,7 @@
 #include "services/common/page_token.h"
 
+#include "services/common/errors.h"
+
 #include <gtest/gtest.h>
 
 namespace trustsphere {
@@ -28,10 +30,13 @@ TEST(PageTokenTest, RefusesTokensOfOtherQueriesOrSecretsOrAltered) {
 }
 
 TEST(PageTokenTest, PageSizeDefaultsAndCaps) {
-  EXPECT_EQ(*PageSize(0), kDefaultPageSize);
-  EXPECT_EQ(*PageSize(5), 5);
-  EXPECT_EQ(*PageSize(100000), kMaxPageSize);
-  EXPECT_TRUE(absl::IsInvalidArgument(PageSize(-1).status()));
+  FieldErrors errors;
+  EXPECT_EQ(PageSize(errors, 0), kDefaultPageSize);
+  EXPECT_EQ(PageSize(errors, 5), 5);
+  EXPECT_EQ(PageSize(errors, 100000), kMaxPageSize);
+  EXPECT_TRUE(errors.empty());
+  PageSize(errors, -1);
+  EXPECT_EQ(FieldViolationsOf(errors.ToStatus()).at(0).first, "page_size");
 }
 
 }  // namespace

@@ -74,4 +74,17 @@ absl::Status Respond(absl::StatusOr<T> result, T* response) {
   return absl::OkStatus();
 }
 
+// A service's logic, attached once storage is open (null before), whose
+// method `call` answers a unary RPC.
+template <typename Logic, typename Request, typename Response>
+grpc::ServerUnaryReactor* Serve(RpcRunner& runner, grpc::CallbackServerContext* context,
+                                const char* method, Access access, const std::atomic<Logic*>& logic,
+                                absl::StatusOr<Response> (Logic::*call)(const Caller&,
+                                                                        const Request&),
+                                const Request* request, Response* response) {
+  return runner.Run(context, method, access, [=, &logic](const Caller& caller) {
+    return Respond((logic.load(std::memory_order_acquire)->*call)(caller, *request), response);
+  });
+}
+
 }  // namespace trustsphere

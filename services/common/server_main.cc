@@ -72,6 +72,20 @@ bool SyncWritesFromFlags() {
   return durability == "sync";
 }
 
+std::string RequiredDataDir() {
+  std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
+    std::exit(2);
+  }
+  return data_dir;
+}
+
+std::string PathOrDefault(const std::string& path, const std::string& data_dir,
+                          const std::string& file) {
+  return path.empty() ? data_dir + "/" + file : path;
+}
+
 int RunServer(ServerSpec spec) {
   // Links the health contract's descriptors in, for reflection.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();

@@ -32,6 +32,14 @@ void InitServerProcess(int argc, char** argv, const char* usage);
 // message on any other value.
 bool SyncWritesFromFlags();
 
+// --data_dir; exits with a message when it is not set.
+std::string RequiredDataDir();
+
+// `path` when set, else <data_dir>/<file>: where a service keeps its key or
+// token files by default.
+std::string PathOrDefault(const std::string& path, const std::string& data_dir,
+                          const std::string& file);
+
 struct ServerSpec {
   // Logged, and the name of the health status set besides the overall one.
   std::string name;

@@ -11,19 +11,22 @@ IdentityHandlers::Reactor* IdentityHandlers::CreatePerson(Context* context,
 IdentityHandlers::Reactor* IdentityHandlers::GetPerson(Context* context,
                                                        const v1::GetPersonRequest* request,
                                                        v1::Person* response) {
-  return Authenticated(context, "GetPerson", &IdentityLogic::GetPerson, request, response);
+  return Serve(*runner_, context, "GetPerson", Access::kAuthenticated, logic_,
+               &IdentityLogic::GetPerson, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::UpdatePerson(Context* context,
                                                           const v1::UpdatePersonRequest* request,
                                                           v1::Person* response) {
-  return Authenticated(context, "UpdatePerson", &IdentityLogic::UpdatePerson, request, response);
+  return Serve(*runner_, context, "UpdatePerson", Access::kAuthenticated, logic_,
+               &IdentityLogic::UpdatePerson, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::DeletePerson(Context* context,
                                                           const v1::DeletePersonRequest* request,
                                                           google::protobuf::Empty* response) {
-  return Authenticated(context, "DeletePerson", &IdentityLogic::DeletePerson, request, response);
+  return Serve(*runner_, context, "DeletePerson", Access::kAuthenticated, logic_,
+               &IdentityLogic::DeletePerson, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::Authenticate(Context* context,
@@ -44,51 +47,55 @@ IdentityHandlers::Reactor* IdentityHandlers::GetSigningKeys(
 IdentityHandlers::Reactor* IdentityHandlers::AddPosition(Context* context,
                                                          const v1::AddPositionRequest* request,
                                                          v1::Position* response) {
-  return Authenticated(context, "AddPosition", &IdentityLogic::AddPosition, request, response);
+  return Serve(*runner_, context, "AddPosition", Access::kAuthenticated, logic_,
+               &IdentityLogic::AddPosition, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::UpdatePosition(
     Context* context, const v1::UpdatePositionRequest* request, v1::Position* response) {
-  return Authenticated(context, "UpdatePosition", &IdentityLogic::UpdatePosition, request,
-                       response);
+  return Serve(*runner_, context, "UpdatePosition", Access::kAuthenticated, logic_,
+               &IdentityLogic::UpdatePosition, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::RemovePosition(
     Context* context, const v1::RemovePositionRequest* request, google::protobuf::Empty* response) {
-  return Authenticated(context, "RemovePosition", &IdentityLogic::RemovePosition, request,
-                       response);
+  return Serve(*runner_, context, "RemovePosition", Access::kAuthenticated, logic_,
+               &IdentityLogic::RemovePosition, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::BatchGetPositions(
     Context* context, const v1::BatchGetPositionsRequest* request,
     v1::BatchGetPositionsResponse* response) {
-  return Authenticated(context, "BatchGetPositions", &IdentityLogic::BatchGetPositions, request,
-                       response);
+  return Serve(*runner_, context, "BatchGetPositions", Access::kAuthenticated, logic_,
+               &IdentityLogic::BatchGetPositions, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::ListPositions(Context* context,
                                                            const v1::ListPositionsRequest* request,
                                                            v1::ListPositionsResponse* response) {
-  return Authenticated(context, "ListPositions", &IdentityLogic::ListPositions, request, response);
+  return Serve(*runner_, context, "ListPositions", Access::kAuthenticated, logic_,
+               &IdentityLogic::ListPositions, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::FindOverlappingPositions(
     Context* context, const v1::FindOverlappingPositionsRequest* request,
     v1::FindOverlappingPositionsResponse* response) {
-  return Authenticated(context, "FindOverlappingPositions",
-                       &IdentityLogic::FindOverlappingPositions, request, response);
+  return Serve(*runner_, context, "FindOverlappingPositions", Access::kAuthenticated, logic_,
+               &IdentityLogic::FindOverlappingPositions, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::SearchTags(Context* context,
                                                         const v1::SearchTagsRequest* request,
                                                         v1::SearchTagsResponse* response) {
-  return Authenticated(context, "SearchTags", &IdentityLogic::SearchTags, request, response);
+  return Serve(*runner_, context, "SearchTags", Access::kAuthenticated, logic_,
+               &IdentityLogic::SearchTags, request, response);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::RecordTagUse(Context* context,
                                                           const v1::RecordTagUseRequest* request,
                                                           v1::RecordTagUseResponse* response) {
-  return Authenticated(context, "RecordTagUse", &IdentityLogic::RecordTagUse, request, response);
+  return Serve(*runner_, context, "RecordTagUse", Access::kAuthenticated, logic_,
+               &IdentityLogic::RecordTagUse, request, response);
 }
 
 }  // namespace trustsphere::identity

@@ -55,16 +55,7 @@ class IdentityHandlers final : public v1::IdentityService::CallbackService {
  private:
   IdentityLogic& logic() { return *logic_.load(std::memory_order_acquire); }
 
-  template <typename Request, typename Response>
-  Reactor* Authenticated(Context* context, const char* name,
-                         absl::StatusOr<Response> (IdentityLogic::*method)(const Caller&,
-                                                                           const Request&),
-                         const Request* request, Response* response) {
-    return runner_->Run(context, name, Access::kAuthenticated, [=, this](const Caller& caller) {
-      return Respond((logic().*method)(caller, *request), response);
-    });
-  }
-
+  // Public RPCs take no caller; this adapts them to the common signature.
   template <typename Request, typename Response>
   Reactor* Public(Context* context, const char* name,
                   absl::StatusOr<Response> (IdentityLogic::*method)(const Request&),

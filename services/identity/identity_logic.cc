@@ -460,8 +460,7 @@ absl::StatusOr<v1::ListPositionsResponse> IdentityLogic::ListPositions(
     const Caller& caller, const v1::ListPositionsRequest& request) {
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
-  auto page_size = PageSize(request.page_size());
-  if (!page_size.ok()) errors.Add("page_size", "must not be negative");
+  const int page_size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
 
   const std::string query =
@@ -484,7 +483,7 @@ absl::StatusOr<v1::ListPositionsResponse> IdentityLogic::ListPositions(
        .start_after = *cursor,
        .reverse = true},
       [&](std::string_view key, std::string_view) {
-        if (static_cast<int>(ids.size()) == *page_size) {
+        if (static_cast<int>(ids.size()) == page_size) {
           more = true;
           return false;
         }
@@ -506,8 +505,7 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
     const Caller& caller, const v1::FindOverlappingPositionsRequest& request) {
   FieldErrors errors;
   CheckId(errors, "position_id", request.position_id());
-  auto page_size = PageSize(request.page_size());
-  if (!page_size.ok()) errors.Add("page_size", "must not be negative");
+  const int page_size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
 
   auto position = store_->GetPosition(request.position_id());
@@ -540,7 +538,7 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
   absl::Status scanned = store_->engine().Scan(
       keys::kPositionsByOrg, range,
       [&](std::string_view key, std::string_view value) {
-        if (static_cast<int>(matches.size()) == *page_size || examined == kMaxOverlapScan) {
+        if (static_cast<int>(matches.size()) == page_size || examined == kMaxOverlapScan) {
           more = true;
           return false;
         }
@@ -575,8 +573,7 @@ absl::StatusOr<v1::SearchTagsResponse> IdentityLogic::SearchTags(
     errors.Add("kind", "FACET_KIND_COMPETENCY or FACET_KIND_QUALITY");
   }
   CheckText(errors, "prefix", request.prefix(), 0, kMaxTagChars);
-  auto page_size = PageSize(request.page_size());
-  if (!page_size.ok()) errors.Add("page_size", "must not be negative");
+  const int page_size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
 
   std::vector<v1::Tag> candidates;
@@ -602,7 +599,7 @@ absl::StatusOr<v1::SearchTagsResponse> IdentityLogic::SearchTags(
     return a.key() < b.key();
   });
   v1::SearchTagsResponse response;
-  for (int i = 0; i < std::min<int>(*page_size, candidates.size()); ++i) {
+  for (int i = 0; i < std::min<int>(page_size, candidates.size()); ++i) {
     *response.add_tags() = std::move(candidates[i]);
   }
   return response;

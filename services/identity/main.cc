@@ -1,6 +1,5 @@
 // identity_server: people, credentials, positions, tags and token signing.
 
-#include <cstdio>
 #include <memory>
 
 #include "absl/flags/flag.h"
@@ -23,13 +22,9 @@ ABSL_FLAG(int32_t, password_hash_passes, 2, "Argon2id passes per password hash."
 int main(int argc, char** argv) {
   using namespace trustsphere;
   InitServerProcess(argc, argv, "identity_server --data_dir=PATH [--listen=HOST:PORT]");
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (data_dir.empty()) {
-    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
-    return 2;
-  }
-  std::string key_file = absl::GetFlag(FLAGS_signing_key_file);
-  if (key_file.empty()) key_file = data_dir + "/signing_key.json";
+  const std::string data_dir = RequiredDataDir();
+  const std::string key_file =
+      PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
 
   identity::IdentityOptions options;

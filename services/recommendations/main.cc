@@ -1,7 +1,6 @@
 // recommendations_server: recommendations within the trust sphere, shares
 // with recruiters, signed exports.
 
-#include <cstdio>
 #include <memory>
 
 #include "absl/flags/flag.h"
@@ -37,15 +36,11 @@ int main(int argc, char** argv) {
   InitServerProcess(argc, argv,
                     "recommendations_server --data_dir=PATH [--listen=HOST:PORT] "
                     "[--identity_addr=HOST:PORT] [--relationships_addr=HOST:PORT]");
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (data_dir.empty()) {
-    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
-    return 2;
-  }
-  std::string token_file = absl::GetFlag(FLAGS_service_token_file);
-  if (token_file.empty()) token_file = data_dir + "/service_token";
-  std::string key_file = absl::GetFlag(FLAGS_signing_key_file);
-  if (key_file.empty()) key_file = data_dir + "/signing_key.json";
+  const std::string data_dir = RequiredDataDir();
+  const std::string token_file =
+      PathOrDefault(absl::GetFlag(FLAGS_service_token_file), data_dir, "service_token");
+  const std::string key_file =
+      PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
 
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));

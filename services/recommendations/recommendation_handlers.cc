@@ -2,10 +2,11 @@
 
 namespace trustsphere::recommendations {
 
-#define TRUSTSPHERE_SERVE(Method, Response, AccessLevel)                                          \
-  RecommendationHandlers::Reactor* RecommendationHandlers::Method(                                \
-      Context* context, const v1::Method##Request* request, Response* response) {                 \
-    return Serve(context, #Method, AccessLevel, &RecommendationLogic::Method, request, response); \
+#define TRUSTSPHERE_SERVE(Method, Response, AccessLevel)                                        \
+  RecommendationHandlers::Reactor* RecommendationHandlers::Method(                              \
+      Context* context, const v1::Method##Request* request, Response* response) {               \
+    return Serve(*runner_, context, #Method, AccessLevel, logic_, &RecommendationLogic::Method, \
+                 request, response);                                                            \
   }
 
 TRUSTSPHERE_SERVE(RequestRecommendation, v1::RecommendationRequest, Access::kAuthenticated)

@@ -49,16 +49,6 @@ class RecommendationHandlers final : public v1::RecommendationService::CallbackS
  private:
   RecommendationLogic* logic() { return logic_.load(std::memory_order_acquire); }
 
-  template <typename Request, typename Response>
-  Reactor* Serve(Context* context, const char* name, Access access,
-                 absl::StatusOr<Response> (RecommendationLogic::*method)(const Caller&,
-                                                                         const Request&),
-                 const Request* request, Response* response) {
-    return runner_->Run(context, name, access, [=, this](const Caller& caller) {
-      return Respond((logic()->*method)(caller, *request), response);
-    });
-  }
-
   RpcRunner* runner_;
   std::atomic<RecommendationLogic*> logic_{nullptr};
 };

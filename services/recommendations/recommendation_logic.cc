@@ -158,8 +158,7 @@ absl::StatusOr<v1::ListRequestsResponse> RecommendationLogic::ListRequests(
     const Caller& caller, const v1::ListRequestsRequest& request) {
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
-  auto size = PageSize(request.page_size());
-  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  const int size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
   if (!caller.MayActFor(request.person_id())) {
     return absl::PermissionDeniedError("a person's requests are theirs to list");
@@ -170,7 +169,7 @@ absl::StatusOr<v1::ListRequestsResponse> RecommendationLogic::ListRequests(
   if (!cursor.ok()) return cursor.status();
   auto page = ScanPage<v1::RecommendationRequest>(
       *engine_, request.sent() ? keys::kRequestsBySubject : keys::kRequestsByAuthor,
-      keys::TimelinePrefix(request.person_id()), *cursor, *size, nullptr,
+      keys::TimelinePrefix(request.person_id()), *cursor, size, nullptr,
       [&](std::string_view key,
           std::string_view) -> absl::StatusOr<std::optional<v1::RecommendationRequest>> {
         auto found = store::GetRequest(*engine_, keys::IdOfTimeline(key));
@@ -492,13 +491,14 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::GetRecommendation(
 absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListTimeline(
     const Caller& caller, storage::Family family, const std::string& person,
     const std::string& query, int32_t page_size, const std::string& page_token) {
-  auto size = PageSize(page_size);
-  if (!size.ok()) return size.status();
+  FieldErrors errors;
+  const int size = PageSize(errors, page_size);
+  if (!errors.empty()) return errors.ToStatus();
   auto cursor = page_tokens_.Decode(query, page_token);
   if (!cursor.ok()) return cursor.status();
   auto snapshot = engine_->TakeSnapshot();
   auto page = ScanPage<v1::Recommendation>(
-      *engine_, family, keys::TimelinePrefix(person), *cursor, *size, snapshot.get(),
+      *engine_, family, keys::TimelinePrefix(person), *cursor, size, snapshot.get(),
       [&](std::string_view key,
           std::string_view) -> absl::StatusOr<std::optional<v1::Recommendation>> {
         auto found = store::GetRecommendation(*engine_, keys::IdOfTimeline(key), snapshot.get());
@@ -526,7 +526,6 @@ absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListRecomme
     CheckId(errors, by_subject ? "subject_id" : "author_id",
             by_subject ? request.subject_id() : request.author_id());
   }
-  if (request.page_size() < 0) errors.Add("page_size", "must not be negative");
   if (!errors.empty()) return errors.ToStatus();
   const std::string& person = by_subject ? request.subject_id() : request.author_id();
   const std::string query = absl::StrCat("ListRecommendations\n", caller.person_id, "\n",

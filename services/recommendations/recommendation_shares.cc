@@ -191,13 +191,14 @@ absl::StatusOr<v1::Share> RecommendationLogic::RevokeShare(const Caller& caller,
 
 absl::StatusOr<v1::ListSharesResponse> RecommendationLogic::ListShares(
     const Caller& caller, const v1::ListSharesRequest& request) {
-  auto size = PageSize(request.page_size());
-  if (!size.ok()) return size.status();
+  FieldErrors errors;
+  const int size = PageSize(errors, request.page_size());
+  if (!errors.empty()) return errors.ToStatus();
   const std::string query = absl::StrCat("ListShares\n", caller.person_id);
   auto cursor = page_tokens_.Decode(query, request.page_token());
   if (!cursor.ok()) return cursor.status();
   auto page = ScanPage<v1::Share>(
-      *engine_, keys::kSharesBySubject, keys::TimelinePrefix(caller.person_id), *cursor, *size,
+      *engine_, keys::kSharesBySubject, keys::TimelinePrefix(caller.person_id), *cursor, size,
       nullptr,
       [&](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<v1::Share>> {
         auto record = store::GetShare(*engine_, keys::IdOfTimeline(key));
@@ -216,8 +217,7 @@ absl::StatusOr<v1::ListAccessLogResponse> RecommendationLogic::ListAccessLog(
     const Caller& caller, const v1::ListAccessLogRequest& request) {
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
-  auto size = PageSize(request.page_size());
-  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  const int size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
   if (!caller.MayActFor(request.person_id())) {
     return absl::PermissionDeniedError("a person's access log is theirs to read");
@@ -227,8 +227,7 @@ absl::StatusOr<v1::ListAccessLogResponse> RecommendationLogic::ListAccessLog(
   auto cursor = page_tokens_.Decode(query, request.page_token());
   if (!cursor.ok()) return cursor.status();
   auto page = ScanPage<v1::AccessEntry>(
-      *engine_, keys::kAccessLog, keys::TimelinePrefix(request.person_id()), *cursor, *size,
-      nullptr,
+      *engine_, keys::kAccessLog, keys::TimelinePrefix(request.person_id()), *cursor, size, nullptr,
       [](std::string_view,
          std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
         auto entry = storage::ParseValue<v1::AccessEntry>(value);

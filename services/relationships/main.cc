@@ -1,6 +1,5 @@
 // relationships_server: trust statements, mutual references, graph queries.
 
-#include <cstdio>
 #include <memory>
 
 #include "absl/flags/flag.h"
@@ -32,13 +31,9 @@ int main(int argc, char** argv) {
   InitServerProcess(argc, argv,
                     "relationships_server --data_dir=PATH [--listen=HOST:PORT] "
                     "[--identity_addr=HOST:PORT]");
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (data_dir.empty()) {
-    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
-    return 2;
-  }
-  std::string token_file = absl::GetFlag(FLAGS_service_token_file);
-  if (token_file.empty()) token_file = data_dir + "/service_token";
+  const std::string data_dir = RequiredDataDir();
+  const std::string token_file =
+      PathOrDefault(absl::GetFlag(FLAGS_service_token_file), data_dir, "service_token");
   const bool sync_writes = SyncWritesFromFlags();
 
   relationships::RelationshipOptions options;

@@ -53,8 +53,7 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
   if (request.max_depth() < 1 || request.max_depth() > kMaxDepth) {
     errors.Add("max_depth", absl::StrCat("1 to ", kMaxDepth));
   }
-  auto size = PageSize(request.page_size());
-  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  const int size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
   const std::string query =
       absl::StrCat("FindVouchers\n", caller.person_id, "\n", request.subject_id(), "\n",
@@ -140,7 +139,7 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
   for (const auto& [depth, person] : vouchers) {
     std::string position = VoucherCursor(depth, person);
     if (!cursor->empty() && position <= *cursor) continue;
-    if (response.vouchers_size() == *size) {
+    if (response.vouchers_size() == size) {
       response.set_next_page_token(page_tokens_.Encode(query, last_cursor));
       break;
     }

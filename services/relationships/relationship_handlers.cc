@@ -6,10 +6,11 @@
 
 namespace trustsphere::relationships {
 
-#define TRUSTSPHERE_SERVE(Method, Response)                                        \
-  RelationshipHandlers::Reactor* RelationshipHandlers::Method(                     \
-      Context* context, const v1::Method##Request* request, Response* response) {  \
-    return Serve(context, #Method, &RelationshipLogic::Method, request, response); \
+#define TRUSTSPHERE_SERVE(Method, Response)                                       \
+  RelationshipHandlers::Reactor* RelationshipHandlers::Method(                    \
+      Context* context, const v1::Method##Request* request, Response* response) { \
+    return Serve(*runner_, context, #Method, Access::kAuthenticated, logic_,      \
+                 &RelationshipLogic::Method, request, response);                  \
   }
 
 TRUSTSPHERE_SERVE(PutTrust, v1::TrustStatement)

@@ -58,16 +58,6 @@ class RelationshipHandlers final : public v1::RelationshipService::CallbackServi
  private:
   RelationshipLogic* logic() { return logic_.load(std::memory_order_acquire); }
 
-  template <typename Request, typename Response>
-  Reactor* Serve(Context* context, const char* name,
-                 absl::StatusOr<Response> (RelationshipLogic::*method)(const Caller&,
-                                                                       const Request&),
-                 const Request* request, Response* response) {
-    return runner_->Run(context, name, Access::kAuthenticated, [=, this](const Caller& caller) {
-      return Respond((logic()->*method)(caller, *request), response);
-    });
-  }
-
   RpcRunner* runner_;
   Executor* executor_;
   const TokenVerifier* verifier_;

@@ -233,8 +233,7 @@ absl::StatusOr<Response> RelationshipLogic::ListStatements(
     bool person_is_truster, int32_t page_size, const std::string& page_token) {
   FieldErrors errors;
   CheckId(errors, "person_id", person_id);
-  auto size = PageSize(page_size);
-  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  const int size = PageSize(errors, page_size);
   if (!errors.empty()) return errors.ToStatus();
   const std::string query = absl::StrCat(method, "\n", caller.person_id, "\n", person_id);
   auto cursor = page_tokens_.Decode(query, page_token);
@@ -243,7 +242,7 @@ absl::StatusOr<Response> RelationshipLogic::ListStatements(
   auto snapshot = store_->engine().TakeSnapshot();
   Viewer viewer(caller, *store_, snapshot.get());
   auto page = ScanPage<v1::TrustStatement>(
-      store_->engine(), family, keys::PairPrefix(person_id), *cursor, *size, snapshot.get(),
+      store_->engine(), family, keys::PairPrefix(person_id), *cursor, size, snapshot.get(),
       [&](std::string_view key,
           std::string_view value) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
         const std::string other = keys::SecondOfPair(key);
@@ -287,8 +286,7 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
     const Caller& caller, const v1::ListReferencesRequest& request) {
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
-  auto size = PageSize(request.page_size());
-  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  const int size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
   const std::string& person = request.person_id();
   const std::string query = absl::StrCat("ListReferences\n", caller.person_id, "\n", person);
@@ -298,7 +296,7 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
   auto snapshot = store_->engine().TakeSnapshot();
   Viewer viewer(caller, *store_, snapshot.get());
   auto page = ScanPage<v1::Reference>(
-      store_->engine(), keys::kReferences, keys::PairPrefix(person), *cursor, *size, snapshot.get(),
+      store_->engine(), keys::kReferences, keys::PairPrefix(person), *cursor, size, snapshot.get(),
       [&](std::string_view key,
           std::string_view value) -> absl::StatusOr<std::optional<v1::Reference>> {
         auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
