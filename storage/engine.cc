@@ -316,6 +316,25 @@ uint64_t Engine::CommittedChangeSequence() const {
   return *in_flight_changes_.begin() - 1;
 }
 
+std::vector<FamilyStats> Engine::Stats() const {
+  std::vector<FamilyStats> stats;
+  for (Family family = 0; family < static_cast<Family>(options_.families.size()); ++family) {
+    auto property = [&](const std::string& name) {
+      uint64_t value = 0;
+      db_->GetIntProperty(Handle(family), name, &value);
+      return value;
+    };
+    stats.push_back(
+        FamilyStats{.name = options_.families[family],
+                    .estimated_keys = property(rocksdb::DB::Properties::kEstimateNumKeys),
+                    .sst_bytes = property(rocksdb::DB::Properties::kTotalSstFilesSize),
+                    .memtable_bytes = property(rocksdb::DB::Properties::kCurSizeAllMemTables),
+                    .pending_compaction_bytes =
+                        property(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)});
+  }
+  return stats;
+}
+
 absl::StatusOr<std::string> Engine::GetMeta(std::string_view key) const {
   return Get(WriteBatch::kMetaFamily, key);
 }
@@ -369,6 +388,9 @@ absl::StatusOr<std::vector<BackupInfo>> Engine::ListBackups(const std::string& b
 absl::Status Engine::RestoreLatestBackup(const std::string& backup_dir, const std::string& db_dir) {
   auto backups = OpenBackupEngine(backup_dir);
   if (!backups.ok()) return backups.status();
+  std::error_code error;
+  std::filesystem::create_directories(db_dir, error);
+  if (error) return absl::UnavailableError(absl::StrCat("cannot create ", db_dir));
   return FromRocks((*backups)->RestoreDBFromLatestBackup(db_dir, db_dir), "restore");
 }
 

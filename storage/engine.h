@@ -114,6 +114,14 @@ struct ScanRange {
   bool reverse = false;
 };
 
+struct FamilyStats {
+  std::string name;
+  uint64_t estimated_keys = 0;
+  uint64_t sst_bytes = 0;
+  uint64_t memtable_bytes = 0;
+  uint64_t pending_compaction_bytes = 0;
+};
+
 struct BackupInfo {
   uint32_t id = 0;
   int64_t unix_seconds = 0;
@@ -158,6 +166,9 @@ class Engine {
 
   // Engine metadata written with WriteBatch::PutMeta. NotFound when absent.
   absl::StatusOr<std::string> GetMeta(std::string_view key) const;
+
+  // RocksDB's estimates for each family of EngineOptions::families.
+  std::vector<FamilyStats> Stats() const;
 
   // Online backup into backup_dir (a RocksDB BackupEngine folder, created
   // when missing; backups there share unchanged files).

@@ -193,6 +193,17 @@ TEST_F(EngineTest, MetaSurvivesReopen) {
   EXPECT_EQ(*(*reopened)->GetMeta("secret"), "s3cr3t");
 }
 
+TEST_F(EngineTest, StatsNameEveryFamily) {
+  WriteBatch batch;
+  for (int i = 0; i < 10; ++i) batch.Put(kRecords, "r" + std::to_string(i), "v");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+  auto stats = engine_->Stats();
+  ASSERT_EQ(stats.size(), 3u);
+  EXPECT_EQ(stats[kRecords].name, "records");
+  EXPECT_EQ(stats[kRecords].estimated_keys, 10u);
+  EXPECT_GT(stats[kRecords].memtable_bytes, 0u);
+}
+
 TEST_F(EngineTest, OtherSchemaVersionIsRefused) {
   engine_.reset();
   EngineOptions options = TestOptions(dir_.Sub("db"));

@@ -26,6 +26,8 @@ ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
 ABSL_FLAG(int32_t, worker_threads, 16,
           "Threads that run request bodies (storage calls block on disk syncs).");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Folder of online backups (AdminService/CreateBackup). Default: <data_dir>/backups.");
 ABSL_FLAG(int32_t, max_queued_calls, 4096,
           "Calls waiting for a worker thread beyond which new calls get RESOURCE_EXHAUSTED.");
 

@@ -14,6 +14,7 @@
 #include "grpcpp/impl/codegen/service_type.h"
 
 ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(std::string, backup_dir);
 ABSL_DECLARE_FLAG(std::string, durability);
 ABSL_DECLARE_FLAG(absl::Duration, drain_timeout);
 ABSL_DECLARE_FLAG(int32_t, max_message_bytes);

@@ -60,6 +60,8 @@ class IdentityLogic {
   absl::StatusOr<v1::RecordTagUseResponse> RecordTagUse(const Caller& caller,
                                                         const v1::RecordTagUseRequest& request);
 
+  storage::Engine& engine() { return store_->engine(); }
+
   // Limits, public so tests and documentation use the same numbers.
   static constexpr int kMaxPositionsPerPerson = 200;
   static constexpr int kMaxTagsPerRecord = 50;

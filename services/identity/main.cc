@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
+#include "services/common/admin_handlers.h"
 #include "services/common/executor.h"
 #include "services/common/log.h"
 #include "services/common/rpc_runner.h"
@@ -36,13 +37,15 @@ int main(int argc, char** argv) {
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
   RpcRunner runner(&executor, &verifier);
+  AdminHandlers admin(&runner, "trustsphere.identity.v1.IdentityService",
+                      PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
   identity::IdentityHandlers handlers(&runner);
   std::unique_ptr<identity::IdentityLogic> logic;
 
   return RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers},
+      .services = {&handlers, &admin},
       .start = [&]() -> absl::Status {
         auto key = LoadOrCreateSigningKey(key_file);
         if (!key.ok()) return key.status();
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
         logic = std::make_unique<identity::IdentityLogic>(std::move(*store), *key,
                                                           std::move(*page_tokens), options);
         handlers.Attach(logic.get());
+        admin.Attach(&logic->engine());
         runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir), F("key_id", key->key_id)});
         return absl::OkStatus();
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
       .stop =
           [&] {
             runner.SetReady(false);
+            admin.Attach(nullptr);
             logic.reset();
           },
   });

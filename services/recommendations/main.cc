@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "services/common/admin_handlers.h"
 #include "services/common/executor.h"
 #include "services/common/identity_client.h"
 #include "services/common/log.h"
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
   RpcRunner runner(&executor, &verifier);
+  AdminHandlers admin(&runner, "trustsphere.recommendations.v1.RecommendationService",
+                      PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
   recommendations::RecommendationHandlers handlers(&runner);
   ServiceToken service_token(token_file);
   IdentityClient identity(
@@ -62,7 +65,7 @@ int main(int argc, char** argv) {
   return RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers},
+      .services = {&handlers, &admin},
       .start = [&]() -> absl::Status {
         auto signing_key = LoadOrCreateSigningKey(key_file);
         if (!signing_key.ok()) return signing_key.status();
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
             std::make_unique<recommendations::TrustChangeConsumer>(logic.get(), &relationships);
         consumer->Start();
         handlers.Attach(logic.get());
+        admin.Attach(&logic->engine());
         runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
       .stop =
           [&] {
             runner.SetReady(false);
+            admin.Attach(nullptr);
             consumer.reset();
             handlers.Attach(nullptr);
             logic.reset();

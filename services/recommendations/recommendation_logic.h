@@ -83,6 +83,8 @@ class RecommendationLogic {
   // The cursor to resume the stream from ("" at first).
   absl::StatusOr<std::string> TrustCursor() const;
 
+  storage::Engine& engine() { return *engine_; }
+
   static constexpr int kMaxFacets = 20;
   static constexpr int kMaxSharedRecommendations = 50;
   static constexpr int kMaxVersions = 100;

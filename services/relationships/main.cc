@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "services/common/admin_handlers.h"
 #include "services/common/executor.h"
 #include "services/common/identity_client.h"
 #include "services/common/log.h"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
   RpcRunner runner(&executor, &verifier);
+  AdminHandlers admin(&runner, "trustsphere.relationships.v1.RelationshipService",
+                      PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
   relationships::RelationshipHandlers handlers(&runner, &executor, &verifier);
   ServiceToken service_token(token_file);
   IdentityClient identity(
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
   return RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers},
+      .services = {&handlers, &admin},
       .start = [&]() -> absl::Status {
         auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);
         if (!store.ok()) return store.status();
@@ -67,6 +70,7 @@ int main(int argc, char** argv) {
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
         handlers.Attach(logic.get());
+        admin.Attach(&logic->store().engine());
         runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();
@@ -75,6 +79,7 @@ int main(int argc, char** argv) {
       .stop =
           [&] {
             runner.SetReady(false);
+            admin.Attach(nullptr);
             handlers.Attach(nullptr);
             logic.reset();
           },

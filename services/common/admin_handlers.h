@@ -1,0 +1,58 @@
+#pragma once
+
+// trustsphere.admin.v1.AdminService, served by every server next to its own
+// service: backups, storage figures and build information, for operators.
+
+#include <atomic>
+#include <string>
+
+#include "services/common/rpc_runner.h"
+#include "storage/engine.h"
+#include "trustsphere/admin/v1/admin.grpc.pb.h"
+
+namespace trustsphere {
+
+class AdminHandlers final : public admin::v1::AdminService::CallbackService {
+ public:
+  // `service` names the server's own service in build information; backups
+  // go to `backup_dir`.
+  AdminHandlers(RpcRunner* runner, std::string service, std::string backup_dir)
+      : runner_(runner), service_(std::move(service)), backup_dir_(std::move(backup_dir)) {}
+
+  // The database, once open; it must outlive every call.
+  void Attach(storage::Engine* engine) { engine_.store(engine, std::memory_order_release); }
+
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  Reactor* CreateBackup(Context* context, const admin::v1::CreateBackupRequest* request,
+                        admin::v1::Backup* response) override;
+  Reactor* ListBackups(Context* context, const admin::v1::ListBackupsRequest* request,
+                       admin::v1::ListBackupsResponse* response) override;
+  Reactor* GetStorageStats(Context* context, const admin::v1::GetStorageStatsRequest* request,
+                           admin::v1::GetStorageStatsResponse* response) override;
+  Reactor* GetBuildInfo(Context* context, const admin::v1::GetBuildInfoRequest* request,
+                        admin::v1::BuildInfo* response) override;
+
+ private:
+  // Runs body(engine) for operators only.
+  template <typename Body>
+  Reactor* ForOperators(Context* context, const char* method, Body body) {
+    return runner_->Run(context, method, Access::kAuthenticated,
+                        [=, this](const Caller& caller) -> absl::Status {
+                          if (!caller.Has(Role::kOperator)) {
+                            return absl::PermissionDeniedError("operators only");
+                          }
+                          storage::Engine* engine = engine_.load(std::memory_order_acquire);
+                          if (engine == nullptr) return absl::UnavailableError("not ready");
+                          return body(*engine);
+                        });
+  }
+
+  RpcRunner* runner_;
+  const std::string service_;
+  const std::string backup_dir_;
+  std::atomic<storage::Engine*> engine_{nullptr};
+};
+
+}  // namespace trustsphere
