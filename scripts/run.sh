@@ -2,6 +2,8 @@
 # Installs what is missing, builds, and runs the services on loopback with
 # their RocksDB databases under ./data (or $TRUSTSPHERE_DATA). Ctrl-C stops
 # them cleanly (SIGTERM: drain, then close the databases).
+# TRUSTSPHERE_PROMETHEUS=1 also starts a Prometheus (Debian's package,
+# installed if missing) scraping the three /metrics endpoints, on :9090.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -30,8 +32,8 @@ start() {
   "$binary" "$@" >"$DATA/logs/$name.out" 2>"$DATA/logs/$name.log" &
   pids+=($!)
   for _ in $(seq 100); do
-    if grep -q "^listening on" "$DATA/logs/$name.out" 2>/dev/null; then
-      echo "$name: $(cat "$DATA/logs/$name.out") (data $DATA/$name, log $DATA/logs/$name.log)"
+    if grep -q "^metrics on" "$DATA/logs/$name.out" 2>/dev/null; then
+      echo "$name: $(tr '\n' ' ' <"$DATA/logs/$name.out")(data $DATA/$name, log $DATA/logs/$name.log)"
       return
     fi
     kill -0 "${pids[-1]}" 2>/dev/null || break
@@ -43,7 +45,7 @@ start() {
 }
 
 start identity build/services/identity/identity_server \
-  --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity"
+  --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity" --metrics_listen=127.0.0.1:9101
 
 # Services call each other with service tokens signed by identity's key (in
 # Kubernetes, Secrets); fresh ones at every start.
@@ -55,11 +57,34 @@ service_token() {
 service_token relationships
 start relationships build/services/relationships/relationships_server \
   --listen="$RELATIONSHIPS_ADDR" --data_dir="$DATA/relationships" \
-  --identity_addr="$IDENTITY_ADDR"
+  --identity_addr="$IDENTITY_ADDR" --metrics_listen=127.0.0.1:9102
 service_token recommendations
 start recommendations build/services/recommendations/recommendations_server \
   --listen="$RECOMMENDATIONS_ADDR" --data_dir="$DATA/recommendations" \
-  --identity_addr="$IDENTITY_ADDR" --relationships_addr="$RELATIONSHIPS_ADDR"
+  --identity_addr="$IDENTITY_ADDR" --relationships_addr="$RELATIONSHIPS_ADDR" \
+  --metrics_listen=127.0.0.1:9103
+
+if [[ "${TRUSTSPHERE_PROMETHEUS:-0}" == 1 ]]; then
+  if ! command -v prometheus >/dev/null; then
+    SUDO=""
+    [[ $(id -u) -eq 0 ]] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus
+  fi
+  mkdir -p "$DATA/prometheus"
+  cat >"$DATA/prometheus/prometheus.yml" <<YAML
+global:
+  scrape_interval: 5s
+scrape_configs:
+  - job_name: trustsphere
+    static_configs:
+      - targets: ["127.0.0.1:9101", "127.0.0.1:9102", "127.0.0.1:9103"]
+YAML
+  prometheus --config.file="$DATA/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$DATA/prometheus/tsdb" --web.listen-address=127.0.0.1:9090 \
+    >"$DATA/logs/prometheus.log" 2>&1 &
+  pids+=($!)
+  echo "prometheus: http://127.0.0.1:9090 (scraping 127.0.0.1:9101-9103)"
+fi
 
 cat <<TXT
 

@@ -3,6 +3,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "tests/support/child_process.h"
 #include "tests/support/identity_client.h"
@@ -91,6 +97,78 @@ TEST(OperationsTest, BackupThenRestoreServesTheSameData) {
   identity_v1::AuthenticateResponse session;
   EXPECT_EQ(identity->Authenticate(Context().get(), login, &session).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Parses the text exposition format strictly: every sample line is
+// `name{labels} value`, every family is announced by # TYPE first.
+std::map<std::string, double> ParseExposition(const std::string& text) {
+  static const std::regex kSample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$)");
+  std::map<std::string, double> samples;
+  std::set<std::string> typed;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      typed.insert(line.substr(7, line.find(' ', 7) - 7));
+      continue;
+    }
+    if (line.rfind("#", 0) == 0) continue;
+    std::smatch match;
+    EXPECT_TRUE(std::regex_match(line, match, kSample)) << line;
+    if (match.empty()) continue;
+    std::string family = match[1];
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (!typed.count(family) && family.size() > strlen(suffix) &&
+          family.compare(family.size() - strlen(suffix), strlen(suffix), suffix) == 0) {
+        family.resize(family.size() - strlen(suffix));
+      }
+    }
+    EXPECT_TRUE(typed.count(family)) << "no # TYPE before " << line;
+    samples[std::string(match[1]) + std::string(match[2])] = std::stod(match[3]);
+  }
+  return samples;
+}
+
+TEST(OperationsTest, MetricsAreScrapedInPrometheusFormat) {
+  TempDir dir;
+  auto server = ServerProcess::Start(
+      IDENTITY_SERVER, {"--data_dir=" + dir.Sub("identity"), "--metrics_listen=127.0.0.1:0",
+                        "--password_hash_memory_kib=8192", "--password_hash_passes=1"});
+  ASSERT_NE(server, nullptr);
+  ASSERT_FALSE(server->metrics_address().empty());
+  auto identity = identity_v1::IdentityService::NewStub(server->NewChannel());
+  Account jacques = SignUp(*identity, "Jacques", "jacques@example.fr");
+  identity_v1::GetPersonRequest missing;
+  missing.set_id("prs_nobody");
+  identity_v1::Person person;
+  identity->GetPerson(Context(jacques.token).get(), missing, &person);
+
+  const std::string& address = server->metrics_address();
+  httplib::Client client(address.substr(0, address.rfind(':')),
+                         std::stoi(address.substr(address.rfind(':') + 1)));
+  auto response = client.Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  auto samples = ParseExposition(response->body);
+  const std::string service = "service=\"trustsphere.identity.v1.IdentityService\"";
+  EXPECT_EQ((samples["trustsphere_rpc_requests_total{" + service +
+                     ",method=\"CreatePerson\",code=\"OK\"}"]),
+            1);
+  EXPECT_EQ((samples["trustsphere_rpc_requests_total{" + service +
+                     ",method=\"GetPerson\",code=\"NOT_FOUND\"}"]),
+            1);
+  EXPECT_EQ(
+      (samples["trustsphere_rpc_duration_seconds_count{" + service + ",method=\"Authenticate\"}"]),
+      1);
+  EXPECT_EQ((samples["trustsphere_rpc_duration_seconds_bucket{" + service +
+                     ",method=\"Authenticate\",le=\"+Inf\"}"]),
+            1);
+  EXPECT_EQ(samples["trustsphere_rpc_in_flight{" + service + "}"], 0);
+  EXPECT_GE((samples["trustsphere_rocksdb_estimated_keys{" + service + ",family=\"persons\"}"]), 1);
+  bool build_info = false;
+  for (const auto& [name, value] : samples) {
+    build_info = build_info || (name.rfind("trustsphere_build_info{", 0) == 0 && value == 1);
+  }
+  EXPECT_TRUE(build_info);
 }
 
 }  // namespace

@@ -27,7 +27,11 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
 
 void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method, const Caller& caller,
                        const absl::Status& status, absl::Time start) const {
-  auto micros = absl::ToInt64Microseconds(absl::Now() - start);
+  const absl::Duration took = absl::Now() - start;
+  auto micros = absl::ToInt64Microseconds(took);
+  if (metrics_ != nullptr) {
+    metrics_->CallFinished(method, absl::StatusCodeToString(status.code()), took);
+  }
   bool server_fault = absl::IsInternal(status) || absl::IsDataLoss(status) ||
                       absl::IsUnknown(status) || absl::IsUnavailable(status);
   Log(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc",

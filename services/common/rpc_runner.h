@@ -15,6 +15,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "services/common/caller.h"
 #include "services/common/executor.h"
+#include "services/common/metrics.h"
 #include "services/common/token_verifier.h"
 
 namespace trustsphere {
@@ -29,8 +30,9 @@ enum class Access {
 
 class RpcRunner {
  public:
-  RpcRunner(Executor* executor, const TokenVerifier* verifier)
-      : executor_(executor), verifier_(verifier) {}
+  // metrics may be null (no metrics kept).
+  RpcRunner(Executor* executor, const TokenVerifier* verifier, Metrics* metrics = nullptr)
+      : executor_(executor), verifier_(verifier), metrics_(metrics) {}
 
   // Until ready, every call answers UNAVAILABLE (storage is still opening).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
@@ -41,6 +43,7 @@ class RpcRunner {
                                 Access access, Body body) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     auto start = absl::Now();
+    if (metrics_ != nullptr) metrics_->CallStarted();
     bool queued = executor_->TrySubmit([=, this, body = std::move(body)]() mutable {
       Caller caller;
       absl::Status status = Admit(*context, access, &caller);
@@ -63,6 +66,7 @@ class RpcRunner {
 
   Executor* executor_;
   const TokenVerifier* verifier_;
+  Metrics* metrics_;
   std::atomic<bool> ready_{false};
 };
 

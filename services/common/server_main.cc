@@ -28,6 +28,8 @@ ABSL_FLAG(int32_t, worker_threads, 16,
           "Threads that run request bodies (storage calls block on disk syncs).");
 ABSL_FLAG(std::string, backup_dir, "",
           "Folder of online backups (AdminService/CreateBackup). Default: <data_dir>/backups.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT of the Prometheus /metrics endpoint (port 0 picks one); empty: none.");
 ABSL_FLAG(int32_t, max_queued_calls, 4096,
           "Calls waiting for a worker thread beyond which new calls get RESOURCE_EXHAUSTED.");
 
@@ -114,6 +116,19 @@ int RunServer(ServerSpec spec) {
   std::fflush(stdout);
   Log(LogLevel::kInfo, "listening", {F("service", spec.name), F("port", port)});
 
+  MetricsEndpoint metrics(spec.metrics);
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen);
+      !listen.empty() && spec.metrics != nullptr) {
+    auto metrics_port = metrics.Start(listen);
+    if (!metrics_port.ok()) {
+      Log(LogLevel::kError, "cannot serve metrics", {F("error", metrics_port.status().ToString())});
+      server->Shutdown();
+      return 1;
+    }
+    std::printf("metrics on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), *metrics_port);
+    std::fflush(stdout);
+  }
+
   if (absl::Status started = spec.start(); !started.ok()) {
     Log(LogLevel::kError, "cannot start",
         {F("service", spec.name), F("error", started.ToString())});
@@ -136,6 +151,7 @@ int RunServer(ServerSpec spec) {
   if (spec.drain) spec.drain();
   server->Shutdown(deadline);
   server->Wait();
+  metrics.Stop();
   spec.stop();
   Log(LogLevel::kInfo, "stopped", {F("service", spec.name)});
   return 0;

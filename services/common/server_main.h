@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "services/common/metrics.h"
 
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, backup_dir);
@@ -46,6 +47,8 @@ struct ServerSpec {
   std::string name;
   std::string listen;
   std::vector<grpc::Service*> services;
+  // Exported on --metrics_listen when that is set (may be null).
+  const Metrics* metrics = nullptr;
   // Opens storage and makes the services ready; the port is already bound
   // and health says NOT_SERVING meanwhile. An error stops the process.
   std::function<absl::Status()> start;
@@ -57,7 +60,8 @@ struct ServerSpec {
   std::function<void()> stop;
 };
 
-// Binds, prints "listening on HOST:PORT" on standard output, starts, serves
+// Binds, prints "listening on HOST:PORT" on standard output (and, with
+// --metrics_listen, "metrics on HOST:PORT"), starts, serves
 // SERVING until SIGTERM or SIGINT, then goes NOT_SERVING, stops accepting,
 // lets in-flight calls finish within --drain_timeout (then cancels them) and
 // calls spec.stop. Returns the process exit code.

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
 
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
-  RpcRunner runner(&executor, &verifier);
+  Metrics metrics("trustsphere.identity.v1.IdentityService");
+  RpcRunner runner(&executor, &verifier, &metrics);
   AdminHandlers admin(&runner, "trustsphere.identity.v1.IdentityService",
                       PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
   identity::IdentityHandlers handlers(&runner);
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
       .name = "trustsphere.identity.v1.IdentityService",
       .listen = absl::GetFlag(FLAGS_listen),
       .services = {&handlers, &admin},
+      .metrics = &metrics,
       .start = [&]() -> absl::Status {
         auto key = LoadOrCreateSigningKey(key_file);
         if (!key.ok()) return key.status();
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
                                                           std::move(*page_tokens), options);
         handlers.Attach(logic.get());
         admin.Attach(&logic->engine());
+        metrics.Attach(&logic->engine());
         runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir), F("key_id", key->key_id)});
         return absl::OkStatus();
@@ -67,6 +70,7 @@ int main(int argc, char** argv) {
           [&] {
             runner.SetReady(false);
             admin.Attach(nullptr);
+            metrics.Attach(nullptr);
             logic.reset();
           },
   });

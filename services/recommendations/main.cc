@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
 
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
-  RpcRunner runner(&executor, &verifier);
+  Metrics metrics("trustsphere.recommendations.v1.RecommendationService");
+  RpcRunner runner(&executor, &verifier, &metrics);
   AdminHandlers admin(&runner, "trustsphere.recommendations.v1.RecommendationService",
                       PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
   recommendations::RecommendationHandlers handlers(&runner);
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
       .name = "trustsphere.recommendations.v1.RecommendationService",
       .listen = absl::GetFlag(FLAGS_listen),
       .services = {&handlers, &admin},
+      .metrics = &metrics,
       .start = [&]() -> absl::Status {
         auto signing_key = LoadOrCreateSigningKey(key_file);
         if (!signing_key.ok()) return signing_key.status();
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
         consumer->Start();
         handlers.Attach(logic.get());
         admin.Attach(&logic->engine());
+        metrics.Attach(&logic->engine());
         runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
           [&] {
             runner.SetReady(false);
             admin.Attach(nullptr);
+            metrics.Attach(nullptr);
             consumer.reset();
             handlers.Attach(nullptr);
             logic.reset();

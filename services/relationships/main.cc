@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
 
   Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
   TokenVerifier verifier;
-  RpcRunner runner(&executor, &verifier);
+  Metrics metrics("trustsphere.relationships.v1.RelationshipService");
+  RpcRunner runner(&executor, &verifier, &metrics);
   AdminHandlers admin(&runner, "trustsphere.relationships.v1.RelationshipService",
                       PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
   relationships::RelationshipHandlers handlers(&runner, &executor, &verifier);
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
       .name = "trustsphere.relationships.v1.RelationshipService",
       .listen = absl::GetFlag(FLAGS_listen),
       .services = {&handlers, &admin},
+      .metrics = &metrics,
       .start = [&]() -> absl::Status {
         auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);
         if (!store.ok()) return store.status();
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
             std::move(*store), &identity, std::move(*page_tokens), options);
         handlers.Attach(logic.get());
         admin.Attach(&logic->store().engine());
+        metrics.Attach(&logic->store().engine());
         runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
           [&] {
             runner.SetReady(false);
             admin.Attach(nullptr);
+            metrics.Attach(nullptr);
             handlers.Attach(nullptr);
             logic.reset();
           },

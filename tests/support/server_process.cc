@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -29,6 +30,18 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& binary,
     return nullptr;
   }
   server->address_ = line->substr(prefix.size());
+  const bool has_metrics = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return arg.rfind("--metrics_listen=", 0) == 0;
+  });
+  if (has_metrics) {
+    const std::string metrics_prefix = "metrics on ";
+    auto metrics_line = server->child_->ReadLine(30s);
+    if (!metrics_line || metrics_line->rfind(metrics_prefix, 0) != 0) {
+      ADD_FAILURE() << binary << " did not report its metrics address";
+      return nullptr;
+    }
+    server->metrics_address_ = metrics_line->substr(metrics_prefix.size());
+  }
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (server->Health() != "SERVING") {
     if (std::chrono::steady_clock::now() > deadline) {

@@ -23,6 +23,8 @@ class ServerProcess {
                                               const std::string& listen = "127.0.0.1:0");
 
   const std::string& address() const { return address_; }
+  // HOST:PORT of /metrics, when started with --metrics_listen.
+  const std::string& metrics_address() const { return metrics_address_; }
   std::shared_ptr<grpc::Channel> NewChannel() const;
   // Health of the given service ("" = the whole server): "SERVING",
   // "NOT_SERVING", or the gRPC error.
@@ -37,6 +39,7 @@ class ServerProcess {
   explicit ServerProcess(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
   std::unique_ptr<ChildProcess> child_;
   std::string address_;
+  std::string metrics_address_;
 };
 
 }  // namespace trustsphere::testing
