@@ -20,9 +20,10 @@ for package in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
-# npm may come with a Node.js installed outside Debian's packages: only a
-# missing command asks for Debian's.
+# npm and kubectl may come from outside Debian's packages: only a missing
+# command asks for Debian's.
 command -v npm >/dev/null || missing+=(nodejs npm)
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
@@ -37,6 +38,12 @@ if [[ "$(.tools/node_modules/.bin/buf --version 2>/dev/null || true)" != "$BUF_V
   echo "setup: installing buf $BUF_VERSION"
   mkdir -p .tools
   npm install --silent --no-audit --no-fund --prefix .tools "@bufbuild/buf@$BUF_VERSION"
+fi
+
+# The manifest validator's schemas (kubernetes-models) and YAML parser.
+if [[ ! -d deploy/k8s/node_modules/kubernetes-models ]]; then
+  echo "setup: installing the manifest validator's npm packages"
+  npm install --silent --no-audit --no-fund --no-package-lock --prefix deploy/k8s
 fi
 
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}

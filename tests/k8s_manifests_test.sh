@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Renders every overlay of deploy/k8s with kubectl kustomize and validates the
+# result offline (schemas and invariants, deploy/k8s/validate.mjs) against the
+# flags the server binaries really accept; then checks that the validator
+# does refuse a manifest that breaks an invariant.
+#   tests/k8s_manifests_test.sh BUILD_DIR
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir "$work/flags"
+for binary in identity/identity_server relationships/relationships_server \
+              recommendations/recommendations_server; do
+  "$build/services/$binary" --helpfull >"$work/flags/$(basename "$binary").flags" 2>&1 || true
+done
+
+for overlay in local production; do
+  kubectl kustomize "$top/deploy/k8s/overlays/$overlay" >"$work/$overlay.yaml" 2>"$work/kustomize.log" ||
+    { cat "$work/kustomize.log"; exit 1; }
+  node "$top/deploy/k8s/validate.mjs" "$work/$overlay.yaml" "$work/flags"
+done
+
+# The validator must catch a broken manifest: a writable root filesystem and
+# a configuration key that no binary reads.
+sed -e 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' \
+    -e 's/TRUSTSPHERE_DURABILITY:/TRUSTSPHERE_DURABLITY:/' "$work/local.yaml" >"$work/broken.yaml"
+if node "$top/deploy/k8s/validate.mjs" "$work/broken.yaml" "$work/flags" 2>"$work/refused.log"; then
+  echo "the validator accepted a broken manifest" >&2
+  exit 1
+fi
+grep -q "root filesystem must be read-only" "$work/refused.log"
+grep -q "TRUSTSPHERE_DURABLITY is no flag" "$work/refused.log"
+echo "manifests valid; broken manifest refused"
