@@ -12,6 +12,8 @@ DATA=${TRUSTSPHERE_DATA:-$PWD/data}
 IDENTITY_ADDR=${IDENTITY_ADDR:-127.0.0.1:50051}
 RELATIONSHIPS_ADDR=${RELATIONSHIPS_ADDR:-127.0.0.1:50052}
 RECOMMENDATIONS_ADDR=${RECOMMENDATIONS_ADDR:-127.0.0.1:50053}
+# /metrics of identity, relationships, recommendations: this port and the next two.
+METRICS_PORT=${METRICS_PORT:-9101}
 ADMIN=build/tools/trustsphere_admin
 mkdir -p "$DATA/logs"
 
@@ -45,7 +47,7 @@ start() {
 }
 
 start identity build/services/identity/identity_server \
-  --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity" --metrics_listen=127.0.0.1:9101
+  --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity" --metrics_listen=127.0.0.1:$METRICS_PORT
 
 # Services call each other with service tokens signed by identity's key (in
 # Kubernetes, Secrets); fresh ones at every start.
@@ -57,12 +59,12 @@ service_token() {
 service_token relationships
 start relationships build/services/relationships/relationships_server \
   --listen="$RELATIONSHIPS_ADDR" --data_dir="$DATA/relationships" \
-  --identity_addr="$IDENTITY_ADDR" --metrics_listen=127.0.0.1:9102
+  --identity_addr="$IDENTITY_ADDR" --metrics_listen=127.0.0.1:$((METRICS_PORT + 1))
 service_token recommendations
 start recommendations build/services/recommendations/recommendations_server \
   --listen="$RECOMMENDATIONS_ADDR" --data_dir="$DATA/recommendations" \
   --identity_addr="$IDENTITY_ADDR" --relationships_addr="$RELATIONSHIPS_ADDR" \
-  --metrics_listen=127.0.0.1:9103
+  --metrics_listen=127.0.0.1:$((METRICS_PORT + 2))
 
 if [[ "${TRUSTSPHERE_PROMETHEUS:-0}" == 1 ]]; then
   if ! command -v prometheus >/dev/null; then
@@ -77,19 +79,20 @@ global:
 scrape_configs:
   - job_name: trustsphere
     static_configs:
-      - targets: ["127.0.0.1:9101", "127.0.0.1:9102", "127.0.0.1:9103"]
+      - targets: ["127.0.0.1:$METRICS_PORT", "127.0.0.1:$((METRICS_PORT + 1))", "127.0.0.1:$((METRICS_PORT + 2))"]
 YAML
   prometheus --config.file="$DATA/prometheus/prometheus.yml" \
     --storage.tsdb.path="$DATA/prometheus/tsdb" --web.listen-address=127.0.0.1:9090 \
     >"$DATA/logs/prometheus.log" 2>&1 &
   pids+=($!)
-  echo "prometheus: http://127.0.0.1:9090 (scraping 127.0.0.1:9101-9103)"
+  echo "prometheus: http://127.0.0.1:9090 (scraping the three /metrics)"
 fi
 
 cat <<TXT
 
 Operator token (1 hour):
   $ADMIN mint-token --signing_key_file=$DATA/identity/signing_key.json --subject=ops
+Demo network: build/tools/trustsphere_demo
 Press Ctrl-C to stop.
 TXT
 wait -n "${pids[@]}"

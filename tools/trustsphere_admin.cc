@@ -6,6 +6,9 @@
 //     Prints an access token signed with the identity service's key: how
 //     operators and services get their tokens.
 //
+//   trustsphere_admin new-key --signing_key_file=F
+//     Creates an Ed25519 key file (for a Secret), unless F already exists.
+//
 //   trustsphere_admin restore --backup_dir=B --data_dir=D
 //     Restores the newest backup of B (AdminService/CreateBackup) as the
 //     database of a server whose --data_dir is D. The server must be stopped
@@ -57,6 +60,21 @@ int MintToken() {
   return 0;
 }
 
+int NewKey() {
+  const std::string path = absl::GetFlag(FLAGS_signing_key_file);
+  if (path.empty() || std::filesystem::exists(path)) {
+    std::fprintf(stderr, "new-key needs a --signing_key_file that does not exist yet\n");
+    return 2;
+  }
+  auto key = trustsphere::LoadOrCreateSigningKey(path);
+  if (!key.ok()) {
+    std::fprintf(stderr, "%s\n", key.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("created %s (key id %s)\n", path.c_str(), key->key_id.c_str());
+  return 0;
+}
+
 int Restore() {
   const std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -86,10 +104,12 @@ int Restore() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "trustsphere_admin mint-token --signing_key_file=F --subject=ID [--role=R] [--ttl=D]\n"
+      "trustsphere_admin new-key --signing_key_file=F\n"
       "trustsphere_admin restore --backup_dir=B --data_dir=D");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() == 2 && std::string(args[1]) == "mint-token") return MintToken();
   if (args.size() == 2 && std::string(args[1]) == "restore") return Restore();
+  if (args.size() == 2 && std::string(args[1]) == "new-key") return NewKey();
   std::fprintf(stderr, "%s\n", absl::ProgramUsageMessage().data());
   return 2;
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The README's run command for real: scripts/run.sh starts the three servers
+# on free loopback ports with a fresh data folder, the demo loader fills them
+# through the public API, and a stop (SIGTERM, as Ctrl-C's) ends all three
+# cleanly.
+#   tests/local_runner_test.sh BUILD_DIR
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$1
+work=$(mktemp -d)
+runner=""
+cleanup() {
+  [[ -n "$runner" ]] && kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A port nothing listens on (bash connects to test it).
+free_port() {
+  while true; do
+    local port=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+identity=127.0.0.1:$(free_port)
+relationships=127.0.0.1:$(free_port)
+recommendations=127.0.0.1:$(free_port)
+metrics=$(free_port)
+
+TRUSTSPHERE_DATA="$work/data" IDENTITY_ADDR=$identity RELATIONSHIPS_ADDR=$relationships \
+  RECOMMENDATIONS_ADDR=$recommendations METRICS_PORT=$metrics \
+  "$top/scripts/run.sh" >"$work/run.log" 2>&1 &
+runner=$!
+for _ in $(seq 600); do
+  grep -q "Press Ctrl-C" "$work/run.log" && break
+  kill -0 "$runner" 2>/dev/null || { cat "$work/run.log"; exit 1; }
+  sleep 0.2
+done
+grep -q "recommendations: listening on $recommendations" "$work/run.log"
+
+"$build/tools/trustsphere_demo" --identity_addr="$identity" \
+  --relationships_addr="$relationships" --recommendations_addr="$recommendations" \
+  >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; exit 1; }
+grep -q "share token" "$work/demo.log"
+(exec 3<>"/dev/tcp/127.0.0.1/$metrics")  # identity's /metrics answers
+
+kill -TERM "$runner"
+wait "$runner" || true
+runner=""
+grep -q "^stopped" "$work/run.log"
+for service in identity relationships recommendations; do
+  grep -q '"msg":"stopped"' "$work/data/logs/$service.log" ||
+    { echo "$service did not stop cleanly"; tail -5 "$work/data/logs/$service.log"; exit 1; }
+done
+echo "runner started, demo loaded, all three stopped cleanly"

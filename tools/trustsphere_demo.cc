@@ -1,0 +1,318 @@
+// trustsphere_demo: fills a running deployment, through the public API only,
+// with a small realistic network: the essay's Jacques and Martin and a few
+// dozen people across companies, a school and associations, their
+// positions, mutual and pending trust with spheres, recommendations and a
+// share for a recruiter. Prints what to try next. Running it again reuses
+// the people it created (it logs them in).
+//
+//   trustsphere_demo [--identity_addr=...] [--relationships_addr=...]
+//                    [--recommendations_addr=...]
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "trustsphere/identity/v1/identity.grpc.pb.h"
+#include "trustsphere/recommendations/v1/recommendations.grpc.pb.h"
+#include "trustsphere/relationships/v1/relationships.grpc.pb.h"
+
+ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50051", "The identity service.");
+ABSL_FLAG(std::string, relationships_addr, "127.0.0.1:50052", "The relationships service.");
+ABSL_FLAG(std::string, recommendations_addr, "127.0.0.1:50053", "The recommendations service.");
+
+namespace {
+
+namespace iv1 = trustsphere::identity::v1;
+namespace rv1 = trustsphere::relationships::v1;
+namespace cv1 = trustsphere::recommendations::v1;
+using trustsphere::common::v1::Facet;
+using trustsphere::common::v1::FacetKind;
+
+constexpr char kPassword[] = "demo password";
+
+struct Person {
+  std::string name;
+  std::string id;
+  std::string token;
+  std::vector<iv1::Position> positions;
+};
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "") {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  return context;
+}
+
+void Check(const grpc::Status& status, const std::string& what) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "%s failed: %s\n", what.c_str(), status.error_message().c_str());
+  std::exit(1);
+}
+
+Facet MakeFacet(FacetKind kind, const std::string& key) {
+  Facet facet;
+  facet.set_kind(kind);
+  facet.set_key(key);
+  return facet;
+}
+
+class Demo {
+ public:
+  Demo()
+      : identity_(iv1::IdentityService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()))),
+        relationships_(rv1::RelationshipService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_relationships_addr), grpc::InsecureChannelCredentials()))),
+        recommendations_(cv1::RecommendationService::NewStub(grpc::CreateChannel(
+            absl::GetFlag(FLAGS_recommendations_addr), grpc::InsecureChannelCredentials()))) {}
+
+  // Signs the person up, or logs them in when a previous run did.
+  Person Join(const std::string& name, const std::string& headline) {
+    const std::string email = absl::StrCat(
+        absl::AsciiStrToLower(absl::StrReplaceAll(name, {{" ", "."}, {"é", "e"}, {"ç", "c"}})),
+        "@demo.trustsphere.example");
+    iv1::CreatePersonRequest create;
+    create.mutable_person()->set_display_name(name);
+    create.mutable_person()->set_headline(headline);
+    create.mutable_person()->set_email(email);
+    create.mutable_person()->set_locale("fr-FR");
+    create.set_password(kPassword);
+    iv1::Person created;
+    grpc::Status status = identity_->CreatePerson(Context().get(), create, &created);
+    if (!status.ok() && status.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
+      Check(status, "CreatePerson " + name);
+    }
+    iv1::AuthenticateRequest login;
+    login.set_email(email);
+    login.set_password(kPassword);
+    iv1::AuthenticateResponse session;
+    Check(identity_->Authenticate(Context().get(), login, &session), "Authenticate " + name);
+    Person person{name, session.person_id(), session.access_token(), {}};
+    iv1::ListPositionsRequest list;
+    list.set_person_id(person.id);
+    list.set_page_size(100);
+    iv1::ListPositionsResponse positions;
+    Check(identity_->ListPositions(Context(person.token).get(), list, &positions), "ListPositions");
+    person.positions.assign(positions.positions().begin(), positions.positions().end());
+    return person;
+  }
+
+  // Adds the position unless a previous run did.
+  void Hold(Person& person, iv1::PositionKind kind, const std::string& organization,
+            const std::string& title, int start_year, int end_year) {
+    for (const auto& held : person.positions) {
+      if (held.organization() == organization && held.title() == title) return;
+    }
+    iv1::AddPositionRequest add;
+    add.set_person_id(person.id);
+    auto* position = add.mutable_position();
+    position->set_kind(kind);
+    position->set_organization(organization);
+    position->set_title(title);
+    position->mutable_period()->mutable_start()->set_year(start_year);
+    position->mutable_period()->mutable_start()->set_month(9);
+    if (end_year > 0) {
+      position->mutable_period()->mutable_end()->set_year(end_year);
+      position->mutable_period()->mutable_end()->set_month(6);
+    }
+    iv1::Position added;
+    Check(identity_->AddPosition(Context(person.token).get(), add, &added), "AddPosition");
+    person.positions.push_back(added);
+  }
+
+  void Trust(const Person& truster, const Person& trustee, std::vector<Facet> inside,
+             std::vector<Facet> outside, rv1::Role role,
+             rv1::Visibility visibility = rv1::VISIBILITY_NETWORK) {
+    rv1::PutTrustRequest put;
+    auto* statement = put.mutable_statement();
+    statement->set_trustee_id(trustee.id);
+    statement->add_roles(role);
+    statement->set_visibility(visibility);
+    for (auto& facet : inside) *statement->mutable_sphere()->add_inside() = facet;
+    for (auto& facet : outside) *statement->mutable_sphere()->add_outside() = facet;
+    rv1::TrustStatement stated;
+    Check(relationships_->PutTrust(Context(truster.token).get(), put, &stated),
+          "PutTrust " + truster.name + " -> " + trustee.name);
+  }
+
+  cv1::Recommendation Recommend(const Person& author, const Person& subject,
+                                std::vector<Facet> facets, const std::string& text,
+                                const std::string& contact = "") {
+    cv1::WriteRecommendationRequest write;
+    auto* recommendation = write.mutable_recommendation();
+    recommendation->set_subject_id(subject.id);
+    recommendation->set_form(contact.empty() ? cv1::FORM_WRITTEN : cv1::FORM_ORAL);
+    recommendation->set_text(text);
+    recommendation->set_contact(contact);
+    for (auto& facet : facets) *recommendation->add_facets() = facet;
+    // At most 64 characters: the tails of the ids are unique enough here.
+    write.set_request_id(absl::StrCat("demo-", author.id.substr(author.id.size() - 12), "-",
+                                      subject.id.substr(subject.id.size() - 12), "-",
+                                      contact.empty() ? "written" : "oral"));
+    cv1::Recommendation written;
+    Check(recommendations_->WriteRecommendation(Context(author.token).get(), write, &written),
+          "WriteRecommendation " + author.name + " -> " + subject.name);
+    cv1::PublishRecommendationRequest publish;
+    publish.set_id(written.id());
+    cv1::Recommendation published;
+    Check(
+        recommendations_->PublishRecommendation(Context(subject.token).get(), publish, &published),
+        "PublishRecommendation");
+    return published;
+  }
+
+  std::string ShareWith(const Person& subject, const std::vector<std::string>& ids,
+                        const std::string& recruiter) {
+    cv1::CreateShareRequest create;
+    create.mutable_share()->set_recruiter(recruiter);
+    for (const auto& id : ids) create.mutable_share()->add_recommendation_ids(id);
+    create.mutable_share()->mutable_expire_time()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() + absl::Hours(24 * 30)));
+    cv1::CreateShareResponse share;
+    Check(recommendations_->CreateShare(Context(subject.token).get(), create, &share),
+          "CreateShare");
+    return share.token();
+  }
+
+ private:
+  std::unique_ptr<iv1::IdentityService::Stub> identity_;
+  std::unique_ptr<rv1::RelationshipService::Stub> relationships_;
+  std::unique_ptr<cv1::RecommendationService::Stub> recommendations_;
+};
+
+Facet Competency(const std::string& key) {
+  return MakeFacet(trustsphere::common::v1::FACET_KIND_COMPETENCY, key);
+}
+Facet Quality(const std::string& key) {
+  return MakeFacet(trustsphere::common::v1::FACET_KIND_QUALITY, key);
+}
+Facet Function(const iv1::Position& position) {
+  return MakeFacet(trustsphere::common::v1::FACET_KIND_FUNCTION, position.id());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  Demo demo;
+
+  // The essay: Jacques worked with Martin at Société Générale; he vouches
+  // for Martin's negotiation, explicitly not for his project planning.
+  Person jacques = demo.Join("Jacques Dupont", "Directeur commercial");
+  Person martin = demo.Join("Martin Durand", "Négociateur grands comptes");
+  demo.Hold(jacques, iv1::POSITION_KIND_EMPLOYMENT, "Société Générale", "Directeur commercial",
+            2008, 2019);
+  demo.Hold(martin, iv1::POSITION_KIND_EMPLOYMENT, "SOCIETE GENERALE", "Chargé d'affaires", 2012,
+            2018);
+  demo.Hold(martin, iv1::POSITION_KIND_EMPLOYMENT, "Airbus", "Acheteur senior", 2018, 0);
+  demo.Hold(martin, iv1::POSITION_KIND_ASSOCIATION, "Les Restos du Cœur", "Trésorier bénévole",
+            2015, 0);
+  const iv1::Position& shared_years = *std::find_if(
+      martin.positions.begin(), martin.positions.end(), [](const iv1::Position& position) {
+        return position.organization_key() == "societe generale";
+      });
+  demo.Trust(jacques, martin,
+             {Competency("Négociation"), Quality("Loyauté"), Function(shared_years)},
+             {Competency("Planification de projet")}, rv1::ROLE_DIRECT_REPORT);
+  demo.Trust(martin, jacques, {Competency("Management"), Quality("Exigence")}, {},
+             rv1::ROLE_MANAGER);
+
+  // A few dozen people across organisations and time.
+  const std::vector<std::pair<std::string, std::string>> organizations = {
+      {"Société Générale", "Banque"},  {"Airbus", "Aéronautique"},
+      {"Decathlon", "Distribution"},   {"Atelier Lumière", "PME"},
+      {"Université de Lyon", "École"}, {"Les Restos du Cœur", "Association"}};
+  const std::vector<std::string> first = {"Claire", "Paul",  "Amina", "Hugo",   "Léa",
+                                          "Karim",  "Sofia", "Louis", "Nadia",  "Yann",
+                                          "Chloé",  "Omar",  "Inès",  "Thomas", "Julie"};
+  const std::vector<std::string> last = {"Martin", "Bernard", "Petit", "Moreau", "Fournier"};
+  const std::vector<std::string> skills = {
+      "Négociation", "Gestion de projet", "Comptabilité", "Python",
+      "Vente",       "Logistique",        "Recrutement",  "Design"};
+  const std::vector<std::string> qualities = {"Fiabilité", "Écoute", "Rigueur", "Humour"};
+  std::mt19937 random(20261126);  // the same network at every run
+  std::vector<Person> people = {jacques, martin};
+  for (int i = 0; i < 30; ++i) {
+    Person person = demo.Join(absl::StrCat(first[i % first.size()], " ",
+                                           last[(i / first.size() + i) % last.size()], " ", i),
+                              "Professionnel·le");
+    for (int j = 0; j < 2; ++j) {
+      const auto& [organization, sector] = organizations[random() % organizations.size()];
+      int start = 2005 + static_cast<int>(random() % 15);
+      int end = random() % 3 == 0 ? 0 : start + 1 + static_cast<int>(random() % 6);
+      demo.Hold(person,
+                sector == "École"         ? iv1::POSITION_KIND_EDUCATION
+                : sector == "Association" ? iv1::POSITION_KIND_ASSOCIATION
+                                          : iv1::POSITION_KIND_EMPLOYMENT,
+                organization, sector == "École" ? "Étudiant·e" : "Collaborateur·rice", start, end);
+    }
+    people.push_back(std::move(person));
+  }
+
+  // Trust between people who overlapped: mostly mutual, some pending.
+  int statements = 0;
+  // Jacques and Martin's own statements stay as the essay tells them.
+  for (size_t a = 0; a < people.size(); ++a) {
+    for (size_t b = std::max<size_t>(a + 1, 2); b < people.size(); ++b) {
+      if (random() % 6 != 0) continue;
+      auto sphere = [&] {
+        return std::vector<Facet>{Competency(skills[random() % skills.size()]),
+                                  Quality(qualities[random() % qualities.size()])};
+      };
+      demo.Trust(people[a], people[b], sphere(), {}, rv1::ROLE_COLLEAGUE);
+      ++statements;
+      if (random() % 10 < 7) {
+        demo.Trust(people[b], people[a], sphere(), {}, rv1::ROLE_COLLEAGUE);
+        ++statements;
+      }
+    }
+  }
+
+  // Jacques recommends Martin in writing; Claire agrees to be called.
+  Person& claire = people[2];
+  demo.Trust(claire, martin, {Competency("Négociation"), Quality("Fiabilité")}, {},
+             rv1::ROLE_PARTNER);
+  demo.Trust(martin, claire, {Competency("Vente")}, {}, rv1::ROLE_PARTNER);
+  cv1::Recommendation letter =
+      demo.Recommend(jacques, martin, {Competency("négociation")},
+                     "Martin a négocié nos plus grands contrats avec calme et précision.");
+  cv1::Recommendation oral = demo.Recommend(claire, martin, {Competency("négociation")},
+                                            "Joignable pour en parler.", "+33 6 12 34 56 78");
+  const std::string token =
+      demo.ShareWith(martin, {letter.id(), oral.id()}, "recrutement@acme.example");
+
+  std::printf("Loaded %zu people and %d trust statements (plus Jacques and Martin's).\n",
+              people.size(), statements);
+  std::printf("Jacques: jacques.dupont@demo.trustsphere.example / \"%s\" (id %s)\n", kPassword,
+              jacques.id.c_str());
+  std::printf("Martin:  martin.durand@demo.trustsphere.example / \"%s\" (id %s)\n", kPassword,
+              martin.id.c_str());
+  std::printf("Martin's share token (for a recruiter): %s\n\n", token.c_str());
+  std::printf(
+      "Try (grpcurl -plaintext, or .tools/node_modules/.bin/buf curl --protocol grpc "
+      "--http2-prior-knowledge):\n");
+  std::printf(
+      "  grpcurl -plaintext -d '{\"token\":\"%s\"}' %s "
+      "trustsphere.recommendations.v1.RecommendationService/GetSharedDossier\n",
+      token.c_str(), absl::GetFlag(FLAGS_recommendations_addr).c_str());
+  std::printf(
+      "  grpcurl -plaintext -H 'authorization: Bearer %s' -d "
+      "'{\"truster_id\":\"%s\",\"trustee_id\":\"%s\",\"facet\":{\"kind\":"
+      "\"FACET_KIND_COMPETENCY\",\"key\":\"planification de projet\"}}' %s "
+      "trustsphere.relationships.v1.RelationshipService/CheckTrust\n",
+      martin.token.c_str(), jacques.id.c_str(), martin.id.c_str(),
+      absl::GetFlag(FLAGS_relationships_addr).c_str());
+  return 0;
+}
