@@ -26,12 +26,13 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# start NAME BINARY FLAGS...: runs a server, logs to $DATA/logs/NAME.log and
-# waits for its "listening on" line.
+# start NAME BINARY VARIABLE=VALUE...: runs a server configured, like in
+# Kubernetes' ConfigMaps, by TRUSTSPHERE_* environment variables; logs to
+# $DATA/logs/NAME.log and waits for its "metrics on" line.
 start() {
   local name=$1 binary=$2
   shift 2
-  "$binary" "$@" >"$DATA/logs/$name.out" 2>"$DATA/logs/$name.log" &
+  env "$@" "$binary" >"$DATA/logs/$name.out" 2>"$DATA/logs/$name.log" &
   pids+=($!)
   for _ in $(seq 100); do
     if grep -q "^metrics on" "$DATA/logs/$name.out" 2>/dev/null; then
@@ -47,7 +48,8 @@ start() {
 }
 
 start identity build/services/identity/identity_server \
-  --listen="$IDENTITY_ADDR" --data_dir="$DATA/identity" --metrics_listen=127.0.0.1:$METRICS_PORT
+  TRUSTSPHERE_LISTEN="$IDENTITY_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/identity" \
+  TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$METRICS_PORT
 
 # Services call each other with service tokens signed by identity's key (in
 # Kubernetes, Secrets); fresh ones at every start.
@@ -58,13 +60,13 @@ service_token() {
 }
 service_token relationships
 start relationships build/services/relationships/relationships_server \
-  --listen="$RELATIONSHIPS_ADDR" --data_dir="$DATA/relationships" \
-  --identity_addr="$IDENTITY_ADDR" --metrics_listen=127.0.0.1:$((METRICS_PORT + 1))
+  TRUSTSPHERE_LISTEN="$RELATIONSHIPS_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/relationships" \
+  TRUSTSPHERE_IDENTITY_ADDR="$IDENTITY_ADDR" TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$((METRICS_PORT + 1))
 service_token recommendations
 start recommendations build/services/recommendations/recommendations_server \
-  --listen="$RECOMMENDATIONS_ADDR" --data_dir="$DATA/recommendations" \
-  --identity_addr="$IDENTITY_ADDR" --relationships_addr="$RELATIONSHIPS_ADDR" \
-  --metrics_listen=127.0.0.1:$((METRICS_PORT + 2))
+  TRUSTSPHERE_LISTEN="$RECOMMENDATIONS_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/recommendations" \
+  TRUSTSPHERE_IDENTITY_ADDR="$IDENTITY_ADDR" TRUSTSPHERE_RELATIONSHIPS_ADDR="$RELATIONSHIPS_ADDR" \
+  TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$((METRICS_PORT + 2))
 
 if [[ "${TRUSTSPHERE_PROMETHEUS:-0}" == 1 ]]; then
   if ! command -v prometheus >/dev/null; then
