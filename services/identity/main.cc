@@ -3,12 +3,9 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "services/common/admin_handlers.h"
-#include "services/common/executor.h"
 #include "services/common/log.h"
-#include "services/common/rpc_runner.h"
 #include "services/common/server_main.h"
-#include "services/common/token_verifier.h"
+#include "services/common/server_parts.h"
 #include "services/identity/identity_handlers.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on; port 0 picks one.");
@@ -34,20 +31,15 @@ int main(int argc, char** argv) {
       static_cast<size_t>(absl::GetFlag(FLAGS_password_hash_memory_kib)) * 1024;
   options.password_cost.passes = static_cast<uint64_t>(absl::GetFlag(FLAGS_password_hash_passes));
 
-  Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
-  TokenVerifier verifier;
-  Metrics metrics("trustsphere.identity.v1.IdentityService");
-  RpcRunner runner(&executor, &verifier, &metrics);
-  AdminHandlers admin(&runner, "trustsphere.identity.v1.IdentityService",
-                      PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
-  identity::IdentityHandlers handlers(&runner);
+  ServerParts parts("trustsphere.identity.v1.IdentityService", data_dir);
+  identity::IdentityHandlers handlers(&parts.runner);
   std::unique_ptr<identity::IdentityLogic> logic;
 
   return RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers, &admin},
-      .metrics = &metrics,
+      .services = {&handlers, &parts.admin},
+      .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
         auto key = LoadOrCreateSigningKey(key_file);
         if (!key.ok()) return key.status();
@@ -56,21 +48,19 @@ int main(int argc, char** argv) {
         auto page_tokens = PageTokenCodecFor((*store)->engine());
         if (!page_tokens.ok()) return page_tokens.status();
         // Identity verifies the tokens it signs with its own public key.
-        verifier.SetKeys({{key->key_id, key->public_key}});
+        parts.verifier.SetKeys({{key->key_id, key->public_key}});
         logic = std::make_unique<identity::IdentityLogic>(std::move(*store), *key,
                                                           std::move(*page_tokens), options);
         handlers.Attach(logic.get());
-        admin.Attach(&logic->engine());
-        metrics.Attach(&logic->engine());
-        runner.SetReady(true);
+        parts.Attach(&logic->engine());
+        parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir), F("key_id", key->key_id)});
         return absl::OkStatus();
       },
       .stop =
           [&] {
-            runner.SetReady(false);
-            admin.Attach(nullptr);
-            metrics.Attach(nullptr);
+            parts.runner.SetReady(false);
+            parts.Attach(nullptr);
             logic.reset();
           },
   });

@@ -6,14 +6,11 @@
 #include "absl/flags/flag.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/common/admin_handlers.h"
-#include "services/common/executor.h"
 #include "services/common/identity_client.h"
 #include "services/common/log.h"
-#include "services/common/rpc_runner.h"
 #include "services/common/server_main.h"
+#include "services/common/server_parts.h"
 #include "services/common/signing_key_refresher.h"
-#include "services/common/token_verifier.h"
 #include "services/recommendations/recommendation_handlers.h"
 #include "services/recommendations/recommendation_store.h"
 #include "services/recommendations/trust_change_consumer.h"
@@ -44,13 +41,8 @@ int main(int argc, char** argv) {
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
 
-  Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
-  TokenVerifier verifier;
-  Metrics metrics("trustsphere.recommendations.v1.RecommendationService");
-  RpcRunner runner(&executor, &verifier, &metrics);
-  AdminHandlers admin(&runner, "trustsphere.recommendations.v1.RecommendationService",
-                      PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
-  recommendations::RecommendationHandlers handlers(&runner);
+  ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
+  recommendations::RecommendationHandlers handlers(&parts.runner);
   ServiceToken service_token(token_file);
   IdentityClient identity(
       grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()),
@@ -59,15 +51,15 @@ int main(int argc, char** argv) {
       grpc::CreateChannel(absl::GetFlag(FLAGS_relationships_addr),
                           grpc::InsecureChannelCredentials()),
       &service_token);
-  SigningKeyRefresher keys(&identity, &verifier, absl::GetFlag(FLAGS_key_refresh_period));
+  SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;
 
   return RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers, &admin},
-      .metrics = &metrics,
+      .services = {&handlers, &parts.admin},
+      .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
         auto signing_key = LoadOrCreateSigningKey(key_file);
         if (!signing_key.ok()) return signing_key.status();
@@ -86,17 +78,15 @@ int main(int argc, char** argv) {
             std::make_unique<recommendations::TrustChangeConsumer>(logic.get(), &relationships);
         consumer->Start();
         handlers.Attach(logic.get());
-        admin.Attach(&logic->engine());
-        metrics.Attach(&logic->engine());
-        runner.SetReady(true);
+        parts.Attach(&logic->engine());
+        parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();
       },
       .stop =
           [&] {
-            runner.SetReady(false);
-            admin.Attach(nullptr);
-            metrics.Attach(nullptr);
+            parts.runner.SetReady(false);
+            parts.Attach(nullptr);
             consumer.reset();
             handlers.Attach(nullptr);
             logic.reset();

@@ -5,14 +5,11 @@
 #include "absl/flags/flag.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "services/common/admin_handlers.h"
-#include "services/common/executor.h"
 #include "services/common/identity_client.h"
 #include "services/common/log.h"
-#include "services/common/rpc_runner.h"
 #include "services/common/server_main.h"
+#include "services/common/server_parts.h"
 #include "services/common/signing_key_refresher.h"
-#include "services/common/token_verifier.h"
 #include "services/relationships/relationship_handlers.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve on; port 0 picks one.");
@@ -41,25 +38,20 @@ int main(int argc, char** argv) {
   options.max_statements_per_truster = absl::GetFlag(FLAGS_max_statements_per_truster);
   options.max_pending_per_trustee = absl::GetFlag(FLAGS_max_pending_per_trustee);
 
-  Executor executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls));
-  TokenVerifier verifier;
-  Metrics metrics("trustsphere.relationships.v1.RelationshipService");
-  RpcRunner runner(&executor, &verifier, &metrics);
-  AdminHandlers admin(&runner, "trustsphere.relationships.v1.RelationshipService",
-                      PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
-  relationships::RelationshipHandlers handlers(&runner, &executor, &verifier);
+  ServerParts parts("trustsphere.relationships.v1.RelationshipService", data_dir);
+  relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor, &parts.verifier);
   ServiceToken service_token(token_file);
   IdentityClient identity(
       grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()),
       &service_token);
-  SigningKeyRefresher keys(&identity, &verifier, absl::GetFlag(FLAGS_key_refresh_period));
+  SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<relationships::RelationshipLogic> logic;
 
   return RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers, &admin},
-      .metrics = &metrics,
+      .services = {&handlers, &parts.admin},
+      .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
         auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);
         if (!store.ok()) return store.status();
@@ -72,18 +64,17 @@ int main(int argc, char** argv) {
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
         handlers.Attach(logic.get());
-        admin.Attach(&logic->store().engine());
-        metrics.Attach(&logic->store().engine());
-        runner.SetReady(true);
+        parts.Attach(&logic->store().engine());
+        parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();
       },
       .drain = [&] { handlers.CloseStreams(); },
       .stop =
           [&] {
-            runner.SetReady(false);
-            admin.Attach(nullptr);
-            metrics.Attach(nullptr);
+            parts.runner.SetReady(false);
+            handlers.WaitForStreams();
+            parts.Attach(nullptr);
             handlers.Attach(nullptr);
             logic.reset();
           },

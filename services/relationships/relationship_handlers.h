@@ -23,6 +23,8 @@ class RelationshipHandlers final : public v1::RelationshipService::CallbackServi
   void Attach(RelationshipLogic* logic) { logic_.store(logic, std::memory_order_release); }
   // Ends open watch streams (clients resume from their cursor elsewhere).
   void CloseStreams() { watchers_.CloseAll(); }
+  // Waits until no watch stream can read storage any more.
+  void WaitForStreams() { watchers_.WaitUntilEmpty(); }
 
   using Context = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;

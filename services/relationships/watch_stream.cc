@@ -27,6 +27,12 @@ void WatchRegistry::CloseAll() {
   }
 }
 
+void WatchRegistry::WaitUntilEmpty() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](absl::flat_hash_set<WatchStream*>* streams) { return streams->empty(); }, &streams_));
+}
+
 bool ParseCursor(const std::string& cursor, uint64_t* sequence) {
   if (cursor.empty()) {
     *sequence = 0;
@@ -46,6 +52,9 @@ WatchStream::WatchStream(const storage::Engine* engine, storage::Family change_l
   absl::MutexLock lock(&mu_);
   SchedulePoll();
 }
+
+// Leaves the registry only once no poll or alarm can touch storage any more.
+WatchStream::~WatchStream() { registry_->Remove(this); }
 
 void WatchStream::Run(Action action) {
   if (action.write != nullptr) StartWrite(action.write);
@@ -193,7 +202,6 @@ WatchStream::Action WatchStream::FinishLocked(grpc::Status status) {
 void WatchStream::OnCancel() { Close(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
 
 void WatchStream::OnDone() {
-  registry_->Remove(this);
   Action action;
   {
     absl::MutexLock lock(&mu_);

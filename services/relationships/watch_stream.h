@@ -31,6 +31,9 @@ class WatchRegistry {
   void Remove(WatchStream* stream);
   // Ends every open stream with UNAVAILABLE.
   void CloseAll();
+  // Waits until every stream is gone, storage reads included, so that the
+  // database may close.
+  void WaitUntilEmpty();
 
  private:
   absl::Mutex mu_;
@@ -45,6 +48,7 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
   // Starts streaming the changes after sequence `after`.
   WatchStream(const storage::Engine* engine, storage::Family change_log, Executor* executor,
               WatchRegistry* registry, uint64_t after);
+  ~WatchStream() override;
 
   // Ends the stream with `status` (after any write in flight).
   void Close(grpc::Status status);

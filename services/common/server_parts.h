@@ -1,0 +1,41 @@
+#pragma once
+
+// The parts every server wires the same way: the worker pool, token
+// verification, metrics, the RPC runner and the admin service.
+
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "services/common/admin_handlers.h"
+#include "services/common/executor.h"
+#include "services/common/metrics.h"
+#include "services/common/rpc_runner.h"
+#include "services/common/server_main.h"
+#include "services/common/token_verifier.h"
+
+namespace trustsphere {
+
+struct ServerParts {
+  // service: the server's own gRPC service name; configured by the flags of
+  // server_main.h.
+  ServerParts(const std::string& service, const std::string& data_dir)
+      : executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls)),
+        metrics(service),
+        runner(&executor, &verifier, &metrics),
+        admin(&runner, service,
+              PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups")) {}
+
+  // The database, once open (null when closing), for admin and metrics.
+  void Attach(storage::Engine* engine) {
+    admin.Attach(engine);
+    metrics.Attach(engine);
+  }
+
+  Executor executor;
+  TokenVerifier verifier;
+  Metrics metrics;
+  RpcRunner runner;
+  AdminHandlers admin;
+};
+
+}  // namespace trustsphere
