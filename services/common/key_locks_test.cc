@@ -12,7 +12,7 @@ TEST(KeyLocksTest, SerialisesReadModifyWriteOnOneKey) {
   int counter = 0;  // deliberately unsynchronised but for the key lock
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       for (int i = 0; i < 1000; ++i) {
         // Overlapping key sets in different orders must not deadlock.
         auto guard = locks.Lock(t % 2 ? std::vector<std::string>{"a", "b"}
