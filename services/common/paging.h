@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "services/common/page_token.h"
 #include "storage/engine.h"
 
 namespace trustsphere {
@@ -54,6 +56,27 @@ absl::StatusOr<Page<Item>> ScanPage(const storage::Engine& engine, storage::Fami
   if (!scanned.ok()) return scanned;
   if (!failed.ok()) return failed;
   return page;
+}
+
+// The whole of a list RPC's paging: decodes `page_token` for `query` (the
+// method, caller and filters), scans one page, appends the items to `items`
+// and sets `response`'s next_page_token when more items exist.
+template <typename Item, typename Response>
+absl::Status FillPage(const storage::Engine& engine, const PageTokenCodec& tokens,
+                      const std::string& query, const std::string& page_token,
+                      storage::Family family, const std::string& prefix, int page_size,
+                      const storage::Snapshot* snapshot, bool reverse,
+                      const std::function<absl::StatusOr<std::optional<Item>>(
+                          std::string_view key, std::string_view value)>& convert,
+                      google::protobuf::RepeatedPtrField<Item>* items, Response* response) {
+  auto cursor = tokens.Decode(query, page_token);
+  if (!cursor.ok()) return cursor.status();
+  auto page =
+      ScanPage<Item>(engine, family, prefix, *cursor, page_size, snapshot, convert, reverse);
+  if (!page.ok()) return page.status();
+  for (auto& item : page->items) *items->Add() = std::move(item);
+  if (page->more) response->set_next_page_token(tokens.Encode(query, page->last_key));
+  return absl::OkStatus();
 }
 
 }  // namespace trustsphere

@@ -165,22 +165,19 @@ absl::StatusOr<v1::ListRequestsResponse> RecommendationLogic::ListRequests(
   }
   const std::string query = absl::StrCat("ListRequests\n", caller.person_id, "\n",
                                          request.person_id(), "\n", request.sent());
-  auto cursor = page_tokens_.Decode(query, request.page_token());
-  if (!cursor.ok()) return cursor.status();
-  auto page = ScanPage<v1::RecommendationRequest>(
-      *engine_, request.sent() ? keys::kRequestsBySubject : keys::kRequestsByAuthor,
-      keys::TimelinePrefix(request.person_id()), *cursor, size, nullptr,
+  v1::ListRequestsResponse response;
+  absl::Status filled = FillPage<v1::RecommendationRequest>(
+      *engine_, page_tokens_, query, request.page_token(),
+      request.sent() ? keys::kRequestsBySubject : keys::kRequestsByAuthor,
+      keys::TimelinePrefix(request.person_id()), size, nullptr, /*reverse=*/true,
       [&](std::string_view key,
           std::string_view) -> absl::StatusOr<std::optional<v1::RecommendationRequest>> {
         auto found = store::GetRequest(*engine_, keys::IdOfTimeline(key));
         if (!found.ok()) return found.status();
         return std::optional<v1::RecommendationRequest>(std::move(*found));
       },
-      /*reverse=*/true);
-  if (!page.ok()) return page.status();
-  v1::ListRequestsResponse response;
-  for (auto& item : page->items) *response.add_requests() = std::move(item);
-  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+      response.mutable_requests(), &response);
+  if (!filled.ok()) return filled;
   return response;
 }
 
@@ -494,11 +491,11 @@ absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListTimelin
   FieldErrors errors;
   const int size = PageSize(errors, page_size);
   if (!errors.empty()) return errors.ToStatus();
-  auto cursor = page_tokens_.Decode(query, page_token);
-  if (!cursor.ok()) return cursor.status();
   auto snapshot = engine_->TakeSnapshot();
-  auto page = ScanPage<v1::Recommendation>(
-      *engine_, family, keys::TimelinePrefix(person), *cursor, size, snapshot.get(),
+  v1::ListRecommendationsResponse response;
+  absl::Status filled = FillPage<v1::Recommendation>(
+      *engine_, page_tokens_, query, page_token, family, keys::TimelinePrefix(person), size,
+      snapshot.get(), /*reverse=*/true,
       [&](std::string_view key,
           std::string_view) -> absl::StatusOr<std::optional<v1::Recommendation>> {
         auto found = store::GetRecommendation(*engine_, keys::IdOfTimeline(key), snapshot.get());
@@ -508,11 +505,8 @@ absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListTimelin
         }
         return std::optional<v1::Recommendation>(WithoutContact(std::move(*found), caller));
       },
-      /*reverse=*/true);
-  if (!page.ok()) return page.status();
-  v1::ListRecommendationsResponse response;
-  for (auto& item : page->items) *response.add_recommendations() = std::move(item);
-  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+      response.mutable_recommendations(), &response);
+  if (!filled.ok()) return filled;
   return response;
 }
 

@@ -195,21 +195,17 @@ absl::StatusOr<v1::ListSharesResponse> RecommendationLogic::ListShares(
   const int size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
   const std::string query = absl::StrCat("ListShares\n", caller.person_id);
-  auto cursor = page_tokens_.Decode(query, request.page_token());
-  if (!cursor.ok()) return cursor.status();
-  auto page = ScanPage<v1::Share>(
-      *engine_, keys::kSharesBySubject, keys::TimelinePrefix(caller.person_id), *cursor, size,
-      nullptr,
+  v1::ListSharesResponse response;
+  absl::Status filled = FillPage<v1::Share>(
+      *engine_, page_tokens_, query, request.page_token(), keys::kSharesBySubject,
+      keys::TimelinePrefix(caller.person_id), size, nullptr, /*reverse=*/true,
       [&](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<v1::Share>> {
         auto record = store::GetShare(*engine_, keys::IdOfTimeline(key));
         if (!record.ok()) return record.status();
         return std::optional<v1::Share>(record->share());
       },
-      /*reverse=*/true);
-  if (!page.ok()) return page.status();
-  v1::ListSharesResponse response;
-  for (auto& share : page->items) *response.add_shares() = std::move(share);
-  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+      response.mutable_shares(), &response);
+  if (!filled.ok()) return filled;
   return response;
 }
 
@@ -224,21 +220,18 @@ absl::StatusOr<v1::ListAccessLogResponse> RecommendationLogic::ListAccessLog(
   }
   const std::string query =
       absl::StrCat("ListAccessLog\n", caller.person_id, "\n", request.person_id());
-  auto cursor = page_tokens_.Decode(query, request.page_token());
-  if (!cursor.ok()) return cursor.status();
-  auto page = ScanPage<v1::AccessEntry>(
-      *engine_, keys::kAccessLog, keys::TimelinePrefix(request.person_id()), *cursor, size, nullptr,
+  v1::ListAccessLogResponse response;
+  absl::Status filled = FillPage<v1::AccessEntry>(
+      *engine_, page_tokens_, query, request.page_token(), keys::kAccessLog,
+      keys::TimelinePrefix(request.person_id()), size, nullptr, /*reverse=*/true,
       [](std::string_view,
          std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
         auto entry = storage::ParseValue<v1::AccessEntry>(value);
         if (!entry.ok()) return entry.status();
         return std::optional<v1::AccessEntry>(std::move(*entry));
       },
-      /*reverse=*/true);
-  if (!page.ok()) return page.status();
-  v1::ListAccessLogResponse response;
-  for (auto& entry : page->items) *response.add_entries() = std::move(entry);
-  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
+      response.mutable_entries(), &response);
+  if (!filled.ok()) return filled;
   return response;
 }
 

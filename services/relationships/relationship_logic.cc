@@ -236,13 +236,12 @@ absl::StatusOr<Response> RelationshipLogic::ListStatements(
   const int size = PageSize(errors, page_size);
   if (!errors.empty()) return errors.ToStatus();
   const std::string query = absl::StrCat(method, "\n", caller.person_id, "\n", person_id);
-  auto cursor = page_tokens_.Decode(query, page_token);
-  if (!cursor.ok()) return cursor.status();
-
   auto snapshot = store_->engine().TakeSnapshot();
   Viewer viewer(caller, *store_, snapshot.get());
-  auto page = ScanPage<v1::TrustStatement>(
-      store_->engine(), family, keys::PairPrefix(person_id), *cursor, size, snapshot.get(),
+  Response response;
+  absl::Status filled = FillPage<v1::TrustStatement>(
+      store_->engine(), page_tokens_, query, page_token, family, keys::PairPrefix(person_id), size,
+      snapshot.get(), /*reverse=*/false,
       [&](std::string_view key,
           std::string_view value) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
         const std::string other = keys::SecondOfPair(key);
@@ -251,12 +250,10 @@ absl::StatusOr<Response> RelationshipLogic::ListStatements(
         if (!statement.ok()) return statement.status();
         if (!viewer.CanSee(*statement)) return std::nullopt;
         return std::optional<v1::TrustStatement>(std::move(*statement));
-      });
-  if (!page.ok()) return page.status();
+      },
+      response.mutable_statements(), &response);
+  if (!filled.ok()) return filled;
   if (!viewer.status().ok()) return viewer.status();
-  Response response;
-  for (auto& statement : page->items) *response.add_statements() = std::move(statement);
-  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
   return response;
 }
 
@@ -290,13 +287,12 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
   if (!errors.empty()) return errors.ToStatus();
   const std::string& person = request.person_id();
   const std::string query = absl::StrCat("ListReferences\n", caller.person_id, "\n", person);
-  auto cursor = page_tokens_.Decode(query, request.page_token());
-  if (!cursor.ok()) return cursor.status();
-
   auto snapshot = store_->engine().TakeSnapshot();
   Viewer viewer(caller, *store_, snapshot.get());
-  auto page = ScanPage<v1::Reference>(
-      store_->engine(), keys::kReferences, keys::PairPrefix(person), *cursor, size, snapshot.get(),
+  v1::ListReferencesResponse response;
+  absl::Status filled = FillPage<v1::Reference>(
+      store_->engine(), page_tokens_, query, request.page_token(), keys::kReferences,
+      keys::PairPrefix(person), size, snapshot.get(), /*reverse=*/false,
       [&](std::string_view key,
           std::string_view value) -> absl::StatusOr<std::optional<v1::Reference>> {
         auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
@@ -312,12 +308,10 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
         *reference.mutable_outgoing() = std::move(*outgoing);
         *reference.mutable_incoming() = std::move(*incoming);
         return std::optional<v1::Reference>(std::move(reference));
-      });
-  if (!page.ok()) return page.status();
+      },
+      response.mutable_references(), &response);
+  if (!filled.ok()) return filled;
   if (!viewer.status().ok()) return viewer.status();
-  v1::ListReferencesResponse response;
-  for (auto& reference : page->items) *response.add_references() = std::move(reference);
-  if (page->more) response.set_next_page_token(page_tokens_.Encode(query, page->last_key));
   return response;
 }
 
