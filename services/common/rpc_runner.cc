@@ -27,6 +27,12 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
 
 void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method, const Caller& caller,
                        const absl::Status& status, absl::Time start) const {
+  Record(method, caller, status, start);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+void RpcRunner::Record(const char* method, const Caller& caller, const absl::Status& status,
+                       absl::Time start) const {
   const absl::Duration took = absl::Now() - start;
   auto micros = absl::ToInt64Microseconds(took);
   if (metrics_ != nullptr) {
@@ -39,7 +45,6 @@ void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method, co
        F("privileged", caller.IsPrivileged() ? "true" : "false"),
        F("code", absl::StatusCodeToString(status.code())), F("micros", micros),
        F("error", status.message())});
-  reactor->Finish(ToGrpcStatus(status));
 }
 
 }  // namespace trustsphere

@@ -37,6 +37,15 @@ class RpcRunner {
   // Until ready, every call answers UNAVAILABLE (storage is still opening).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
 
+  // Admits a call (readiness, cancellation, deadline, token) and fills in
+  // its caller.
+  absl::Status Admit(const grpc::CallbackServerContext& context, Access access,
+                     Caller* caller) const;
+  // The access log line and metrics of a finished call.
+  void Record(const char* method, const Caller& caller, const absl::Status& status,
+              absl::Time start) const;
+  Executor& executor() { return *executor_; }
+
   // body: absl::Status(const Caller&).
   template <typename Body>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const char* method,
@@ -59,8 +68,6 @@ class RpcRunner {
   }
 
  private:
-  absl::Status Admit(const grpc::CallbackServerContext& context, Access access,
-                     Caller* caller) const;
   void Finish(grpc::ServerUnaryReactor* reactor, const char* method, const Caller& caller,
               const absl::Status& status, absl::Time start) const;
 

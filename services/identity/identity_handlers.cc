@@ -1,5 +1,7 @@
 #include "services/identity/identity_handlers.h"
 
+#include "services/common/import_stream.h"
+
 namespace trustsphere::identity {
 
 IdentityHandlers::Reactor* IdentityHandlers::CreatePerson(Context* context,
@@ -96,6 +98,23 @@ IdentityHandlers::Reactor* IdentityHandlers::RecordTagUse(Context* context,
                                                           v1::RecordTagUseResponse* response) {
   return Serve(*runner_, context, "RecordTagUse", Access::kAuthenticated, logic_,
                &IdentityLogic::RecordTagUse, request, response);
+}
+
+IdentityHandlers::Reactor* IdentityHandlers::BatchGetPersons(
+    Context* context, const v1::BatchGetPersonsRequest* request,
+    v1::BatchGetPersonsResponse* response) {
+  return Serve(*runner_, context, "BatchGetPersons", Access::kAuthenticated, logic_,
+               &IdentityLogic::BatchGetPersons, request, response);
+}
+
+grpc::ServerReadReactor<v1::ImportPersonsRequest>* IdentityHandlers::ImportPersons(
+    Context* context, v1::ImportPersonsResponse* response) {
+  return ImportStream<v1::ImportPersonsRequest, v1::ImportPersonsResponse>::Start(
+      *runner_, context, "ImportPersons", response,
+      [this](const Caller& caller, const v1::ImportPersonsRequest& batch,
+             v1::ImportPersonsResponse* totals) {
+        return logic().ImportPersons(caller, batch, totals);
+      });
 }
 
 }  // namespace trustsphere::identity

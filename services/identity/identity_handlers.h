@@ -51,6 +51,10 @@ class IdentityHandlers final : public v1::IdentityService::CallbackService {
                       v1::SearchTagsResponse* response) override;
   Reactor* RecordTagUse(Context* context, const v1::RecordTagUseRequest* request,
                         v1::RecordTagUseResponse* response) override;
+  grpc::ServerReadReactor<v1::ImportPersonsRequest>* ImportPersons(
+      Context* context, v1::ImportPersonsResponse* response) override;
+  Reactor* BatchGetPersons(Context* context, const v1::BatchGetPersonsRequest* request,
+                           v1::BatchGetPersonsResponse* response) override;
 
  private:
   IdentityLogic& logic() { return *logic_.load(std::memory_order_acquire); }

@@ -14,6 +14,7 @@
 #include "services/common/validation.h"
 #include "services/identity/identity_keys.h"
 #include "services/identity/identity_validation.h"
+#include "services/identity/new_records.h"
 #include "storage/proto_value.h"
 
 namespace trustsphere::identity {
@@ -52,6 +53,16 @@ absl::Status CheckEtagMatches(const std::string& sent, const std::string& curren
     return absl::AbortedError("etag mismatch: the resource changed since it was read");
   }
   return absl::OkStatus();
+}
+
+// The ids of a batch read: 1 to kMaxBatchGet valid ids.
+void CheckBatchIds(FieldErrors& errors,
+                   const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  const int max = IdentityLogic::kMaxBatchGet;
+  if (ids.empty() || ids.size() > max) errors.Add("ids", absl::StrCat("1 to ", max, " ids"));
+  for (int i = 0; i < ids.size() && i < max; ++i) {
+    CheckId(errors, absl::StrCat("ids[", i, "]"), ids[i]);
+  }
 }
 
 bool Overlaps(const internal::OrgIndexEntry& entry, uint32_t start) {
@@ -110,19 +121,9 @@ absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const v1::CreatePersonReq
   if (hash.empty()) return absl::ResourceExhaustedError("cannot hash the password now; retry");
 
   absl::Time now = absl::Now();
-  internal::PersonRecord record;
-  v1::Person& person = *record.mutable_person();
-  person.set_id(NewId("prs_"));
-  person.set_display_name(CollapseSpaces(request.person().display_name()));
-  person.set_headline(CollapseSpaces(request.person().headline()));
-  person.set_email(std::string(absl::StripAsciiWhitespace(request.person().email())));
-  person.set_locale(request.person().locale());
-  *person.mutable_create_time() = ToProto(now);
-  *person.mutable_update_time() = ToProto(now);
-  person.set_etag(NewEtag());
-  person.set_state(v1::PERSON_STATE_ACTIVE);
-  record.set_password_hash(hash);
-  record.set_normalized_email(email);
+  internal::PersonRecord record =
+      NewPersonRecord(request.person(), NewId("prs_"), hash, email, now);
+  const v1::Person& person = record.person();
 
   WriteBatch batch;
   IdentityStore::PutPerson(batch, record);
@@ -148,6 +149,21 @@ absl::StatusOr<v1::Person> IdentityLogic::GetPerson(const Caller& caller,
   if (absl::IsNotFound(record.status())) return absl::NotFoundError("no such person");
   if (!record.ok()) return record.status();
   return Redacted(record->person(), caller);
+}
+
+absl::StatusOr<v1::BatchGetPersonsResponse> IdentityLogic::BatchGetPersons(
+    const Caller& caller, const v1::BatchGetPersonsRequest& request) {
+  FieldErrors errors;
+  CheckBatchIds(errors, request.ids());
+  if (!errors.empty()) return errors.ToStatus();
+  v1::BatchGetPersonsResponse response;
+  for (const std::string& id : request.ids()) {
+    auto record = store_->GetPerson(id);
+    if (absl::IsNotFound(record.status())) continue;
+    if (!record.ok()) return record.status();
+    *response.add_persons() = Redacted(record->person(), caller);
+  }
+  return response;
 }
 
 absl::StatusOr<internal::PersonRecord> IdentityLogic::LiveOwnedPerson(
@@ -340,15 +356,7 @@ absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
   }
 
   absl::Time now = absl::Now();
-  v1::Position position = request.position();
-  position.set_id(NewId("pos_"));
-  position.set_person_id(request.person_id());
-  position.set_title(CollapseSpaces(position.title()));
-  position.set_organization(CollapseSpaces(position.organization()));
-  position.set_organization_key(NormalizeKey(position.organization()));
-  *position.mutable_create_time() = ToProto(now);
-  *position.mutable_update_time() = ToProto(now);
-  position.set_etag(NewEtag());
+  v1::Position position = NewPosition(request.position(), NewId("pos_"), request.person_id(), now);
 
   WriteBatch batch;
   IdentityStore::PutPosition(batch, position);
@@ -442,12 +450,7 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::RemovePosition(
 absl::StatusOr<v1::BatchGetPositionsResponse> IdentityLogic::BatchGetPositions(
     const Caller& caller, const v1::BatchGetPositionsRequest& request) {
   FieldErrors errors;
-  if (request.ids().empty() || request.ids_size() > kMaxBatchGet) {
-    errors.Add("ids", absl::StrCat("1 to ", kMaxBatchGet, " ids"));
-  }
-  for (int i = 0; i < request.ids_size() && i < kMaxBatchGet; ++i) {
-    CheckId(errors, absl::StrCat("ids[", i, "]"), request.ids(i));
-  }
+  CheckBatchIds(errors, request.ids());
   if (!errors.empty()) return errors.ToStatus();
   auto positions = store_->GetPositions({request.ids().begin(), request.ids().end()}, nullptr);
   if (!positions.ok()) return positions.status();

@@ -35,6 +35,8 @@ class IdentityLogic {
 
   absl::StatusOr<v1::Person> CreatePerson(const v1::CreatePersonRequest& request);
   absl::StatusOr<v1::Person> GetPerson(const Caller& caller, const v1::GetPersonRequest& request);
+  absl::StatusOr<v1::BatchGetPersonsResponse> BatchGetPersons(
+      const Caller& caller, const v1::BatchGetPersonsRequest& request);
   absl::StatusOr<v1::Person> UpdatePerson(const Caller& caller,
                                           const v1::UpdatePersonRequest& request);
   absl::StatusOr<google::protobuf::Empty> DeletePerson(const Caller& caller,
@@ -60,12 +62,18 @@ class IdentityLogic {
   absl::StatusOr<v1::RecordTagUseResponse> RecordTagUse(const Caller& caller,
                                                         const v1::RecordTagUseRequest& request);
 
+  // One batch of an operator's import (identity_import.cc); adds its counts
+  // to `totals`.
+  absl::Status ImportPersons(const Caller& caller, const v1::ImportPersonsRequest& request,
+                             v1::ImportPersonsResponse* totals);
+
   storage::Engine& engine() { return store_->engine(); }
 
   // Limits, public so tests and documentation use the same numbers.
   static constexpr int kMaxPositionsPerPerson = 200;
   static constexpr int kMaxTagsPerRecord = 50;
   static constexpr int kMaxBatchGet = 100;
+  static constexpr int kMaxImportBatch = 500;
   static constexpr int kTagRankingWindow = 1000;
   // Index entries FindOverlappingPositions examines per call before it
   // returns a partial page with a token to continue.

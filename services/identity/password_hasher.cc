@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "absl/strings/match.h"
 #include "services/common/crypto.h"
 
 namespace trustsphere::identity {
@@ -49,5 +50,16 @@ bool PasswordHasher::Verify(absl::string_view encoded_hash, absl::string_view pa
 }
 
 void PasswordHasher::VerifyNothing(absl::string_view password) { Verify(decoy_hash_, password); }
+
+bool PasswordHasher::IsEncodedHash(absl::string_view encoded_hash) {
+  if (!absl::StartsWith(encoded_hash, "$argon2id$") ||
+      encoded_hash.size() >= crypto_pwhash_STRBYTES) {
+    return false;
+  }
+  std::string terminated(encoded_hash);
+  // -1 when the string is not a hash libsodium can read; 0 or 1 otherwise.
+  return crypto_pwhash_str_needs_rehash(terminated.c_str(), crypto_pwhash_OPSLIMIT_MIN,
+                                        crypto_pwhash_MEMLIMIT_MIN) != -1;
+}
 
 }  // namespace trustsphere::identity

@@ -31,6 +31,9 @@ class PasswordHasher {
   // Costs what Verify() costs, for unknown accounts: response time does not
   // tell whether an email is registered.
   void VerifyNothing(absl::string_view password);
+  // Whether `encoded_hash` is an Argon2id hash in libsodium's format, as an
+  // import may bring one from elsewhere.
+  static bool IsEncodedHash(absl::string_view encoded_hash);
 
  private:
   class Slot;

@@ -1,0 +1,131 @@
+// ImportPersons: an operator's bulk load of people and their positions, with
+// the checks of CreatePerson and AddPosition, one atomic write per batch.
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/text.h"
+#include "services/common/validation.h"
+#include "services/identity/identity_logic.h"
+#include "services/identity/identity_validation.h"
+#include "services/identity/new_records.h"
+
+namespace trustsphere::identity {
+namespace {
+
+// Field checks of one imported person, under "persons[i].". Ids and emails
+// must also be distinct within the batch.
+void CheckImportedPerson(FieldErrors& errors, const std::string& field,
+                         const v1::ImportedPerson& imported,
+                         absl::flat_hash_set<std::string>& seen_ids,
+                         absl::flat_hash_set<std::string>& seen_emails) {
+  const v1::Person& person = imported.person();
+  CheckId(errors, field + ".person.id", person.id());
+  if (!seen_ids.insert(person.id()).second) {
+    errors.Add(field + ".person.id", "appears twice in the batch");
+  }
+  for (const char* path : kPersonUpdatePaths) {
+    CheckPersonField(errors, field + ".person.", path, person);
+  }
+  if (!person.email().empty() && !seen_emails.insert(NormalizeEmail(person.email())).second) {
+    errors.Add(field + ".person.email", "appears twice in the batch");
+  }
+  if (!imported.password_hash().empty() &&
+      !PasswordHasher::IsEncodedHash(imported.password_hash())) {
+    errors.Add(field + ".password_hash", "not an Argon2id hash in libsodium's format");
+  }
+  if (imported.positions_size() > IdentityLogic::kMaxPositionsPerPerson) {
+    errors.Add(field + ".positions",
+               absl::StrCat("at most ", IdentityLogic::kMaxPositionsPerPerson, " positions"));
+    return;
+  }
+  for (int j = 0; j < imported.positions_size(); ++j) {
+    const std::string position_field = absl::StrCat(field, ".positions[", j, "]");
+    const v1::Position& position = imported.positions(j);
+    CheckId(errors, position_field + ".id", position.id());
+    if (!seen_ids.insert(position.id()).second) {
+      errors.Add(position_field + ".id", "appears twice in the batch");
+    }
+    for (const char* path : kPositionFields) {
+      CheckPositionField(errors, position_field + ".", path, position);
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status IdentityLogic::ImportPersons(const Caller& caller,
+                                          const v1::ImportPersonsRequest& request,
+                                          v1::ImportPersonsResponse* totals) {
+  if (!caller.Has(Role::kOperator)) {
+    return absl::PermissionDeniedError("imports are for operators only");
+  }
+  FieldErrors errors;
+  if (request.persons().empty() || request.persons_size() > kMaxImportBatch) {
+    errors.Add("persons", absl::StrCat("1 to ", kMaxImportBatch, " people per message"));
+  }
+  absl::flat_hash_set<std::string> seen_ids, seen_emails;
+  for (int i = 0; i < request.persons_size() && i < kMaxImportBatch; ++i) {
+    CheckImportedPerson(errors, absl::StrCat("persons[", i, "]"), request.persons(i), seen_ids,
+                        seen_emails);
+  }
+  if (!errors.empty()) return errors.ToStatus();
+
+  std::vector<std::string> lock_keys;
+  for (const auto& imported : request.persons()) {
+    lock_keys.push_back("person:" + imported.person().id());
+    lock_keys.push_back("email:" + NormalizeEmail(imported.person().email()));
+  }
+  auto guard = locks_.Lock(lock_keys);
+
+  const absl::Time now = absl::Now();
+  storage::WriteBatch batch;
+  v1::ImportPersonsResponse counts;
+  for (int i = 0; i < request.persons_size(); ++i) {
+    const v1::ImportedPerson& imported = request.persons(i);
+    const std::string field = absl::StrCat("persons[", i, "]");
+    const std::string& id = imported.person().id();
+    auto existing = store_->GetPerson(id);
+    if (existing.ok()) {
+      counts.set_persons_skipped(counts.persons_skipped() + 1);
+      continue;
+    }
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+
+    const std::string email = NormalizeEmail(imported.person().email());
+    auto owner = store_->FindPersonIdByEmail(email);
+    if (owner.ok()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(field, ".person.email: already used by another person"));
+    }
+    if (!absl::IsNotFound(owner.status())) return owner.status();
+    for (int j = 0; j < imported.positions_size(); ++j) {
+      auto taken = store_->GetPosition(imported.positions(j).id());
+      if (taken.ok()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(field, ".positions[", j, "].id: already used by another position"));
+      }
+      if (!absl::IsNotFound(taken.status())) return taken.status();
+    }
+
+    internal::PersonRecord record =
+        NewPersonRecord(imported.person(), id, imported.password_hash(), email, now);
+    IdentityStore::PutPerson(batch, record);
+    IdentityStore::PutEmail(batch, email, id);
+    IdentityStore::AppendChange(batch, internal::Change::KIND_PERSON_CREATED, id);
+    for (const auto& input : imported.positions()) {
+      v1::Position position = NewPosition(input, input.id(), id, now);
+      IdentityStore::PutPosition(batch, position);
+      IdentityStore::AppendChange(batch, internal::Change::KIND_POSITION_ADDED, id, position.id());
+    }
+    counts.set_persons_imported(counts.persons_imported() + 1);
+    counts.set_positions_imported(counts.positions_imported() + imported.positions_size());
+  }
+  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  totals->set_persons_imported(totals->persons_imported() + counts.persons_imported());
+  totals->set_persons_skipped(totals->persons_skipped() + counts.persons_skipped());
+  totals->set_positions_imported(totals->positions_imported() + counts.positions_imported());
+  return absl::OkStatus();
+}
+
+}  // namespace trustsphere::identity
