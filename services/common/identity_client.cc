@@ -24,6 +24,24 @@ absl::StatusOr<identity_v1::Person> IdentityClient::GetPerson(const std::string&
   return person;
 }
 
+absl::StatusOr<std::vector<identity_v1::Person>> IdentityClient::BatchGetPersons(
+    const std::vector<std::string>& ids, absl::Time deadline) {
+  std::vector<identity_v1::Person> persons;
+  if (ids.empty()) return persons;
+  auto context = DownstreamContext(token_, deadline);
+  if (!context.ok()) return context.status();
+  identity_v1::BatchGetPersonsRequest request;
+  for (const auto& id : ids) request.add_ids(id);
+  identity_v1::BatchGetPersonsResponse response;
+  if (auto status = FromDownstream(stub_->BatchGetPersons(context->get(), request, &response),
+                                   "identity BatchGetPersons");
+      !status.ok()) {
+    return status;
+  }
+  persons.assign(response.persons().begin(), response.persons().end());
+  return persons;
+}
+
 absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::BatchGetPositions(
     const std::vector<std::string>& ids, absl::Time deadline) {
   std::vector<identity_v1::Position> positions;

@@ -24,6 +24,9 @@ class IdentityClient {
   IdentityClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token);
 
   absl::StatusOr<identity_v1::Person> GetPerson(const std::string& id, absl::Time deadline);
+  // The people among ids that exist, live or deleted (at most 100 ids).
+  absl::StatusOr<std::vector<identity_v1::Person>> BatchGetPersons(
+      const std::vector<std::string>& ids, absl::Time deadline);
   // The positions among ids that exist (at most 100 ids).
   absl::StatusOr<std::vector<identity_v1::Position>> BatchGetPositions(
       const std::vector<std::string>& ids, absl::Time deadline);

@@ -1,6 +1,7 @@
 #include "services/relationships/relationship_handlers.h"
 
 #include "services/common/errors.h"
+#include "services/common/import_stream.h"
 #include "services/common/log.h"
 #include "services/relationships/relationships_keys.h"
 
@@ -38,6 +39,16 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
 };
 
 }  // namespace
+
+grpc::ServerReadReactor<v1::ImportTrustRequest>* RelationshipHandlers::ImportTrust(
+    Context* context, v1::ImportTrustResponse* response) {
+  return ImportStream<v1::ImportTrustRequest, v1::ImportTrustResponse>::Start(
+      *runner_, context, "ImportTrust", response,
+      [this](const Caller& caller, const v1::ImportTrustRequest& batch,
+             v1::ImportTrustResponse* totals) {
+        return this->logic()->ImportTrust(caller, batch, totals);
+      });
+}
 
 grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChanges(
     Context* context, const v1::WatchTrustChangesRequest* request) {

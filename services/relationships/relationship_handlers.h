@@ -54,6 +54,8 @@ class RelationshipHandlers final : public v1::RelationshipService::CallbackServi
                              v1::SuggestReferencesResponse* response) override;
   Reactor* GetCoverage(Context* context, const v1::GetCoverageRequest* request,
                        v1::GetCoverageResponse* response) override;
+  grpc::ServerReadReactor<v1::ImportTrustRequest>* ImportTrust(
+      Context* context, v1::ImportTrustResponse* response) override;
   grpc::ServerWriteReactor<v1::TrustChange>* WatchTrustChanges(
       Context* context, const v1::WatchTrustChangesRequest* request) override;
 

@@ -22,22 +22,6 @@ using storage::WriteBatch;
 
 absl::Status StatementNotFound() { return absl::NotFoundError("no such trust statement"); }
 
-// Tags of the statement as the client spelled them, for identity's
-// vocabulary (identity normalises them the same way we do).
-std::vector<identity::v1::Tag> TagsOf(const v1::TrustStatement& input) {
-  std::vector<identity::v1::Tag> tags;
-  for (const auto* list : {&input.sphere().inside(), &input.sphere().outside()}) {
-    for (const auto& facet : *list) {
-      if (facet.kind() == common::v1::FACET_KIND_FUNCTION) continue;
-      identity::v1::Tag tag;
-      tag.set_kind(facet.kind());
-      tag.set_key(facet.key());
-      tags.push_back(std::move(tag));
-    }
-  }
-  return tags;
-}
-
 bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
               const common::v1::Facet& facet) {
   return std::any_of(facets.begin(), facets.end(), [&](const common::v1::Facet& candidate) {
@@ -167,7 +151,7 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
 
   // The vocabulary's use counts are a ranking hint: a failure here must not
   // fail a write that is already durable.
-  if (absl::Status counted = identity_->RecordTagUse(TagsOf(input), caller.deadline);
+  if (absl::Status counted = identity_->RecordTagUse(VocabularyTags(input), caller.deadline);
       !counted.ok()) {
     Log(LogLevel::kWarning, "tag use not recorded", {F("error", counted.ToString())});
   }

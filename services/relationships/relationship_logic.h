@@ -62,10 +62,16 @@ class RelationshipLogic {
   absl::StatusOr<v1::GetCoverageResponse> GetCoverage(const Caller& caller,
                                                       const v1::GetCoverageRequest& request);
 
+  // One batch of an operator's import (relationship_import.cc); adds its
+  // counts to `totals`.
+  absl::Status ImportTrust(const Caller& caller, const v1::ImportTrustRequest& request,
+                           v1::ImportTrustResponse* totals);
+
   RelationshipStore& store() { return *store_; }
 
   static constexpr int kMaxDepth = 3;
   static constexpr int kMaxBatchChecks = 100;
+  static constexpr int kMaxImportBatch = 500;
   static constexpr int kMaxCandidatesPerPosition = 20;
 
  private:

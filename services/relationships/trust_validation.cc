@@ -126,4 +126,18 @@ absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
   return errors.ToStatus();
 }
 
+std::vector<identity::v1::Tag> VocabularyTags(const v1::TrustStatement& statement) {
+  std::vector<identity::v1::Tag> tags;
+  for (const auto* list : {&statement.sphere().inside(), &statement.sphere().outside()}) {
+    for (const auto& facet : *list) {
+      if (facet.kind() == common::v1::FACET_KIND_FUNCTION) continue;
+      identity::v1::Tag tag;
+      tag.set_kind(facet.kind());
+      tag.set_key(facet.key());
+      tags.push_back(std::move(tag));
+    }
+  }
+  return tags;
+}
+
 }  // namespace trustsphere::relationships

@@ -36,4 +36,8 @@ std::vector<std::string> NamedPositions(const v1::TrustStatement& statement);
 absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
                                     const std::vector<identity::v1::Position>& found);
 
+// The statement's competency and quality facets as tags of identity's
+// vocabulary (identity normalises them the same way we do).
+std::vector<identity::v1::Tag> VocabularyTags(const v1::TrustStatement& statement);
+
 }  // namespace trustsphere::relationships
