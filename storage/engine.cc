@@ -127,6 +127,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   // Engine-level logs stay small; the service logs what matters.
   db_options.keep_log_file_num = 3;
   db_options.max_log_file_size = 8 << 20;
+  // A family that is rarely written keeps every WAL file since its last
+  // flush alive, and a restart replays them all (18 s for 190 MB measured
+  // after a bulk import). Past this total the oldest families are flushed,
+  // which bounds recovery after a crash to a couple of seconds.
+  db_options.max_total_wal_size = 32 << 20;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false));
@@ -156,9 +161,15 @@ Engine::Engine(EngineOptions options, rocksdb::DB* db,
     : options_(std::move(options)), db_(db), handles_(std::move(handles)) {}
 
 Engine::~Engine() {
+  // The WAL already holds every acknowledged write; flushing the memtables
+  // on a clean stop only spares the next start from replaying it.
+  // A failed flush loses nothing for the same reason, so its status is
+  // ignored.
+  rocksdb::FlushOptions flush;
+  flush.allow_write_stall = true;
+  db_->Flush(flush, handles_).PermitUncheckedError();
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-  // Close() syncs and releases the folder lock; the WAL already holds every
-  // acknowledged write, so there is nothing else to flush.
+  // Close() syncs and releases the folder lock.
   db_->Close();
   delete db_;
 }
