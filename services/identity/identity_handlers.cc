@@ -14,7 +14,7 @@ IdentityHandlers::Reactor* IdentityHandlers::GetPerson(Context* context,
                                                        const v1::GetPersonRequest* request,
                                                        v1::Person* response) {
   return Serve(*runner_, context, "GetPerson", Access::kAuthenticated, logic_,
-               &IdentityLogic::GetPerson, request, response);
+               &IdentityLogic::GetPerson, request, response, Work::kQuickRead);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::UpdatePerson(Context* context,
@@ -69,14 +69,14 @@ IdentityHandlers::Reactor* IdentityHandlers::BatchGetPositions(
     Context* context, const v1::BatchGetPositionsRequest* request,
     v1::BatchGetPositionsResponse* response) {
   return Serve(*runner_, context, "BatchGetPositions", Access::kAuthenticated, logic_,
-               &IdentityLogic::BatchGetPositions, request, response);
+               &IdentityLogic::BatchGetPositions, request, response, Work::kQuickRead);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::ListPositions(Context* context,
                                                            const v1::ListPositionsRequest* request,
                                                            v1::ListPositionsResponse* response) {
   return Serve(*runner_, context, "ListPositions", Access::kAuthenticated, logic_,
-               &IdentityLogic::ListPositions, request, response);
+               &IdentityLogic::ListPositions, request, response, Work::kQuickRead);
 }
 
 IdentityHandlers::Reactor* IdentityHandlers::FindOverlappingPositions(
@@ -104,7 +104,7 @@ IdentityHandlers::Reactor* IdentityHandlers::BatchGetPersons(
     Context* context, const v1::BatchGetPersonsRequest* request,
     v1::BatchGetPersonsResponse* response) {
   return Serve(*runner_, context, "BatchGetPersons", Access::kAuthenticated, logic_,
-               &IdentityLogic::BatchGetPersons, request, response);
+               &IdentityLogic::BatchGetPersons, request, response, Work::kQuickRead);
 }
 
 grpc::ServerReadReactor<v1::ImportPersonsRequest>* IdentityHandlers::ImportPersons(

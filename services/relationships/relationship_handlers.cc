@@ -7,25 +7,27 @@
 
 namespace trustsphere::relationships {
 
-#define TRUSTSPHERE_SERVE(Method, Response)                                       \
+#define TRUSTSPHERE_SERVE(Method, Response, WorkKind)                             \
   RelationshipHandlers::Reactor* RelationshipHandlers::Method(                    \
       Context* context, const v1::Method##Request* request, Response* response) { \
     return Serve(*runner_, context, #Method, Access::kAuthenticated, logic_,      \
-                 &RelationshipLogic::Method, request, response);                  \
+                 &RelationshipLogic::Method, request, response, WorkKind);        \
   }
 
-TRUSTSPHERE_SERVE(PutTrust, v1::TrustStatement)
-TRUSTSPHERE_SERVE(GetTrust, v1::TrustStatement)
-TRUSTSPHERE_SERVE(RevokeTrust, v1::TrustStatement)
-TRUSTSPHERE_SERVE(ListTrusted, v1::ListTrustedResponse)
-TRUSTSPHERE_SERVE(ListTrusting, v1::ListTrustingResponse)
-TRUSTSPHERE_SERVE(ListReferences, v1::ListReferencesResponse)
-TRUSTSPHERE_SERVE(ListPendingReciprocation, v1::ListPendingReciprocationResponse)
-TRUSTSPHERE_SERVE(CheckTrust, v1::CheckTrustResponse)
-TRUSTSPHERE_SERVE(BatchCheckTrust, v1::BatchCheckTrustResponse)
-TRUSTSPHERE_SERVE(FindVouchers, v1::FindVouchersResponse)
-TRUSTSPHERE_SERVE(SuggestReferences, v1::SuggestReferencesResponse)
-TRUSTSPHERE_SERVE(GetCoverage, v1::GetCoverageResponse)
+// Writes and what calls identity block; the rest only reads local storage.
+TRUSTSPHERE_SERVE(PutTrust, v1::TrustStatement, Work::kBlocking)
+TRUSTSPHERE_SERVE(GetTrust, v1::TrustStatement, Work::kQuickRead)
+TRUSTSPHERE_SERVE(RevokeTrust, v1::TrustStatement, Work::kBlocking)
+TRUSTSPHERE_SERVE(ListTrusted, v1::ListTrustedResponse, Work::kQuickRead)
+TRUSTSPHERE_SERVE(ListTrusting, v1::ListTrustingResponse, Work::kQuickRead)
+TRUSTSPHERE_SERVE(ListReferences, v1::ListReferencesResponse, Work::kQuickRead)
+TRUSTSPHERE_SERVE(ListPendingReciprocation, v1::ListPendingReciprocationResponse, Work::kQuickRead)
+TRUSTSPHERE_SERVE(CheckTrust, v1::CheckTrustResponse, Work::kQuickRead)
+TRUSTSPHERE_SERVE(BatchCheckTrust, v1::BatchCheckTrustResponse, Work::kQuickRead)
+// A search may visit thousands of people: milliseconds, kept off gRPC's threads.
+TRUSTSPHERE_SERVE(FindVouchers, v1::FindVouchersResponse, Work::kBlocking)
+TRUSTSPHERE_SERVE(SuggestReferences, v1::SuggestReferencesResponse, Work::kBlocking)
+TRUSTSPHERE_SERVE(GetCoverage, v1::GetCoverageResponse, Work::kBlocking)
 
 #undef TRUSTSPHERE_SERVE
 
