@@ -116,6 +116,8 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   for (const auto& person : *persons) {
     if (person.state() == identity::v1::PERSON_STATE_ACTIVE) live.insert(person.id());
   }
+  absl::flat_hash_map<std::string, const identity::v1::Position*> position_by_id;
+  for (const auto& position : *positions) position_by_id[position.id()] = &position;
   for (size_t i = 0; i < statements.size(); ++i) {
     const std::string item = absl::StrCat("statements[", i, "]");
     const std::pair<const char*, const std::string*> ends[] = {
@@ -126,7 +128,14 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
             absl::StrCat(item, ".", field, ": the person does not exist or was deleted"));
       }
     }
-    if (absl::Status owned = CheckPositionOwnership(statements[i], *positions); !owned.ok()) {
+    // Only the positions this statement names: the batch may name thousands.
+    std::vector<identity::v1::Position> named;
+    for (const auto& id : NamedPositions(statements[i])) {
+      if (auto it = position_by_id.find(id); it != position_by_id.end()) {
+        named.push_back(*it->second);
+      }
+    }
+    if (absl::Status owned = CheckPositionOwnership(statements[i], named); !owned.ok()) {
       return ForBatchItem(owned, item);
     }
   }
