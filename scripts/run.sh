@@ -28,12 +28,14 @@ trap stop INT TERM EXIT
 
 # start NAME BINARY VARIABLE=VALUE...: runs a server configured, like in
 # Kubernetes' ConfigMaps, by TRUSTSPHERE_* environment variables; logs to
-# $DATA/logs/NAME.log and waits for its "metrics on" line.
+# $DATA/logs/NAME.log, its pid to $DATA/NAME.pid, and waits for its
+# "metrics on" line.
 start() {
   local name=$1 binary=$2
   shift 2
   env "$@" "$binary" >"$DATA/logs/$name.out" 2>"$DATA/logs/$name.log" &
   pids+=($!)
+  echo $! >"$DATA/$name.pid"  # for tools that watch the servers (bench/run.sh)
   for _ in $(seq 100); do
     if grep -q "^metrics on" "$DATA/logs/$name.out" 2>/dev/null; then
       echo "$name: $(tr '\n' ' ' <"$DATA/logs/$name.out")(data $DATA/$name, log $DATA/logs/$name.log)"

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The whole benchmark in one command: builds, starts the three servers on
+# loopback with fresh databases, loads a synthetic network through the
+# operators' import RPCs, measures a cold start, runs every scenario and
+# the latency-against-load sweeps, and plots them.
+#
+#   bench/run.sh [--size=small|default|<people>] [--pin]
+#
+# small (the default): 10,000 people, 3-second phases, under five minutes.
+# default: 100,000 people and about 2 million statements, 10-second phases.
+# --pin: servers on CPU 1, the load generator on CPU 0 (unpinned otherwise;
+# compare runs made the same way).
+# Figures go to bench/results/<size>/ (results.json, sweep_*.json and .dat,
+# load.json, cold_start.json, latency_vs_load.png); bench/README.md explains
+# them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=small
+pin=0
+for arg in "$@"; do
+  case "$arg" in
+    --size=*) size=${arg#--size=} ;;
+    --pin) pin=1 ;;
+    *) echo "usage: bench/run.sh [--size=small|default|<people>] [--pin]" >&2; exit 2 ;;
+  esac
+done
+case "$size" in
+  small) people=10000 duration=3s warmup=2s ;;
+  default) people=100000 duration=10s warmup=3s ;;
+  *[!0-9]*) echo "--size must be small, default or a number of people" >&2; exit 2 ;;
+  *) people=$size duration=5s warmup=2s ;;
+esac
+
+scripts/setup.sh
+if ! command -v gnuplot >/dev/null; then
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gnuplot-nox
+fi
+
+out=bench/results/$size
+mkdir -p "$out"
+data=$(mktemp -d /tmp/trustsphere-bench.XXXXXX)
+export TRUSTSPHERE_DATA=$data
+export IDENTITY_ADDR=127.0.0.1:52051 RELATIONSHIPS_ADDR=127.0.0.1:52052
+export RECOMMENDATIONS_ADDR=127.0.0.1:52053 METRICS_PORT=9301
+client=()
+servers=()
+if ((pin)); then
+  client=(taskset -c 0)
+  servers=(taskset -c 1)
+fi
+bench=("${client[@]}" build/bench/trustsphere_bench --people="$people"
+  --identity="$IDENTITY_ADDR" --relationships="$RELATIONSHIPS_ADDR"
+  --recommendations="$RECOMMENDATIONS_ADDR" --signing_key_file="$data/identity/signing_key.json")
+
+runner=""
+start_servers() {
+  rm -f "$data"/*.pid
+  "${servers[@]}" setsid scripts/run.sh >"$data/run.log" 2>&1 &
+  runner=$!
+}
+stop_servers() {
+  [[ -n "$runner" ]] || return 0
+  kill -TERM -- "-$runner" 2>/dev/null || kill -TERM "$runner" 2>/dev/null || true
+  wait "$runner" 2>/dev/null || true
+  runner=""
+}
+trap 'stop_servers; rm -rf "$data"' EXIT
+# Waits for a server's pid file, then for it to answer SERVING; the time
+# from its exec to SERVING goes to $2 when given.
+await() {
+  for _ in $(seq 600); do
+    [[ -s "$data/$1.pid" ]] && break
+    kill -0 "$runner" 2>/dev/null || { cat "$data/run.log"; exit 1; }
+    sleep 0.1
+  done
+  "${bench[@]}" serving --pids="$1:$(cat "$data/$1.pid")" ${2:+--out="$2"}
+}
+pids() {
+  echo "identity:$(cat "$data/identity.pid"),relationships:$(cat "$data/relationships.pid"),recommendations:$(cat "$data/recommendations.pid")"
+}
+
+start_servers
+for server in identity relationships recommendations; do await "$server"; done
+"${bench[@]}" load --shares=200 --shares_file="$data/shares" --out="$out/load.json"
+
+# Cold start: a clean stop, then the time from exec to SERVING.
+stop_servers
+start_servers
+await identity
+await relationships "$out/cold_start.json"
+await recommendations
+
+common=(--shares_file="$data/shares" --duration="$duration" --warmup="$warmup" --pids="$(pids)")
+"${bench[@]}" run "${common[@]}" --out="$out/results.json" --scenarios=\
+CheckTrust@c1,CheckTrust@c4,CheckTrust@c16,FindVouchers2@c1,FindVouchers3@c1,\
+ListReferences@c1,GetCoverage@c1,GetPerson@c1,GetSharedDossier@c1,PutTrust@c64,mix@c16
+
+# Latency against offered load (open loop), with the no-op ceiling measured
+# at each rate in the same run.
+sweep() {  # NAME RATES...
+  local name=$1 scenarios=""
+  shift
+  for rate in "$@"; do scenarios+="$name@r$rate,"; done
+  "${bench[@]}" run "${common[@]}" --out="$out/sweep_$name.json" --table="$out/sweep_$name.dat" \
+    --scenarios="$scenarios"
+}
+sweep CheckTrust 1000 2000 4000 6000 8000 10000
+sweep FindVouchers2 50 100 200 400 800
+
+stop_servers
+{
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo "kernel: $(uname -r); pinned: $((pin)) (servers on CPU 1, load generator on CPU 0)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown); size: $size ($people people)"
+  echo "date: $(date -u +%FT%TZ)"
+} >"$out/machine.txt"
+gnuplot -e "dir='$out'" bench/latency_vs_load.gp
+echo "figures in $out"
