@@ -261,6 +261,29 @@ TEST_F(RelationshipsTest, ListsPageByIdWithTokensBoundToTheQuery) {
             grpc::StatusCode::INVALID_ARGUMENT);  // another caller's token
 }
 
+TEST_F(RelationshipsTest, FindVouchersPathGoesThroughTheSmallestIdOneLevelUp) {
+  // me - x - v and me - y - v: v is two hops away by both; the path names
+  // whichever of x and y has the smaller id, as a breadth-first walk in id
+  // order does, at every depth the search is asked for.
+  Account me = SignUp("me");
+  Account x = SignUp("x");
+  Account y = SignUp("y");
+  Account v = SignUp("v");
+  Account subject = SignUp("subject");
+  for (auto [p, q] : {std::pair(&me, &x), {&me, &y}, {&x, &v}, {&y, &v}}) {
+    Mutual(*p, *q, {}, rv1::VISIBILITY_PUBLIC);
+  }
+  Put(v, subject, {Tag("Welding")}, {}, rv1::VISIBILITY_PUBLIC);
+  const std::string& first = std::min(x.person.id(), y.person.id());
+  for (int depth : {2, 3}) {
+    rv1::FindVouchersResponse found = Vouchers(me.token, subject, Tag("welding"), depth);
+    ASSERT_EQ(found.vouchers_size(), 1) << depth;
+    EXPECT_THAT(found.vouchers(0).path(), ElementsAre(me.person.id(), first, v.person.id()))
+        << depth;
+  }
+  EXPECT_EQ(Vouchers(me.token, subject, Tag("welding"), 1).vouchers_size(), 0);
+}
+
 TEST_F(RelationshipsTest, FindVouchersFollowsMutualReferencesWithShortestPaths) {
   // me - a - b - c, me - d; b and c and d vouch for subject's negotiation.
   Account me = SignUp("me");

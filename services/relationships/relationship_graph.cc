@@ -92,43 +92,78 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
   if (!scanned.ok()) return scanned;
   if (!bad_entry.ok()) return bad_entry;
 
+  // The people `person` has mutual references with, through edges the
+  // caller may see; `visit` returns false to stop.
+  auto visible_references = [&](const std::string& person, auto visit) -> absl::Status {
+    absl::Status walked = store_->engine().Scan(
+        keys::kReferences, {.prefix = keys::PairPrefix(person)},
+        [&](std::string_view key, std::string_view value) {
+          std::string other = keys::SecondOfPair(key);
+          auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
+          if (!edge.ok()) {
+            bad_entry = edge.status();
+            return false;
+          }
+          if (!viewer.CanSeeEdge(person, other, *edge)) return true;
+          return visit(std::move(other));
+        },
+        snapshot.get());
+    if (!walked.ok()) return walked;
+    return bad_entry;
+  };
+
   // Breadth-first from the caller through mutual references the caller may
-  // see, level by level in id order, so each person's first parent is
-  // deterministic and its path shortest.
+  // see, level by level in id order, so each person's first parent is the
+  // smallest id one level up and its path shortest; one level short of
+  // max_depth: the last level is reached from the holders' side.
   absl::flat_hash_map<std::string, Reached> reached;
   reached[caller.person_id] = Reached{0, ""};
   std::vector<std::string> frontier = {caller.person_id};
-  std::vector<std::pair<int, std::string>> vouchers;
-  for (int depth = 1; depth <= request.max_depth() && !frontier.empty() && !truncated; ++depth) {
+  for (int depth = 1; depth < request.max_depth() && !frontier.empty() && !truncated; ++depth) {
     std::vector<std::string> next;
     for (const auto& person : frontier) {
-      absl::Status walked = store_->engine().Scan(
-          keys::kReferences, {.prefix = keys::PairPrefix(person)},
-          [&](std::string_view key, std::string_view value) {
-            std::string other = keys::SecondOfPair(key);
-            if (reached.contains(other)) return true;
-            auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
-            if (!edge.ok()) {
-              bad_entry = edge.status();
-              return false;
-            }
-            if (!viewer.CanSeeEdge(person, other, *edge)) return true;
-            reached[other] = Reached{depth, person};
-            if (holders.contains(other)) vouchers.emplace_back(depth, other);
-            next.push_back(std::move(other));
-            if (static_cast<int>(reached.size()) >= options_.max_visited) {
-              truncated = true;
-              return false;
-            }
-            return true;
-          },
-          snapshot.get());
+      absl::Status walked = visible_references(person, [&](std::string other) {
+        if (reached.contains(other)) return true;
+        reached[other] = Reached{depth, person};
+        next.push_back(std::move(other));
+        if (static_cast<int>(reached.size()) >= options_.max_visited) {
+          truncated = true;
+          return false;
+        }
+        return true;
+      });
       if (!walked.ok()) return walked;
-      if (!bad_entry.ok()) return bad_entry;
       if (truncated) break;
     }
     std::sort(next.begin(), next.end());
     frontier = std::move(next);
+  }
+
+  // A holder not reached yet is at max_depth when one of its references
+  // (edges are symmetric, and so is their visibility) was reached one level
+  // up; its parent is the smallest such id, as the breadth-first walk would
+  // have found. This visits a few holders instead of a whole last level.
+  std::vector<std::pair<int, std::string>> vouchers;
+  const int last_level = request.max_depth() - 1;
+  for (const auto& [holder, unused] : holders) {
+    if (holder == caller.person_id) continue;
+    if (auto it = reached.find(holder); it != reached.end()) {
+      vouchers.emplace_back(it->second.depth, holder);
+      continue;
+    }
+    std::string parent;
+    absl::Status walked = visible_references(holder, [&](std::string other) {
+      auto it = reached.find(other);
+      if (it != reached.end() && it->second.depth == last_level &&
+          (parent.empty() || other < parent)) {
+        parent = std::move(other);
+      }
+      return true;
+    });
+    if (!walked.ok()) return walked;
+    if (parent.empty()) continue;
+    reached[holder] = Reached{request.max_depth(), parent};
+    vouchers.emplace_back(request.max_depth(), holder);
   }
   if (!viewer.status().ok()) return viewer.status();
   std::sort(vouchers.begin(), vouchers.end());
