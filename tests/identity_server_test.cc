@@ -527,6 +527,22 @@ TEST_F(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
   ASSERT_TRUE(record(operator_token, {"negotiation"}).ok());
   ASSERT_TRUE(record(operator_token, {"negotiation", "Planning"}).ok());
   EXPECT_EQ(record(operator_token, {}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // A service may send the uses of a while at once.
+  auto record_uses = [&](const std::string& key, int64_t uses) {
+    v1::RecordTagUseRequest request;
+    auto* tag = request.add_tags();
+    tag->set_kind(common::v1::FACET_KIND_COMPETENCY);
+    tag->set_key(key);
+    tag->set_use_count(uses);
+    v1::RecordTagUseResponse response;
+    return stub_->RecordTagUse(Context(operator_token).get(), request, &response);
+  };
+  ASSERT_TRUE(record_uses("planning", 4).ok());
+  for (int64_t bad : {int64_t{-1}, int64_t{1000001}}) {
+    grpc::Status refused = record_uses("planning", bad);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(ViolatedFields(refused), ElementsAre("tags[0].use_count"));
+  }
 
   v1::SearchTagsRequest search;
   search.set_kind(common::v1::FACET_KIND_COMPETENCY);
@@ -539,6 +555,10 @@ TEST_F(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
   EXPECT_EQ(found.tags(1).key(), "negociation");
   EXPECT_EQ(found.tags(1).display_name(), "Négociation");
   EXPECT_EQ(found.tags(1).use_count(), 1);
+  search.set_prefix("plan");
+  ASSERT_TRUE(stub_->SearchTags(Context(jacques.token).get(), search, &found).ok());
+  ASSERT_EQ(found.tags_size(), 1);
+  EXPECT_EQ(found.tags(0).use_count(), 5);
 
   search.set_kind(common::v1::FACET_KIND_QUALITY);
   ASSERT_TRUE(stub_->SearchTags(Context(jacques.token).get(), search, &found).ok());

@@ -4,6 +4,9 @@
 
 #include <sodium.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/relationships_fixture.h"
 
 namespace trustsphere::testing {
@@ -231,14 +234,20 @@ TEST_F(ImportTest, StatementsBuildReferencesAsPutTrustWould) {
   ASSERT_TRUE(rel().CheckTrust(Context(OperatorToken()).get(), check, &verdict).ok());
   EXPECT_EQ(verdict.verdict(), rv1::VERDICT_INSIDE);
 
-  // The tag reached identity's vocabulary.
+  // Both uses of the tag reach identity's vocabulary, sent in the
+  // background within about a second.
   iv1::SearchTagsRequest search;
   search.set_kind(common::v1::FACET_KIND_COMPETENCY);
   search.set_prefix("ru");
   iv1::SearchTagsResponse tags;
-  ASSERT_TRUE(ident().SearchTags(Context(OperatorToken()).get(), search, &tags).ok());
+  auto counted = [&] { return !tags.tags().empty() && tags.tags(0).use_count() >= 2; };
+  for (int attempt = 0; attempt < 50 && !counted(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(ident().SearchTags(Context(OperatorToken()).get(), search, &tags).ok());
+  }
   ASSERT_EQ(tags.tags_size(), 1);
   EXPECT_EQ(tags.tags(0).key(), "rust");
+  EXPECT_EQ(tags.tags(0).use_count(), 2);
 
   rv1::ImportTrustResponse again;
   ASSERT_TRUE(ImportTrust({batch}, &again, OperatorToken()).ok());

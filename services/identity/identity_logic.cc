@@ -628,6 +628,9 @@ absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::RecordTagUse(
     if (IsValidUtf8(tag.key()) && !tag.key().empty() && NormalizeKey(tag.key()).empty()) {
       errors.Add(field + ".key", "must contain letters or digits");
     }
+    if (tag.use_count() < 0 || tag.use_count() > kMaxUsesPerRecord) {
+      errors.Add(field + ".use_count", absl::StrCat("0 to ", kMaxUsesPerRecord));
+    }
   }
   if (!errors.empty()) return errors.ToStatus();
 
@@ -657,7 +660,7 @@ absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::RecordTagUse(
         next.set_key(key);
         next.set_display_name(CollapseSpaces(tag.key()));
       }
-      next.set_use_count(next.use_count() + 1);
+      next.set_use_count(next.use_count() + std::max<int64_t>(1, tag.use_count()));
       IdentityStore::PutTag(batch, next);
       known = updated.emplace(id, std::move(next)).first;
     }

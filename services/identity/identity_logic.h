@@ -72,6 +72,7 @@ class IdentityLogic {
   // Limits, public so tests and documentation use the same numbers.
   static constexpr int kMaxPositionsPerPerson = 200;
   static constexpr int kMaxTagsPerRecord = 50;
+  static constexpr int64_t kMaxUsesPerRecord = 1000000;
   static constexpr int kMaxBatchGet = 100;
   static constexpr int kMaxImportBatch = 500;
   static constexpr int kTagRankingWindow = 1000;

@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/crypto.h"
-#include "services/common/log.h"
 #include "services/common/proto_time.h"
 #include "services/common/validation.h"
 #include "services/relationships/relationship_logic.h"
@@ -37,24 +36,16 @@ absl::Status ForBatchItem(const absl::Status& status, const std::string& item) {
   return errors.ToStatus();
 }
 
-// `items` cut into runs of at most `size`, as identity's batch calls take them.
-template <typename T>
-std::vector<std::vector<T>> Chunks(const std::vector<T>& items, size_t size) {
-  std::vector<std::vector<T>> chunks;
-  for (size_t begin = 0; begin < items.size(); begin += size) {
-    chunks.emplace_back(items.begin() + begin,
-                        items.begin() + std::min(items.size(), begin + size));
-  }
-  return chunks;
-}
-
 // Calls `fetch` on `ids` by chunks of 100 (identity's batch-read limit).
 template <typename Item, typename Fetch>
 absl::StatusOr<std::vector<Item>> FetchInChunks(const absl::flat_hash_set<std::string>& ids,
                                                 Fetch fetch) {
+  constexpr size_t kChunk = 100;
+  const std::vector<std::string> all(ids.begin(), ids.end());
   std::vector<Item> found;
-  for (const auto& chunk : Chunks(std::vector<std::string>(ids.begin(), ids.end()), 100)) {
-    auto part = fetch(chunk);
+  for (size_t begin = 0; begin < all.size(); begin += kChunk) {
+    auto part = fetch(std::vector<std::string>(all.begin() + begin,
+                                               all.begin() + std::min(all.size(), begin + kChunk)));
     if (!part.ok()) return part.status();
     found.insert(found.end(), std::make_move_iterator(part->begin()),
                  std::make_move_iterator(part->end()));
@@ -175,7 +166,7 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   const absl::Time now = absl::Now();
   storage::WriteBatch batch;
   v1::ImportTrustResponse counts;
-  absl::flat_hash_set<std::pair<int, std::string>> tags;
+  std::vector<std::vector<identity::v1::Tag>> imported_tags;
   for (size_t i = 0; i < statements.size(); ++i) {
     v1::TrustStatement& after = statements[i];
     const std::string item = absl::StrCat("statements[", i, "]");
@@ -218,28 +209,15 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     after.set_etag(NewEtag());
     RelationshipStore::WriteStatement(batch, std::nullopt, after, *reverse,
                                       v1::CHANGE_KIND_CREATED);
-    for (const auto& tag : VocabularyTags(after)) tags.insert({tag.kind(), tag.key()});
     written[PairKey{truster, trustee}] = after;
+    imported_tags.push_back(VocabularyTags(after));
     counts.set_statements_imported(counts.statements_imported() + 1);
   }
   if (absl::Status committed = store_->Commit(std::move(batch)); !committed.ok()) return committed;
   totals->set_statements_imported(totals->statements_imported() + counts.statements_imported());
   totals->set_statements_skipped(totals->statements_skipped() + counts.statements_skipped());
 
-  // The vocabulary's counts are a ranking hint: each tag of the batch counts
-  // once, and a failure only logs (the statements are durable).
-  std::vector<identity::v1::Tag> batch_tags;
-  for (const auto& [kind, key] : tags) {
-    identity::v1::Tag& tag = batch_tags.emplace_back();
-    tag.set_kind(static_cast<common::v1::FacetKind>(kind));
-    tag.set_key(key);
-  }
-  for (const auto& chunk : Chunks(batch_tags, 50)) {  // identity's RecordTagUse limit
-    if (absl::Status recorded = identity_->RecordTagUse(chunk, caller.deadline); !recorded.ok()) {
-      Log(LogLevel::kWarning, "tag use not recorded", {F("error", recorded.ToString())});
-      break;
-    }
-  }
+  for (const auto& tags : imported_tags) tag_uses_.Add(tags);
   return absl::OkStatus();
 }
 

@@ -37,7 +37,8 @@ RelationshipLogic::RelationshipLogic(std::unique_ptr<RelationshipStore> store,
     : store_(std::move(store)),
       identity_(identity),
       page_tokens_(std::move(page_tokens)),
-      options_(options) {}
+      options_(options),
+      tag_uses_(identity, options.tag_use_period) {}
 
 KeyLocks::Guard RelationshipLogic::LockPair(const std::string& truster,
                                             const std::string& trustee) {
@@ -149,12 +150,7 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   }
   if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
 
-  // The vocabulary's use counts are a ranking hint: a failure here must not
-  // fail a write that is already durable.
-  if (absl::Status counted = identity_->RecordTagUse(VocabularyTags(input), caller.deadline);
-      !counted.ok()) {
-    Log(LogLevel::kWarning, "tag use not recorded", {F("error", counted.ToString())});
-  }
+  tag_uses_.Add(VocabularyTags(input));
   return after;
 }
 

@@ -17,6 +17,7 @@
 #include "services/common/key_locks.h"
 #include "services/common/page_token.h"
 #include "services/relationships/relationship_store.h"
+#include "services/relationships/tag_use_recorder.h"
 
 namespace trustsphere::relationships {
 
@@ -29,6 +30,8 @@ struct RelationshipOptions {
   int max_pending_per_trustee = 500;
   // People a FindVouchers search may visit before it stops (truncated).
   int max_visited = 10000;
+  // How often tag uses are sent to identity's vocabulary.
+  absl::Duration tag_use_period = absl::Seconds(1);
 };
 
 class RelationshipLogic {
@@ -96,6 +99,7 @@ class RelationshipLogic {
   PageTokenCodec page_tokens_;
   RelationshipOptions options_;
   KeyLocks locks_;
+  TagUseRecorder tag_uses_;
 };
 
 }  // namespace trustsphere::relationships
