@@ -38,6 +38,7 @@ void RpcRunner::Record(const char* method, const Caller& caller, const absl::Sta
   if (metrics_ != nullptr) {
     metrics_->CallFinished(method, absl::StatusCodeToString(status.code()), took);
   }
+  if (status.ok() && !log_every_call_) return;
   bool server_fault = absl::IsInternal(status) || absl::IsDataLoss(status) ||
                       absl::IsUnknown(status) || absl::IsUnavailable(status);
   Log(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc",

@@ -39,9 +39,14 @@ enum class Work {
 
 class RpcRunner {
  public:
-  // metrics may be null (no metrics kept).
-  RpcRunner(Executor* executor, const TokenVerifier* verifier, Metrics* metrics = nullptr)
-      : executor_(executor), verifier_(verifier), metrics_(metrics) {}
+  // metrics may be null (no metrics kept). Failed calls are always logged,
+  // successful ones when log_every_call.
+  RpcRunner(Executor* executor, const TokenVerifier* verifier, Metrics* metrics = nullptr,
+            bool log_every_call = true)
+      : executor_(executor),
+        verifier_(verifier),
+        metrics_(metrics),
+        log_every_call_(log_every_call) {}
 
   // Until ready, every call answers UNAVAILABLE (storage is still opening).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
@@ -88,6 +93,7 @@ class RpcRunner {
   Executor* executor_;
   const TokenVerifier* verifier_;
   Metrics* metrics_;
+  const bool log_every_call_;
   std::atomic<bool> ready_{false};
 };
 

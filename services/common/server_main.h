@@ -21,6 +21,7 @@ ABSL_DECLARE_FLAG(absl::Duration, drain_timeout);
 ABSL_DECLARE_FLAG(int32_t, max_message_bytes);
 ABSL_DECLARE_FLAG(int32_t, worker_threads);
 ABSL_DECLARE_FLAG(int32_t, max_queued_calls);
+ABSL_DECLARE_FLAG(std::string, access_log);
 
 namespace trustsphere {
 
@@ -33,6 +34,10 @@ void InitServerProcess(int argc, char** argv, const char* usage);
 // true for --durability=sync (the default), false for async; exits with a
 // message on any other value.
 bool SyncWritesFromFlags();
+
+// true for --access_log=all, false for failures (the default); exits with a
+// message on any other value.
+bool LogEveryCallFromFlags();
 
 // --data_dir; exits with a message when it is not set.
 std::string RequiredDataDir();

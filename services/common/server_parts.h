@@ -21,7 +21,7 @@ struct ServerParts {
   ServerParts(const std::string& service, const std::string& data_dir)
       : executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls)),
         metrics(service),
-        runner(&executor, &verifier, &metrics),
+        runner(&executor, &verifier, &metrics, LogEveryCallFromFlags()),
         admin(&runner, service,
               PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups")) {}
 
