@@ -94,6 +94,7 @@ await relationships "$out/cold_start.json"
 await recommendations
 
 common=(--shares_file="$data/shares" --duration="$duration" --warmup="$warmup" --pids="$(pids)")
+"${bench[@]}" settle --pids="$(pids)"
 "${bench[@]}" run "${common[@]}" --out="$out/results.json" --scenarios=\
 CheckTrust@c1,CheckTrust@c4,CheckTrust@c16,FindVouchers2@c1,FindVouchers3@c1,\
 ListReferences@c1,GetCoverage@c1,GetPerson@c1,GetSharedDossier@c1,PutTrust@c64,mix@c16

@@ -16,6 +16,9 @@
 //
 //   trustsphere_bench serving --pids=relationships:PID
 //     Waits for SERVING and prints how long after the process started.
+//
+//   trustsphere_bench settle --pids=name:pid,...
+//     Waits until the servers are idle.
 
 #include <cstdio>
 #include <fstream>
@@ -247,6 +250,26 @@ int Serving() {
   return 1;
 }
 
+// Waits until the servers are idle (below 5 % of a core together for a
+// second): after an import, recommendations catches up with the change
+// stream and RocksDB compacts, and neither should be measured as load.
+int Settle() {
+  const auto pids = ServerPids();
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < absl::Minutes(10)) {
+    double before = 0, after = 0;
+    for (const auto& [name, pid] : pids) before += SampleProcess(pid).cpu_seconds;
+    absl::SleepFor(absl::Seconds(1));
+    for (const auto& [name, pid] : pids) after += SampleProcess(pid).cpu_seconds;
+    if (after - before < 0.05) {
+      std::printf("servers idle after %.0f s\n", absl::ToDoubleSeconds(absl::Now() - start));
+      return 0;
+    }
+  }
+  std::fprintf(stderr, "servers still busy after 10 minutes\n");
+  return 1;
+}
+
 int RunScenarios() {
   SyntheticNetwork network = GenerateFromFlags();
   PersonTokens tokens = TokensFromFlags();
@@ -349,6 +372,7 @@ int main(int argc, char** argv) {
   if (command == "load") return trustsphere::bench::Load();
   if (command == "run") return trustsphere::bench::RunScenarios();
   if (command == "serving") return trustsphere::bench::Serving();
+  if (command == "settle") return trustsphere::bench::Settle();
   std::fprintf(stderr, "usage: trustsphere_bench load|run [flags]; see bench/README.md\n");
   return 2;
 }
