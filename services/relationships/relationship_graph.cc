@@ -253,6 +253,8 @@ absl::StatusOr<v1::GetCoverageResponse> RelationshipLogic::GetCoverage(
   Viewer viewer(caller, *store_, snapshot.get());
   absl::flat_hash_map<std::string, int> by_position;
   std::map<std::pair<int, std::string>, int> by_facet;
+  // (reference, person): the statements to count.
+  std::vector<std::pair<std::string, std::string>> vouchers;
   absl::Status failed;
   absl::Status scanned = store_->engine().Scan(
       keys::kReferences, {.prefix = keys::PairPrefix(person)},
@@ -263,25 +265,26 @@ absl::StatusOr<v1::GetCoverageResponse> RelationshipLogic::GetCoverage(
           return false;
         }
         std::string other = keys::SecondOfPair(key);
-        if (!viewer.CanSeeEdge(person, other, *edge)) return true;
-        auto vouching = store_->GetStatement(other, person, snapshot.get());
-        if (!vouching.ok()) {
-          failed = vouching.status();
-          return false;
-        }
-        for (const auto& facet : vouching->sphere().inside()) {
-          if (facet.kind() == common::v1::FACET_KIND_FUNCTION) {
-            ++by_position[facet.key()];
-          } else {
-            ++by_facet[{facet.kind(), facet.key()}];
-          }
-        }
+        if (viewer.CanSeeEdge(person, other, *edge)) vouchers.emplace_back(other, person);
         return true;
       },
       snapshot.get());
   if (!scanned.ok()) return scanned;
   if (!failed.ok()) return failed;
   if (!viewer.status().ok()) return viewer.status();
+  // What each visible reference vouches for, read at once.
+  auto statements = store_->GetStatements(vouchers, snapshot.get());
+  if (!statements.ok()) return statements.status();
+  for (const auto& vouching : *statements) {
+    if (!vouching) return absl::DataLossError("a reference lacks its statement");
+    for (const auto& facet : vouching->sphere().inside()) {
+      if (facet.kind() == common::v1::FACET_KIND_FUNCTION) {
+        ++by_position[facet.key()];
+      } else {
+        ++by_facet[{facet.kind(), facet.key()}];
+      }
+    }
+  }
 
   v1::GetCoverageResponse response;
   for (const auto& position : *positions) {

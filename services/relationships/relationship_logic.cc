@@ -281,17 +281,28 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
         if (!viewer.CanSeeEdge(person, other, *edge)) return std::nullopt;
         v1::Reference reference;
         reference.set_person_id(other);
-        auto outgoing = store_->GetStatement(person, other, snapshot.get());
-        if (!outgoing.ok()) return outgoing.status();
-        auto incoming = store_->GetStatement(other, person, snapshot.get());
-        if (!incoming.ok()) return incoming.status();
-        *reference.mutable_outgoing() = std::move(*outgoing);
-        *reference.mutable_incoming() = std::move(*incoming);
         return std::optional<v1::Reference>(std::move(reference));
       },
       response.mutable_references(), &response);
   if (!filled.ok()) return filled;
   if (!viewer.status().ok()) return viewer.status();
+
+  // Both statements of every reference of the page, in one read.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& reference : response.references()) {
+    pairs.emplace_back(person, reference.person_id());
+    pairs.emplace_back(reference.person_id(), person);
+  }
+  auto statements = store_->GetStatements(pairs, snapshot.get());
+  if (!statements.ok()) return statements.status();
+  for (int i = 0; i < response.references_size(); ++i) {
+    auto& outgoing = (*statements)[2 * i];
+    auto& incoming = (*statements)[2 * i + 1];
+    if (!outgoing || !incoming) return absl::DataLossError("a reference lacks its statements");
+    v1::Reference& reference = *response.mutable_references(i);
+    *reference.mutable_outgoing() = *std::move(outgoing);
+    *reference.mutable_incoming() = *std::move(incoming);
+  }
   return response;
 }
 

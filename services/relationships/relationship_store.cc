@@ -78,6 +78,24 @@ absl::StatusOr<std::optional<v1::TrustStatement>> RelationshipStore::FindStateme
   return std::optional<v1::TrustStatement>(std::move(*statement));
 }
 
+absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> RelationshipStore::GetStatements(
+    const std::vector<std::pair<std::string, std::string>>& pairs,
+    const storage::Snapshot* snapshot) const {
+  std::vector<std::string> lookups;
+  lookups.reserve(pairs.size());
+  for (const auto& [truster, trustee] : pairs) lookups.push_back(keys::Pair(truster, trustee));
+  auto values = engine_->MultiGet(keys::kStatements, lookups, snapshot);
+  if (!values.ok()) return values.status();
+  std::vector<std::optional<v1::TrustStatement>> statements(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (!(*values)[i]) continue;
+    auto statement = ParseValue<v1::TrustStatement>(std::string_view(*(*values)[i]));
+    if (!statement.ok()) return statement.status();
+    statements[i] = std::move(*statement);
+  }
+  return statements;
+}
+
 absl::StatusOr<std::optional<internal::ReferenceEdge>> RelationshipStore::GetEdge(
     const std::string& person, const std::string& other, const storage::Snapshot* snapshot) const {
   auto edge = ParseValue<internal::ReferenceEdge>(

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "records.pb.h"
@@ -31,6 +33,11 @@ class RelationshipStore {
   // nullopt when absent.
   absl::StatusOr<std::optional<v1::TrustStatement>> FindStatement(
       const std::string& truster, const std::string& trustee,
+      const storage::Snapshot* snapshot = nullptr) const;
+  // The statements of several (truster, trustee) pairs, in one read at one
+  // point in time; nullopt where a pair has none.
+  absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> GetStatements(
+      const std::vector<std::pair<std::string, std::string>>& pairs,
       const storage::Snapshot* snapshot = nullptr) const;
   // The mutual-reference edge (person, other), nullopt when they are not
   // mutual references.
