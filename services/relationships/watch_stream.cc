@@ -137,6 +137,7 @@ void WatchStream::Poll() {
       action =
           FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "cannot read the change log"));
     } else {
+      behind_ = static_cast<int>(read.size()) == kBatch;
       for (auto& entry : read) pending_.push_back(std::move(entry));
       action = WriteFrontOrWait();
     }
@@ -151,7 +152,13 @@ WatchStream::Action WatchStream::WriteFrontOrWait() {
     writing_ = true;
     action.write = &pending_.front().second;
   } else if (!polling_ && !alarm_set_) {
-    SetAlarm();
+    // Behind (after a bulk write), the backlog is read batch after batch;
+    // caught up, the log is polled every kPollInterval.
+    if (behind_) {
+      SchedulePoll();
+    } else {
+      SetAlarm();
+    }
   }
   return action;
 }

@@ -92,6 +92,8 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool polling_ ABSL_GUARDED_BY(mu_) = false;
   bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
+  // The last read filled a batch: more is waiting, read again at once.
+  bool behind_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_after_write_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
