@@ -75,11 +75,12 @@ class RecommendationLogic {
       const v1::VerifyRecommendationRequest& request);
   v1::GetPublicKeysResponse GetPublicKeys() const;
 
-  // Applies one change of the relationships stream: recommendations whose
-  // facets the author's statement no longer holds inside become STALE. The
-  // stream cursor is saved in the same batch, so a change applied twice (at
-  // least once delivery) changes nothing the second time.
-  absl::Status ApplyTrustChange(const relationships::v1::TrustChange& change);
+  // Applies changes of the relationships stream, in order, in one write:
+  // recommendations whose facets the author's statement no longer holds
+  // inside become STALE. The stream cursor of the last change is saved in
+  // the same batch, so a change applied twice (at least once delivery)
+  // changes nothing the second time.
+  absl::Status ApplyTrustChanges(const std::vector<relationships::v1::TrustChange>& changes);
   // The cursor to resume the stream from ("" at first).
   absl::StatusOr<std::string> TrustCursor() const;
 

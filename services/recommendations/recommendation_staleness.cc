@@ -1,6 +1,7 @@
 // Trust changes reaching recommendations: when the author revokes trust or
 // narrows the sphere, the recommendations that relied on it become STALE.
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/crypto.h"
@@ -41,36 +42,50 @@ absl::StatusOr<std::string> RecommendationLogic::TrustCursor() const {
   return cursor;
 }
 
-absl::Status RecommendationLogic::ApplyTrustChange(const relationships::v1::TrustChange& change) {
-  const auto& statement = change.statement();
-  const std::string& author = statement.truster_id();
-  const std::string& subject = statement.trustee_id();
-
-  std::vector<std::string> ids;
-  absl::Status scanned = engine_->Scan(keys::kByPair, {.prefix = keys::PairPrefix(author, subject)},
-                                       [&](std::string_view key, std::string_view) {
-                                         ids.push_back(keys::IdOfPair(key));
-                                         return true;
-                                       });
-  if (!scanned.ok()) return scanned;
-
-  std::vector<std::string> lock_keys = {PairLock(author, subject)};
-  for (const auto& id : ids) lock_keys.push_back("recommendation:" + id);
+absl::Status RecommendationLogic::ApplyTrustChanges(
+    const std::vector<relationships::v1::TrustChange>& changes) {
+  if (changes.empty()) return absl::OkStatus();
+  // The recommendations of each (author, subject) pair the changes touch.
+  std::vector<std::vector<std::string>> ids(changes.size());
+  std::vector<std::string> lock_keys;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const std::string& author = changes[i].statement().truster_id();
+    const std::string& subject = changes[i].statement().trustee_id();
+    absl::Status scanned =
+        engine_->Scan(keys::kByPair, {.prefix = keys::PairPrefix(author, subject)},
+                      [&](std::string_view key, std::string_view) {
+                        ids[i].push_back(keys::IdOfPair(key));
+                        return true;
+                      });
+    if (!scanned.ok()) return scanned;
+    lock_keys.push_back(PairLock(author, subject));
+    for (const auto& id : ids[i]) lock_keys.push_back("recommendation:" + id);
+  }
   auto guard = locks_.Lock(lock_keys);
 
+  // In stream order, as one change at a time would: a recommendation only
+  // goes from live to STALE, so one already made stale by an earlier change
+  // of the batch is left as it is.
   storage::WriteBatch batch;
-  for (const auto& id : ids) {
-    auto recommendation = store::GetRecommendation(*engine_, id);
-    if (!recommendation.ok()) return recommendation.status();
-    if (!Live(recommendation->state()) || StillVouched(*recommendation, statement)) continue;
-    recommendation->set_state(v1::RECOMMENDATION_STATE_STALE);
-    *recommendation->mutable_update_time() = ToProto(absl::Now());
-    recommendation->set_etag(NewEtag());
-    store::PutRecommendation(batch, *recommendation, /*new_version=*/false, /*created=*/false);
+  absl::flat_hash_set<std::string> made_stale;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    for (const auto& id : ids[i]) {
+      if (made_stale.contains(id)) continue;
+      auto recommendation = store::GetRecommendation(*engine_, id);
+      if (!recommendation.ok()) return recommendation.status();
+      if (!Live(recommendation->state()) || StillVouched(*recommendation, changes[i].statement())) {
+        continue;
+      }
+      recommendation->set_state(v1::RECOMMENDATION_STATE_STALE);
+      *recommendation->mutable_update_time() = ToProto(absl::Now());
+      recommendation->set_etag(NewEtag());
+      store::PutRecommendation(batch, *recommendation, /*new_version=*/false, /*created=*/false);
+      made_stale.insert(id);
+    }
   }
-  // The cursor moves in the same batch: after a crash the change is either
-  // applied with its cursor, or replayed.
-  batch.PutMeta(keys::kWatchCursorMeta, change.cursor());
+  // The cursor moves in the same batch: after a crash the changes are
+  // either applied with their cursor, or replayed.
+  batch.PutMeta(keys::kWatchCursorMeta, changes.back().cursor());
   return engine_->Write(std::move(batch)).status();
 }
 

@@ -1,5 +1,10 @@
 #include "services/recommendations/trust_change_consumer.h"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <vector>
+
 #include <algorithm>
 
 #include "services/common/downstream.h"
@@ -52,10 +57,52 @@ absl::Status TrustChangeConsumer::FollowOnce() {
   relationships::v1::WatchTrustChangesRequest request;
   request.set_after_cursor(*cursor);
   auto stream = relationships_->stub().WatchTrustChanges(&context, request);
-  relationships::v1::TrustChange change;
+
+  // A reader queues changes as they arrive; this thread applies whatever is
+  // queued in one write. Caught up, that is one change per write; behind
+  // (after a bulk import or an outage), up to kMaxBatch, so the backlog
+  // costs one synced write per batch instead of per change.
+  constexpr size_t kMaxBatch = 500;
+  std::mutex queue_mu;
+  std::condition_variable queue_changed;
+  std::deque<relationships::v1::TrustChange> queue;
+  bool ended = false;
+  bool abandoned = false;
+  std::thread reader([&] {
+    relationships::v1::TrustChange change;
+    while (stream->Read(&change)) {
+      std::unique_lock lock(queue_mu);
+      queue_changed.wait(lock, [&] { return queue.size() < 4 * kMaxBatch || abandoned; });
+      if (abandoned) continue;  // drain until the cancelled stream ends
+      queue.push_back(std::move(change));
+      queue_changed.notify_all();
+    }
+    std::lock_guard lock(queue_mu);
+    ended = true;
+    queue_changed.notify_all();
+  });
   absl::Status applied;
-  while (applied.ok() && stream->Read(&change)) applied = logic_->ApplyTrustChange(change);
-  if (!applied.ok()) context.TryCancel();
+  while (applied.ok()) {
+    std::vector<relationships::v1::TrustChange> batch;
+    {
+      std::unique_lock lock(queue_mu);
+      queue_changed.wait(lock, [&] { return !queue.empty() || ended; });
+      if (queue.empty()) break;  // the stream ended and everything is applied
+      while (!queue.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      queue_changed.notify_all();
+    }
+    applied = logic_->ApplyTrustChanges(batch);
+  }
+  if (!applied.ok()) {
+    context.TryCancel();
+    std::lock_guard lock(queue_mu);
+    abandoned = true;
+    queue_changed.notify_all();
+  }
+  reader.join();
   grpc::Status finished = stream->Finish();
   {
     absl::MutexLock lock(&mu_);

@@ -1,10 +1,11 @@
 #pragma once
 
 // Follows relationships' WatchTrustChanges from the cursor saved in our
-// database and applies each change (RecommendationLogic::ApplyTrustChange).
-// Delivery is at least once: a change is applied and its cursor saved in one
-// batch, and the stream resumes from the saved cursor after any failure or
-// restart of either service, with a growing pause between attempts.
+// database and applies the changes (RecommendationLogic::ApplyTrustChanges),
+// as many as have arrived in one write. Delivery is at least once: changes
+// are applied and their cursor saved in one batch, and the stream resumes
+// from the saved cursor after any failure or restart of either service,
+// with a growing pause between attempts.
 
 #include <memory>
 #include <thread>
