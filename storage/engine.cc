@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
@@ -58,10 +59,20 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
   // Bloom filters answer "absent" for point lookups without reading a block
   // (existence checks on ids, emails, request ids are frequent).
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  // Index and filter blocks compete for the cache instead of growing
-  // unbounded with the data; pinning L0's keeps hot lookups cheap.
+  // Index and filter blocks live in the cache instead of growing unbounded
+  // with the data, partitioned so that a lookup loads a 4 KiB partition,
+  // not a whole file's index and filter (hundreds of KiB once a family holds
+  // millions of keys: with whole blocks evicted by data blocks, every
+  // CheckTrust re-read and checksummed them, 3 ms at 2 million statements).
+  // They go in the cache's high-priority pool; L0's and the top levels are
+  // pinned.
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.pin_top_level_index_and_filter = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
   // Binary search + hash inside data blocks speeds point lookups.
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   table.format_version = 5;
@@ -115,7 +126,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
     return absl::InvalidArgumentError("change_log names no family");
   }
 
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::LRUCacheOptions cache_options;
+  cache_options.capacity = options.block_cache_bytes;
+  // Index and filter partitions are evicted only after data blocks.
+  cache_options.high_pri_pool_ratio = 0.5;
+  auto cache = rocksdb::NewLRUCache(cache_options);
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
