@@ -230,8 +230,14 @@ int Serving() {
   const std::string target = server == "identity"        ? absl::GetFlag(FLAGS_identity)
                              : server == "relationships" ? absl::GetFlag(FLAGS_relationships)
                                                          : absl::GetFlag(FLAGS_recommendations);
+  // Retry connecting every 10 ms: gRPC's default reconnect back-off (1 s,
+  // growing) would add seconds to a server that was not listening yet.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 10);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 10);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 10);
   auto health = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   for (absl::Time give_up = absl::Now() + absl::Seconds(60); absl::Now() < give_up;) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
