@@ -16,8 +16,6 @@
 
 namespace trustsphere::identity {
 
-namespace v1 = ::trustsphere::identity::v1;
-
 class IdentityStore {
  public:
   static absl::StatusOr<std::unique_ptr<IdentityStore>> Open(const std::string& path,

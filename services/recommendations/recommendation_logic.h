@@ -26,8 +26,6 @@
 
 namespace trustsphere::recommendations {
 
-namespace v1 = ::trustsphere::recommendations::v1;
-
 class RecommendationLogic {
  public:
   RecommendationLogic(std::unique_ptr<storage::Engine> engine, IdentityClient* identity,

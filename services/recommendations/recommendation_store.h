@@ -14,8 +14,6 @@
 
 namespace trustsphere::recommendations::store {
 
-namespace v1 = ::trustsphere::recommendations::v1;
-
 absl::StatusOr<std::unique_ptr<storage::Engine>> Open(const std::string& path, bool sync_writes);
 
 // NotFound when absent.

@@ -17,8 +17,6 @@
 
 namespace trustsphere::relationships {
 
-namespace v1 = ::trustsphere::relationships::v1;
-
 class RelationshipStore {
  public:
   static absl::StatusOr<std::unique_ptr<RelationshipStore>> Open(const std::string& path,

@@ -15,8 +15,6 @@
 
 namespace trustsphere::relationships {
 
-namespace v1 = ::trustsphere::relationships::v1;
-
 inline constexpr int kMaxFacets = 50;
 inline constexpr int kMaxContextPositions = 10;
 inline constexpr size_t kMaxNote = 1000;
