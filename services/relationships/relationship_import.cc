@@ -25,8 +25,9 @@ namespace {
 // "statements[i].".
 absl::Status ForBatchItem(const absl::Status& status, const std::string& item) {
   auto violations = FieldViolationsOf(status);
-  if (violations.empty())
+  if (violations.empty()) {
     return absl::Status(status.code(), item + ": " + std::string(status.message()));
+  }
   FieldErrors errors;
   for (const auto& [field, description] : violations) {
     std::string renamed = field;
