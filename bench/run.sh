@@ -33,6 +33,7 @@ case "$size" in
 esac
 
 scripts/setup.sh
+cmake --build build --target trustsphere_bench
 if ! command -v gnuplot >/dev/null; then
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO=sudo
