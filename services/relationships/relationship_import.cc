@@ -136,11 +136,7 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   // this batch's statements, which the store does not show yet.
   std::vector<std::string> lock_keys;
   for (const auto& statement : statements) {
-    const std::string& a = statement.truster_id();
-    const std::string& b = statement.trustee_id();
-    lock_keys.push_back(absl::StrCat("pair:", std::min(a, b), "|", std::max(a, b)));
-    lock_keys.push_back("truster:" + a);
-    lock_keys.push_back("trustee:" + b);
+    AddPairLockKeys(statement.truster_id(), statement.trustee_id(), lock_keys);
   }
   auto guard = locks_.Lock(lock_keys);
 

@@ -40,11 +40,19 @@ RelationshipLogic::RelationshipLogic(std::unique_ptr<RelationshipStore> store,
       options_(options),
       tag_uses_(identity, options.tag_use_period) {}
 
+void RelationshipLogic::AddPairLockKeys(const std::string& truster, const std::string& trustee,
+                                        std::vector<std::string>& keys) {
+  keys.push_back(
+      absl::StrCat("pair:", std::min(truster, trustee), "|", std::max(truster, trustee)));
+  keys.push_back("truster:" + truster);
+  keys.push_back("trustee:" + trustee);
+}
+
 KeyLocks::Guard RelationshipLogic::LockPair(const std::string& truster,
                                             const std::string& trustee) {
-  return locks_.Lock(
-      {absl::StrCat("pair:", std::min(truster, trustee), "|", std::max(truster, trustee)),
-       "truster:" + truster, "trustee:" + trustee});
+  std::vector<std::string> keys;
+  AddPairLockKeys(truster, trustee, keys);
+  return locks_.Lock(keys);
 }
 
 absl::StatusOr<int> RelationshipLogic::CountUpTo(storage::Family family, const std::string& prefix,

@@ -81,6 +81,9 @@ class RelationshipLogic {
   // Serialises writes to the statements between two people, and to each
   // one's counters (statements held, statements awaiting an answer).
   KeyLocks::Guard LockPair(const std::string& truster, const std::string& trustee);
+  // The keys LockPair locks, added to `keys` (an import locks many pairs).
+  static void AddPairLockKeys(const std::string& truster, const std::string& trustee,
+                              std::vector<std::string>& keys);
   // The verdict of one check, read at `snapshot` with `viewer`'s rights;
   // field names are prefixed with `field`.
   absl::StatusOr<v1::Verdict> Verdict(Viewer& viewer, const storage::Snapshot* snapshot,
