@@ -46,7 +46,7 @@ class ImportStream final : public grpc::ServerReadReactor<Request> {
     }
     ++messages_;
     bool queued = runner_.executor().TrySubmit([this] {
-      absl::Status status = CheckStillWanted();
+      absl::Status status = RpcRunner::StillWanted(*context_);
       if (status.ok()) status = apply_(caller_, request_, response_);
       if (!status.ok()) {
         End(InMessage(messages_, status));
@@ -78,14 +78,6 @@ class ImportStream final : public grpc::ServerReadReactor<Request> {
       return;
     }
     this->StartRead(&request_);
-  }
-
-  absl::Status CheckStillWanted() const {
-    if (context_->IsCancelled()) return absl::CancelledError("import cancelled by the client");
-    if (context_->deadline() <= std::chrono::system_clock::now()) {
-      return absl::DeadlineExceededError("import deadline passed");
-    }
-    return absl::OkStatus();
   }
 
   void End(const absl::Status& status) {

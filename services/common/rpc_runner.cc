@@ -12,16 +12,21 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
     return absl::UnavailableError("service is starting or stopping");
   }
   // The call may have waited in the queue: do no work nobody will read.
-  if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
-  if (context.deadline() <= std::chrono::system_clock::now()) {
-    return absl::DeadlineExceededError("deadline passed before the call started");
-  }
+  if (absl::Status wanted = StillWanted(context); !wanted.ok()) return wanted;
   caller->deadline = absl::FromChrono(context.deadline());
   if (access == Access::kPublic) return absl::OkStatus();
   auto verified = verifier_->CallerOf(context);
   if (!verified.ok()) return verified.status();
   verified->deadline = caller->deadline;
   *caller = std::move(*verified);
+  return absl::OkStatus();
+}
+
+absl::Status RpcRunner::StillWanted(const grpc::CallbackServerContext& context) {
+  if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("deadline passed before the work started");
+  }
   return absl::OkStatus();
 }
 

@@ -55,6 +55,9 @@ class RpcRunner {
   // its caller.
   absl::Status Admit(const grpc::CallbackServerContext& context, Access access,
                      Caller* caller) const;
+  // CANCELLED when the client has gone, DEADLINE_EXCEEDED when its deadline
+  // has passed: no work should start for it.
+  static absl::Status StillWanted(const grpc::CallbackServerContext& context);
   // The access log line and metrics of a finished call.
   void Record(const char* method, const Caller& caller, const absl::Status& status,
               absl::Time start) const;
