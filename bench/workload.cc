@@ -103,9 +103,7 @@ std::string Workload::ServerOf(const std::string& rpc) {
 const std::vector<std::shared_ptr<grpc::Channel>>& Workload::Channels(const std::string& server) {
   auto& channels = channels_by_server_[server];
   if (channels.empty()) {
-    const std::string& target = server == "identity"        ? endpoints_.identity
-                                : server == "relationships" ? endpoints_.relationships
-                                                            : endpoints_.recommendations;
+    const std::string& target = endpoints_.Of(server);
     for (int i = 0; i < channels_; ++i) {
       grpc::ChannelArguments args;
       // Distinct connections: one HTTP/2 connection per channel.

@@ -23,6 +23,13 @@ struct Endpoints {
   std::string identity;
   std::string relationships;
   std::string recommendations;
+
+  // The address of "identity", "relationships" or "recommendations".
+  const std::string& Of(const std::string& server) const {
+    return server == "identity"        ? identity
+           : server == "relationships" ? relationships
+                                       : recommendations;
+  }
 };
 
 class Workload {
