@@ -15,20 +15,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nothing listens on (bash connects to test it).
-free_port() {
+# COUNT consecutive ports nothing listens on (bash connects to test them),
+# below Linux's ephemeral range (32768 up), where the other tests' servers
+# and clients, which bind port 0, never land.
+free_ports() {
+  local count=${1:-1}
   while true; do
-    local port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    local port=$((20000 + RANDOM % 12000)) taken=0
+    for ((i = 0; i < count; ++i)); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$((port + i))") 2>/dev/null; then taken=1; fi
+    done
+    if ((!taken)); then
       echo "$port"
       return
     fi
   done
 }
-identity=127.0.0.1:$(free_port)
-relationships=127.0.0.1:$(free_port)
-recommendations=127.0.0.1:$(free_port)
-metrics=$(free_port)
+identity=127.0.0.1:$(free_ports)
+relationships=127.0.0.1:$(free_ports)
+recommendations=127.0.0.1:$(free_ports)
+metrics=$(free_ports 3)  # run.sh uses this port and the next two
 
 TRUSTSPHERE_DATA="$work/data" IDENTITY_ADDR=$identity RELATIONSHIPS_ADDR=$relationships \
   RECOMMENDATIONS_ADDR=$recommendations METRICS_PORT=$metrics \
