@@ -70,8 +70,9 @@ void Deployment::StopRecommendations(bool kill) {
   }
 }
 
-std::string Deployment::Token(const std::string& subject, const std::string& role) const {
-  return MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("identity/signing_key.json"), subject, role);
+std::string Deployment::Token(const std::string& subject, const std::string& role,
+                              const std::string& ttl) const {
+  return MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("identity/signing_key.json"), subject, role, ttl);
 }
 
 }  // namespace trustsphere::testing

@@ -50,7 +50,10 @@ class Deployment {
     return testing::SignUp(*identity_stub_, name, name + "@example.fr");
   }
   // A token signed with identity's key, for an operator or a service.
-  std::string Token(const std::string& subject, const std::string& role) const;
+  std::string Token(const std::string& subject, const std::string& role,
+                    const std::string& ttl = "1h") const;
+  // The RocksDB folder of a server ("identity", ...).
+  std::string DatabaseDir(const std::string& server) const { return dir_.Sub(server + "/db"); }
 
  private:
   void StartRelationships();

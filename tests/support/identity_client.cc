@@ -54,9 +54,9 @@ std::vector<std::string> ViolatedFields(const grpc::Status& status) {
 }
 
 std::string MintToken(const std::string& admin_binary, const std::string& key_file,
-                      const std::string& subject, const std::string& role) {
+                      const std::string& subject, const std::string& role, const std::string& ttl) {
   ChildProcess admin({admin_binary, "mint-token", "--signing_key_file=" + key_file,
-                      "--subject=" + subject, "--role=" + role});
+                      "--subject=" + subject, "--role=" + role, "--ttl=" + ttl});
   auto token = admin.ReadLine(10s);
   EXPECT_TRUE(token.has_value()) << "trustsphere_admin printed no token";
   admin.Wait(10s);

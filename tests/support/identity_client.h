@@ -33,8 +33,10 @@ Account SignUp(identity_v1::IdentityService::Stub& stub, const std::string& disp
 // The fields named by the google.rpc.BadRequest details of a status.
 std::vector<std::string> ViolatedFields(const grpc::Status& status);
 
-// Runs `trustsphere_admin mint-token` and returns the token it prints.
+// Runs `trustsphere_admin mint-token` and returns the token it prints, valid
+// for `ttl` (an absl duration such as "1h").
 std::string MintToken(const std::string& admin_binary, const std::string& key_file,
-                      const std::string& subject, const std::string& role);
+                      const std::string& subject, const std::string& role,
+                      const std::string& ttl = "1h");
 
 }  // namespace trustsphere::testing

@@ -1,0 +1,70 @@
+#include "tests/support/database_contents.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+
+namespace trustsphere::testing {
+
+DatabaseContents ReadDatabase(const std::string& path) {
+  DatabaseContents contents;
+  std::vector<std::string> names;
+  rocksdb::Status status = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+  if (!status.ok()) {
+    ADD_FAILURE() << path << ": " << status.ToString();
+    return contents;
+  }
+  // Each reading gets its own scratch folder for the secondary's info log.
+  static int readings = 0;
+  const std::string scratch = std::filesystem::temp_directory_path() /
+                              absl::StrCat("secondary-", getpid(), "-", readings++);
+  rocksdb::Options options;
+  options.max_open_files = -1;  // required of a secondary instance
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  status = rocksdb::DB::OpenAsSecondary(options, path, scratch, families, &handles, &raw);
+  if (!status.ok()) {
+    ADD_FAILURE() << path << ": " << status.ToString();
+    return contents;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ReadOptions read;
+  read.total_order_seek = true;  // the families' prefix filters are not loaded here
+  for (size_t i = 0; i < handles.size(); ++i) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      contents[absl::StrCat(names[i], "/", it->key().ToString())] = it->value().ToString();
+    }
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  }
+  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  db.reset();
+  std::filesystem::remove_all(scratch);
+  return contents;
+}
+
+std::string DescribeDifference(const DatabaseContents& before, const DatabaseContents& after) {
+  std::string out;
+  for (const auto& [key, value] : before) {
+    auto found = after.find(key);
+    if (found == after.end()) {
+      absl::StrAppend(&out, "removed ", absl::CHexEscape(key), "\n");
+    } else if (found->second != value) {
+      absl::StrAppend(&out, "changed ", absl::CHexEscape(key), "\n");
+    }
+  }
+  for (const auto& [key, value] : after) {
+    if (!before.contains(key)) absl::StrAppend(&out, "added ", absl::CHexEscape(key), "\n");
+  }
+  return out;
+}
+
+}  // namespace trustsphere::testing
