@@ -12,6 +12,7 @@
 // same time. Writes are not serialised: concurrent synced writes share WAL
 // syncs (RocksDB group commit).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class Snapshot;
 }  // namespace rocksdb
@@ -59,6 +61,8 @@ struct EngineOptions {
   // Str(person) Tail(other). Their filters also index that first part, so a
   // scan of one person's entries skips files that hold none.
   std::vector<Family> prefixed_families;
+  // The file system RocksDB uses; null is the real one (tests inject faults).
+  rocksdb::Env* env = nullptr;
 };
 
 // Mutations applied atomically by Engine::Write: all or nothing.
@@ -190,6 +194,11 @@ class Engine {
   rocksdb::DB* db_;
   // handles_[0] is "default"; handles_[f + 1] is family f.
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  // Set when a write failed on an I/O error (a full or read-only disk):
+  // RocksDB then refuses every write until resumed, which the next write
+  // tries first.
+  std::atomic<bool> write_failed_{false};
 
   mutable absl::Mutex change_mu_;
   uint64_t next_change_ ABSL_GUARDED_BY(change_mu_) = 1;
