@@ -4,8 +4,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
+#include "services/common/downstream.h"
 #include "services/common/identity_client.h"
 #include "services/common/log.h"
 #include "services/common/server_main.h"
@@ -44,13 +43,9 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
   recommendations::RecommendationHandlers handlers(&parts.runner);
   ServiceToken service_token(token_file);
-  IdentityClient identity(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()),
-      &service_token);
+  IdentityClient identity(DownstreamChannel(absl::GetFlag(FLAGS_identity_addr)), &service_token);
   recommendations::RelationshipsClient relationships(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_relationships_addr),
-                          grpc::InsecureChannelCredentials()),
-      &service_token);
+      DownstreamChannel(absl::GetFlag(FLAGS_relationships_addr)), &service_token);
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;

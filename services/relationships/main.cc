@@ -3,8 +3,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
+#include "services/common/downstream.h"
 #include "services/common/identity_client.h"
 #include "services/common/log.h"
 #include "services/common/server_main.h"
@@ -41,9 +40,7 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.relationships.v1.RelationshipService", data_dir);
   relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor, &parts.verifier);
   ServiceToken service_token(token_file);
-  IdentityClient identity(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()),
-      &service_token);
+  IdentityClient identity(DownstreamChannel(absl::GetFlag(FLAGS_identity_addr)), &service_token);
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<relationships::RelationshipLogic> logic;
 

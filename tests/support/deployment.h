@@ -19,6 +19,10 @@ namespace trustsphere::testing {
 namespace relationships_v1 = ::trustsphere::relationships::v1;
 namespace recommendations_v1 = ::trustsphere::recommendations::v1;
 
+// The three servers. Each keeps its port across restarts, so that the
+// servers calling it find it again.
+enum class Server { kIdentity, kRelationships, kRecommendations };
+
 class Deployment {
  public:
   // Starts identity and relationships; extra flags go to relationships.
@@ -26,25 +30,36 @@ class Deployment {
 
   bool ok() const { return identity_ != nullptr && relationships_ != nullptr; }
   // Starts recommendations too, wired to both; false if it did not start.
-  bool StartRecommendations();
-  // Stops recommendations (SIGKILL when kill, else SIGTERM).
-  void StopRecommendations(bool kill);
-  // Stops relationships (SIGKILL when kill, else SIGTERM) without restarting.
-  void StopRelationships(bool kill);
+  bool StartRecommendations() { return Start(Server::kRecommendations); }
+
+  // Starts a stopped server again on its data and port; false if it did not
+  // become SERVING.
+  bool Start(Server server);
+  // Stops a server: SIGKILL when kill, else SIGTERM (and a clean exit is
+  // expected).
+  void Stop(Server server, bool kill);
+  void Restart(Server server, bool kill) {
+    Stop(server, kill);
+    Start(server);
+  }
+  // Sends a signal to a running server (SIGSTOP freezes it, SIGCONT thaws).
+  void Signal(Server server, int signal);
+
+  ServerProcess& identity_server() { return *identity_; }
+  ServerProcess& relationships_server() { return *relationships_; }
   ServerProcess& recommendations_server() { return *recommendations_; }
+  // Stubs on channels opened at the last start of their server.
+  identity_v1::IdentityService::Stub& identity() { return *identity_stub_; }
+  relationships_v1::RelationshipService::Stub& relationships() { return *relationships_stub_; }
   recommendations_v1::RecommendationService::Stub& recommendations() {
     return *recommendations_stub_;
   }
-  ServerProcess& identity_server() { return *identity_; }
-  ServerProcess& relationships_server() { return *relationships_; }
-  identity_v1::IdentityService::Stub& identity() { return *identity_stub_; }
-  relationships_v1::RelationshipService::Stub& relationships() { return *relationships_stub_; }
 
-  // Stops relationships (SIGKILL when kill, else SIGTERM) and starts it again
-  // on the same data and port.
-  void RestartRelationships(bool kill);
-  // Stops identity for good (outage tests).
-  void StopIdentity();
+  // Shorthands of the outage tests.
+  void StopIdentity() { Stop(Server::kIdentity, /*kill=*/true); }
+  void StopRelationships(bool kill) { Stop(Server::kRelationships, kill); }
+  void StopRecommendations(bool kill) { Stop(Server::kRecommendations, kill); }
+  void RestartRelationships(bool kill) { Restart(Server::kRelationships, kill); }
 
   Account SignUp(const std::string& name) {
     return testing::SignUp(*identity_stub_, name, name + "@example.fr");
@@ -56,16 +71,17 @@ class Deployment {
   std::string DatabaseDir(const std::string& server) const { return dir_.Sub(server + "/db"); }
 
  private:
-  void StartRelationships();
+  std::unique_ptr<ServerProcess>& Process(Server server);
 
   const TempDir& dir_;
   std::vector<std::string> relationships_flags_;
   std::unique_ptr<ServerProcess> identity_;
   std::unique_ptr<ServerProcess> relationships_;
   std::unique_ptr<ServerProcess> recommendations_;
-  // Relationships keeps its port across restarts, so that recommendations
-  // finds it again.
+  // "127.0.0.1:0" until the first start, then the port it got.
+  std::string identity_listen_ = "127.0.0.1:0";
   std::string relationships_listen_ = "127.0.0.1:0";
+  std::string recommendations_listen_ = "127.0.0.1:0";
   std::unique_ptr<identity_v1::IdentityService::Stub> identity_stub_;
   std::unique_ptr<relationships_v1::RelationshipService::Stub> relationships_stub_;
   std::unique_ptr<recommendations_v1::RecommendationService::Stub> recommendations_stub_;

@@ -34,6 +34,8 @@ class ServerProcess {
   int Terminate();
   // SIGKILL and wait.
   void Kill();
+  // Sends a signal without waiting (SIGSTOP, SIGCONT).
+  void Signal(int signal) { child_->Signal(signal); }
 
  private:
   explicit ServerProcess(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
