@@ -6,13 +6,14 @@
 #include <atomic>
 #include <string>
 
+#include "services/common/request_parsing.h"
 #include "services/common/rpc_runner.h"
 #include "storage/engine.h"
 #include "trustsphere/admin/v1/admin.grpc.pb.h"
 
 namespace trustsphere {
 
-class AdminHandlers final : public admin::v1::AdminService::CallbackService {
+class AdminHandlers final : public StrictlyParsed<admin::v1::AdminService> {
  public:
   // `service` names the server's own service in build information; backups
   // go to `backup_dir`.

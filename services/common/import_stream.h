@@ -5,15 +5,24 @@
 // next read started only once the previous batch is written, so a slow disk
 // slows the client instead of filling memory. The first refused batch ends
 // the stream with its error, prefixed by the batch's position in the stream.
+//
+// The stream is read as raw bytes and parsed here: gRPC ends a stream whose
+// message fails to parse (a string that is not UTF-8) exactly as if the
+// client had closed it, which would end an import early with OK. Parsing
+// here turns that into INVALID_ARGUMENT naming the message and the field.
 
 #include <functional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "services/common/errors.h"
+#include "services/common/request_parsing.h"
 #include "services/common/rpc_runner.h"
 
 namespace trustsphere {
@@ -28,14 +37,14 @@ inline absl::Status InMessage(int64_t index, const absl::Status& status) {
 }
 
 template <typename Request, typename Response>
-class ImportStream final : public grpc::ServerReadReactor<Request> {
+class ImportStream final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   // Adds one batch's counts to the response.
   using ApplyBatch = std::function<absl::Status(const Caller&, const Request&, Response*)>;
 
   // Starts the stream; the reactor deletes itself when the call is done.
   static ImportStream* Start(RpcRunner& runner, grpc::CallbackServerContext* context,
-                             const char* method, Response* response, ApplyBatch apply) {
+                             const char* method, grpc::ByteBuffer* response, ApplyBatch apply) {
     return new ImportStream(runner, context, method, response, std::move(apply));
   }
 
@@ -47,13 +56,13 @@ class ImportStream final : public grpc::ServerReadReactor<Request> {
     ++messages_;
     bool queued = runner_.executor().TrySubmit([this] {
       absl::Status status = RpcRunner::StillWanted(*context_);
-      if (status.ok()) status = apply_(caller_, request_, response_);
+      if (status.ok()) status = Parse();
+      if (status.ok()) status = apply_(caller_, request_, &totals_);
       if (!status.ok()) {
         End(InMessage(messages_, status));
         return;
       }
-      request_.Clear();
-      this->StartRead(&request_);
+      this->StartRead(&received_);
     });
     if (!queued) End(absl::ResourceExhaustedError("server overloaded: retry the import later"));
   }
@@ -62,7 +71,7 @@ class ImportStream final : public grpc::ServerReadReactor<Request> {
 
  private:
   ImportStream(RpcRunner& runner, grpc::CallbackServerContext* context, const char* method,
-               Response* response, ApplyBatch apply)
+               grpc::ByteBuffer* response, ApplyBatch apply)
       : runner_(runner),
         context_(context),
         method_(method),
@@ -77,22 +86,42 @@ class ImportStream final : public grpc::ServerReadReactor<Request> {
       End(admitted);
       return;
     }
-    this->StartRead(&request_);
+    this->StartRead(&received_);
+  }
+
+  absl::Status Parse() {
+    std::vector<grpc::Slice> slices;
+    if (!received_.Dump(&slices).ok()) return absl::InternalError("cannot read the message");
+    std::string bytes;
+    for (const auto& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    received_.Clear();
+    request_.Clear();
+    if (request_.ParseFromString(bytes)) return absl::OkStatus();
+    return DescribeUnparsableRequest(bytes, *Request::descriptor());
   }
 
   void End(const absl::Status& status) {
     runner_.Record(method_, caller_, status, start_);
+    if (status.ok()) {
+      const std::string bytes = totals_.SerializeAsString();
+      grpc::Slice slice(bytes);
+      *response_ = grpc::ByteBuffer(&slice, 1);
+    }
     this->Finish(ToGrpcStatus(status));
   }
 
   RpcRunner& runner_;
   grpc::CallbackServerContext* context_;
   const char* method_;
-  Response* response_;
+  grpc::ByteBuffer* response_;
   ApplyBatch apply_;
   absl::Time start_;
   Caller caller_;
+  grpc::ByteBuffer received_;
   Request request_;
+  Response totals_;
   int64_t messages_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "services/common/caller.h"
 #include "services/common/executor.h"
 #include "services/common/metrics.h"
+#include "services/common/request_parsing.h"
 #include "services/common/token_verifier.h"
 
 namespace trustsphere {
@@ -70,9 +71,13 @@ class RpcRunner {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     auto start = absl::Now();
     if (metrics_ != nullptr) metrics_->CallStarted();
-    auto run = [=, this, body = std::move(body)]() mutable {
+    // Taken here, on the thread gRPC called the handler on (see
+    // request_parsing.h): the body never sees a request that did not parse.
+    absl::Status unparsed = TakeRequestParseFailure();
+    auto run = [=, this, body = std::move(body), unparsed = std::move(unparsed)]() mutable {
       Caller caller;
       absl::Status status = Admit(*context, access, &caller);
+      if (status.ok()) status = unparsed;
       if (status.ok()) status = body(static_cast<const Caller&>(caller));
       Finish(reactor, method, caller, status, start);
     };

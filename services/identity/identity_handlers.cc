@@ -107,8 +107,8 @@ IdentityHandlers::Reactor* IdentityHandlers::BatchGetPersons(
                &IdentityLogic::BatchGetPersons, request, response, Work::kQuickRead);
 }
 
-grpc::ServerReadReactor<v1::ImportPersonsRequest>* IdentityHandlers::ImportPersons(
-    Context* context, v1::ImportPersonsResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* IdentityHandlers::ImportPersons(
+    Context* context, grpc::ByteBuffer* response) {
   return ImportStream<v1::ImportPersonsRequest, v1::ImportPersonsResponse>::Start(
       *runner_, context, "ImportPersons", response,
       [this](const Caller& caller, const v1::ImportPersonsRequest& batch,

@@ -5,13 +5,17 @@
 
 #include <atomic>
 
+#include "services/common/request_parsing.h"
 #include "services/common/rpc_runner.h"
 #include "services/identity/identity_logic.h"
 #include "trustsphere/identity/v1/identity.grpc.pb.h"
 
 namespace trustsphere::identity {
 
-class IdentityHandlers final : public v1::IdentityService::CallbackService {
+class IdentityHandlers final
+    : public StrictlyParsed<v1::IdentityService,
+                            v1::IdentityService::WithRawCallbackMethod_ImportPersons<
+                                v1::IdentityService::CallbackService>> {
  public:
   explicit IdentityHandlers(RpcRunner* runner) : runner_(runner) {}
 
@@ -51,8 +55,9 @@ class IdentityHandlers final : public v1::IdentityService::CallbackService {
                       v1::SearchTagsResponse* response) override;
   Reactor* RecordTagUse(Context* context, const v1::RecordTagUseRequest* request,
                         v1::RecordTagUseResponse* response) override;
-  grpc::ServerReadReactor<v1::ImportPersonsRequest>* ImportPersons(
-      Context* context, v1::ImportPersonsResponse* response) override;
+  // Raw bytes, parsed by ImportStream (see import_stream.h).
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportPersons(Context* context,
+                                                           grpc::ByteBuffer* response) override;
   Reactor* BatchGetPersons(Context* context, const v1::BatchGetPersonsRequest* request,
                            v1::BatchGetPersonsResponse* response) override;
 

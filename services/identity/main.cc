@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   return RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers, &parts.admin},
+      .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
         auto key = LoadOrCreateSigningKey(key_file);

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   return RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers, &parts.admin},
+      .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
         auto signing_key = LoadOrCreateSigningKey(key_file);

@@ -5,13 +5,14 @@
 
 #include <atomic>
 
+#include "services/common/request_parsing.h"
 #include "services/common/rpc_runner.h"
 #include "services/recommendations/recommendation_logic.h"
 #include "trustsphere/recommendations/v1/recommendations.grpc.pb.h"
 
 namespace trustsphere::recommendations {
 
-class RecommendationHandlers final : public v1::RecommendationService::CallbackService {
+class RecommendationHandlers final : public StrictlyParsed<v1::RecommendationService> {
  public:
   explicit RecommendationHandlers(RpcRunner* runner) : runner_(runner) {}
 

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   return RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
       .listen = absl::GetFlag(FLAGS_listen),
-      .services = {&handlers, &parts.admin},
+      .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
         auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);

@@ -42,8 +42,8 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::ImportTrustRequest>* RelationshipHandlers::ImportTrust(
-    Context* context, v1::ImportTrustResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* RelationshipHandlers::ImportTrust(
+    Context* context, grpc::ByteBuffer* response) {
   return ImportStream<v1::ImportTrustRequest, v1::ImportTrustResponse>::Start(
       *runner_, context, "ImportTrust", response,
       [this](const Caller& caller, const v1::ImportTrustRequest& batch,

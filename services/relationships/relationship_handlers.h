@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "services/common/request_parsing.h"
 #include "services/common/rpc_runner.h"
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/watch_stream.h"
@@ -13,7 +14,10 @@
 
 namespace trustsphere::relationships {
 
-class RelationshipHandlers final : public v1::RelationshipService::CallbackService {
+class RelationshipHandlers final
+    : public StrictlyParsed<v1::RelationshipService,
+                            v1::RelationshipService::WithRawCallbackMethod_ImportTrust<
+                                v1::RelationshipService::CallbackService>> {
  public:
   RelationshipHandlers(RpcRunner* runner, Executor* executor, const TokenVerifier* verifier)
       : runner_(runner), executor_(executor), verifier_(verifier) {}
@@ -54,8 +58,9 @@ class RelationshipHandlers final : public v1::RelationshipService::CallbackServi
                              v1::SuggestReferencesResponse* response) override;
   Reactor* GetCoverage(Context* context, const v1::GetCoverageRequest* request,
                        v1::GetCoverageResponse* response) override;
-  grpc::ServerReadReactor<v1::ImportTrustRequest>* ImportTrust(
-      Context* context, v1::ImportTrustResponse* response) override;
+  // Raw bytes, parsed by ImportStream (see import_stream.h).
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportTrust(Context* context,
+                                                         grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<v1::TrustChange>* WatchTrustChanges(
       Context* context, const v1::WatchTrustChangesRequest* request) override;
 
