@@ -43,7 +43,13 @@ v1::Person Tombstone(const v1::Person& person, absl::Time now) {
 }
 
 // Only the person themself or an operator changes a profile; services read.
-absl::Status CheckMayEdit(const Caller& caller, const std::string& person_id) {
+// The id in `field` must be well-formed first: its rules are public, so the
+// caller learns nothing by probing them, and a missing id gets its own error.
+absl::Status CheckMayEdit(const Caller& caller, absl::string_view field,
+                          const std::string& person_id) {
+  FieldErrors errors;
+  CheckId(errors, field, person_id);
+  if (!errors.empty()) return errors.ToStatus();
   if (caller.person_id == person_id || caller.Has(Role::kOperator)) return absl::OkStatus();
   return absl::PermissionDeniedError("only the person or an operator may change this");
 }
@@ -168,7 +174,9 @@ absl::StatusOr<v1::BatchGetPersonsResponse> IdentityLogic::BatchGetPersons(
 
 absl::StatusOr<internal::PersonRecord> IdentityLogic::LiveOwnedPerson(
     const Caller& caller, const std::string& person_id) {
-  if (absl::Status allowed = CheckMayEdit(caller, person_id); !allowed.ok()) return allowed;
+  if (absl::Status allowed = CheckMayEdit(caller, "person_id", person_id); !allowed.ok()) {
+    return allowed;
+  }
   auto record = store_->GetPerson(person_id);
   if (absl::IsNotFound(record.status())) return absl::NotFoundError("no such person");
   if (!record.ok()) return record.status();
@@ -181,7 +189,8 @@ absl::StatusOr<internal::PersonRecord> IdentityLogic::LiveOwnedPerson(
 absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
                                                        const v1::UpdatePersonRequest& request) {
   // Who may act is checked before what they send (nothing to learn by probing).
-  if (absl::Status allowed = CheckMayEdit(caller, request.person().id()); !allowed.ok())
+  if (absl::Status allowed = CheckMayEdit(caller, "person.id", request.person().id());
+      !allowed.ok())
     return allowed;
   FieldErrors errors;
   CheckId(errors, "person.id", request.person().id());
@@ -233,7 +242,9 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
 absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
     const Caller& caller, const v1::DeletePersonRequest& request) {
   // Who may act is checked before what they send (nothing to learn by probing).
-  if (absl::Status allowed = CheckMayEdit(caller, request.id()); !allowed.ok()) return allowed;
+  if (absl::Status allowed = CheckMayEdit(caller, "id", request.id()); !allowed.ok()) {
+    return allowed;
+  }
   FieldErrors errors;
   CheckId(errors, "id", request.id());
   CheckEtag(errors, "etag", request.etag());
@@ -274,6 +285,7 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
     const v1::AuthenticateRequest& request) {
   FieldErrors errors;
   if (request.email().empty()) errors.Add("email", "required");
+  if (request.email().size() > kMaxEmail) errors.Add("email", "too long");
   if (request.password().empty()) errors.Add("password", "required");
   if (request.password().size() > kMaxPassword) errors.Add("password", "too long");
   if (!errors.empty()) return errors.ToStatus();
@@ -330,7 +342,8 @@ absl::StatusOr<int> IdentityLogic::CountPositions(const std::string& person_id) 
 absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
                                                         const v1::AddPositionRequest& request) {
   // Who may act is checked before what they send (nothing to learn by probing).
-  if (absl::Status allowed = CheckMayEdit(caller, request.person_id()); !allowed.ok())
+  if (absl::Status allowed = CheckMayEdit(caller, "person_id", request.person_id());
+      !allowed.ok())
     return allowed;
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
@@ -378,7 +391,8 @@ absl::StatusOr<v1::Position> IdentityLogic::OwnedPosition(const Caller& caller,
   auto position = store_->GetPosition(id);
   if (absl::IsNotFound(position.status())) return absl::NotFoundError("no such position");
   if (!position.ok()) return position.status();
-  if (absl::Status allowed = CheckMayEdit(caller, position->person_id()); !allowed.ok()) {
+  if (absl::Status allowed = CheckMayEdit(caller, "position.person_id", position->person_id());
+      !allowed.ok()) {
     return allowed;
   }
   return position;

@@ -15,6 +15,8 @@ inline constexpr size_t kMaxHeadline = 200;
 inline constexpr size_t kMaxLocale = 35;
 inline constexpr size_t kMinPassword = 8;
 inline constexpr size_t kMaxPassword = 128;
+// The longest address SMTP can carry (RFC 5321).
+inline constexpr size_t kMaxEmail = 254;
 inline constexpr size_t kMaxOrganization = 200;
 inline constexpr size_t kMaxTitle = 200;
 inline constexpr size_t kMaxDescription = 2000;

@@ -27,6 +27,9 @@ constexpr size_t kMaxRecruiter = 200;
 constexpr absl::Duration kMaxShareLifetime = absl::Hours(24 * 90);
 
 // Unknown, expired and revoked tokens all answer the same.
+// Share tokens are 43 characters; this leaves room for other encodings.
+constexpr size_t kMaxTokenChars = 64;
+
 absl::Status NoSuchShare() { return absl::NotFoundError("no such share, or it has ended"); }
 
 }  // namespace
@@ -89,9 +92,11 @@ absl::StatusOr<v1::CreateShareResponse> RecommendationLogic::CreateShare(
 
 absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
     const Caller& caller, const v1::GetSharedDossierRequest& request) {
+  if (request.token().empty()) return InvalidField("token", "required");
+  if (request.token().size() > kMaxTokenChars) return InvalidField("token", "too long");
+  // A token of the right length that is not one of ours is just not found.
   std::string raw;
-  if (request.token().empty() || request.token().size() > 64 ||
-      !Base64UrlDecode(request.token(), &raw) || raw.size() != kTokenBytes) {
+  if (!Base64UrlDecode(request.token(), &raw) || raw.size() != kTokenBytes) {
     return NoSuchShare();
   }
   const std::string hash = Sha256(request.token());

@@ -92,6 +92,12 @@ RecommendationLogic::ExportSignedRecommendation(
 absl::StatusOr<v1::VerifyRecommendationResponse> RecommendationLogic::VerifyRecommendation(
     const v1::VerifyRecommendationRequest& request) {
   if (request.jws().empty()) return InvalidField("jws", "required");
+  // An export carries at most 5,000 characters of text and a few ids: far
+  // less than this once encoded.
+  constexpr size_t kMaxJwsBytes = 64 << 10;
+  if (request.jws().size() > kMaxJwsBytes) {
+    return InvalidField("jws", absl::StrCat("at most ", kMaxJwsBytes, " bytes"));
+  }
   v1::VerifyRecommendationResponse response;
   auto verified = VerifyCompactJws(request.jws(), {{signing_key_.key_id, signing_key_.public_key}},
                                    kMaxJwsBytes);

@@ -73,6 +73,11 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
     return absl::PermissionDeniedError("only a person states trust, as themselves");
   }
   const v1::TrustStatement& input = request.statement();
+  if (!input.truster_id().empty()) {
+    FieldErrors errors;
+    CheckId(errors, "statement.truster_id", input.truster_id());
+    if (!errors.empty()) return errors.ToStatus();
+  }
   if (!input.truster_id().empty() && input.truster_id() != caller.person_id) {
     return absl::PermissionDeniedError("statement.truster_id must be the caller");
   }
