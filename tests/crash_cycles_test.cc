@@ -275,7 +275,20 @@ class CrashCyclesTest : public RelationshipsTest {
     ADD_FAILURE() << "the probe's trust was never revoked";
   }
 
+  // Access tokens are short-lived; a long run logs everyone in again.
+  void RenewTokens() {
+    for (Account* account : {&subject_, &author_, &marker_, &trusters_[0], &trusters_[1]}) {
+      iv1::AuthenticateRequest login;
+      login.set_email(account->email);
+      login.set_password(account->password);
+      iv1::AuthenticateResponse session;
+      UntilOk([&] { return identity_->Authenticate(Patient("").get(), login, &session); });
+      account->token = session.access_token();
+    }
+  }
+
   void RunCycle(int cycle, std::mt19937& random) {
+    RenewTokens();
     StalenessProbe probe = StartProbe(cycle);
     stop_ = false;
     std::vector<std::thread> writers;
@@ -437,9 +450,10 @@ class CrashCyclesTest : public RelationshipsTest {
       cv1::GetRecommendationRequest get;
       get.set_id(id);
       cv1::Recommendation found;
-      EXPECT_TRUE(
-          recommendations_->GetRecommendation(Patient(subject_.token).get(), get, &found).ok())
-          << "cycle " << cycle << ": recommendation " << id << " acknowledged, not stored";
+      grpc::Status status =
+          recommendations_->GetRecommendation(Patient(subject_.token).get(), get, &found);
+      EXPECT_TRUE(status.ok()) << "cycle " << cycle << ": recommendation " << id
+                               << " acknowledged, not read: " << status.error_message();
     }
 
     std::set<std::string> shares;
