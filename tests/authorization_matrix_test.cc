@@ -31,6 +31,7 @@ class AuthorizationMatrixTest : public RelationshipsTest {
   void SetUp() override {
     RelationshipsTest::SetUp();
     ASSERT_TRUE(deployment_->StartRecommendations());
+    client_ = std::make_unique<CatalogClient>(*deployment_);
     operator_token_ = deployment_->Token("ops", "operator");
     service_token_ = deployment_->Token("svc", "service");
   }
@@ -43,14 +44,7 @@ class AuthorizationMatrixTest : public RelationshipsTest {
   World NewWorld() { return MakeWorld(*deployment_, worlds_++); }
 
   grpc::Status Call(const RpcCase& rpc, const World& world, const std::string& token) {
-    auto& channel = channels_[rpc.server];
-    if (channel == nullptr) {
-      channel = (rpc.server == "identity"        ? deployment_->identity_server()
-                 : rpc.server == "relationships" ? deployment_->relationships_server()
-                                                 : deployment_->recommendations_server())
-                    .NewChannel();
-    }
-    return Invoke(*channel, rpc, *rpc.request(world), token);
+    return client_->Call(rpc, *rpc.request(world), token);
   }
 
   // The token `caller` presents to a request about `owner`.
@@ -107,7 +101,7 @@ class AuthorizationMatrixTest : public RelationshipsTest {
   }
 
   int worlds_ = 0;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  std::unique_ptr<CatalogClient> client_;
   std::map<std::string, std::string> expired_;
   std::string operator_token_;
   std::string service_token_;

@@ -152,19 +152,9 @@ class BadInputTest : public RelationshipsTest {
   void SetUp() override {
     RelationshipsTest::SetUp();
     ASSERT_TRUE(deployment_->StartRecommendations());
+    client_ = std::make_unique<CatalogClient>(*deployment_);
     operator_ = deployment_->Token("ops", "operator");
     service_ = deployment_->Token("svc", "service");
-  }
-
-  std::shared_ptr<grpc::Channel> ChannelTo(const std::string& server) {
-    auto& channel = channels_[server];
-    if (channel == nullptr) {
-      channel = (server == "identity"        ? deployment_->identity_server()
-                 : server == "relationships" ? deployment_->relationships_server()
-                                             : deployment_->recommendations_server())
-                    .NewChannel();
-    }
-    return channel;
   }
 
   // A token the valid request succeeds with: the owner's, else an
@@ -175,7 +165,7 @@ class BadInputTest : public RelationshipsTest {
   }
 
   std::string operator_, service_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  std::unique_ptr<CatalogClient> client_;
 };
 
 // Fields a request may leave out: their absence is not an error. Any other
@@ -200,8 +190,7 @@ TEST_F(BadInputTest, EverySpoiledFieldIsRefusedByNameAndNothingChanges) {
       if (spoiled.how == "missing" && kOptional.contains(rpc.method + " " + spoiled.field)) {
         continue;
       }
-      grpc::Status status =
-          Invoke(*ChannelTo(rpc.server), rpc, *spoiled.request, TokenFor(rpc, world));
+      grpc::Status status = client_->Call(rpc, *spoiled.request, TokenFor(rpc, world));
       const std::string what =
           absl::StrCat(rpc.method, " with ", spoiled.field, " ", spoiled.how, ": got ",
                        status.error_code(), " (", status.error_message().substr(0, 200), ")");

@@ -525,8 +525,16 @@ const google::protobuf::MethodDescriptor& RpcCase::Descriptor() const {
   std::abort();
 }
 
-grpc::Status Invoke(grpc::Channel& channel, const RpcCase& rpc,
-                    const google::protobuf::Message& request, const std::string& token) {
+grpc::Status CatalogClient::Call(const RpcCase& rpc, const google::protobuf::Message& request,
+                                 const std::string& token) {
+  std::shared_ptr<grpc::Channel>& open = channels_[rpc.server];
+  if (open == nullptr) {
+    open = (rpc.server == "identity"        ? deployment_.identity_server()
+            : rpc.server == "relationships" ? deployment_.relationships_server()
+                                            : deployment_.recommendations_server())
+               .NewChannel();
+  }
+  grpc::Channel& channel = *open;
   const google::protobuf::MethodDescriptor& method = rpc.Descriptor();
   const std::string path = "/" + method.service()->full_name() + "/" + method.name();
   std::unique_ptr<google::protobuf::Message> response(

@@ -6,6 +6,7 @@
 // three fresh people.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -128,10 +129,20 @@ struct RpcCase {
 
 std::vector<RpcCase> AllRpcs();
 
-// Calls `rpc` with `request` and `token`, whatever its kind: a unary call, a
-// client stream of that one message, or a server stream, which is OK once
-// its first message arrives.
-grpc::Status Invoke(grpc::Channel& channel, const RpcCase& rpc,
-                    const google::protobuf::Message& request, const std::string& token);
+// Calls the catalog's RPCs on a deployment's servers, one channel each.
+class CatalogClient {
+ public:
+  explicit CatalogClient(Deployment& deployment) : deployment_(deployment) {}
+
+  // Calls `rpc` with `request` and `token`, whatever its kind: a unary call,
+  // a client stream of that one message, or a server stream, which is OK
+  // once its first message arrives.
+  grpc::Status Call(const RpcCase& rpc, const google::protobuf::Message& request,
+                    const std::string& token);
+
+ private:
+  Deployment& deployment_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
 
 }  // namespace trustsphere::testing
