@@ -71,5 +71,12 @@ int main(int argc, char** argv) {
   relationships::v1::TrustStatement minimal;
   minimal.set_trustee_id("prs_other");
   Write(out / "trust_statement", {statement.SerializeAsString(), minimal.SerializeAsString()});
+
+  relationships::v1::PutTrustRequest put;
+  *put.mutable_statement() = statement;
+  put.set_request_id("req-1");
+  std::string invalid = put.SerializeAsString();
+  invalid[invalid.find("merger")] = '\xff';  // the note, no longer UTF-8
+  Write(out / "request_parsing", {put.SerializeAsString(), invalid});
   return 0;
 }

@@ -102,7 +102,7 @@ SUMS
         -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
         >/dev/null
       cmake --build build-fuzz --parallel "$(nproc)" --target access_token_fuzzer jws_fuzzer \
-        key_encoding_fuzzer page_token_fuzzer trust_statement_fuzzer
+        key_encoding_fuzzer page_token_fuzzer request_parsing_fuzzer trust_statement_fuzzer
       (cd build-fuzz && ctest -L fuzz --output-on-failure --parallel "$(nproc)")
       ;;
     *)
