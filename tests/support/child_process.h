@@ -11,7 +11,8 @@ namespace trustsphere::testing {
 
 // A child process whose standard output is read line by line; its standard
 // error goes to the test's. Killed with SIGKILL on destruction if still
-// running.
+// running, and when the thread that started it ends (so start children from
+// the test's own thread).
 class ChildProcess {
  public:
   // Starts argv[0] with the arguments argv[1..].
