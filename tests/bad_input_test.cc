@@ -31,16 +31,14 @@ struct Spoiled {
   Request request;
 };
 
-// The path of `field` (element `index` when repeated) under `prefix`.
-std::string PathOf(const std::string& prefix, const FieldDescriptor& field, int index) {
-  std::string path = prefix + field.name();
-  if (field.is_repeated()) absl::StrAppend(&path, "[", index, "]");
-  return path;
+// The path of `field` (its first element when repeated) under `prefix`.
+std::string PathOf(const std::string& prefix, const FieldDescriptor& field) {
+  return prefix + field.name() + (field.is_repeated() ? "[0]" : "");
 }
 
-// Spoils the field at `path` of a copy of `base`: `spoil` gets the copy's
-// innermost message that holds it.
-using Spoil = std::function<void(Message&, const FieldDescriptor&, int index)>;
+// Spoils a field (the first element of a repeated one) in the message that
+// holds it.
+using Spoil = std::function<void(Message& holder, const FieldDescriptor&)>;
 
 // Every field set in `base`, recursively (with its first element when
 // repeated): calls `visit` with the path, the descriptor and a function that
@@ -53,11 +51,11 @@ void ForEachSetField(
   std::vector<const FieldDescriptor*> fields;
   message.GetReflection()->ListFields(message, &fields);
   for (const FieldDescriptor* field : fields) {
-    const std::string path = PathOf(prefix, *field, 0);
+    const std::string path = PathOf(prefix, *field);
     auto spoiled = [&base, locate, field](const Spoil& spoil) {
       Request copy(base.New());
       copy->CopyFrom(base);
-      spoil(*locate(*copy), *field, 0);
+      spoil(*locate(*copy), *field);
       return copy;
     };
     visit(path, *field, spoiled);
@@ -86,9 +84,9 @@ std::vector<Spoiled> SpoilingsOf(const Message& base) {
     const bool top_level = path.find('.') == std::string::npos;
     if (field.type() == FieldDescriptor::TYPE_STRING) {
       auto set = [](std::string value) {
-        return [value](Message& holder, const FieldDescriptor& f, int index) {
+        return [value](Message& holder, const FieldDescriptor& f) {
           if (f.is_repeated()) {
-            holder.GetReflection()->SetRepeatedString(&holder, &f, index, value);
+            holder.GetReflection()->SetRepeatedString(&holder, &f, 0, value);
           } else {
             holder.GetReflection()->SetString(&holder, &f, value);
           }
@@ -99,14 +97,14 @@ std::vector<Spoiled> SpoilingsOf(const Message& base) {
     }
     if (field.type() == FieldDescriptor::TYPE_ENUM && !field.is_repeated()) {
       out.push_back(
-          {path, "unknown enum value", spoiled([](Message& holder, const FieldDescriptor& f, int) {
+          {path, "unknown enum value", spoiled([](Message& holder, const FieldDescriptor& f) {
              holder.GetReflection()->SetEnumValue(&holder, &f, 999);
            })});
     }
     if (field.is_repeated() && (field.type() == FieldDescriptor::TYPE_MESSAGE ||
                                 field.type() == FieldDescriptor::TYPE_STRING)) {
       out.push_back({path.substr(0, path.rfind('[')), "10,000 elements",
-                     spoiled([](Message& holder, const FieldDescriptor& f, int) {
+                     spoiled([](Message& holder, const FieldDescriptor& f) {
                        const google::protobuf::Reflection* reflection = holder.GetReflection();
                        for (int i = 0; i < 10000; ++i) {
                          if (f.type() == FieldDescriptor::TYPE_MESSAGE) {
@@ -120,7 +118,7 @@ std::vector<Spoiled> SpoilingsOf(const Message& base) {
                      })});
     }
     if (top_level && !field.is_repeated() && field.type() != FieldDescriptor::TYPE_BOOL) {
-      out.push_back({path, "missing", spoiled([](Message& holder, const FieldDescriptor& f, int) {
+      out.push_back({path, "missing", spoiled([](Message& holder, const FieldDescriptor& f) {
                        holder.GetReflection()->ClearField(&holder, &f);
                      })});
     }

@@ -28,8 +28,6 @@ Request Own(T message) {
   return std::make_unique<T>(std::move(message));
 }
 
-constexpr Code DENIED = Code::PERMISSION_DENIED;
-constexpr Code NOT_FOUND = Code::NOT_FOUND;
 constexpr Code PRECONDITION = Code::FAILED_PRECONDITION;
 
 int unique_number = 0;
