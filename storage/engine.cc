@@ -256,18 +256,6 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Engine::MultiGet(
 }
 
 absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
-  if (write_failed_.load(std::memory_order_acquire)) {
-    // Space may have returned: RocksDB syncs what it holds and accepts writes
-    // again, or says why not.
-    // Busy: RocksDB's own recovery is under way.
-    rocksdb::Status resumed = db_->Resume();
-    if (!resumed.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("storage refuses writes since an I/O error (disk full or read-only?); ",
-                       resumed.IsBusy() ? "recovering" : resumed.ToString(), "; retry later"));
-    }
-    write_failed_.store(false, std::memory_order_release);
-  }
   rocksdb::WriteBatch rocks_batch;
   for (const auto& op : batch.ops_) {
     rocksdb::Status status = op.value ? rocks_batch.Put(Handle(op.family), op.key, *op.value)
@@ -298,7 +286,6 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
     absl::MutexLock lock(&change_mu_);
     for (uint64_t sequence : sequences) in_flight_changes_.erase(sequence);
   }
-  if (status.IsIOError()) write_failed_.store(true, std::memory_order_release);
   if (!status.ok()) return FromRocks(status, "write");
   return sequences;
 }

@@ -12,7 +12,6 @@
 // same time. Writes are not serialised: concurrent synced writes share WAL
 // syncs (RocksDB group commit).
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,6 +61,10 @@ struct EngineOptions {
   // scan of one person's entries skips files that hold none.
   std::vector<Family> prefixed_families;
   // The file system RocksDB uses; null is the real one (tests inject faults).
+  // After a write fails for lack of space, RocksDB refuses writes until its
+  // own recovery (driven by the file system's free space) has flushed what
+  // it holds; resuming it by hand while the disk is still full would turn
+  // the error into a fatal one.
   rocksdb::Env* env = nullptr;
 };
 
@@ -194,11 +197,6 @@ class Engine {
   rocksdb::DB* db_;
   // handles_[0] is "default"; handles_[f + 1] is family f.
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-
-  // Set when a write failed on an I/O error (a full or read-only disk):
-  // RocksDB then refuses every write until resumed, which the next write
-  // tries first.
-  std::atomic<bool> write_failed_{false};
 
   mutable absl::Mutex change_mu_;
   uint64_t next_change_ ABSL_GUARDED_BY(change_mu_) = 1;
