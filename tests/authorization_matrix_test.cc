@@ -15,9 +15,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
-#include "tests/relationships_fixture.h"
+#include "tests/catalog_fixture.h"
 #include "tests/support/database_contents.h"
-#include "tests/support/rpc_catalog.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -26,20 +25,9 @@ namespace cv1 = recommendations_v1;
 using Code = grpc::StatusCode;
 using namespace std::chrono_literals;
 
-class AuthorizationMatrixTest : public RelationshipsTest {
+class AuthorizationMatrixTest : public CatalogTest {
  protected:
-  void SetUp() override {
-    RelationshipsTest::SetUp();
-    ASSERT_TRUE(deployment_->StartRecommendations());
-    client_ = std::make_unique<CatalogClient>(*deployment_);
-    operator_token_ = deployment_->Token("ops", "operator");
-    service_token_ = deployment_->Token("svc", "service");
-  }
-
- public:
   cv1::RecommendationService::Stub& recs() { return deployment_->recommendations(); }
-  using RelationshipsTest::ident;
-  using RelationshipsTest::rel;
 
   World NewWorld() { return MakeWorld(*deployment_, worlds_++); }
 
@@ -101,10 +89,7 @@ class AuthorizationMatrixTest : public RelationshipsTest {
   }
 
   int worlds_ = 0;
-  std::unique_ptr<CatalogClient> client_;
   std::map<std::string, std::string> expired_;
-  std::string operator_token_;
-  std::string service_token_;
 };
 
 std::string Describe(const RpcCase& row, Caller caller, const grpc::Status& status) {

@@ -13,9 +13,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/reflection.h"
-#include "tests/relationships_fixture.h"
+#include "tests/catalog_fixture.h"
 #include "tests/support/database_contents.h"
-#include "tests/support/rpc_catalog.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -145,25 +144,14 @@ std::vector<Spoiled> SpoilingsOf(const Message& base) {
   return out;
 }
 
-class BadInputTest : public RelationshipsTest {
+class BadInputTest : public CatalogTest {
  protected:
-  void SetUp() override {
-    RelationshipsTest::SetUp();
-    ASSERT_TRUE(deployment_->StartRecommendations());
-    client_ = std::make_unique<CatalogClient>(*deployment_);
-    operator_ = deployment_->Token("ops", "operator");
-    service_ = deployment_->Token("svc", "service");
-  }
-
   // A token the valid request succeeds with: the owner's, else an
   // operator's or a service's.
   std::string TokenFor(const RpcCase& rpc, const World& world) const {
     if (rpc.expect.owner == Code::OK) return (world.*rpc.owner).token;
-    return rpc.expect.operator_ == Code::OK ? operator_ : service_;
+    return rpc.expect.operator_ == Code::OK ? operator_token_ : service_token_;
   }
-
-  std::string operator_, service_;
-  std::unique_ptr<CatalogClient> client_;
 };
 
 // Fields a request may leave out: their absence is not an error. Any other

@@ -139,6 +139,17 @@ class CrashCyclesTest : public RelationshipsTest {
     }
   }
 
+  // Counts a write's outcome; an acknowledged one is recorded, under the lock.
+  void Count(const grpc::Status& status, const std::function<void()>& record) {
+    if (!status.ok()) {
+      ++failed_;
+      return;
+    }
+    std::lock_guard lock(mu_);
+    record();
+    ++acknowledged_;
+  }
+
   void RecommendationWriter() {
     int n = 0;
     while (!stop_) {
@@ -148,14 +159,8 @@ class CrashCyclesTest : public RelationshipsTest {
       request.mutable_recommendation()->set_text(absl::StrCat("Letter ", n++));
       *request.mutable_recommendation()->add_facets() = Tag("negotiation");
       cv1::Recommendation written;
-      if (recommendations_->WriteRecommendation(Context(author_.token).get(), request, &written)
-              .ok()) {
-        std::lock_guard lock(mu_);
-        recommendations_written_.push_back(written.id());
-        ++acknowledged_;
-      } else {
-        ++failed_;
-      }
+      Count(recommendations_->WriteRecommendation(Context(author_.token).get(), request, &written),
+            [&] { recommendations_written_.push_back(written.id()); });
     }
   }
 
@@ -180,13 +185,8 @@ class CrashCyclesTest : public RelationshipsTest {
       request.mutable_share()->mutable_expire_time()->set_seconds(
           absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
       cv1::CreateShareResponse share;
-      if (recommendations_->CreateShare(Context(subject_.token).get(), request, &share).ok()) {
-        std::lock_guard lock(mu_);
-        shares_created_.insert(share.share().id());
-        ++acknowledged_;
-      } else {
-        ++failed_;
-      }
+      Count(recommendations_->CreateShare(Context(subject_.token).get(), request, &share),
+            [&] { shares_created_.insert(share.share().id()); });
     }
   }
 
@@ -200,13 +200,8 @@ class CrashCyclesTest : public RelationshipsTest {
       request.mutable_position()->mutable_period()->mutable_start()->set_year(2015);
       request.mutable_position()->mutable_period()->mutable_start()->set_month(1);
       iv1::Position added;
-      if (identity_->AddPosition(Context(subject_.token).get(), request, &added).ok()) {
-        std::lock_guard lock(mu_);
-        positions_added_.insert(added.id());
-        ++acknowledged_;
-      } else {
-        ++failed_;
-      }
+      Count(identity_->AddPosition(Context(subject_.token).get(), request, &added),
+            [&] { positions_added_.insert(added.id()); });
       std::this_thread::sleep_for(20ms);  // a person holds few positions
     }
   }
@@ -222,13 +217,8 @@ class CrashCyclesTest : public RelationshipsTest {
   // The servers' channels to a restarted peer may take a moment to
   // reconnect: set-up calls are repeated until they succeed.
   static void UntilOk(const std::function<grpc::Status()>& call) {
-    grpc::Status status;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      status = call();
-      if (status.ok()) return;
-      std::this_thread::sleep_for(100ms);
-    }
-    ADD_FAILURE() << status.error_message();
+    grpc::Status status = RetryUntilOk(call);
+    EXPECT_TRUE(status.ok()) << status.error_message();
   }
 
   StalenessProbe StartProbe(int cycle) {

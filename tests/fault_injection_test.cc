@@ -17,18 +17,6 @@ namespace cv1 = recommendations_v1;
 using namespace std::chrono_literals;
 using Code = grpc::StatusCode;
 
-// Repeats `call` every 100 ms until it succeeds or 20 s pass; its last
-// status.
-grpc::Status UntilOk(const std::function<grpc::Status()>& call) {
-  grpc::Status status;
-  for (auto end = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < end;
-       std::this_thread::sleep_for(100ms)) {
-    status = call();
-    if (status.ok()) break;
-  }
-  return status;
-}
-
 class FaultTest : public RelationshipsTest {
  protected:
   void SetUp() override {
@@ -88,7 +76,7 @@ TEST_F(FaultTest, IdentityDownRefusesTrustWritesWithNothingStoredThenHeals) {
   EXPECT_EQ(DescribeDifference(before, Read("relationships")), "");
 
   ASSERT_TRUE(deployment_->Start(Server::kIdentity));
-  grpc::Status healed = UntilOk([&] { return PutTrust(jacques_, claire); });
+  grpc::Status healed = RetryUntilOk([&] { return PutTrust(jacques_, claire); });
   EXPECT_TRUE(healed.ok()) << healed.error_message();
   EXPECT_EQ(GetCode(jacques_.token, jacques_, claire), Code::OK);
 }
@@ -101,7 +89,7 @@ TEST_F(FaultTest, RelationshipsDownRefusesRecommendationsWithNothingStoredThenHe
   EXPECT_EQ(DescribeDifference(before, Read("recommendations")), "");
 
   ASSERT_TRUE(deployment_->Start(Server::kRelationships));
-  grpc::Status healed = UntilOk([&] { return WriteRecommendation(); });
+  grpc::Status healed = RetryUntilOk([&] { return WriteRecommendation(); });
   EXPECT_TRUE(healed.ok()) << healed.error_message();
   EXPECT_EQ(RecommendationsBy(jacques_), 1);
 }

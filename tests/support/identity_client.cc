@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/support/child_process.h"
@@ -51,6 +53,16 @@ std::vector<std::string> ViolatedFields(const grpc::Status& status) {
     }
   }
   return fields;
+}
+
+grpc::Status RetryUntilOk(const std::function<grpc::Status()>& call) {
+  grpc::Status status;
+  for (auto end = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(100ms)) {
+    status = call();
+    if (status.ok()) break;
+  }
+  return status;
 }
 
 std::string MintToken(const std::string& admin_binary, const std::string& key_file,

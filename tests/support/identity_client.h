@@ -3,6 +3,7 @@
 // Client-side helpers for tests that talk to identity_server: accounts,
 // call contexts with tokens, and reading rich error details.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ Account SignUp(identity_v1::IdentityService::Stub& stub, const std::string& disp
 
 // The fields named by the google.rpc.BadRequest details of a status.
 std::vector<std::string> ViolatedFields(const grpc::Status& status);
+
+// Repeats `call` every 100 ms until it succeeds or 20 s pass; its last
+// status. For calls through a server whose peer has just restarted.
+grpc::Status RetryUntilOk(const std::function<grpc::Status()>& call);
 
 // Runs `trustsphere_admin mint-token` and returns the token it prints, valid
 // for `ttl` (an absl duration such as "1h").
