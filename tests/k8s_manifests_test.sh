@@ -16,6 +16,18 @@ for binary in identity/identity_server relationships/relationships_server \
   "$build/services/$binary" --helpfull >"$work/flags/$(basename "$binary").flags" 2>&1 || true
 done
 
+# Debian 12's kubectl (1.20) renders with kustomize 2.0, which reads only files
+# under `resources:` (a directory goes under `bases:`). A newer kubectl accepts
+# both, so check the rule here rather than only on an old machine.
+for kustomization in "$top"/deploy/k8s/*/kustomization.yaml "$top"/deploy/k8s/overlays/*/kustomization.yaml; do
+  dir=$(dirname "$kustomization")
+  awk '/^[a-zA-Z]/ { in_resources = ($1 == "resources:") } in_resources && /^  - / { print $2 }' \
+    "$kustomization" | while read -r resource; do
+    [[ -f "$dir/$resource" ]] ||
+      { echo "$kustomization: $resource under resources: is no file (kubectl 1.20 refuses it; use bases:)" >&2; exit 1; }
+  done
+done
+
 for overlay in local production; do
   kubectl kustomize "$top/deploy/k8s/overlays/$overlay" >"$work/$overlay.yaml" 2>"$work/kustomize.log" ||
     { cat "$work/kustomize.log"; exit 1; }
