@@ -51,6 +51,7 @@ deb $MIRROR bookworm-updates main
 deb ${MIRROR%/debian}/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+mkdir -p "$root/etc/ssl"
 cp "$HOST_CA_BUNDLE" "$root/etc/ssl/host-ca-bundle.crt"
 
 for target in proc sys dev dev/pts; do
