@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "tests/support/child_process.h"
+#include "tests/support/deployment.h"
 #include "tests/support/identity_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -128,6 +129,23 @@ std::map<std::string, double> ParseExposition(const std::string& text) {
   return samples;
 }
 
+// The samples a server's /metrics serves now.
+std::map<std::string, double> Scrape(const ServerProcess& server) {
+  const std::string& address = server.metrics_address();
+  httplib::Client client(address.substr(0, address.rfind(':')),
+                         std::stoi(address.substr(address.rfind(':') + 1)));
+  auto response = client.Get("/metrics");
+  if (!response || response->status != 200) {
+    ADD_FAILURE() << "cannot scrape " << address;
+    return {};
+  }
+  return ParseExposition(response->body);
+}
+
+double InFlight(const ServerProcess& server, const std::string& service) {
+  return Scrape(server)["trustsphere_rpc_in_flight{service=\"" + service + "\"}"];
+}
+
 TEST(OperationsTest, MetricsAreScrapedInPrometheusFormat) {
   TempDir dir;
   auto server = ServerProcess::Start(
@@ -142,13 +160,7 @@ TEST(OperationsTest, MetricsAreScrapedInPrometheusFormat) {
   identity_v1::Person person;
   identity->GetPerson(Context(jacques.token).get(), missing, &person);
 
-  const std::string& address = server->metrics_address();
-  httplib::Client client(address.substr(0, address.rfind(':')),
-                         std::stoi(address.substr(address.rfind(':') + 1)));
-  auto response = client.Get("/metrics");
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 200);
-  auto samples = ParseExposition(response->body);
+  auto samples = Scrape(*server);
   const std::string service = "service=\"trustsphere.identity.v1.IdentityService\"";
   EXPECT_EQ((samples["trustsphere_rpc_requests_total{" + service +
                      ",method=\"CreatePerson\",code=\"OK\"}"]),
@@ -169,6 +181,98 @@ TEST(OperationsTest, MetricsAreScrapedInPrometheusFormat) {
     build_info = build_info || (name.rfind("trustsphere_build_info{", 0) == 0 && value == 1);
   }
   EXPECT_TRUE(build_info);
+}
+
+// Every kind of call leaves the gauge where it found it: unary calls served
+// on gRPC's threads and on the executor, refused ones, client streams
+// (imports, accepted and refused), server streams and admin calls.
+TEST(OperationsTest, InFlightGaugeReturnsToItsStartAfterEveryKindOfCall) {
+  namespace rv1 = ::trustsphere::relationships::v1;
+  TempDir dir;
+  Deployment deployment(dir);
+  ASSERT_TRUE(deployment.ok());
+  const std::string identity_service = "trustsphere.identity.v1.IdentityService";
+  const std::string relationships_service = "trustsphere.relationships.v1.RelationshipService";
+  ServerProcess& identity = deployment.identity_server();
+  ServerProcess& relationships = deployment.relationships_server();
+  const std::string operator_token = deployment.Token("ops", "operator");
+  const double identity_start = InFlight(identity, identity_service);
+  const double relationships_start = InFlight(relationships, relationships_service);
+  EXPECT_EQ(identity_start, 0);
+  EXPECT_EQ(relationships_start, 0);
+  auto expect_settled = [&](const char* after) {
+    EXPECT_EQ(InFlight(identity, identity_service), identity_start) << after;
+    EXPECT_EQ(InFlight(relationships, relationships_service), relationships_start) << after;
+  };
+
+  Account jacques = deployment.SignUp("jacques");  // public, then authenticated calls
+  Account martin = deployment.SignUp("martin");
+  expect_settled("sign-up and login");
+  identity_v1::Person person;
+  identity_v1::GetPersonRequest get;
+  get.set_id(martin.person.id());
+  EXPECT_TRUE(deployment.identity().GetPerson(Context(jacques.token).get(), get, &person).ok());
+  EXPECT_EQ(deployment.identity().GetPerson(Context().get(), get, &person).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  expect_settled("GetPerson, accepted and refused");
+
+  for (const std::string& token : {operator_token, jacques.token}) {
+    identity_v1::ImportPersonsRequest batch;
+    identity_v1::ImportedPerson* imported = batch.add_persons();
+    imported->mutable_person()->set_id("prs_imported_" + std::to_string(token.size()));
+    imported->mutable_person()->set_display_name("Imported");
+    imported->mutable_person()->set_email("imported" + std::to_string(token.size()) +
+                                          "@example.fr");
+    identity_v1::ImportPersonsResponse imported_counts;
+    auto context = Context(token);
+    auto writer = deployment.identity().ImportPersons(context.get(), &imported_counts);
+    writer->Write(batch);
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().ok(), token == operator_token);
+
+    rv1::ImportTrustRequest statements;
+    rv1::TrustStatement* statement = statements.add_statements();
+    statement->set_truster_id(jacques.person.id());
+    statement->set_trustee_id(martin.person.id());
+    rv1::ImportTrustResponse trust_counts;
+    auto trust_context = Context(token);
+    auto trust_writer = deployment.relationships().ImportTrust(trust_context.get(), &trust_counts);
+    trust_writer->Write(statements);
+    trust_writer->WritesDone();
+    EXPECT_EQ(trust_writer->Finish().ok(), token == operator_token);
+  }
+  expect_settled("imports, accepted and refused");
+
+  rv1::CheckTrustRequest check;
+  check.set_truster_id(jacques.person.id());
+  check.set_trustee_id(martin.person.id());
+  check.mutable_facet()->set_kind(common::v1::FACET_KIND_COMPETENCY);
+  check.mutable_facet()->set_key("negotiation");
+  rv1::CheckTrustResponse verdict;
+  EXPECT_TRUE(deployment.relationships().CheckTrust(Context(jacques.token).get(), check, &verdict)
+                  .ok());
+  rv1::PutTrustRequest put;
+  put.mutable_statement()->set_trustee_id(jacques.person.id());
+  rv1::TrustStatement stored;
+  EXPECT_TRUE(deployment.relationships().PutTrust(Context(martin.token).get(), put, &stored).ok());
+  expect_settled("a quick read and a write");
+
+  {
+    auto context = Context(operator_token);
+    auto stream =
+        deployment.relationships().WatchTrustChanges(context.get(), rv1::WatchTrustChangesRequest());
+    rv1::TrustChange change;
+    EXPECT_TRUE(stream->Read(&change));
+    context->TryCancel();
+    while (stream->Read(&change)) {
+    }
+    stream->Finish();
+  }
+  admin::v1::BuildInfo build;
+  EXPECT_TRUE(admin::v1::AdminService::NewStub(identity.NewChannel())
+                  ->GetBuildInfo(Context(operator_token).get(), {}, &build)
+                  .ok());
+  expect_settled("a watch stream and an admin call");
 }
 
 }  // namespace

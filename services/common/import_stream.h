@@ -77,7 +77,7 @@ class ImportStream final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
         method_(method),
         response_(response),
         apply_(std::move(apply)),
-        start_(absl::Now()) {
+        start_(runner.Begin()) {
     absl::Status admitted = runner_.Admit(*context_, Access::kAuthenticated, &caller_);
     if (admitted.ok() && !caller_.Has(Role::kOperator)) {
       admitted = absl::PermissionDeniedError("imports are for operators only");

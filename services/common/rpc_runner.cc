@@ -36,6 +36,11 @@ void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method, co
   reactor->Finish(ToGrpcStatus(status));
 }
 
+absl::Time RpcRunner::Begin() const {
+  if (metrics_ != nullptr) metrics_->CallStarted();
+  return absl::Now();
+}
+
 void RpcRunner::Record(const char* method, const Caller& caller, const absl::Status& status,
                        absl::Time start) const {
   const absl::Duration took = absl::Now() - start;

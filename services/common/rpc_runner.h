@@ -59,6 +59,8 @@ class RpcRunner {
   // CANCELLED when the client has gone, DEADLINE_EXCEEDED when its deadline
   // has passed: no work should start for it.
   static absl::Status StillWanted(const grpc::CallbackServerContext& context);
+  // A call starts: counted in flight until its Record. Returns its start.
+  absl::Time Begin() const;
   // The access log line and metrics of a finished call.
   void Record(const char* method, const Caller& caller, const absl::Status& status,
               absl::Time start) const;
@@ -69,8 +71,7 @@ class RpcRunner {
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const char* method,
                                 Access access, Body body, Work work = Work::kBlocking) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    auto start = absl::Now();
-    if (metrics_ != nullptr) metrics_->CallStarted();
+    const absl::Time start = Begin();
     // Taken here, on the thread gRPC called the handler on (see
     // request_parsing.h): the body never sees a request that did not parse.
     absl::Status unparsed = TakeRequestParseFailure();

@@ -6,6 +6,12 @@
 #include <fstream>
 
 namespace trustsphere::testing {
+namespace {
+
+// Every server serves /metrics on a port of its own choosing.
+constexpr char kMetrics[] = "--metrics_listen=127.0.0.1:0";
+
+}  // namespace
 
 Deployment::Deployment(const TempDir& dir, std::vector<std::string> relationships_flags)
     : dir_(dir), relationships_flags_(std::move(relationships_flags)) {
@@ -35,7 +41,7 @@ bool Deployment::Start(Server server) {
     case Server::kIdentity:
       identity_ =
           ServerProcess::Start(IDENTITY_SERVER,
-                               {"--data_dir=" + dir_.Sub("identity"),
+                               {"--data_dir=" + dir_.Sub("identity"), kMetrics,
                                 "--password_hash_memory_kib=8192", "--password_hash_passes=1"},
                                identity_listen_);
       if (identity_ == nullptr) return false;
@@ -43,7 +49,7 @@ bool Deployment::Start(Server server) {
       identity_stub_ = identity_v1::IdentityService::NewStub(identity_->NewChannel());
       return true;
     case Server::kRelationships: {
-      std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("relationships"),
+      std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("relationships"), kMetrics,
                                         "--identity_addr=" + identity_listen_};
       flags.insert(flags.end(), relationships_flags_.begin(), relationships_flags_.end());
       relationships_ = ServerProcess::Start(RELATIONSHIPS_SERVER, flags, relationships_listen_);
@@ -56,7 +62,8 @@ bool Deployment::Start(Server server) {
     case Server::kRecommendations:
       recommendations_ = ServerProcess::Start(
           RECOMMENDATIONS_SERVER,
-          {"--data_dir=" + dir_.Sub("recommendations"), "--identity_addr=" + identity_listen_,
+          {"--data_dir=" + dir_.Sub("recommendations"), kMetrics,
+           "--identity_addr=" + identity_listen_,
            "--relationships_addr=" + relationships_listen_},
           recommendations_listen_);
       if (recommendations_ == nullptr) return false;
