@@ -19,6 +19,13 @@ void CheckText(FieldErrors& errors, absl::string_view field, absl::string_view v
       return;
     }
   }
+  // Reordering controls can make a name or a letter read differently from
+  // what is stored (U+202E turns "gpj.exe" around); one-line texts refuse
+  // the invisible direction marks too.
+  if (HasBidiControl(value, /*marks=*/lines == Lines::kSingle)) {
+    errors.Add(field, "must not contain bidirectional control characters");
+    return;
+  }
   size_t chars = CodePointCount(value);
   if (chars < min_chars) {
     errors.Add(field,

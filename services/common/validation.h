@@ -13,7 +13,8 @@ namespace trustsphere {
 enum class Lines { kSingle, kMulti };
 
 // Valid UTF-8, no control characters (newlines and tabs allowed for
-// kMulti), between min and max code points.
+// kMulti), no bidirectional controls (embeddings, overrides and isolates;
+// for kSingle also the direction marks), between min and max code points.
 void CheckText(FieldErrors& errors, absl::string_view field, absl::string_view value,
                size_t min_chars, size_t max_chars, Lines lines = Lines::kSingle);
 

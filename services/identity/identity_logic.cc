@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/access_token.h"
@@ -229,7 +228,7 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
     IdentityStore::PutEmail(batch, new_email, person.id());
     record->set_normalized_email(new_email);
   }
-  if (email_changes) person.set_email(std::string(absl::StripAsciiWhitespace(changes.email())));
+  if (email_changes) person.set_email(CanonicalEmail(changes.email()));
   *person.mutable_update_time() = ToProto(absl::Now());
   person.set_etag(NewEtag());
 

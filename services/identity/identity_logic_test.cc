@@ -42,11 +42,12 @@ class IdentityLogicTest : public ::testing::Test {
   }
 
   // end_year 0: ongoing.
-  v1::Position Add(const v1::Person& person, int start_year, int end_year = 0) {
+  v1::Position Add(const v1::Person& person, int start_year, int end_year = 0,
+                   const std::string& organization = "Big Corp") {
     v1::AddPositionRequest request;
     request.set_person_id(person.id());
     request.mutable_position()->set_kind(v1::POSITION_KIND_EMPLOYMENT);
-    request.mutable_position()->set_organization("Big Corp");
+    request.mutable_position()->set_organization(organization);
     request.mutable_position()->set_title("Clerk");
     request.mutable_position()->mutable_period()->mutable_start()->set_year(start_year);
     request.mutable_position()->mutable_period()->mutable_start()->set_month(1);
@@ -114,6 +115,60 @@ TEST_F(IdentityLogicTest, OverlapSearchIsBoundedPerCallAndResumes) {
   } while (!request.page_token().empty());
   EXPECT_EQ(found, std::vector<std::string>{theirs.id()});
   EXPECT_EQ(page_sizes, (std::vector<int>{0, 1}));
+}
+
+TEST_F(IdentityLogicTest, LookAlikeEmailsAreTheSameAddressOrRefused) {
+  Create("dup@example.fr");
+  v1::CreatePersonRequest request;
+  request.mutable_person()->set_display_name("Copycat");
+  request.set_password("long enough");
+  request.mutable_person()->set_email("\uFF44up@example.fr");  // fullwidth d
+  EXPECT_TRUE(absl::IsAlreadyExists(logic_->CreatePerson(request).status()));
+  for (const char* email : {"dup@\u200Bexample.fr", "d\u00ADup@example.fr"}) {
+    request.mutable_person()->set_email(email);
+    auto refused = logic_->CreatePerson(request);
+    EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << email << " " << refused.status();
+  }
+  // Signing in with the fullwidth spelling reaches the same account.
+  v1::AuthenticateRequest login;
+  login.set_email("\uFF44up@example.fr");
+  login.set_password("long enough");
+  EXPECT_TRUE(logic_->Authenticate(login).ok());
+}
+
+TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {
+  v1::Person seeker = Create("seeker@example.fr");
+  v1::Person colleague = Create("colleague@example.fr");
+  v1::Position mine = Add(seeker, 2010, 0, "Société Générale");
+  v1::Position theirs = Add(colleague, 2012, 0, "Soci\u200Bété Générale");
+  EXPECT_EQ(theirs.organization(), "Société Générale");
+  EXPECT_EQ(theirs.organization_key(), mine.organization_key());
+  v1::FindOverlappingPositionsRequest request;
+  request.set_position_id(mine.id());
+  auto found = logic_->FindOverlappingPositions(Caller{.person_id = seeker.id(), .roles = 1},
+                                                request);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->positions_size(), 1);
+  EXPECT_EQ(found->positions(0).id(), theirs.id());
+}
+
+TEST_F(IdentityLogicTest, NamesWithBidiControlsAreRefused) {
+  v1::CreatePersonRequest request;
+  request.mutable_person()->set_display_name("Martin\u202Eevil");
+  request.mutable_person()->set_email("martin@example.fr");
+  request.set_password("long enough");
+  auto refused = logic_->CreatePerson(request);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  v1::Person person = Create("someone@example.fr");
+  v1::AddPositionRequest add;
+  add.set_person_id(person.id());
+  add.mutable_position()->set_kind(v1::POSITION_KIND_EMPLOYMENT);
+  add.mutable_position()->set_organization("Acme\u2066");
+  add.mutable_position()->set_title("Clerk");
+  add.mutable_position()->mutable_period()->mutable_start()->set_year(2020);
+  add.mutable_position()->mutable_period()->mutable_start()->set_month(1);
+  auto position = logic_->AddPosition(Caller{.person_id = person.id(), .roles = 1}, add);
+  EXPECT_TRUE(absl::IsInvalidArgument(position.status())) << position.status();
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ void CheckPersonField(FieldErrors& errors, const std::string& prefix, const std:
     if (person.email().empty()) {
       errors.Add(field, "required");
     } else if (NormalizeEmail(person.email()).empty()) {
-      errors.Add(field, "not a valid email address");
+      errors.Add(field, "not a valid email address (ASCII only, one @, a domain with a dot)");
     }
   } else if (path == "locale") {
     if (person.locale().size() > kMaxLocale || !IsLocale(person.locale())) {

@@ -1,6 +1,5 @@
 #include "services/identity/new_records.h"
 
-#include "absl/strings/ascii.h"
 #include "services/common/crypto.h"
 #include "services/common/proto_time.h"
 #include "services/common/text.h"
@@ -15,7 +14,7 @@ internal::PersonRecord NewPersonRecord(const v1::Person& input, const std::strin
   person.set_id(id);
   person.set_display_name(CollapseSpaces(input.display_name()));
   person.set_headline(CollapseSpaces(input.headline()));
-  person.set_email(std::string(absl::StripAsciiWhitespace(input.email())));
+  person.set_email(CanonicalEmail(input.email()));
   person.set_locale(input.locale());
   *person.mutable_create_time() = ToProto(now);
   *person.mutable_update_time() = ToProto(now);
