@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Service tokens, logs and databases are for this account alone.
+umask 077
 
 DATA=${TRUSTSPHERE_DATA:-$PWD/data}
 IDENTITY_ADDR=${IDENTITY_ADDR:-127.0.0.1:50051}

@@ -34,14 +34,16 @@ for overlay in local production; do
   node "$top/deploy/k8s/validate.mjs" "$work/$overlay.yaml" "$work/flags"
 done
 
-# The validator must catch a broken manifest: a writable root filesystem and
-# a configuration key that no binary reads.
+# The validator must catch a broken manifest: a writable root filesystem, a
+# configuration key that no binary reads and a world-readable Secret (0444).
 sed -e 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' \
-    -e 's/TRUSTSPHERE_DURABILITY:/TRUSTSPHERE_DURABLITY:/' "$work/local.yaml" >"$work/broken.yaml"
+    -e 's/TRUSTSPHERE_DURABILITY:/TRUSTSPHERE_DURABLITY:/' \
+    -e 's/defaultMode: 256/defaultMode: 292/' "$work/local.yaml" >"$work/broken.yaml"
 if node "$top/deploy/k8s/validate.mjs" "$work/broken.yaml" "$work/flags" 2>"$work/refused.log"; then
   echo "the validator accepted a broken manifest" >&2
   exit 1
 fi
 grep -q "root filesystem must be read-only" "$work/refused.log"
 grep -q "TRUSTSPHERE_DURABLITY is no flag" "$work/refused.log"
+grep -q "must not be readable by group or others" "$work/refused.log"
 echo "manifests valid; broken manifest refused"

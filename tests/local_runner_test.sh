@@ -51,6 +51,10 @@ grep -q "recommendations: listening on $recommendations" "$work/run.log"
   --relationships_addr="$relationships" --recommendations_addr="$recommendations" \
   >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; exit 1; }
 grep -q "share token" "$work/demo.log"
+# Tokens (720 hours, enough to stream every private statement), databases
+# and logs: nothing readable by another account.
+shared=$(find "$work/data" -perm /077 -print)
+[[ -z "$shared" ]] || { echo "readable by others:"; ls -ld $shared | head; exit 1; }
 (exec 3<>"/dev/tcp/127.0.0.1/$metrics")  # identity's /metrics answers
 
 kill -TERM "$runner"

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -273,6 +276,32 @@ TEST(OperationsTest, InFlightGaugeReturnsToItsStartAfterEveryKindOfCall) {
                   ->GetBuildInfo(Context(operator_token).get(), {}, &build)
                   .ok());
   expect_settled("a watch stream and an admin call");
+}
+
+// Databases (WALs hold emails and password hashes), keys, tokens and backups
+// are the servers' own, whatever umask they were started with; a token file
+// written readable beforehand is tightened at start.
+TEST(OperationsTest, ServersKeepTheirFilesToThemselves) {
+  const mode_t previous = umask(022);
+  TempDir dir;
+  Deployment deployment(dir);  // writes the service tokens 0644 first
+  umask(previous);
+  ASSERT_TRUE(deployment.ok());
+  ASSERT_TRUE(deployment.StartRecommendations());
+  deployment.SignUp("jacques");
+  admin::v1::Backup backup;
+  ASSERT_TRUE(admin::v1::AdminService::NewStub(deployment.relationships_server().NewChannel())
+                  ->CreateBackup(Context(deployment.Token("ops", "operator")).get(), {}, &backup)
+                  .ok());
+
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path())) {
+    ++files;
+    const auto shared = entry.status().permissions() &
+                        (std::filesystem::perms::group_all | std::filesystem::perms::others_all);
+    EXPECT_EQ(shared, std::filesystem::perms::none) << entry.path();
+  }
+  EXPECT_GT(files, 30);  // three databases, a backup, keys and tokens
 }
 
 }  // namespace

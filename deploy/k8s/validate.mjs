@@ -60,6 +60,16 @@ for (const set of byKind("StatefulSet")) {
   const where = named(set);
   const pod = set.spec.template.spec;
   if (pod.securityContext?.runAsNonRoot !== true) problem(where, "pod must run as non-root");
+  // The data volume belongs to the server's group; keys and tokens mounted
+  // from Secrets are readable by the server's account alone.
+  if (!pod.securityContext?.fsGroup) problem(where, "pod must set fsGroup for its volumes");
+  for (const volume of pod.volumes ?? []) {
+    if (!volume.secret) continue;
+    const mode = volume.secret.defaultMode ?? 0o644;
+    if ((mode & 0o077) !== 0) {
+      problem(where, `secret volume ${volume.name} must not be readable by group or others`);
+    }
+  }
   if (set.spec.replicas !== 1) problem(where, "one writer per RocksDB volume: replicas must be 1");
   const claims = (set.spec.volumeClaimTemplates ?? []).map((claim) => claim.metadata.name);
   if (!claims.includes("data")) problem(where, "needs a PersistentVolumeClaim named data");

@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/common/log.h"
+#include "services/common/private_files.h"
 
 ABSL_FLAG(std::string, data_dir, "", "Folder of the service's RocksDB database.");
 ABSL_FLAG(std::string, durability, "sync",
@@ -70,6 +71,7 @@ void InitServerProcess(int argc, char** argv, const char* usage) {
   // Debian's Abseil checks every mutex acquisition for lock-order cycles,
   // a debugging aid that costs several percent of a cheap RPC's CPU.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  CreateFilesPrivately();
   ApplyEnvironment();
   absl::ParseCommandLine(argc, argv);
 }
@@ -98,6 +100,7 @@ std::string RequiredDataDir() {
     std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
     std::exit(2);
   }
+  RestrictToOwner(data_dir);
   return data_dir;
 }
 

@@ -28,7 +28,8 @@ namespace trustsphere {
 // Parses flags; every flag --name can also be set by the environment variable
 // TRUSTSPHERE_NAME (upper case), and the command line wins over it. Blocks
 // SIGTERM and SIGINT in every thread created afterwards, so that RunServer
-// receives them synchronously. Call first in main.
+// receives them synchronously; files are created private to the server's
+// account from then on. Call first in main.
 void InitServerProcess(int argc, char** argv, const char* usage);
 
 // true for --durability=sync (the default), false for async; exits with a
@@ -39,7 +40,8 @@ bool SyncWritesFromFlags();
 // message on any other value.
 bool LogEveryCallFromFlags();
 
-// --data_dir; exits with a message when it is not set.
+// --data_dir, with group and other permissions taken off what it holds;
+// exits with a message when it is not set.
 std::string RequiredDataDir();
 
 // `path` when set, else <data_dir>/<file>: where a service keeps its key or

@@ -9,6 +9,7 @@
 #include "services/common/admin_handlers.h"
 #include "services/common/executor.h"
 #include "services/common/metrics.h"
+#include "services/common/private_files.h"
 #include "services/common/rpc_runner.h"
 #include "services/common/server_main.h"
 #include "services/common/token_verifier.h"
@@ -23,7 +24,9 @@ struct ServerParts {
         metrics(service),
         runner(&executor, &verifier, &metrics, LogEveryCallFromFlags()),
         admin(&runner, service,
-              PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups")) {}
+              PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups")) {
+    RestrictToOwner(PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
+  }
 
   // The database, once open (null when closing), for admin and metrics.
   void Attach(storage::Engine* engine) {
