@@ -1,5 +1,7 @@
 // relationships_server end to end, with the real identity_server behind it.
 
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "tests/relationships_fixture.h"
 
 namespace trustsphere::testing {
@@ -399,6 +401,36 @@ TEST_F(RelationshipsTest, SuggestionsComeFromOverlappingPositionsOfNonReferences
   EXPECT_EQ(
       rel().SuggestReferences(Context(long_colleague.token).get(), request, &response).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// An ongoing position that starts next year has overlapped nobody yet: it
+// gets no candidate, never a blank one.
+TEST_F(RelationshipsTest, APositionNotStartedYetGetsNoBlankCandidate) {
+  Account martin = SignUp("martin");
+  Account colleague = SignUp("colleague");
+  absl::CivilMonth soon = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone()) + 6;
+  iv1::AddPositionRequest add;
+  add.set_person_id(martin.person.id());
+  add.mutable_position()->set_kind(iv1::POSITION_KIND_EMPLOYMENT);
+  add.mutable_position()->set_organization("Futur SA");
+  add.mutable_position()->set_title("Engineer");
+  add.mutable_position()->mutable_period()->mutable_start()->set_year(soon.year());
+  add.mutable_position()->mutable_period()->mutable_start()->set_month(soon.month());
+  iv1::Position upcoming;
+  ASSERT_TRUE(ident().AddPosition(Context(martin.token).get(), add, &upcoming).ok());
+  AddPosition(colleague, "Futur SA", 2020, soon.year() + 5);
+
+  rv1::SuggestReferencesRequest request;
+  request.set_person_id(martin.person.id());
+  rv1::SuggestReferencesResponse response;
+  ASSERT_TRUE(rel().SuggestReferences(Context(martin.token).get(), request, &response).ok());
+  for (const auto& suggestion : response.suggestions()) {
+    for (const auto& candidate : suggestion.candidates()) {
+      EXPECT_FALSE(candidate.person_id().empty()) << suggestion.DebugString();
+      EXPECT_GT(candidate.overlap_months(), 0) << suggestion.DebugString();
+    }
+  }
+  EXPECT_EQ(response.suggestions_size(), 0);
 }
 
 class RelationshipLimitsTest : public RelationshipsTest {

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace trustsphere::identity {
@@ -150,6 +152,24 @@ TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {
   ASSERT_TRUE(found.ok()) << found.status();
   ASSERT_EQ(found->positions_size(), 1);
   EXPECT_EQ(found->positions(0).id(), theirs.id());
+}
+
+TEST_F(IdentityLogicTest, PositionsStartAtMostAYearAhead) {
+  v1::Person person = Create("planner@example.fr");
+  absl::CivilMonth now = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
+  auto add = [&](absl::CivilMonth start) {
+    v1::AddPositionRequest request;
+    request.set_person_id(person.id());
+    request.mutable_position()->set_kind(v1::POSITION_KIND_EMPLOYMENT);
+    request.mutable_position()->set_organization("Futur SA");
+    request.mutable_position()->set_title("Engineer");
+    request.mutable_position()->mutable_period()->mutable_start()->set_year(start.year());
+    request.mutable_position()->mutable_period()->mutable_start()->set_month(start.month());
+    return logic_->AddPosition(Caller{.person_id = person.id(), .roles = 1}, request).status();
+  };
+  EXPECT_TRUE(add(now + 12).ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(add(now + 13)));
+  EXPECT_TRUE(absl::IsInvalidArgument(add(absl::CivilMonth(2100, 1))));
 }
 
 TEST_F(IdentityLogicTest, NamesWithBidiControlsAreRefused) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/text.h"
 #include "services/common/validation.h"
 
@@ -11,6 +12,13 @@ namespace {
 void CheckMonth(FieldErrors& errors, const std::string& field, const common::v1::YearMonth& month) {
   if (month.year() < 1900 || month.year() > 2200) errors.Add(field + ".year", "1900 to 2200");
   if (month.month() < 1 || month.month() > 12) errors.Add(field + ".month", "1 to 12");
+}
+
+int Months(int year, int month) { return year * 12 + month - 1; }
+
+int CurrentMonths() {
+  absl::CivilMonth now = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
+  return Months(static_cast<int>(now.year()), now.month());
 }
 
 bool IsLocale(const std::string& locale) {
@@ -72,11 +80,15 @@ void CheckPositionField(FieldErrors& errors, const std::string& prefix, const st
       return;
     }
     CheckMonth(errors, field + ".start", position.period().start());
+    const auto& begins = position.period().start();
+    if (Months(begins.year(), begins.month()) > CurrentMonths() + kMaxMonthsAhead) {
+      errors.Add(field + ".start", absl::StrCat("at most ", kMaxMonthsAhead, " months ahead"));
+    }
     if (position.period().has_end()) {
       CheckMonth(errors, field + ".end", position.period().end());
       const auto& start = position.period().start();
       const auto& end = position.period().end();
-      if (end.year() * 12 + end.month() < start.year() * 12 + start.month()) {
+      if (Months(end.year(), end.month()) < Months(start.year(), start.month())) {
         errors.Add(field + ".end", "must not be before start");
       }
     }

@@ -21,6 +21,8 @@ inline constexpr size_t kMaxOrganization = 200;
 inline constexpr size_t kMaxTitle = 200;
 inline constexpr size_t kMaxDescription = 2000;
 inline constexpr size_t kMaxTagChars = 64;
+// A position may start this many months ahead (an offer accepted), no more.
+inline constexpr int kMaxMonthsAhead = 12;
 
 // Person fields by update-mask path ("display_name", "headline", "email",
 // "locale"); `prefix` is the request field holding the person ("person.").

@@ -217,7 +217,10 @@ absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferenc
       auto edge = store_->GetEdge(person, other.person_id());
       if (!edge.ok()) return edge.status();
       if (edge->has_value() && (*edge)->incoming_visibility() != v1::VISIBILITY_PRIVATE) continue;
+      // Periods that only overlap in the future (an ongoing position that has
+      // not started yet) have shared nothing so far: no candidate.
       int months = OverlapMonths(position.period(), other.period(), now_month);
+      if (months <= 0) continue;
       auto& candidate = best[other.person_id()];
       if (months > candidate.overlap_months()) {
         candidate.set_person_id(other.person_id());
