@@ -7,6 +7,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
@@ -49,10 +50,45 @@ class FirstPartTransform final : public rocksdb::SliceTransform {
   }
 };
 
+// Counters: each a big-endian two's-complement int64, 8 bytes, one after
+// the other. Its name is recorded in SST files: never change it.
+std::string EncodeCounters(absl::Span<const int64_t> values) {
+  std::string bytes;
+  for (int64_t value : values) bytes += KeyBuilder().U64(static_cast<uint64_t>(value)).key();
+  return bytes;
+}
+
+std::vector<int64_t> DecodeCounters(std::string_view bytes) {
+  std::vector<int64_t> values;
+  KeyReader reader(bytes);
+  uint64_t value = 0;
+  while (reader.U64(&value)) values.push_back(static_cast<int64_t>(value));
+  return values;
+}
+
+class CounterAddition final : public rocksdb::AssociativeMergeOperator {
+ public:
+  const char* Name() const override { return "trustsphere.CounterAddition.v1"; }
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& added,
+             std::string* merged, rocksdb::Logger*) const override {
+    std::vector<int64_t> sum =
+        existing ? DecodeCounters(std::string_view(existing->data(), existing->size()))
+                 : std::vector<int64_t>();
+    std::vector<int64_t> deltas = DecodeCounters(std::string_view(added.data(), added.size()));
+    if (sum.size() < deltas.size()) sum.resize(deltas.size(), 0);
+    for (size_t i = 0; i < deltas.size(); ++i) {
+      sum[i] =
+          static_cast<int64_t>(static_cast<uint64_t>(sum[i]) + static_cast<uint64_t>(deltas[i]));
+    }
+    *merged = EncodeCounters(sum);
+    return true;
+  }
+};
+
 // Options chosen for this workload: point lookups of records and short
 // prefix scans of indexes, small values, many concurrent small writes.
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                           bool prefixed) {
+                                           bool prefixed, bool counters) {
   rocksdb::BlockBasedTableOptions table;
   // One cache for all families bounds memory whatever the family count.
   table.block_cache = cache;
@@ -86,6 +122,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
     options.prefix_extractor = std::make_shared<FirstPartTransform>();
     options.memtable_prefix_bloom_size_ratio = 0.05;
   }
+  if (counters) options.merge_operator = std::make_shared<CounterAddition>();
   // Fewer levels of overlap: bounded space amplification as data grows.
   options.level_compaction_dynamic_level_bytes = true;
   return options;
@@ -100,17 +137,27 @@ uint64_t DecodeSequence(std::string_view key) {
 }  // namespace
 
 void WriteBatch::Put(Family family, std::string_view key, std::string_view value) {
-  ops_.push_back({family, std::string(key), std::string(value)});
+  ops_.push_back({Op::Kind::kPut, family, std::string(key), std::string(value)});
 }
 
 void WriteBatch::Delete(Family family, std::string_view key) {
-  ops_.push_back({family, std::string(key), std::nullopt});
+  ops_.push_back({Op::Kind::kDelete, family, std::string(key), ""});
+}
+
+void WriteBatch::AddCounters(Family family, std::string_view key,
+                             absl::Span<const int64_t> deltas) {
+  ops_.push_back({Op::Kind::kMerge, family, std::string(key), EncodeCounters(deltas)});
+}
+
+void WriteBatch::PutCounters(Family family, std::string_view key,
+                             absl::Span<const int64_t> values) {
+  ops_.push_back({Op::Kind::kPut, family, std::string(key), EncodeCounters(values)});
 }
 
 void WriteBatch::AppendChange(std::string_view value) { changes_.emplace_back(value); }
 
 void WriteBatch::PutMeta(std::string_view key, std::string_view value) {
-  ops_.push_back({kMetaFamily, std::string(key), std::string(value)});
+  ops_.push_back({Op::Kind::kPut, kMetaFamily, std::string(key), std::string(value)});
 }
 
 Snapshot::~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
@@ -150,15 +197,17 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   db_options.max_total_wal_size = 32 << 20;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false));
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false, false));
   for (Family family = 0; family < static_cast<Family>(options.families.size()); ++family) {
     const std::string& name = options.families[family];
     if (name == rocksdb::kDefaultColumnFamilyName) {
       return absl::InvalidArgumentError("the default family is reserved");
     }
-    bool prefixed = std::find(options.prefixed_families.begin(), options.prefixed_families.end(),
-                              family) != options.prefixed_families.end();
-    descriptors.emplace_back(name, FamilyOptions(cache, prefixed));
+    auto listed = [family](const std::vector<Family>& families) {
+      return std::find(families.begin(), families.end(), family) != families.end();
+    };
+    descriptors.emplace_back(name, FamilyOptions(cache, listed(options.prefixed_families),
+                                                 listed(options.counter_families)));
   }
 
   rocksdb::DB* db = nullptr;
@@ -167,8 +216,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   if (!status.ok()) return FromRocks(status, absl::StrCat("open ", options.path));
 
   std::unique_ptr<Engine> engine(new Engine(std::move(options), db, std::move(handles)));
-  if (absl::Status checked = engine->CheckSchemaVersion(); !checked.ok()) return checked;
   if (absl::Status loaded = engine->LoadChangeSequence(); !loaded.ok()) return loaded;
+  if (absl::Status checked = engine->CheckSchemaVersion(); !checked.ok()) return checked;
   return engine;
 }
 
@@ -194,20 +243,33 @@ rocksdb::ColumnFamilyHandle* Engine::Handle(Family family) const {
   return handles_.at(family == WriteBatch::kMetaFamily ? 0 : family + 1);
 }
 
+absl::Status Engine::SetSchemaVersion(uint32_t version) {
+  WriteBatch batch;
+  batch.PutMeta(kSchemaVersionKey, KeyBuilder().U32(version).key());
+  return Write(std::move(batch)).status();
+}
+
 absl::Status Engine::CheckSchemaVersion() {
   absl::StatusOr<std::string> stored = GetMeta(kSchemaVersionKey);
-  std::string wanted = KeyBuilder().U32(options_.schema_version).key();
-  if (absl::IsNotFound(stored.status())) {
-    WriteBatch batch;
-    batch.PutMeta(kSchemaVersionKey, wanted);
-    return Write(std::move(batch)).status();
-  }
+  if (absl::IsNotFound(stored.status())) return SetSchemaVersion(options_.schema_version);
   if (!stored.ok()) return stored.status();
-  if (*stored != wanted) {
-    uint32_t found = 0;
-    KeyReader(*stored).U32(&found);
+  uint32_t version = 0;
+  KeyReader(*stored).U32(&version);
+  while (version < options_.schema_version) {
+    auto migration = std::find_if(options_.migrations.begin(), options_.migrations.end(),
+                                  [&](const Migration& m) { return m.from == version; });
+    if (migration == options_.migrations.end()) break;
+    if (absl::Status migrated = migration->run(*this); !migrated.ok()) {
+      return absl::Status(migrated.code(),
+                          absl::StrCat("migrating ", options_.path, " from schema version ",
+                                       version, ": ", migrated.message()));
+    }
+    if (absl::Status bumped = SetSchemaVersion(version + 1); !bumped.ok()) return bumped;
+    ++version;
+  }
+  if (version != options_.schema_version) {
     return absl::FailedPreconditionError(
-        absl::StrCat("data folder ", options_.path, " has schema version ", found,
+        absl::StrCat("data folder ", options_.path, " has schema version ", version,
                      "; this build reads version ", options_.schema_version));
   }
   return absl::OkStatus();
@@ -258,8 +320,18 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Engine::MultiGet(
 absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
   rocksdb::WriteBatch rocks_batch;
   for (const auto& op : batch.ops_) {
-    rocksdb::Status status = op.value ? rocks_batch.Put(Handle(op.family), op.key, *op.value)
-                                      : rocks_batch.Delete(Handle(op.family), op.key);
+    rocksdb::Status status;
+    switch (op.kind) {
+      case WriteBatch::Op::Kind::kPut:
+        status = rocks_batch.Put(Handle(op.family), op.key, op.value);
+        break;
+      case WriteBatch::Op::Kind::kDelete:
+        status = rocks_batch.Delete(Handle(op.family), op.key);
+        break;
+      case WriteBatch::Op::Kind::kMerge:
+        status = rocks_batch.Merge(Handle(op.family), op.key, op.value);
+        break;
+    }
     if (!status.ok()) return FromRocks(status, "batch");
   }
 
@@ -288,6 +360,16 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
   }
   if (!status.ok()) return FromRocks(status, "write");
   return sequences;
+}
+
+absl::StatusOr<std::vector<int64_t>> Engine::GetCounters(Family family, std::string_view key,
+                                                         size_t size,
+                                                         const Snapshot* snapshot) const {
+  auto bytes = Get(family, key, snapshot);
+  if (!bytes.ok() && !absl::IsNotFound(bytes.status())) return bytes.status();
+  std::vector<int64_t> values = bytes.ok() ? DecodeCounters(*bytes) : std::vector<int64_t>();
+  values.resize(size, 0);
+  return values;
 }
 
 absl::Status Engine::Scan(Family family, const ScanRange& range,
@@ -337,14 +419,28 @@ std::unique_ptr<Snapshot> Engine::TakeSnapshot() const {
   return std::unique_ptr<Snapshot>(new Snapshot(db_, db_->GetSnapshot()));
 }
 
+absl::Status Engine::ScanChanges(uint64_t after,
+                                 absl::FunctionRef<bool(uint64_t, std::string_view)> visit) const {
+  if (options_.change_log < 0) return absl::InternalError("this engine keeps no change log");
+  // Never past the watermark: a change numbered below it may still commit.
+  const uint64_t committed = CommittedChangeSequence();
+  if (after >= committed) return absl::OkStatus();
+  return Scan(options_.change_log,
+              {.start_after = KeyBuilder().U64(after).key(),
+               .end_before = KeyBuilder().U64(committed + 1).key()},
+              [&](std::string_view key, std::string_view value) {
+                return visit(DecodeSequence(key), value);
+              });
+}
+
 uint64_t Engine::CommittedChangeSequence() const {
   absl::MutexLock lock(&change_mu_);
   if (in_flight_changes_.empty()) return next_change_ - 1;
   return *in_flight_changes_.begin() - 1;
 }
 
-std::vector<FamilyStats> Engine::Stats() const {
-  std::vector<FamilyStats> stats;
+std::vector<RecordKindStats> Engine::Stats() const {
+  std::vector<RecordKindStats> stats;
   for (Family family = 0; family < static_cast<Family>(options_.families.size()); ++family) {
     auto property = [&](const std::string& name) {
       uint64_t value = 0;
@@ -352,18 +448,27 @@ std::vector<FamilyStats> Engine::Stats() const {
       return value;
     };
     stats.push_back(
-        FamilyStats{.name = options_.families[family],
-                    .estimated_keys = property(rocksdb::DB::Properties::kEstimateNumKeys),
-                    .sst_bytes = property(rocksdb::DB::Properties::kTotalSstFilesSize),
-                    .memtable_bytes = property(rocksdb::DB::Properties::kCurSizeAllMemTables),
-                    .pending_compaction_bytes =
-                        property(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)});
+        RecordKindStats{.name = options_.families[family],
+                        .estimated_keys = property(rocksdb::DB::Properties::kEstimateNumKeys),
+                        .sst_bytes = property(rocksdb::DB::Properties::kTotalSstFilesSize),
+                        .memtable_bytes = property(rocksdb::DB::Properties::kCurSizeAllMemTables),
+                        .pending_compaction_bytes =
+                            property(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)});
   }
   return stats;
 }
 
 absl::StatusOr<std::string> Engine::GetMeta(std::string_view key) const {
   return Get(WriteBatch::kMetaFamily, key);
+}
+
+absl::StatusOr<std::string> Engine::KeepMeta(std::string_view key, const std::string& fresh) {
+  auto stored = GetMeta(key);
+  if (!absl::IsNotFound(stored.status())) return stored;
+  WriteBatch batch;
+  batch.PutMeta(key, fresh);
+  if (auto written = Write(std::move(batch)); !written.ok()) return written.status();
+  return fresh;
 }
 
 namespace {
@@ -402,7 +507,7 @@ absl::StatusOr<BackupInfo> Engine::CreateBackup(const std::string& backup_dir) {
   return ToBackupInfo(info);
 }
 
-absl::StatusOr<std::vector<BackupInfo>> Engine::ListBackups(const std::string& backup_dir) {
+absl::StatusOr<std::vector<BackupInfo>> Engine::ListBackups(const std::string& backup_dir) const {
   auto backups = OpenBackupEngine(backup_dir);
   if (!backups.ok()) return backups.status();
   std::vector<rocksdb::BackupInfo> infos;

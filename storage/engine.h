@@ -13,6 +13,7 @@
 // syncs (RocksDB group commit).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,6 +25,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "storage/storage_admin.h"
 
 namespace rocksdb {
 class DB;
@@ -37,6 +40,17 @@ namespace trustsphere::storage {
 // A column family: an index into EngineOptions::families.
 using Family = int;
 
+class Engine;
+
+// Brings a database written with layout version `from` to `from + 1`. It
+// runs at open, before any other read or write, and must be safe to run
+// again after a crash half-way (the version is bumped only once it has
+// returned OK).
+struct Migration {
+  uint32_t from = 0;
+  std::function<absl::Status(Engine&)> run;
+};
+
 struct EngineOptions {
   // The database folder; created when missing.
   std::string path;
@@ -47,8 +61,10 @@ struct EngineOptions {
   // or -1 when the service keeps none.
   Family change_log = -1;
   // The layout version this build reads. A new database records it; an
-  // existing one with another version is refused.
+  // older one is brought to it by `migrations`, one version at a time; a
+  // newer one, or an older one with no migration, is refused.
   uint32_t schema_version = 1;
+  std::vector<Migration> migrations;
   // true: a write is acknowledged only once its WAL record is synced to disk
   // (survives power loss). false: once it is in the OS page cache (survives
   // a process crash, not a power loss).
@@ -60,6 +76,10 @@ struct EngineOptions {
   // Str(person) Tail(other). Their filters also index that first part, so a
   // scan of one person's entries skips files that hold none.
   std::vector<Family> prefixed_families;
+  // Families whose values are counters: little vectors of int64 that
+  // WriteBatch::AddCounters adds to without reading them first, so that
+  // concurrent writers of one counter need no lock.
+  std::vector<Family> counter_families;
   // The file system RocksDB uses; null is the real one (tests inject faults).
   // After a write fails for lack of space, RocksDB refuses writes until its
   // own recovery (driven by the file system's free space) has flushed what
@@ -73,6 +93,11 @@ class WriteBatch {
  public:
   void Put(Family family, std::string_view key, std::string_view value);
   void Delete(Family family, std::string_view key);
+  // Adds `deltas` to the counters at `key` of a counter family (absent
+  // counters count from zero; a longer vector extends a shorter one).
+  void AddCounters(Family family, std::string_view key, absl::Span<const int64_t> deltas);
+  // Sets the counters at `key` to `values`, whatever they were.
+  void PutCounters(Family family, std::string_view key, absl::Span<const int64_t> values);
   // Appends a change-log entry; Engine::Write assigns its sequence number.
   void AppendChange(std::string_view value);
   // Engine metadata (the "default" family), such as per-service secrets.
@@ -83,16 +108,16 @@ class WriteBatch {
  private:
   friend class Engine;
   struct Op {
+    enum class Kind { kPut, kDelete, kMerge };
+    Kind kind;
     Family family;  // kMetaFamily for metadata
     std::string key;
-    std::optional<std::string> value;  // nullopt: delete
+    std::string value;
   };
   static constexpr Family kMetaFamily = -1;
   std::vector<Op> ops_;
   std::vector<std::string> changes_;
 };
-
-class Engine;
 
 // A consistent point-in-time view for multi-key reads. Must not outlive the
 // engine that took it.
@@ -121,29 +146,15 @@ struct ScanRange {
   bool reverse = false;
 };
 
-struct FamilyStats {
-  std::string name;
-  uint64_t estimated_keys = 0;
-  uint64_t sst_bytes = 0;
-  uint64_t memtable_bytes = 0;
-  uint64_t pending_compaction_bytes = 0;
-};
-
-struct BackupInfo {
-  uint32_t id = 0;
-  int64_t unix_seconds = 0;
-  uint64_t size_bytes = 0;
-  uint32_t file_count = 0;
-};
-
-class Engine {
+class Engine final : public StorageAdmin {
  public:
-  // Opens (or creates) the database. FailedPrecondition when the stored
-  // schema version differs from options.schema_version; Unavailable when the
-  // folder is locked by another process or unreadable.
+  // Opens (or creates) the database, migrating an older layout first.
+  // FailedPrecondition when the stored schema version is newer than
+  // options.schema_version or has no migration; Unavailable when the folder
+  // is locked by another process or unreadable.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(EngineOptions options);
   // Closes the database cleanly (no recovery needed at the next open).
-  ~Engine();
+  ~Engine() override;
 
   // NotFound when the key is absent.
   absl::StatusOr<std::string> Get(Family family, std::string_view key,
@@ -159,12 +170,24 @@ class Engine {
   // write leaves its numbers unused.
   absl::StatusOr<std::vector<uint64_t>> Write(WriteBatch batch);
 
+  // The counters at `key` of a counter family, `size` of them (zeros for
+  // absent ones).
+  absl::StatusOr<std::vector<int64_t>> GetCounters(Family family, std::string_view key, size_t size,
+                                                   const Snapshot* snapshot = nullptr) const;
+
   // Calls visit(key, value) for each key in range until it returns false.
   absl::Status Scan(Family family, const ScanRange& range,
                     absl::FunctionRef<bool(std::string_view key, std::string_view value)> visit,
                     const Snapshot* snapshot = nullptr) const;
 
   std::unique_ptr<Snapshot> TakeSnapshot() const;
+
+  // Calls visit(sequence, value) for the change-log entries after `after`,
+  // in sequence order, up to CommittedChangeSequence(), until it returns
+  // false.
+  absl::Status ScanChanges(
+      uint64_t after,
+      absl::FunctionRef<bool(uint64_t sequence, std::string_view value)> visit) const;
 
   // Every change-log entry with a sequence up to this one is committed and
   // readable; a reader of the change log must not pass it (entries above it
@@ -173,14 +196,17 @@ class Engine {
 
   // Engine metadata written with WriteBatch::PutMeta. NotFound when absent.
   absl::StatusOr<std::string> GetMeta(std::string_view key) const;
+  // The metadata at `key`; when absent, `fresh` is written and returned.
+  // Callers make it once at start (not safe against a concurrent first write).
+  absl::StatusOr<std::string> KeepMeta(std::string_view key, const std::string& fresh);
 
   // RocksDB's estimates for each family of EngineOptions::families.
-  std::vector<FamilyStats> Stats() const;
+  std::vector<RecordKindStats> Stats() const override;
 
   // Online backup into backup_dir (a RocksDB BackupEngine folder, created
   // when missing; backups there share unchanged files).
-  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
-  static absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir);
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir) override;
+  absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) const override;
   // Offline: restores the newest backup of backup_dir into db_dir, which
   // must not be open.
   static absl::Status RestoreLatestBackup(const std::string& backup_dir, const std::string& db_dir);
@@ -191,7 +217,9 @@ class Engine {
   Engine(EngineOptions options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
   absl::Status LoadChangeSequence();
+  // Records the version of a new database, migrates an older one.
   absl::Status CheckSchemaVersion();
+  absl::Status SetSchemaVersion(uint32_t version);
 
   EngineOptions options_;
   rocksdb::DB* db_;
