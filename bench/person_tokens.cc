@@ -2,7 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "bench/synthetic_network.h"
-#include "services/common/access_token.h"
+#include "services/common/auth/access_token.h"
 
 namespace trustsphere::bench {
 namespace {

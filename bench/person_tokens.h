@@ -8,7 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/signing_key.h"
+#include "services/common/auth/signing_key.h"
 
 namespace trustsphere::bench {
 

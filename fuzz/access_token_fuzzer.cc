@@ -8,7 +8,7 @@
 
 #include "absl/time/time.h"
 #include "fuzz/fuzz_keys.h"
-#include "services/common/access_token.h"
+#include "services/common/auth/access_token.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string token(reinterpret_cast<const char*>(data), size);

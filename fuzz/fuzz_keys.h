@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "services/common/jws.h"
-#include "services/common/signing_key.h"
+#include "services/common/auth/jws.h"
+#include "services/common/auth/signing_key.h"
 
 namespace trustsphere::fuzz {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fuzz/fuzz_keys.h"
-#include "services/common/jws.h"
+#include "services/common/auth/jws.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string jws(reinterpret_cast<const char*>(data), size);

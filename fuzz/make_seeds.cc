@@ -10,8 +10,8 @@
 
 #include "absl/time/time.h"
 #include "fuzz/fuzz_keys.h"
-#include "services/common/access_token.h"
-#include "services/common/page_token.h"
+#include "services/common/auth/access_token.h"
+#include "services/common/core/page_token.h"
 #include "storage/key_encoding.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "services/common/page_token.h"
+#include "services/common/core/page_token.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const trustsphere::PageTokenCodec codec(std::string(32, 'k'));

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "services/common/errors.h"
-#include "services/common/request_parsing.h"
+#include "services/common/core/errors.h"
+#include "services/common/server/request_parsing.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

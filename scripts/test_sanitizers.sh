@@ -88,8 +88,11 @@ SUMS
       # login throttling. RocksDB and gRPC come uninstrumented from Debian,
       # so the storage and server tests would report their internal
       # hand-offs (RocksDB's group commit) as races: they are not run here.
-      cmake --build build-tsan --parallel "$(nproc)" --target service_common_test identity_unit_test
-      for test in services/common/service_common_test services/identity/identity_unit_test; do
+      cmake --build build-tsan --parallel "$(nproc)" --target core_test auth_test server_test \
+        identity_unit_test
+      for test in services/common/core/core_test services/common/auth/auth_test \
+                  services/common/server/server_test \
+                  services/identity/identity_unit_test; do
         TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan_suppressions.txt" \
           "build-tsan/$test"
       done

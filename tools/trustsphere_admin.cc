@@ -22,7 +22,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/clock.h"
-#include "services/common/access_token.h"
+#include "services/common/auth/access_token.h"
 #include "storage/engine.h"
 
 ABSL_FLAG(std::string, signing_key_file, "", "The identity service's signing key file.");

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/repeated_ptr_field.h"
-#include "services/common/page_token.h"
+#include "services/common/core/page_token.h"
 #include "storage/engine.h"
 
 namespace trustsphere {

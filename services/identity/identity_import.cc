@@ -1,11 +1,13 @@
 // ImportPersons: an operator's bulk load of people and their positions, with
 // the checks of CreatePerson and AddPosition, one atomic write per batch.
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/text.h"
-#include "services/common/validation.h"
+#include "services/common/core/text.h"
+#include "services/common/core/validation.h"
 #include "services/identity/identity_logic.h"
 #include "services/identity/identity_validation.h"
 #include "services/identity/new_records.h"
@@ -24,9 +26,7 @@ void CheckImportedPerson(FieldErrors& errors, const std::string& field,
   if (!seen_ids.insert(person.id()).second) {
     errors.Add(field + ".person.id", "appears twice in the batch");
   }
-  for (const char* path : kPersonUpdatePaths) {
-    CheckPersonField(errors, field + ".person.", path, person);
-  }
+  CheckNewPerson(errors, field + ".person.", person);
   if (!person.email().empty() && !seen_emails.insert(NormalizeEmail(person.email())).second) {
     errors.Add(field + ".person.email", "appears twice in the batch");
   }
@@ -46,9 +46,7 @@ void CheckImportedPerson(FieldErrors& errors, const std::string& field,
     if (!seen_ids.insert(position.id()).second) {
       errors.Add(position_field + ".id", "appears twice in the batch");
     }
-    for (const char* path : kPositionFields) {
-      CheckPositionField(errors, position_field + ".", path, position);
-    }
+    CheckNewPosition(errors, position_field + ".", position);
   }
 }
 
@@ -79,49 +77,45 @@ absl::Status IdentityLogic::ImportPersons(const Caller& caller,
   auto guard = locks_.Lock(lock_keys);
 
   const absl::Time now = absl::Now();
-  storage::WriteBatch batch;
+  IdentityWrite write;
   v1::ImportPersonsResponse counts;
   for (int i = 0; i < request.persons_size(); ++i) {
     const v1::ImportedPerson& imported = request.persons(i);
     const std::string field = absl::StrCat("persons[", i, "]");
     const std::string& id = imported.person().id();
-    auto existing = store_->GetPerson(id);
-    if (existing.ok()) {
+    auto existing = store_->Person(id);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) {
       counts.set_persons_skipped(counts.persons_skipped() + 1);
       continue;
     }
-    if (!absl::IsNotFound(existing.status())) return existing.status();
 
     const std::string email = NormalizeEmail(imported.person().email());
-    auto owner = store_->FindPersonIdByEmail(email);
-    if (owner.ok()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(field, ".person.email: already used by another person"));
+    if (absl::Status free = EmailFree(email); !free.ok()) {
+      return absl::Status(free.code(), absl::StrCat(field, ".person.email: ", free.message()));
     }
-    if (!absl::IsNotFound(owner.status())) return owner.status();
-    for (int j = 0; j < imported.positions_size(); ++j) {
-      auto taken = store_->GetPosition(imported.positions(j).id());
-      if (taken.ok()) {
-        return absl::AlreadyExistsError(
-            absl::StrCat(field, ".positions[", j, "].id: already used by another position"));
-      }
-      if (!absl::IsNotFound(taken.status())) return taken.status();
+    std::vector<std::string> position_ids;
+    for (const auto& position : imported.positions()) position_ids.push_back(position.id());
+    auto taken = store_->Positions(position_ids);
+    if (!taken.ok()) return taken.status();
+    if (!taken->empty()) {
+      const int j = static_cast<int>(
+          std::find(position_ids.begin(), position_ids.end(), taken->front().id()) -
+          position_ids.begin());
+      return absl::AlreadyExistsError(
+          absl::StrCat(field, ".positions[", j, "].id: already used by another position"));
     }
 
-    internal::PersonRecord record =
-        NewPersonRecord(imported.person(), id, imported.password_hash(), email, now);
-    IdentityStore::PutPerson(batch, record);
-    IdentityStore::PutEmail(batch, email, id);
-    IdentityStore::AppendChange(batch, internal::Change::KIND_PERSON_CREATED, id);
+    write.PutPerson(NewPersonRecord(imported.person(), id, imported.password_hash(), email, now));
+    write.Log(internal::Change::KIND_PERSON_CREATED, id);
     for (const auto& input : imported.positions()) {
-      v1::Position position = NewPosition(input, input.id(), id, now);
-      IdentityStore::PutPosition(batch, position);
-      IdentityStore::AppendChange(batch, internal::Change::KIND_POSITION_ADDED, id, position.id());
+      write.PutPosition(NewPosition(input, input.id(), id, now));
+      write.Log(internal::Change::KIND_POSITION_ADDED, id, input.id());
     }
     counts.set_persons_imported(counts.persons_imported() + 1);
     counts.set_positions_imported(counts.positions_imported() + imported.positions_size());
   }
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   totals->set_persons_imported(totals->persons_imported() + counts.persons_imported());
   totals->set_persons_skipped(totals->persons_skipped() + counts.persons_skipped());
   totals->set_positions_imported(totals->positions_imported() + counts.positions_imported());

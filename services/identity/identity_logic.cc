@@ -5,21 +5,17 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/access_token.h"
-#include "services/common/crypto.h"
-#include "services/common/proto_time.h"
-#include "services/common/request_fingerprint.h"
-#include "services/common/text.h"
-#include "services/common/validation.h"
-#include "services/identity/identity_keys.h"
+#include "services/common/auth/access_token.h"
+#include "services/common/core/crypto.h"
+#include "services/common/core/proto_time.h"
+#include "services/common/core/request_fingerprint.h"
+#include "services/common/core/text.h"
+#include "services/common/core/validation.h"
 #include "services/identity/identity_validation.h"
 #include "services/identity/new_records.h"
-#include "storage/proto_value.h"
 
 namespace trustsphere::identity {
 namespace {
-
-using storage::WriteBatch;
 
 bool HasPath(const google::protobuf::FieldMask& mask, const std::string& path) {
   return std::find(mask.paths().begin(), mask.paths().end(), path) != mask.paths().end();
@@ -70,10 +66,6 @@ void CheckBatchIds(FieldErrors& errors,
   }
 }
 
-bool Overlaps(const internal::OrgIndexEntry& entry, uint32_t start) {
-  return entry.end_month() == 0 || entry.end_month() >= start;
-}
-
 }  // namespace
 
 IdentityLogic::IdentityLogic(std::unique_ptr<IdentityStore> store, SigningKeyPair signing_key,
@@ -84,43 +76,34 @@ IdentityLogic::IdentityLogic(std::unique_ptr<IdentityStore> store, SigningKeyPai
       options_(options),
       hasher_(options.password_cost) {}
 
-absl::StatusOr<std::string> IdentityLogic::EarlierResult(const std::string& scope,
-                                                         const std::string& method,
-                                                         const std::string& request_id,
-                                                         const std::string& fingerprint) {
-  if (request_id.empty()) return std::string();
-  auto earlier = store_->GetRequest(scope, method, request_id);
-  if (!earlier.ok()) return earlier.status();
-  if (!earlier->has_value()) return std::string();
-  if ((*earlier)->fingerprint() != fingerprint) {
-    return InvalidField("request_id", "already used for a request with other content");
-  }
-  return (*earlier)->resource_id();
+absl::Status IdentityLogic::EmailFree(const std::string& normalized_email) {
+  auto owner = store_->PersonIdByEmail(normalized_email);
+  if (!owner.ok()) return owner.status();
+  if (owner->has_value())
+    return absl::AlreadyExistsError("a person with this email already exists");
+  return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const v1::CreatePersonRequest& request) {
+absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const Caller&,
+                                                       const v1::CreatePersonRequest& request) {
   FieldErrors errors;
-  for (const char* path : {"display_name", "headline", "email", "locale"}) {
-    CheckPersonField(errors, "person.", path, request.person());
-  }
+  CheckNewPerson(errors, "person.", request.person());
   CheckPassword(errors, "password", request.password());
   CheckRequestId(errors, "request_id", request.request_id());
   if (!errors.empty()) return errors.ToStatus();
 
   const std::string email = NormalizeEmail(request.person().email());
-  const std::string fingerprint = RequestFingerprint(request);
-  auto guard = locks_.Lock({"email:" + email, "request:" + request.request_id()});
-
-  auto earlier = EarlierResult("", "CreatePerson", request.request_id(), fingerprint);
-  if (!earlier.ok()) return earlier.status();
-  if (!earlier->empty()) {
-    auto record = store_->GetPerson(*earlier);
+  auto pending = requests_.Begin(*store_, {"", "CreatePerson", request.request_id()},
+                                 RequestFingerprint(request));
+  if (!pending.ok()) return pending.status();
+  if (const auto& earlier = pending->earlier_response()) {
+    auto record = store_->Person(*earlier);
     if (!record.ok()) return record.status();
-    return record->person();
+    if (!record->has_value()) return absl::DataLossError("a sign-up's person is missing");
+    return (*record)->person();
   }
-  auto taken = store_->FindPersonIdByEmail(email);
-  if (taken.ok()) return absl::AlreadyExistsError("a person with this email already exists");
-  if (!absl::IsNotFound(taken.status())) return taken.status();
+  auto guard = locks_.Lock({"email:" + email});
+  if (absl::Status free = EmailFree(email); !free.ok()) return free;
 
   std::string hash = hasher_.Hash(request.password());
   if (hash.empty()) return absl::ResourceExhaustedError("cannot hash the password now; retry");
@@ -128,20 +111,12 @@ absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const v1::CreatePersonReq
   absl::Time now = absl::Now();
   internal::PersonRecord record =
       NewPersonRecord(request.person(), NewId("prs_"), hash, email, now);
-  const v1::Person& person = record.person();
-
-  WriteBatch batch;
-  IdentityStore::PutPerson(batch, record);
-  IdentityStore::PutEmail(batch, email, person.id());
-  if (!request.request_id().empty()) {
-    internal::RequestRecord done;
-    done.set_fingerprint(fingerprint);
-    done.set_resource_id(person.id());
-    *done.mutable_create_time() = ToProto(now);
-    IdentityStore::PutRequest(batch, "", "CreatePerson", request.request_id(), done);
-  }
-  IdentityStore::AppendChange(batch, internal::Change::KIND_PERSON_CREATED, person.id());
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  const v1::Person person = record.person();
+  IdentityWrite write;
+  write.PutPerson(std::move(record));
+  write.RecordRequest(pending->Record(person.id(), now));
+  write.Log(internal::Change::KIND_PERSON_CREATED, person.id());
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return person;
 }
 
@@ -150,10 +125,10 @@ absl::StatusOr<v1::Person> IdentityLogic::GetPerson(const Caller& caller,
   FieldErrors errors;
   CheckId(errors, "id", request.id());
   if (!errors.empty()) return errors.ToStatus();
-  auto record = store_->GetPerson(request.id());
-  if (absl::IsNotFound(record.status())) return absl::NotFoundError("no such person");
+  auto record = store_->Person(request.id());
   if (!record.ok()) return record.status();
-  return Redacted(record->person(), caller);
+  if (!record->has_value()) return absl::NotFoundError("no such person");
+  return Redacted((*record)->person(), caller);
 }
 
 absl::StatusOr<v1::BatchGetPersonsResponse> IdentityLogic::BatchGetPersons(
@@ -161,13 +136,10 @@ absl::StatusOr<v1::BatchGetPersonsResponse> IdentityLogic::BatchGetPersons(
   FieldErrors errors;
   CheckBatchIds(errors, request.ids());
   if (!errors.empty()) return errors.ToStatus();
+  auto records = store_->Persons({request.ids().begin(), request.ids().end()});
+  if (!records.ok()) return records.status();
   v1::BatchGetPersonsResponse response;
-  for (const std::string& id : request.ids()) {
-    auto record = store_->GetPerson(id);
-    if (absl::IsNotFound(record.status())) continue;
-    if (!record.ok()) return record.status();
-    *response.add_persons() = Redacted(record->person(), caller);
-  }
+  for (const auto& record : *records) *response.add_persons() = Redacted(record.person(), caller);
   return response;
 }
 
@@ -176,13 +148,13 @@ absl::StatusOr<internal::PersonRecord> IdentityLogic::LiveOwnedPerson(
   if (absl::Status allowed = CheckMayEdit(caller, "person_id", person_id); !allowed.ok()) {
     return allowed;
   }
-  auto record = store_->GetPerson(person_id);
-  if (absl::IsNotFound(record.status())) return absl::NotFoundError("no such person");
+  auto record = store_->Person(person_id);
   if (!record.ok()) return record.status();
-  if (record->person().state() != v1::PERSON_STATE_ACTIVE) {
+  if (!record->has_value()) return absl::NotFoundError("no such person");
+  if ((*record)->person().state() != v1::PERSON_STATE_ACTIVE) {
     return absl::NotFoundError("this person was deleted");
   }
-  return record;
+  return std::move(**record);
 }
 
 absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
@@ -211,7 +183,7 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
     return fresh;
   }
 
-  WriteBatch batch;
+  const internal::PersonRecord previous = *record;
   v1::Person& person = *record->mutable_person();
   if (HasPath(request.update_mask(), "display_name")) {
     person.set_display_name(CollapseSpaces(changes.display_name()));
@@ -221,20 +193,17 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
   }
   if (HasPath(request.update_mask(), "locale")) person.set_locale(changes.locale());
   if (email_changes && new_email != record->normalized_email()) {
-    auto taken = store_->FindPersonIdByEmail(new_email);
-    if (taken.ok()) return absl::AlreadyExistsError("a person with this email already exists");
-    if (!absl::IsNotFound(taken.status())) return taken.status();
-    IdentityStore::DeleteEmail(batch, record->normalized_email());
-    IdentityStore::PutEmail(batch, new_email, person.id());
+    if (absl::Status free = EmailFree(new_email); !free.ok()) return free;
     record->set_normalized_email(new_email);
   }
   if (email_changes) person.set_email(CanonicalEmail(changes.email()));
   *person.mutable_update_time() = ToProto(absl::Now());
   person.set_etag(NewEtag());
 
-  IdentityStore::PutPerson(batch, *record);
-  IdentityStore::AppendChange(batch, internal::Change::KIND_PERSON_UPDATED, person.id());
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  IdentityWrite write;
+  write.PutPerson(*record, previous);
+  write.Log(internal::Change::KIND_PERSON_UPDATED, person.id());
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return person;
 }
 
@@ -256,32 +225,22 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
     return fresh;
   }
 
-  // Positions go with the person: collect them first (bounded by the
-  // per-person limit), then erase everything in one batch.
-  std::vector<std::string> position_ids;
-  absl::Status scanned = store_->engine().Scan(
-      keys::kPositionsByPerson, {.prefix = keys::PersonPositionsPrefix(request.id())},
-      [&](std::string_view key, std::string_view) {
-        position_ids.push_back(keys::PositionIdOfIndexKey(key));
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-
-  auto positions = store_->GetPositions(position_ids, nullptr);
+  // Positions go with the person (at most kMaxPositionsPerPerson of them),
+  // all in one write.
+  auto positions = store_->PositionsOf(request.id(), "", kMaxPositionsPerPerson);
   if (!positions.ok()) return positions.status();
-  WriteBatch batch;
-  for (const auto& position : *positions) IdentityStore::DeletePosition(batch, position);
-  IdentityStore::DeleteEmail(batch, record->normalized_email());
+  IdentityWrite write;
+  for (auto& position : positions->items) write.RemovePosition(std::move(position));
   internal::PersonRecord tombstone;
   *tombstone.mutable_person() = Tombstone(record->person(), absl::Now());
-  IdentityStore::PutPerson(batch, tombstone);
-  IdentityStore::AppendChange(batch, internal::Change::KIND_PERSON_DELETED, request.id());
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  write.PutPerson(std::move(tombstone), *record);
+  write.Log(internal::Change::KIND_PERSON_DELETED, request.id());
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return google::protobuf::Empty();
 }
 
 absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
-    const v1::AuthenticateRequest& request) {
+    const Caller&, const v1::AuthenticateRequest& request) {
   FieldErrors errors;
   if (request.email().empty()) errors.Add("email", "required");
   if (request.email().size() > kMaxEmail) errors.Add("email", "too long");
@@ -294,33 +253,39 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   if (absl::Status allowed = throttle_.Check(email, now); !allowed.ok()) return allowed;
 
   const absl::Status wrong = absl::UnauthenticatedError("wrong email or password");
-  auto person_id = email.empty() ? absl::NotFoundError("") : store_->FindPersonIdByEmail(email);
-  if (!person_id.ok() && !absl::IsNotFound(person_id.status())) return person_id.status();
-  if (!person_id.ok()) {
+  absl::StatusOr<std::optional<std::string>> person_id = std::nullopt;
+  if (!email.empty()) person_id = store_->PersonIdByEmail(email);
+  if (!person_id.ok()) return person_id.status();
+  std::optional<internal::PersonRecord> record;
+  if (person_id->has_value()) {
+    auto found = store_->Person(**person_id);
+    if (!found.ok()) return found.status();
+    record = std::move(*found);
+  }
+  if (!record) {
     hasher_.VerifyNothing(request.password());
     throttle_.RecordFailure(email, now);
     return wrong;
   }
-  auto record = store_->GetPerson(*person_id);
-  if (!record.ok()) return record.status();
   if (!hasher_.Verify(record->password_hash(), request.password())) {
     throttle_.RecordFailure(email, now);
     return wrong;
   }
   throttle_.RecordSuccess(email);
 
-  TokenClaims claims{.subject = *person_id,
+  TokenClaims claims{.subject = record->person().id(),
                      .roles = static_cast<uint32_t>(Role::kUser),
                      .issued_at = now,
                      .expires_at = now + options_.access_token_ttl};
   v1::AuthenticateResponse response;
   response.set_access_token(SignAccessToken(claims, signing_key_));
   *response.mutable_expire_time() = ToProto(claims.expires_at);
-  response.set_person_id(*person_id);
+  response.set_person_id(record->person().id());
   return response;
 }
 
-v1::GetSigningKeysResponse IdentityLogic::GetSigningKeys() const {
+absl::StatusOr<v1::GetSigningKeysResponse> IdentityLogic::GetSigningKeys(
+    const Caller&, const v1::GetSigningKeysRequest&) {
   v1::GetSigningKeysResponse response;
   auto* key = response.add_keys();
   key->set_key_id(signing_key_.key_id);
@@ -329,38 +294,31 @@ v1::GetSigningKeysResponse IdentityLogic::GetSigningKeys() const {
   return response;
 }
 
-absl::StatusOr<int> IdentityLogic::CountPositions(const std::string& person_id) {
-  int count = 0;
-  absl::Status scanned = store_->engine().Scan(
-      keys::kPositionsByPerson, {.prefix = keys::PersonPositionsPrefix(person_id)},
-      [&](std::string_view, std::string_view) { return ++count <= kMaxPositionsPerPerson; });
-  if (!scanned.ok()) return scanned;
-  return count;
-}
-
 absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
                                                         const v1::AddPositionRequest& request) {
   // Who may act is checked before what they send (nothing to learn by probing).
-  if (absl::Status allowed = CheckMayEdit(caller, "person_id", request.person_id());
-      !allowed.ok())
+  if (absl::Status allowed = CheckMayEdit(caller, "person_id", request.person_id()); !allowed.ok())
     return allowed;
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
-  for (const char* path : kPositionFields) {
-    CheckPositionField(errors, "position.", path, request.position());
-  }
+  CheckNewPosition(errors, "position.", request.position());
   CheckRequestId(errors, "request_id", request.request_id());
   if (!errors.empty()) return errors.ToStatus();
 
-  const std::string fingerprint = RequestFingerprint(request);
+  auto pending = requests_.Begin(*store_, {caller.person_id, "AddPosition", request.request_id()},
+                                 RequestFingerprint(request));
+  if (!pending.ok()) return pending.status();
   auto guard = locks_.Lock({"person:" + request.person_id()});
   auto owner = LiveOwnedPerson(caller, request.person_id());
   if (!owner.ok()) return owner.status();
-  auto earlier = EarlierResult(caller.person_id, "AddPosition", request.request_id(), fingerprint);
-  if (!earlier.ok()) return earlier.status();
-  if (!earlier->empty()) return store_->GetPosition(*earlier);
+  if (const auto& earlier = pending->earlier_response()) {
+    auto position = store_->Position(*earlier);
+    if (!position.ok()) return position.status();
+    if (!position->has_value()) return absl::NotFoundError("the position was removed since");
+    return **position;
+  }
 
-  auto count = CountPositions(request.person_id());
+  auto count = store_->CountPositions(request.person_id(), kMaxPositionsPerPerson);
   if (!count.ok()) return count.status();
   if (*count >= kMaxPositionsPerPerson) {
     return absl::ResourceExhaustedError(
@@ -369,32 +327,24 @@ absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
 
   absl::Time now = absl::Now();
   v1::Position position = NewPosition(request.position(), NewId("pos_"), request.person_id(), now);
-
-  WriteBatch batch;
-  IdentityStore::PutPosition(batch, position);
-  if (!request.request_id().empty()) {
-    internal::RequestRecord done;
-    done.set_fingerprint(fingerprint);
-    done.set_resource_id(position.id());
-    *done.mutable_create_time() = ToProto(now);
-    IdentityStore::PutRequest(batch, caller.person_id, "AddPosition", request.request_id(), done);
-  }
-  IdentityStore::AppendChange(batch, internal::Change::KIND_POSITION_ADDED, position.person_id(),
-                              position.id());
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  IdentityWrite write;
+  write.PutPosition(position);
+  write.RecordRequest(pending->Record(position.id(), now));
+  write.Log(internal::Change::KIND_POSITION_ADDED, position.person_id(), position.id());
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return position;
 }
 
 absl::StatusOr<v1::Position> IdentityLogic::OwnedPosition(const Caller& caller,
                                                           const std::string& id) {
-  auto position = store_->GetPosition(id);
-  if (absl::IsNotFound(position.status())) return absl::NotFoundError("no such position");
+  auto position = store_->Position(id);
   if (!position.ok()) return position.status();
-  if (absl::Status allowed = CheckMayEdit(caller, "position.person_id", position->person_id());
+  if (!position->has_value()) return absl::NotFoundError("no such position");
+  if (absl::Status allowed = CheckMayEdit(caller, "position.person_id", (*position)->person_id());
       !allowed.ok()) {
     return allowed;
   }
-  return position;
+  return std::move(**position);
 }
 
 absl::StatusOr<v1::Position> IdentityLogic::UpdatePosition(
@@ -429,13 +379,10 @@ absl::StatusOr<v1::Position> IdentityLogic::UpdatePosition(
   *updated.mutable_update_time() = ToProto(absl::Now());
   updated.set_etag(NewEtag());
 
-  // Index keys depend on the organisation and the start: drop the old ones.
-  WriteBatch batch;
-  IdentityStore::DeletePosition(batch, *current);
-  IdentityStore::PutPosition(batch, updated);
-  IdentityStore::AppendChange(batch, internal::Change::KIND_POSITION_UPDATED, updated.person_id(),
-                              updated.id());
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  IdentityWrite write;
+  write.PutPosition(updated, *current);
+  write.Log(internal::Change::KIND_POSITION_UPDATED, updated.person_id(), updated.id());
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return updated;
 }
 
@@ -452,11 +399,10 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::RemovePosition(
   if (absl::Status fresh = CheckEtagMatches(request.etag(), current->etag()); !fresh.ok()) {
     return fresh;
   }
-  WriteBatch batch;
-  IdentityStore::DeletePosition(batch, *current);
-  IdentityStore::AppendChange(batch, internal::Change::KIND_POSITION_REMOVED, current->person_id(),
-                              current->id());
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  IdentityWrite write;
+  write.RemovePosition(*current);
+  write.Log(internal::Change::KIND_POSITION_REMOVED, current->person_id(), current->id());
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return google::protobuf::Empty();
 }
 
@@ -465,7 +411,7 @@ absl::StatusOr<v1::BatchGetPositionsResponse> IdentityLogic::BatchGetPositions(
   FieldErrors errors;
   CheckBatchIds(errors, request.ids());
   if (!errors.empty()) return errors.ToStatus();
-  auto positions = store_->GetPositions({request.ids().begin(), request.ids().end()}, nullptr);
+  auto positions = store_->Positions({request.ids().begin(), request.ids().end()});
   if (!positions.ok()) return positions.status();
   v1::BatchGetPositionsResponse response;
   for (auto& position : *positions) *response.add_positions() = std::move(position);
@@ -483,37 +429,17 @@ absl::StatusOr<v1::ListPositionsResponse> IdentityLogic::ListPositions(
       absl::StrCat("ListPositions\n", caller.person_id, "\n", request.person_id());
   auto cursor = page_tokens_.Decode(query, request.page_token());
   if (!cursor.ok()) return cursor.status();
-  auto person = store_->GetPerson(request.person_id());
-  if (absl::IsNotFound(person.status())) return absl::NotFoundError("no such person");
+  auto person = store_->Person(request.person_id());
   if (!person.ok()) return person.status();
+  if (!person->has_value()) return absl::NotFoundError("no such person");
 
-  // Newest first: reverse key order of (start month, id). Index and records
-  // are read at one point in time.
-  auto snapshot = store_->engine().TakeSnapshot();
-  std::vector<std::string> ids;
-  std::string last_key;
-  bool more = false;
-  absl::Status scanned = store_->engine().Scan(
-      keys::kPositionsByPerson,
-      {.prefix = keys::PersonPositionsPrefix(request.person_id()),
-       .start_after = *cursor,
-       .reverse = true},
-      [&](std::string_view key, std::string_view) {
-        if (static_cast<int>(ids.size()) == page_size) {
-          more = true;
-          return false;
-        }
-        ids.push_back(keys::PositionIdOfIndexKey(key));
-        last_key.assign(key);
-        return true;
-      },
-      snapshot.get());
-  if (!scanned.ok()) return scanned;
-  auto positions = store_->GetPositions(ids, snapshot.get());
-  if (!positions.ok()) return positions.status();
+  auto page = store_->PositionsOf(request.person_id(), *cursor, page_size);
+  if (!page.ok()) return page.status();
   v1::ListPositionsResponse response;
-  for (auto& position : *positions) *response.add_positions() = std::move(position);
-  if (more) response.set_next_page_token(page_tokens_.Encode(query, last_key));
+  for (auto& position : page->items) *response.add_positions() = std::move(position);
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
+  }
   return response;
 }
 
@@ -524,10 +450,11 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
   const int page_size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
 
-  auto position = store_->GetPosition(request.position_id());
-  if (absl::IsNotFound(position.status())) return absl::NotFoundError("no such position");
+  auto position = store_->Position(request.position_id());
   if (!position.ok()) return position.status();
-  if (!caller.MayActFor(position->person_id())) {
+  if (!position->has_value()) return absl::NotFoundError("no such position");
+  const common::v1::Period& period = (*position)->period();
+  if (!caller.MayActFor((*position)->person_id())) {
     return absl::PermissionDeniedError("only the position's owner may look for overlaps");
   }
   const std::string query =
@@ -535,49 +462,17 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
   auto cursor = page_tokens_.Decode(query, request.page_token());
   if (!cursor.ok()) return cursor.status();
 
-  // Index order is (organisation, start month, id): positions that start
-  // after this one ends cannot overlap, so the scan stops there; those that
-  // ended before it starts are skipped.
-  const uint32_t start = MonthIndex(position->period().start());
-  storage::ScanRange range{.prefix = keys::OrgPrefix(position->organization_key()),
-                           .start_after = *cursor};
-  if (position->period().has_end()) {
-    range.end_before = keys::OrgPositionsStartingBefore(position->organization_key(),
-                                                        MonthIndex(position->period().end()) + 1);
-  }
-  auto snapshot = store_->engine().TakeSnapshot();
-  std::vector<std::string> matches;
-  std::string last_key;
-  int examined = 0;
-  bool more = false;
-  absl::Status bad_entry;
-  absl::Status scanned = store_->engine().Scan(
-      keys::kPositionsByOrg, range,
-      [&](std::string_view key, std::string_view value) {
-        if (static_cast<int>(matches.size()) == page_size || examined == kMaxOverlapScan) {
-          more = true;
-          return false;
-        }
-        ++examined;
-        last_key.assign(key);
-        auto entry = storage::ParseValue<internal::OrgIndexEntry>(value);
-        if (!entry.ok()) {
-          bad_entry = entry.status();
-          return false;
-        }
-        if (entry->person_id() == position->person_id() || !Overlaps(*entry, start)) return true;
-        matches.push_back(keys::PositionIdOfIndexKey(key));
-        return true;
-      },
-      snapshot.get());
-  if (!scanned.ok()) return scanned;
-  if (!bad_entry.ok()) return bad_entry;
-
-  auto positions = store_->GetPositions(matches, snapshot.get());
-  if (!positions.ok()) return positions.status();
+  OverlapQuery overlap{.organization_key = (*position)->organization_key(),
+                       .start_month = MonthIndex(period.start()),
+                       .excluded_person_id = (*position)->person_id()};
+  if (period.has_end()) overlap.end_month = MonthIndex(period.end());
+  auto page = store_->OverlappingPositions(overlap, *cursor, page_size, kMaxOverlapScan);
+  if (!page.ok()) return page.status();
   v1::FindOverlappingPositionsResponse response;
-  for (auto& found : *positions) *response.add_positions() = std::move(found);
-  if (more) response.set_next_page_token(page_tokens_.Encode(query, last_key));
+  for (auto& found : page->items) *response.add_positions() = std::move(found);
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
+  }
   return response;
 }
 
@@ -592,31 +487,17 @@ absl::StatusOr<v1::SearchTagsResponse> IdentityLogic::SearchTags(
   const int page_size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
 
-  std::vector<v1::Tag> candidates;
-  absl::Status bad_entry;
-  absl::Status scanned =
-      store_->engine().Scan(keys::kTags,
-                            {.prefix = keys::TagPrefix(static_cast<uint8_t>(request.kind()),
-                                                       NormalizeKey(request.prefix()))},
-                            [&](std::string_view, std::string_view value) {
-                              auto tag = storage::ParseValue<v1::Tag>(value);
-                              if (!tag.ok()) {
-                                bad_entry = tag.status();
-                                return false;
-                              }
-                              candidates.push_back(std::move(*tag));
-                              return static_cast<int>(candidates.size()) < kTagRankingWindow;
-                            });
-  if (!scanned.ok()) return scanned;
-  if (!bad_entry.ok()) return bad_entry;
+  auto candidates =
+      store_->TagsWithPrefix(request.kind(), NormalizeKey(request.prefix()), kTagRankingWindow);
+  if (!candidates.ok()) return candidates.status();
 
-  std::sort(candidates.begin(), candidates.end(), [](const v1::Tag& a, const v1::Tag& b) {
+  std::sort(candidates->begin(), candidates->end(), [](const v1::Tag& a, const v1::Tag& b) {
     if (a.use_count() != b.use_count()) return a.use_count() > b.use_count();
     return a.key() < b.key();
   });
   v1::SearchTagsResponse response;
-  for (int i = 0; i < std::min<int>(page_size, candidates.size()); ++i) {
-    *response.add_tags() = std::move(candidates[i]);
+  for (int i = 0; i < std::min<int>(page_size, candidates->size()); ++i) {
+    *response.add_tags() = std::move((*candidates)[i]);
   }
   return response;
 }
@@ -654,32 +535,30 @@ absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::RecordTagUse(
   auto guard = locks_.Lock(lock_keys);
 
   // Each distinct tag counts once per request, however often it is named.
-  absl::flat_hash_map<std::string, v1::Tag> updated;
+  absl::flat_hash_map<std::pair<int, std::string>, v1::Tag> updated;
   v1::RecordTagUseResponse response;
-  WriteBatch batch;
+  IdentityWrite write;
   for (const auto& tag : request.tags()) {
-    const auto kind = static_cast<uint8_t>(tag.kind());
-    const std::string key = NormalizeKey(tag.key());
-    const std::string id = keys::Tag(kind, key);
+    const std::pair<int, std::string> id = {tag.kind(), NormalizeKey(tag.key())};
     auto known = updated.find(id);
     if (known == updated.end()) {
-      auto stored = store_->GetTag(kind, key);
-      if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+      auto stored = store_->Tag(tag.kind(), id.second);
+      if (!stored.ok()) return stored.status();
       v1::Tag next;
-      if (stored.ok()) {
-        next = std::move(*stored);
+      if (stored->has_value()) {
+        next = std::move(**stored);
       } else {
         next.set_kind(tag.kind());
-        next.set_key(key);
+        next.set_key(id.second);
         next.set_display_name(CollapseSpaces(tag.key()));
       }
       next.set_use_count(next.use_count() + std::max<int64_t>(1, tag.use_count()));
-      IdentityStore::PutTag(batch, next);
+      write.PutTag(next);
       known = updated.emplace(id, std::move(next)).first;
     }
     *response.add_tags() = known->second;
   }
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return response;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // The identity service's rules: who may do what, what input is valid, and
-// how people, positions and tags change. Knows nothing of gRPC: handlers
-// translate requests to calls here, and tests call it directly too.
+// how people, positions and tags change. Knows nothing of gRPC or of how the
+// store keeps its records: handlers translate requests to calls here, and
+// tests call it directly over a real store.
 //
 // Thread-safe. Methods block on storage and password hashing: call them off
 // gRPC's callback threads.
@@ -13,10 +14,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "google/protobuf/empty.pb.h"
-#include "services/common/caller.h"
-#include "services/common/key_locks.h"
-#include "services/common/page_token.h"
-#include "services/common/signing_key.h"
+#include "services/common/auth/signing_key.h"
+#include "services/common/core/caller.h"
+#include "services/common/core/key_locks.h"
+#include "services/common/core/page_token.h"
+#include "services/common/core/request_ledger.h"
 #include "services/identity/identity_store.h"
 #include "services/identity/login_throttle.h"
 #include "services/identity/password_hasher.h"
@@ -33,7 +35,14 @@ class IdentityLogic {
   IdentityLogic(std::unique_ptr<IdentityStore> store, SigningKeyPair signing_key,
                 PageTokenCodec page_tokens, IdentityOptions options);
 
-  absl::StatusOr<v1::Person> CreatePerson(const v1::CreatePersonRequest& request);
+  // Sign-up and login need no token: `caller` is empty for them.
+  absl::StatusOr<v1::Person> CreatePerson(const Caller& caller,
+                                          const v1::CreatePersonRequest& request);
+  absl::StatusOr<v1::AuthenticateResponse> Authenticate(const Caller& caller,
+                                                        const v1::AuthenticateRequest& request);
+  absl::StatusOr<v1::GetSigningKeysResponse> GetSigningKeys(
+      const Caller& caller, const v1::GetSigningKeysRequest& request);
+
   absl::StatusOr<v1::Person> GetPerson(const Caller& caller, const v1::GetPersonRequest& request);
   absl::StatusOr<v1::BatchGetPersonsResponse> BatchGetPersons(
       const Caller& caller, const v1::BatchGetPersonsRequest& request);
@@ -41,8 +50,6 @@ class IdentityLogic {
                                           const v1::UpdatePersonRequest& request);
   absl::StatusOr<google::protobuf::Empty> DeletePerson(const Caller& caller,
                                                        const v1::DeletePersonRequest& request);
-  absl::StatusOr<v1::AuthenticateResponse> Authenticate(const v1::AuthenticateRequest& request);
-  v1::GetSigningKeysResponse GetSigningKeys() const;
 
   absl::StatusOr<v1::Position> AddPosition(const Caller& caller,
                                            const v1::AddPositionRequest& request);
@@ -67,7 +74,7 @@ class IdentityLogic {
   absl::Status ImportPersons(const Caller& caller, const v1::ImportPersonsRequest& request,
                              v1::ImportPersonsResponse* totals);
 
-  storage::Engine& engine() { return store_->engine(); }
+  IdentityStore& store() { return *store_; }
 
   // Limits, public so tests and documentation use the same numbers.
   static constexpr int kMaxPositionsPerPerson = 200;
@@ -84,13 +91,9 @@ class IdentityLogic {
   absl::StatusOr<internal::PersonRecord> LiveOwnedPerson(const Caller& caller,
                                                          const std::string& person_id);
   absl::StatusOr<v1::Position> OwnedPosition(const Caller& caller, const std::string& id);
-  absl::StatusOr<int> CountPositions(const std::string& person_id);
-  // For a create carrying a request id: the earlier result's resource id when
-  // the same request was already applied, "" when never seen, an error when
-  // the id was used for other content.
-  absl::StatusOr<std::string> EarlierResult(const std::string& scope, const std::string& method,
-                                            const std::string& request_id,
-                                            const std::string& fingerprint);
+  // ALREADY_EXISTS when the email belongs to someone: sign-up, an email
+  // change and an import alike.
+  absl::Status EmailFree(const std::string& normalized_email);
 
   std::unique_ptr<IdentityStore> store_;
   SigningKeyPair signing_key_;
@@ -98,6 +101,7 @@ class IdentityLogic {
   IdentityOptions options_;
   PasswordHasher hasher_;
   LoginThrottle throttle_;
+  RequestLedger requests_;
   KeyLocks locks_;
 };
 

@@ -3,6 +3,8 @@
 
 #include "services/identity/identity_logic.h"
 
+#include "services/identity/rocksdb_identity_store.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -21,11 +23,11 @@ class IdentityLogicTest : public ::testing::Test {
   void SetUp() override {
     // Async writes: these tests make thousands of writes and do not test
     // durability (the server tests and the crash test do).
-    auto store = IdentityStore::Open(dir_.Sub("db"), /*sync_writes=*/false);
+    auto store = RocksDbIdentityStore::Open(dir_.Sub("db"), /*sync_writes=*/false);
     ASSERT_TRUE(store.ok()) << store.status();
     auto key = LoadOrCreateSigningKey(dir_.Sub("key.json"));
     ASSERT_TRUE(key.ok());
-    auto page_tokens = PageTokenCodecFor((*store)->engine());
+    auto page_tokens = PageTokenCodecFor(**store);
     ASSERT_TRUE(page_tokens.ok());
     IdentityOptions options;
     options.password_cost = {.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 2};
@@ -38,7 +40,7 @@ class IdentityLogicTest : public ::testing::Test {
     request.mutable_person()->set_display_name("Someone");
     request.mutable_person()->set_email(email);
     request.set_password("long enough");
-    auto person = logic_->CreatePerson(request);
+    auto person = logic_->CreatePerson(Caller(), request);
     EXPECT_TRUE(person.ok()) << person.status();
     return person.value_or(v1::Person());
   }
@@ -76,7 +78,7 @@ TEST_F(IdentityLogicTest, ConcurrentSignUpsWithOneEmailCreateOnePerson) {
       request.mutable_person()->set_display_name("Twin");
       request.mutable_person()->set_email("twin@example.fr");
       request.set_password("long enough");
-      auto person = logic_->CreatePerson(request);
+      auto person = logic_->CreatePerson(Caller(), request);
       if (person.ok()) ++created;
       if (absl::IsAlreadyExists(person.status())) ++refused;
     });
@@ -125,17 +127,17 @@ TEST_F(IdentityLogicTest, LookAlikeEmailsAreTheSameAddressOrRefused) {
   request.mutable_person()->set_display_name("Copycat");
   request.set_password("long enough");
   request.mutable_person()->set_email("\uFF44up@example.fr");  // fullwidth d
-  EXPECT_TRUE(absl::IsAlreadyExists(logic_->CreatePerson(request).status()));
+  EXPECT_TRUE(absl::IsAlreadyExists(logic_->CreatePerson(Caller(), request).status()));
   for (const char* email : {"dup@\u200Bexample.fr", "d\u00ADup@example.fr"}) {
     request.mutable_person()->set_email(email);
-    auto refused = logic_->CreatePerson(request);
+    auto refused = logic_->CreatePerson(Caller(), request);
     EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << email << " " << refused.status();
   }
   // Signing in with the fullwidth spelling reaches the same account.
   v1::AuthenticateRequest login;
   login.set_email("\uFF44up@example.fr");
   login.set_password("long enough");
-  EXPECT_TRUE(logic_->Authenticate(login).ok());
+  EXPECT_TRUE(logic_->Authenticate(Caller(), login).ok());
 }
 
 TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {
@@ -147,8 +149,8 @@ TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {
   EXPECT_EQ(theirs.organization_key(), mine.organization_key());
   v1::FindOverlappingPositionsRequest request;
   request.set_position_id(mine.id());
-  auto found = logic_->FindOverlappingPositions(Caller{.person_id = seeker.id(), .roles = 1},
-                                                request);
+  auto found =
+      logic_->FindOverlappingPositions(Caller{.person_id = seeker.id(), .roles = 1}, request);
   ASSERT_TRUE(found.ok()) << found.status();
   ASSERT_EQ(found->positions_size(), 1);
   EXPECT_EQ(found->positions(0).id(), theirs.id());
@@ -177,7 +179,7 @@ TEST_F(IdentityLogicTest, NamesWithBidiControlsAreRefused) {
   request.mutable_person()->set_display_name("Martin\u202Eevil");
   request.mutable_person()->set_email("martin@example.fr");
   request.set_password("long enough");
-  auto refused = logic_->CreatePerson(request);
+  auto refused = logic_->CreatePerson(Caller(), request);
   EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
   v1::Person person = Create("someone@example.fr");
   v1::AddPositionRequest add;

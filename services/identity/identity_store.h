@@ -1,63 +1,134 @@
 #pragma once
 
-// Persistence of the identity service: typed reads of its records and the
-// batch operations that keep each record and its indexes together. Knows the
-// key layout (identity_keys.h), decides nothing.
+// The identity service's store port: people, their credentials and
+// positions, the tag vocabulary, idempotency records and the change log,
+// as typed records and queries. IdentityLogic decides; an implementation
+// (RocksDbIdentityStore) persists and is the only code that knows how.
+//
+// Every method may be called from any thread. A query answers from one
+// point in time (an index and the records it names agree).
 
-#include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "records.pb.h"
-#include "storage/engine.h"
+#include "services/common/core/page_token.h"
+#include "services/common/core/request_ledger.h"
+#include "storage/page.h"
+#include "storage/storage_admin.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 
 namespace trustsphere::identity {
 
-class IdentityStore {
+// Months since year 0 (year * 12 + month - 1), the unit periods are
+// compared in.
+uint32_t MonthIndex(const common::v1::YearMonth& month);
+
+// The changes of one identity write, applied together or not at all.
+class IdentityWrite {
  public:
-  static absl::StatusOr<std::unique_ptr<IdentityStore>> Open(const std::string& path,
-                                                             bool sync_writes);
+  // A person's record, new or replacing `previous` (the stored one): the
+  // email index follows normalized_email (a tombstone has none).
+  void PutPerson(internal::PersonRecord record,
+                 std::optional<internal::PersonRecord> previous = std::nullopt);
+  // A position, new or replacing `previous` (re-indexed by organisation and
+  // start).
+  void PutPosition(v1::Position position, std::optional<v1::Position> previous = std::nullopt);
+  void RemovePosition(v1::Position position);
+  void PutTag(v1::Tag tag);
+  // The answer of a request that carried a request id (RequestLedger).
+  void RecordRequest(std::optional<RequestRecord> record);
+  // An entry of the change log, numbered when the write commits.
+  void Log(internal::Change::Kind kind, const std::string& person_id,
+           const std::string& position_id = "");
 
-  storage::Engine& engine() { return *engine_; }
-
-  // NotFound when absent.
-  absl::StatusOr<internal::PersonRecord> GetPerson(const std::string& id) const;
-  absl::StatusOr<std::string> FindPersonIdByEmail(const std::string& normalized_email) const;
-  absl::StatusOr<v1::Position> GetPosition(const std::string& id) const;
-  // The positions that still exist among ids, in the same order, read at
-  // the snapshot's point in time.
-  absl::StatusOr<std::vector<v1::Position>> GetPositions(const std::vector<std::string>& ids,
-                                                         const storage::Snapshot* snapshot) const;
-  absl::StatusOr<v1::Tag> GetTag(uint8_t kind, const std::string& key) const;
-  // nullopt when the request id was never used.
-  absl::StatusOr<std::optional<internal::RequestRecord>> GetRequest(
-      const std::string& scope, const std::string& method, const std::string& request_id) const;
-
-  static void PutPerson(storage::WriteBatch& batch, const internal::PersonRecord& record);
-  static void PutEmail(storage::WriteBatch& batch, const std::string& normalized_email,
-                       const std::string& person_id);
-  static void DeleteEmail(storage::WriteBatch& batch, const std::string& normalized_email);
-  // The position and its two index entries.
-  static void PutPosition(storage::WriteBatch& batch, const v1::Position& position);
-  static void DeletePosition(storage::WriteBatch& batch, const v1::Position& position);
-  static void PutTag(storage::WriteBatch& batch, const v1::Tag& tag);
-  static void PutRequest(storage::WriteBatch& batch, const std::string& scope,
-                         const std::string& method, const std::string& request_id,
-                         const internal::RequestRecord& record);
-  static void AppendChange(storage::WriteBatch& batch, internal::Change::Kind kind,
-                           const std::string& person_id, const std::string& position_id = "");
-
-  absl::Status Commit(storage::WriteBatch batch);
+  struct PersonPut {
+    internal::PersonRecord record;
+    std::optional<internal::PersonRecord> previous;
+  };
+  struct PositionPut {
+    v1::Position position;
+    std::optional<v1::Position> previous;
+  };
+  const std::vector<PersonPut>& persons() const { return persons_; }
+  const std::vector<PositionPut>& positions() const { return positions_; }
+  const std::vector<v1::Position>& removed_positions() const { return removed_positions_; }
+  const std::vector<v1::Tag>& tags() const { return tags_; }
+  const std::vector<RequestRecord>& requests() const { return requests_; }
+  const std::vector<internal::Change>& changes() const { return changes_; }
 
  private:
-  explicit IdentityStore(std::unique_ptr<storage::Engine> engine) : engine_(std::move(engine)) {}
-  std::unique_ptr<storage::Engine> engine_;
+  std::vector<PersonPut> persons_;
+  std::vector<PositionPut> positions_;
+  std::vector<v1::Position> removed_positions_;
+  std::vector<v1::Tag> tags_;
+  std::vector<RequestRecord> requests_;
+  std::vector<internal::Change> changes_;
 };
 
-// Months since year 0, the unit periods are indexed in.
-uint32_t MonthIndex(const common::v1::YearMonth& month);
+// Which positions may overlap a period at one organisation.
+struct OverlapQuery {
+  std::string organization_key;
+  uint32_t start_month = 0;
+  // Unset: the period is ongoing.
+  std::optional<uint32_t> end_month;
+  // Whose positions are left out (the person asking).
+  std::string excluded_person_id;
+};
+
+struct ChangeEntry {
+  uint64_t sequence = 0;
+  internal::Change change;
+};
+
+class IdentityStore : public SecretKeeper, public RequestLog {
+ public:
+  // nullopt when absent (a deleted person is a tombstone, not absent).
+  virtual absl::StatusOr<std::optional<internal::PersonRecord>> Person(
+      const std::string& id) const = 0;
+  // The records among ids that exist, in the order of ids.
+  virtual absl::StatusOr<std::vector<internal::PersonRecord>> Persons(
+      const std::vector<std::string>& ids) const = 0;
+  virtual absl::StatusOr<std::optional<std::string>> PersonIdByEmail(
+      const std::string& normalized_email) const = 0;
+
+  virtual absl::StatusOr<std::optional<v1::Position>> Position(const std::string& id) const = 0;
+  // The positions among ids that exist, in the order of ids.
+  virtual absl::StatusOr<std::vector<v1::Position>> Positions(
+      const std::vector<std::string>& ids) const = 0;
+  // A person's positions, latest start first, `limit` after `cursor`.
+  virtual absl::StatusOr<storage::Page<v1::Position>> PositionsOf(const std::string& person_id,
+                                                                  const std::string& cursor,
+                                                                  int limit) const = 0;
+  // How many positions a person holds, counting no further than `up_to`.
+  virtual absl::StatusOr<int> CountPositions(const std::string& person_id, int up_to) const = 0;
+  // Positions at query.organization_key overlapping the query's period, in
+  // (start month, id) order, at most `limit`. At most `max_examined` index
+  // entries are read per call: a page may be short, even empty, and still
+  // carry a cursor.
+  virtual absl::StatusOr<storage::Page<v1::Position>> OverlappingPositions(
+      const OverlapQuery& query, const std::string& cursor, int limit, int max_examined) const = 0;
+
+  // nullopt when the tag was never used.
+  virtual absl::StatusOr<std::optional<v1::Tag>> Tag(common::v1::FacetKind kind,
+                                                     const std::string& key) const = 0;
+  // Tags of `kind` whose key starts with `key_prefix`, in key order, at
+  // most `limit`.
+  virtual absl::StatusOr<std::vector<v1::Tag>> TagsWithPrefix(common::v1::FacetKind kind,
+                                                              const std::string& key_prefix,
+                                                              int limit) const = 0;
+
+  // Applies the write atomically and durably.
+  virtual absl::Status Apply(const IdentityWrite& write) = 0;
+  // Change-log entries after `after`, in commit order, at most `limit`,
+  // never past an entry that may still be in flight.
+  virtual absl::StatusOr<std::vector<ChangeEntry>> Changes(uint64_t after, int limit) const = 0;
+
+  // Backups and figures, for operators.
+  virtual storage::StorageAdmin& admin() = 0;
+};
 
 }  // namespace trustsphere::identity

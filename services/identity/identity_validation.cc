@@ -3,8 +3,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/text.h"
-#include "services/common/validation.h"
+#include "services/common/core/text.h"
+#include "services/common/core/validation.h"
 
 namespace trustsphere::identity {
 namespace {
@@ -93,6 +93,15 @@ void CheckPositionField(FieldErrors& errors, const std::string& prefix, const st
       }
     }
   }
+}
+
+void CheckNewPerson(FieldErrors& errors, const std::string& prefix, const v1::Person& person) {
+  for (const char* path : kPersonUpdatePaths) CheckPersonField(errors, prefix, path, person);
+}
+
+void CheckNewPosition(FieldErrors& errors, const std::string& prefix,
+                      const v1::Position& position) {
+  for (const char* path : kPositionFields) CheckPositionField(errors, prefix, path, position);
 }
 
 }  // namespace trustsphere::identity

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "services/common/errors.h"
+#include "services/common/core/errors.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 
 namespace trustsphere::identity {
@@ -34,6 +34,11 @@ void CheckPassword(FieldErrors& errors, const std::string& field, const std::str
 // "period", "description").
 void CheckPositionField(FieldErrors& errors, const std::string& prefix, const std::string& path,
                         const v1::Position& position);
+
+// Every field of a new person (sign-up and import alike), under `prefix`.
+void CheckNewPerson(FieldErrors& errors, const std::string& prefix, const v1::Person& person);
+// Every field of a new position (AddPosition and import alike).
+void CheckNewPosition(FieldErrors& errors, const std::string& prefix, const v1::Position& position);
 
 // Every path of `mask` is one of `allowed`; the mask is not empty.
 template <size_t N>

@@ -3,10 +3,11 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "services/common/log.h"
-#include "services/common/server_main.h"
-#include "services/common/server_parts.h"
+#include "services/common/core/log.h"
+#include "services/common/server/server_main.h"
+#include "services/common/server/server_parts.h"
 #include "services/identity/identity_handlers.h"
+#include "services/identity/rocksdb_identity_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on; port 0 picks one.");
 ABSL_FLAG(std::string, signing_key_file, "",
@@ -43,16 +44,16 @@ int main(int argc, char** argv) {
       .start = [&]() -> absl::Status {
         auto key = LoadOrCreateSigningKey(key_file);
         if (!key.ok()) return key.status();
-        auto store = identity::IdentityStore::Open(data_dir + "/db", sync_writes);
+        auto store = identity::RocksDbIdentityStore::Open(data_dir + "/db", sync_writes);
         if (!store.ok()) return store.status();
-        auto page_tokens = PageTokenCodecFor((*store)->engine());
+        auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
         // Identity verifies the tokens it signs with its own public key.
         parts.verifier.SetKeys({{key->key_id, key->public_key}});
         logic = std::make_unique<identity::IdentityLogic>(std::move(*store), *key,
                                                           std::move(*page_tokens), options);
         handlers.Attach(logic.get());
-        parts.Attach(&logic->engine());
+        parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir), F("key_id", key->key_id)});
         return absl::OkStatus();

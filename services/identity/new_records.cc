@@ -1,8 +1,8 @@
 #include "services/identity/new_records.h"
 
-#include "services/common/crypto.h"
-#include "services/common/proto_time.h"
-#include "services/common/text.h"
+#include "services/common/core/crypto.h"
+#include "services/common/core/proto_time.h"
+#include "services/common/core/text.h"
 
 namespace trustsphere::identity {
 

@@ -3,7 +3,7 @@
 #include <sodium.h>
 
 #include "absl/strings/match.h"
-#include "services/common/crypto.h"
+#include "services/common/core/crypto.h"
 
 namespace trustsphere::identity {
 

@@ -4,12 +4,12 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "services/common/downstream.h"
-#include "services/common/identity_client.h"
-#include "services/common/log.h"
-#include "services/common/server_main.h"
-#include "services/common/server_parts.h"
-#include "services/common/signing_key_refresher.h"
+#include "services/common/core/log.h"
+#include "services/common/downstream/downstream.h"
+#include "services/common/downstream/identity_client.h"
+#include "services/common/downstream/signing_key_refresher.h"
+#include "services/common/server/server_main.h"
+#include "services/common/server/server_parts.h"
 #include "services/recommendations/recommendation_handlers.h"
 #include "services/recommendations/recommendation_store.h"
 #include "services/recommendations/trust_change_consumer.h"
@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
         if (!signing_key.ok()) return signing_key.status();
         auto engine = recommendations::store::Open(data_dir + "/db", sync_writes);
         if (!engine.ok()) return engine.status();
-        auto page_tokens = PageTokenCodecFor(**engine);
+        recommendations::store::EngineSecrets secrets(**engine);
+        auto page_tokens = PageTokenCodecFor(secrets);
         if (!page_tokens.ok()) return page_tokens.status();
         if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));
             !fetched.ok()) {

@@ -5,8 +5,8 @@
 
 #include <atomic>
 
-#include "services/common/request_parsing.h"
-#include "services/common/rpc_runner.h"
+#include "services/common/server/request_parsing.h"
+#include "services/common/server/rpc_runner.h"
 #include "services/recommendations/recommendation_logic.h"
 #include "trustsphere/recommendations/v1/recommendations.grpc.pb.h"
 

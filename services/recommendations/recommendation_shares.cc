@@ -8,10 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/crypto.h"
+#include "services/common/core/crypto.h"
+#include "services/common/core/proto_time.h"
+#include "services/common/core/validation.h"
 #include "services/common/paging.h"
-#include "services/common/proto_time.h"
-#include "services/common/validation.h"
 #include "services/recommendations/recommendation_logic.h"
 #include "services/recommendations/recommendation_store.h"
 #include "services/recommendations/recommendations_keys.h"

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
-#include "services/common/jws.h"
-#include "services/common/validation.h"
+#include "services/common/auth/jws.h"
+#include "services/common/core/validation.h"
 #include "services/recommendations/recommendation_logic.h"
 #include "services/recommendations/recommendation_store.h"
 

@@ -9,10 +9,23 @@
 
 #include "absl/status/statusor.h"
 #include "records.pb.h"
+#include "services/common/core/page_token.h"
 #include "storage/engine.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
 
 namespace trustsphere::recommendations::store {
+
+class EngineSecrets final : public SecretKeeper {
+ public:
+  explicit EngineSecrets(storage::Engine& engine) : engine_(engine) {}
+  absl::StatusOr<std::string> KeepSecret(const std::string& name,
+                                         const std::string& fresh) override {
+    return engine_.KeepMeta(name, fresh);
+  }
+
+ private:
+  storage::Engine& engine_;
+};
 
 absl::StatusOr<std::unique_ptr<storage::Engine>> Open(const std::string& path, bool sync_writes);
 

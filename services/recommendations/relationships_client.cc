@@ -1,6 +1,6 @@
 #include "services/recommendations/relationships_client.h"
 
-#include "services/common/downstream.h"
+#include "services/common/downstream/downstream.h"
 
 namespace trustsphere::recommendations {
 

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
-#include "services/common/service_token.h"
+#include "services/common/auth/service_token.h"
 #include "trustsphere/relationships/v1/relationships.grpc.pb.h"
 
 namespace trustsphere::recommendations {

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 
-#include "services/common/downstream.h"
-#include "services/common/log.h"
+#include "services/common/core/log.h"
+#include "services/common/downstream/downstream.h"
 
 namespace trustsphere::recommendations {
 

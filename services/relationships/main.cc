@@ -3,12 +3,12 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "services/common/downstream.h"
-#include "services/common/identity_client.h"
-#include "services/common/log.h"
-#include "services/common/server_main.h"
-#include "services/common/server_parts.h"
-#include "services/common/signing_key_refresher.h"
+#include "services/common/core/log.h"
+#include "services/common/downstream/downstream.h"
+#include "services/common/downstream/identity_client.h"
+#include "services/common/downstream/signing_key_refresher.h"
+#include "services/common/server/server_main.h"
+#include "services/common/server/server_parts.h"
 #include "services/relationships/relationship_handlers.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve on; port 0 picks one.");
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
       .start = [&]() -> absl::Status {
         auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);
         if (!store.ok()) return store.status();
-        auto page_tokens = PageTokenCodecFor((*store)->engine());
+        auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
         if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));
             !fetched.ok()) {

@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/validation.h"
+#include "services/common/core/validation.h"
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/relationships_keys.h"
 #include "services/relationships/trust_validation.h"

@@ -1,8 +1,8 @@
 #include "services/relationships/relationship_handlers.h"
 
-#include "services/common/errors.h"
-#include "services/common/import_stream.h"
-#include "services/common/log.h"
+#include "services/common/core/errors.h"
+#include "services/common/core/log.h"
+#include "services/common/server/import_stream.h"
 #include "services/relationships/relationships_keys.h"
 
 namespace trustsphere::relationships {

@@ -6,8 +6,8 @@
 
 #include <atomic>
 
-#include "services/common/request_parsing.h"
-#include "services/common/rpc_runner.h"
+#include "services/common/server/request_parsing.h"
+#include "services/common/server/rpc_runner.h"
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/watch_stream.h"
 #include "trustsphere/relationships/v1/relationships.grpc.pb.h"

@@ -12,10 +12,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "services/common/caller.h"
-#include "services/common/identity_client.h"
-#include "services/common/key_locks.h"
-#include "services/common/page_token.h"
+#include "services/common/core/caller.h"
+#include "services/common/core/key_locks.h"
+#include "services/common/core/page_token.h"
+#include "services/common/downstream/identity_client.h"
 #include "services/relationships/relationship_store.h"
 #include "services/relationships/tag_use_recorder.h"
 

@@ -1,7 +1,7 @@
 #include "services/relationships/relationship_store.h"
 
 #include "absl/time/clock.h"
-#include "services/common/proto_time.h"
+#include "services/common/core/proto_time.h"
 #include "services/relationships/relationships_keys.h"
 #include "storage/proto_value.h"
 

@@ -12,13 +12,18 @@
 
 #include "absl/status/statusor.h"
 #include "records.pb.h"
+#include "services/common/core/page_token.h"
 #include "storage/engine.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
 namespace trustsphere::relationships {
 
-class RelationshipStore {
+class RelationshipStore : public SecretKeeper {
  public:
+  absl::StatusOr<std::string> KeepSecret(const std::string& name,
+                                         const std::string& fresh) override {
+    return engine_->KeepMeta(name, fresh);
+  }
   static absl::StatusOr<std::unique_ptr<RelationshipStore>> Open(const std::string& path,
                                                                  bool sync_writes);
 

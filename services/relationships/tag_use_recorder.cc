@@ -1,8 +1,8 @@
 #include "services/relationships/tag_use_recorder.h"
 
 #include "absl/time/clock.h"
-#include "services/common/log.h"
-#include "services/common/text.h"
+#include "services/common/core/log.h"
+#include "services/common/core/text.h"
 
 namespace trustsphere::relationships {
 

@@ -15,7 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/common/identity_client.h"
+#include "services/common/downstream/identity_client.h"
 
 namespace trustsphere::relationships {
 

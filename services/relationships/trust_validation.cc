@@ -4,8 +4,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/facet.h"
-#include "services/common/validation.h"
+#include "services/common/core/facet.h"
+#include "services/common/core/validation.h"
 
 namespace trustsphere::relationships {
 namespace {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/common/errors.h"
-#include "services/common/facet.h"
+#include "services/common/core/errors.h"
+#include "services/common/core/facet.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 

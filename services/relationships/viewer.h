@@ -15,7 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "services/common/caller.h"
+#include "services/common/core/caller.h"
 #include "services/relationships/relationship_store.h"
 
 namespace trustsphere::relationships {

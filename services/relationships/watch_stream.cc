@@ -3,7 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "records.pb.h"
-#include "services/common/log.h"
+#include "services/common/core/log.h"
 #include "storage/key_encoding.h"
 #include "storage/proto_value.h"
 

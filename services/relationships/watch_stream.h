@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/support/server_callback.h"
-#include "services/common/executor.h"
+#include "services/common/server/executor.h"
 #include "storage/engine.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 

@@ -1,0 +1,58 @@
+#include "services/common/auth/token_verifier.h"
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "grpcpp/server_context.h"
+
+namespace trustsphere {
+
+void TokenVerifier::SetKeys(PublicKeySet keys) {
+  absl::MutexLock lock(&mu_);
+  if (keys == keys_) return;
+  keys_ = std::move(keys);
+  cache_.clear();
+}
+
+absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view authorization) const {
+  constexpr absl::string_view kScheme = "Bearer ";
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError("missing authorization metadata (Bearer token)");
+  }
+  if (!absl::StartsWithIgnoreCase(authorization, kScheme)) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  }
+  absl::string_view token = authorization.substr(kScheme.size());
+  absl::Time now = absl::Now();
+  std::string key(token);
+
+  PublicKeySet keys;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto hit = cache_.find(key); hit != cache_.end()) {
+      if (hit->second.expires_at > now) return hit->second.caller;
+      cache_.erase(hit);
+      return absl::UnauthenticatedError("invalid access token: expired");
+    }
+    keys = keys_;
+  }
+
+  auto claims = VerifyAccessToken(token, keys, now);
+  if (!claims.ok()) return claims.status();
+  Caller caller{.person_id = claims->subject, .roles = claims->roles};
+
+  absl::MutexLock lock(&mu_);
+  // Past the bound, start over: simpler than LRU, and a refill costs one
+  // signature check per active token.
+  if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+  cache_[key] = Cached{caller, claims->expires_at};
+  return caller;
+}
+
+absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  auto found = metadata.find("authorization");
+  if (found == metadata.end()) return Verify("");
+  return Verify(absl::string_view(found->second.data(), found->second.size()));
+}
+
+}  // namespace trustsphere

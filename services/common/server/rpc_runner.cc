@@ -1,0 +1,61 @@
+#include "services/common/server/rpc_runner.h"
+
+#include "absl/time/clock.h"
+#include "services/common/core/errors.h"
+#include "services/common/core/log.h"
+
+namespace trustsphere {
+
+absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access access,
+                              Caller* caller) const {
+  if (!ready_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("service is starting or stopping");
+  }
+  // The call may have waited in the queue: do no work nobody will read.
+  if (absl::Status wanted = StillWanted(context); !wanted.ok()) return wanted;
+  caller->deadline = absl::FromChrono(context.deadline());
+  if (access == Access::kPublic) return absl::OkStatus();
+  auto verified = verifier_->CallerOf(context);
+  if (!verified.ok()) return verified.status();
+  verified->deadline = caller->deadline;
+  *caller = std::move(*verified);
+  return absl::OkStatus();
+}
+
+absl::Status RpcRunner::StillWanted(const grpc::CallbackServerContext& context) {
+  if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("deadline passed before the work started");
+  }
+  return absl::OkStatus();
+}
+
+void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method, const Caller& caller,
+                       const absl::Status& status, absl::Time start) const {
+  Record(method, caller, status, start);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+absl::Time RpcRunner::Begin() const {
+  if (metrics_ != nullptr) metrics_->CallStarted();
+  return absl::Now();
+}
+
+void RpcRunner::Record(const char* method, const Caller& caller, const absl::Status& status,
+                       absl::Time start) const {
+  const absl::Duration took = absl::Now() - start;
+  auto micros = absl::ToInt64Microseconds(took);
+  if (metrics_ != nullptr) {
+    metrics_->CallFinished(method, absl::StatusCodeToString(status.code()), took);
+  }
+  if (status.ok() && !log_every_call_) return;
+  bool server_fault = absl::IsInternal(status) || absl::IsDataLoss(status) ||
+                      absl::IsUnknown(status) || absl::IsUnavailable(status);
+  Log(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc",
+      {F("method", method), F("caller", caller.person_id),
+       F("privileged", caller.IsPrivileged() ? "true" : "false"),
+       F("code", absl::StatusCodeToString(status.code())), F("micros", micros),
+       F("error", status.message())});
+}
+
+}  // namespace trustsphere

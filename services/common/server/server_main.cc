@@ -1,0 +1,179 @@
+#include "services/common/server/server_main.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/common/core/log.h"
+#include "services/common/server/private_files.h"
+
+ABSL_FLAG(std::string, data_dir, "", "Folder of the service's RocksDB database.");
+ABSL_FLAG(std::string, durability, "sync",
+          "sync: a write is acknowledged once its log record is on disk (survives power "
+          "loss); async: once the OS has it (survives a crash of the process only).");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
+ABSL_FLAG(int32_t, worker_threads, 16,
+          "Threads that run request bodies (storage calls block on disk syncs).");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Folder of online backups (AdminService/CreateBackup). Default: <data_dir>/backups.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT of the Prometheus /metrics endpoint (port 0 picks one); empty: none.");
+ABSL_FLAG(std::string, access_log, "failures",
+          "failures: one log line per failed call; all: one per call (metrics count every "
+          "call either way; a line per call costs about a tenth of a cheap RPC).");
+ABSL_FLAG(int32_t, max_queued_calls, 4096,
+          "Calls waiting for a worker thread beyond which new calls get RESOURCE_EXHAUSTED.");
+
+namespace trustsphere {
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+void ApplyEnvironment() {
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    std::string variable = absl::AsciiStrToUpper(absl::StrCat("TRUSTSPHERE_", name));
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "%s: %s\n", variable.c_str(), error.c_str());
+      std::exit(2);
+    }
+  }
+}
+
+}  // namespace
+
+void InitServerProcess(int argc, char** argv, const char* usage) {
+  sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  absl::SetProgramUsageMessage(usage);
+  // Debian's Abseil checks every mutex acquisition for lock-order cycles,
+  // a debugging aid that costs several percent of a cheap RPC's CPU.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  CreateFilesPrivately();
+  ApplyEnvironment();
+  absl::ParseCommandLine(argc, argv);
+}
+
+bool SyncWritesFromFlags() {
+  std::string durability = absl::GetFlag(FLAGS_durability);
+  if (durability != "sync" && durability != "async") {
+    std::fprintf(stderr, "--durability must be sync or async, not %s\n", durability.c_str());
+    std::exit(2);
+  }
+  return durability == "sync";
+}
+
+bool LogEveryCallFromFlags() {
+  std::string access_log = absl::GetFlag(FLAGS_access_log);
+  if (access_log != "all" && access_log != "failures") {
+    std::fprintf(stderr, "--access_log must be all or failures, not %s\n", access_log.c_str());
+    std::exit(2);
+  }
+  return access_log == "all";
+}
+
+std::string RequiredDataDir() {
+  std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "--data_dir (or TRUSTSPHERE_DATA_DIR) is required\n");
+    std::exit(2);
+  }
+  RestrictToOwner(data_dir);
+  return data_dir;
+}
+
+std::string PathOrDefault(const std::string& path, const std::string& data_dir,
+                          const std::string& file) {
+  return path.empty() ? data_dir + "/" + file : path;
+}
+
+int RunServer(ServerSpec spec) {
+  // Links the health contract's descriptors in, for reflection.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(spec.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  builder.SetMaxSendMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
+  for (auto* service : spec.services) builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Log(LogLevel::kError, "cannot listen", {F("listen", spec.listen)});
+    return 1;
+  }
+  auto* health = server->GetHealthCheckService();
+  health->SetServingStatus(false);
+  health->SetServingStatus(spec.name, false);
+
+  std::string host = spec.listen.substr(0, spec.listen.rfind(':'));
+  std::printf("listening on %s:%d\n", host.c_str(), port);
+  std::fflush(stdout);
+  Log(LogLevel::kInfo, "listening", {F("service", spec.name), F("port", port)});
+
+  MetricsEndpoint metrics(spec.metrics);
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen);
+      !listen.empty() && spec.metrics != nullptr) {
+    auto metrics_port = metrics.Start(listen);
+    if (!metrics_port.ok()) {
+      Log(LogLevel::kError, "cannot serve metrics", {F("error", metrics_port.status().ToString())});
+      server->Shutdown();
+      return 1;
+    }
+    std::printf("metrics on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), *metrics_port);
+    std::fflush(stdout);
+  }
+
+  if (absl::Status started = spec.start(); !started.ok()) {
+    Log(LogLevel::kError, "cannot start",
+        {F("service", spec.name), F("error", started.ToString())});
+    server->Shutdown();
+    return 1;
+  }
+  health->SetServingStatus(true);
+  health->SetServingStatus(spec.name, true);
+  Log(LogLevel::kInfo, "serving", {F("service", spec.name)});
+
+  sigset_t signals = TerminationSignals();
+  int received = 0;
+  sigwait(&signals, &received);
+
+  Log(LogLevel::kInfo, "draining", {F("service", spec.name), F("signal", received)});
+  health->SetServingStatus(false);
+  health->SetServingStatus(spec.name, false);
+  auto deadline = std::chrono::system_clock::now() +
+                  absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_drain_timeout));
+  if (spec.drain) spec.drain();
+  server->Shutdown(deadline);
+  server->Wait();
+  metrics.Stop();
+  spec.stop();
+  Log(LogLevel::kInfo, "stopped", {F("service", spec.name)});
+  return 0;
+}
+
+}  // namespace trustsphere

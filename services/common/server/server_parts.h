@@ -1,0 +1,44 @@
+#pragma once
+
+// The parts every server wires the same way: the worker pool, token
+// verification, metrics, the RPC runner and the admin service.
+
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "services/common/auth/token_verifier.h"
+#include "services/common/server/admin_handlers.h"
+#include "services/common/server/executor.h"
+#include "services/common/server/metrics.h"
+#include "services/common/server/private_files.h"
+#include "services/common/server/rpc_runner.h"
+#include "services/common/server/server_main.h"
+
+namespace trustsphere {
+
+struct ServerParts {
+  // service: the server's own gRPC service name; configured by the flags of
+  // server_main.h.
+  ServerParts(const std::string& service, const std::string& data_dir)
+      : executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls)),
+        metrics(service),
+        runner(&executor, &verifier, &metrics, LogEveryCallFromFlags()),
+        admin(&runner, service,
+              PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups")) {
+    RestrictToOwner(PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
+  }
+
+  // The storage, once open (null when closing), for admin and metrics.
+  void Attach(storage::StorageAdmin* storage) {
+    admin.Attach(storage);
+    metrics.Attach(storage);
+  }
+
+  Executor executor;
+  TokenVerifier verifier;
+  Metrics metrics;
+  RpcRunner runner;
+  AdminHandlers admin;
+};
+
+}  // namespace trustsphere

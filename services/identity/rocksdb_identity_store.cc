@@ -1,0 +1,289 @@
+#include "services/identity/rocksdb_identity_store.h"
+
+#include "services/common/core/proto_time.h"
+#include "services/identity/identity_keys.h"
+#include "storage/paging.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::identity {
+namespace {
+
+using storage::ParseValue;
+using storage::WriteBatch;
+
+// A value, or nullopt when the key is absent.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> Find(absl::StatusOr<std::string> bytes) {
+  if (absl::IsNotFound(bytes.status())) return std::nullopt;
+  auto message = ParseValue<Message>(bytes);
+  if (!message.ok()) return message.status();
+  return std::optional<Message>(std::move(*message));
+}
+
+void IndexPosition(WriteBatch& batch, const v1::Position& position, bool put) {
+  const uint32_t start = MonthIndex(position.period().start());
+  const std::string by_person = keys::PersonPosition(position.person_id(), start, position.id());
+  const std::string by_org = keys::OrgPosition(position.organization_key(), start, position.id());
+  if (!put) {
+    batch.Delete(keys::kPositions, keys::Position(position.id()));
+    batch.Delete(keys::kPositionsByPerson, by_person);
+    batch.Delete(keys::kPositionsByOrg, by_org);
+    return;
+  }
+  batch.Put(keys::kPositions, keys::Position(position.id()), position.SerializeAsString());
+  batch.Put(keys::kPositionsByPerson, by_person, "");
+  internal::OrgIndexEntry entry;
+  entry.set_person_id(position.person_id());
+  entry.set_start_month(start);
+  if (position.period().has_end()) entry.set_end_month(MonthIndex(position.period().end()));
+  batch.Put(keys::kPositionsByOrg, by_org, entry.SerializeAsString());
+}
+
+}  // namespace
+
+uint32_t MonthIndex(const common::v1::YearMonth& month) {
+  return static_cast<uint32_t>(month.year()) * 12 + static_cast<uint32_t>(month.month()) - 1;
+}
+
+absl::StatusOr<std::unique_ptr<RocksDbIdentityStore>> RocksDbIdentityStore::Open(
+    const std::string& path, bool sync_writes) {
+  storage::EngineOptions options;
+  options.path = path;
+  options.families = keys::FamilyNames();
+  options.change_log = keys::kChanges;
+  options.prefixed_families = {keys::kPositionsByPerson, keys::kPositionsByOrg, keys::kRequests};
+  options.schema_version = keys::kSchemaVersion;
+  options.sync_writes = sync_writes;
+  auto engine = storage::Engine::Open(std::move(options));
+  if (!engine.ok()) return engine.status();
+  return std::unique_ptr<RocksDbIdentityStore>(new RocksDbIdentityStore(std::move(*engine)));
+}
+
+absl::StatusOr<std::optional<internal::PersonRecord>> RocksDbIdentityStore::Person(
+    const std::string& id) const {
+  return Find<internal::PersonRecord>(engine_->Get(keys::kPersons, keys::Person(id)));
+}
+
+absl::StatusOr<std::vector<internal::PersonRecord>> RocksDbIdentityStore::Persons(
+    const std::vector<std::string>& ids) const {
+  std::vector<std::string> lookups;
+  for (const auto& id : ids) lookups.push_back(keys::Person(id));
+  auto values = engine_->MultiGet(keys::kPersons, lookups);
+  if (!values.ok()) return values.status();
+  std::vector<internal::PersonRecord> records;
+  for (const auto& value : *values) {
+    if (!value) continue;
+    auto record = ParseValue<internal::PersonRecord>(std::string_view(*value));
+    if (!record.ok()) return record.status();
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDbIdentityStore::PersonIdByEmail(
+    const std::string& normalized_email) const {
+  auto id = engine_->Get(keys::kEmails, keys::Email(normalized_email));
+  if (absl::IsNotFound(id.status())) return std::nullopt;
+  if (!id.ok()) return id.status();
+  return std::optional<std::string>(std::move(*id));
+}
+
+absl::StatusOr<std::optional<v1::Position>> RocksDbIdentityStore::Position(
+    const std::string& id) const {
+  return Find<v1::Position>(engine_->Get(keys::kPositions, keys::Position(id)));
+}
+
+absl::StatusOr<std::vector<v1::Position>> RocksDbIdentityStore::Positions(
+    const std::vector<std::string>& ids) const {
+  return PositionsAt(ids, nullptr);
+}
+
+absl::StatusOr<std::vector<v1::Position>> RocksDbIdentityStore::PositionsAt(
+    const std::vector<std::string>& ids, const storage::Snapshot* snapshot) const {
+  std::vector<std::string> lookups;
+  for (const auto& id : ids) lookups.push_back(keys::Position(id));
+  auto values = engine_->MultiGet(keys::kPositions, lookups, snapshot);
+  if (!values.ok()) return values.status();
+  std::vector<v1::Position> positions;
+  for (const auto& value : *values) {
+    if (!value) continue;
+    auto position = ParseValue<v1::Position>(std::string_view(*value));
+    if (!position.ok()) return position.status();
+    positions.push_back(std::move(*position));
+  }
+  return positions;
+}
+
+absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::PositionsOf(
+    const std::string& person_id, const std::string& cursor, int limit) const {
+  // Newest first: reverse key order of (start month, id). Index and records
+  // are read at one point in time.
+  auto snapshot = engine_->TakeSnapshot();
+  auto ids = storage::ScanPage<std::string>(
+      *engine_, keys::kPositionsByPerson,
+      {.prefix = keys::PersonPositionsPrefix(person_id), .start_after = cursor, .reverse = true},
+      limit, snapshot.get(),
+      [](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<std::string>> {
+        return keys::PositionIdOfIndexKey(key);
+      });
+  if (!ids.ok()) return ids.status();
+  auto positions = PositionsAt(ids->items, snapshot.get());
+  if (!positions.ok()) return positions.status();
+  return storage::Page<v1::Position>{.items = std::move(*positions),
+                                     .next_cursor = std::move(ids->next_cursor)};
+}
+
+absl::StatusOr<int> RocksDbIdentityStore::CountPositions(const std::string& person_id,
+                                                         int up_to) const {
+  int count = 0;
+  absl::Status scanned =
+      engine_->Scan(keys::kPositionsByPerson, {.prefix = keys::PersonPositionsPrefix(person_id)},
+                    [&](std::string_view, std::string_view) { return ++count < up_to; });
+  if (!scanned.ok()) return scanned;
+  return count;
+}
+
+absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPositions(
+    const OverlapQuery& query, const std::string& cursor, int limit, int max_examined) const {
+  // Index order is (organisation, start month, id): positions that start
+  // after the period ends cannot overlap, so the scan stops there; those
+  // that ended before it starts are skipped.
+  storage::ScanRange range{.prefix = keys::OrgPrefix(query.organization_key),
+                           .start_after = cursor};
+  if (query.end_month) {
+    range.end_before =
+        keys::OrgPositionsStartingBefore(query.organization_key, *query.end_month + 1);
+  }
+  auto snapshot = engine_->TakeSnapshot();
+  std::vector<std::string> matches;
+  std::string last_key;
+  std::string next_cursor;
+  int examined = 0;
+  absl::Status bad_entry;
+  absl::Status scanned = engine_->Scan(
+      keys::kPositionsByOrg, range,
+      [&](std::string_view key, std::string_view value) {
+        if (static_cast<int>(matches.size()) == limit || examined == max_examined) {
+          next_cursor = last_key;
+          return false;
+        }
+        ++examined;
+        last_key.assign(key);
+        auto entry = ParseValue<internal::OrgIndexEntry>(value);
+        if (!entry.ok()) {
+          bad_entry = entry.status();
+          return false;
+        }
+        const bool ended_before = entry->end_month() != 0 && entry->end_month() < query.start_month;
+        if (entry->person_id() != query.excluded_person_id && !ended_before) {
+          matches.push_back(keys::PositionIdOfIndexKey(key));
+        }
+        return true;
+      },
+      snapshot.get());
+  if (!scanned.ok()) return scanned;
+  if (!bad_entry.ok()) return bad_entry;
+  auto positions = PositionsAt(matches, snapshot.get());
+  if (!positions.ok()) return positions.status();
+  return storage::Page<v1::Position>{.items = std::move(*positions),
+                                     .next_cursor = std::move(next_cursor)};
+}
+
+absl::StatusOr<std::optional<v1::Tag>> RocksDbIdentityStore::Tag(common::v1::FacetKind kind,
+                                                                 const std::string& key) const {
+  return Find<v1::Tag>(engine_->Get(keys::kTags, keys::Tag(static_cast<uint8_t>(kind), key)));
+}
+
+absl::StatusOr<std::vector<v1::Tag>> RocksDbIdentityStore::TagsWithPrefix(
+    common::v1::FacetKind kind, const std::string& key_prefix, int limit) const {
+  std::vector<v1::Tag> tags;
+  absl::Status bad_entry;
+  absl::Status scanned = engine_->Scan(
+      keys::kTags, {.prefix = keys::TagPrefix(static_cast<uint8_t>(kind), key_prefix)},
+      [&](std::string_view, std::string_view value) {
+        auto tag = ParseValue<v1::Tag>(value);
+        if (!tag.ok()) {
+          bad_entry = tag.status();
+          return false;
+        }
+        tags.push_back(std::move(*tag));
+        return static_cast<int>(tags.size()) < limit;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!bad_entry.ok()) return bad_entry;
+  return tags;
+}
+
+absl::Status RocksDbIdentityStore::Apply(const IdentityWrite& write) {
+  WriteBatch batch;
+  for (const auto& [record, previous] : write.persons()) {
+    if (previous && !previous->normalized_email().empty() &&
+        previous->normalized_email() != record.normalized_email()) {
+      batch.Delete(keys::kEmails, keys::Email(previous->normalized_email()));
+    }
+    if (!record.normalized_email().empty()) {
+      batch.Put(keys::kEmails, keys::Email(record.normalized_email()), record.person().id());
+    }
+    batch.Put(keys::kPersons, keys::Person(record.person().id()), record.SerializeAsString());
+  }
+  // Index keys depend on the organisation and the start: the previous ones
+  // go first.
+  for (const auto& position : write.removed_positions()) IndexPosition(batch, position, false);
+  for (const auto& [position, previous] : write.positions()) {
+    if (previous) IndexPosition(batch, *previous, false);
+    IndexPosition(batch, position, true);
+  }
+  for (const auto& tag : write.tags()) {
+    batch.Put(keys::kTags, keys::Tag(static_cast<uint8_t>(tag.kind()), tag.key()),
+              tag.SerializeAsString());
+  }
+  for (const auto& request : write.requests()) {
+    internal::RequestRecord record;
+    record.set_fingerprint(request.fingerprint);
+    record.set_resource_id(request.response);
+    *record.mutable_create_time() = ToProto(request.create_time);
+    batch.Put(keys::kRequests,
+              keys::Request(request.key.scope, request.key.method, request.key.request_id),
+              record.SerializeAsString());
+  }
+  for (const auto& change : write.changes()) batch.AppendChange(change.SerializeAsString());
+  return engine_->Write(std::move(batch)).status();
+}
+
+absl::StatusOr<std::vector<ChangeEntry>> RocksDbIdentityStore::Changes(uint64_t after,
+                                                                       int limit) const {
+  std::vector<ChangeEntry> entries;
+  absl::Status failed;
+  absl::Status scanned =
+      engine_->ScanChanges(after, [&](uint64_t sequence, std::string_view value) {
+        auto change = ParseValue<internal::Change>(value);
+        if (!change.ok()) {
+          failed = change.status();
+          return false;
+        }
+        entries.push_back({.sequence = sequence, .change = std::move(*change)});
+        return static_cast<int>(entries.size()) < limit;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return entries;
+}
+
+absl::StatusOr<std::optional<RequestRecord>> RocksDbIdentityStore::FindRequest(
+    const RequestKey& key) const {
+  auto stored = Find<internal::RequestRecord>(
+      engine_->Get(keys::kRequests, keys::Request(key.scope, key.method, key.request_id)));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::nullopt;
+  return RequestRecord{.key = key,
+                       .fingerprint = (*stored)->fingerprint(),
+                       .response = (*stored)->resource_id(),
+                       .create_time = FromProto((*stored)->create_time())};
+}
+
+absl::StatusOr<std::string> RocksDbIdentityStore::KeepSecret(const std::string& name,
+                                                             const std::string& fresh) {
+  return engine_->KeepMeta(name, fresh);
+}
+
+}  // namespace trustsphere::identity
