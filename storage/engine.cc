@@ -7,12 +7,12 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
-#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/write_batch.h"
+#include "storage/counter_addition.h"
 #include "storage/key_encoding.h"
 
 namespace trustsphere::storage {
@@ -47,41 +47,6 @@ class FirstPartTransform final : public rocksdb::SliceTransform {
  private:
   static size_t PartLength(const rocksdb::Slice& key) {
     return (static_cast<size_t>(static_cast<uint8_t>(key[0])) << 8) | static_cast<uint8_t>(key[1]);
-  }
-};
-
-// Counters: each a big-endian two's-complement int64, 8 bytes, one after
-// the other. Its name is recorded in SST files: never change it.
-std::string EncodeCounters(absl::Span<const int64_t> values) {
-  std::string bytes;
-  for (int64_t value : values) bytes += KeyBuilder().U64(static_cast<uint64_t>(value)).key();
-  return bytes;
-}
-
-std::vector<int64_t> DecodeCounters(std::string_view bytes) {
-  std::vector<int64_t> values;
-  KeyReader reader(bytes);
-  uint64_t value = 0;
-  while (reader.U64(&value)) values.push_back(static_cast<int64_t>(value));
-  return values;
-}
-
-class CounterAddition final : public rocksdb::AssociativeMergeOperator {
- public:
-  const char* Name() const override { return "trustsphere.CounterAddition.v1"; }
-  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& added,
-             std::string* merged, rocksdb::Logger*) const override {
-    std::vector<int64_t> sum =
-        existing ? DecodeCounters(std::string_view(existing->data(), existing->size()))
-                 : std::vector<int64_t>();
-    std::vector<int64_t> deltas = DecodeCounters(std::string_view(added.data(), added.size()));
-    if (sum.size() < deltas.size()) sum.resize(deltas.size(), 0);
-    for (size_t i = 0; i < deltas.size(); ++i) {
-      sum[i] =
-          static_cast<int64_t>(static_cast<uint64_t>(sum[i]) + static_cast<uint64_t>(deltas[i]));
-    }
-    *merged = EncodeCounters(sum);
-    return true;
   }
 };
 
@@ -122,7 +87,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
     options.prefix_extractor = std::make_shared<FirstPartTransform>();
     options.memtable_prefix_bloom_size_ratio = 0.05;
   }
-  if (counters) options.merge_operator = std::make_shared<CounterAddition>();
+  if (counters) options.merge_operator = NewCounterAddition();
   // Fewer levels of overlap: bounded space amplification as data grows.
   options.level_compaction_dynamic_level_bytes = true;
   return options;

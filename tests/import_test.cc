@@ -303,25 +303,25 @@ TEST_F(ImportTest, StatementsAreCheckedLikePutTrust) {
 class ImportLimitsTest : public ImportTest {
  protected:
   std::vector<std::string> RelationshipsFlags() const override {
-    return {"--max_pending_per_trustee=2"};
+    return {"--max_unanswered_per_truster=2"};
   }
 };
 
 TEST_F(ImportLimitsTest, UnansweredStatementsAreLimitedAsForPutTrust) {
   ImportPeople({"imp-t", "imp-1", "imp-2", "imp-3"});
   rv1::ImportTrustRequest batch;
-  // imp-t answers imp-1 within the batch, so only two remain unanswered
-  // before the last one, which is one too many.
-  *batch.add_statements() = Statement("imp-1", "imp-t");
+  // imp-1 answers imp-t within the batch, so only two of imp-t's remain
+  // unanswered before the last one, which is one too many.
   *batch.add_statements() = Statement("imp-t", "imp-1");
-  *batch.add_statements() = Statement("imp-2", "imp-t");
-  *batch.add_statements() = Statement("imp-3", "imp-t");
+  *batch.add_statements() = Statement("imp-1", "imp-t");
+  *batch.add_statements() = Statement("imp-t", "imp-2");
+  *batch.add_statements() = Statement("imp-t", "imp-3");
   rv1::ImportTrustResponse response;
   ASSERT_TRUE(ImportTrust({batch}, &response, OperatorToken()).ok());
 
   ImportPeople({"imp-4"});
   rv1::ImportTrustRequest over;
-  *over.add_statements() = Statement("imp-4", "imp-t");
+  *over.add_statements() = Statement("imp-t", "imp-4");
   grpc::Status status = ImportTrust({over}, &response, OperatorToken());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(), HasSubstr("statements[0]"));

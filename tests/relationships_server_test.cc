@@ -7,6 +7,7 @@
 namespace trustsphere::testing {
 namespace {
 
+using ::testing::HasSubstr;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
@@ -436,30 +437,71 @@ TEST_F(RelationshipsTest, APositionNotStartedYetGetsNoBlankCandidate) {
 class RelationshipLimitsTest : public RelationshipsTest {
  protected:
   std::vector<std::string> RelationshipsFlags() const override {
-    return {"--max_statements_per_truster=3", "--max_pending_per_trustee=2"};
+    return {"--max_statements_per_truster=3", "--max_unanswered_per_truster=2",
+            "--max_kept_statements_per_truster=5"};
   }
 };
 
-TEST_F(RelationshipLimitsTest, NoOneHoldsOrReceivesUnboundedStatements) {
+// Limits count only the truster's own statements: hidden statements to a
+// person fill nothing, refuse nobody and show nowhere.
+TEST_F(RelationshipLimitsTest, HiddenStatementsNeitherFillALimitNorShowThroughOne) {
   Account target = SignUp("target");
-  Account first = SignUp("first");
-  Account second = SignUp("second");
-  Account third = SignUp("third");
-  Put(first, target);
-  Put(second, target);
-  grpc::Status flooded;
-  Put(third, target, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &flooded);
-  EXPECT_EQ(flooded.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(GetCode(third.token, third, target), grpc::StatusCode::NOT_FOUND);
-  // Answering one frees a place.
-  Put(target, first);
-  Put(third, target);
+  std::vector<Account> hidden;
+  for (const char* name : {"first", "second", "third", "fourth"}) {
+    hidden.push_back(SignUp(name));
+    Put(hidden.back(), target, {}, {}, rv1::VISIBILITY_PRIVATE);
+  }
+  rv1::ListPendingReciprocationResponse pending;
+  ASSERT_TRUE(rel().ListPendingReciprocation(Context(target.token).get(), {}, &pending).ok());
+  EXPECT_THAT(pending.statements(), IsEmpty());
+  Account open = SignUp("open");
+  grpc::Status status;
+  Put(open, target, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(rel().ListPendingReciprocation(Context(target.token).get(), {}, &pending).ok());
+  ASSERT_EQ(pending.statements_size(), 1);
+  EXPECT_EQ(pending.statements(0).truster_id(), open.person.id());
+}
 
+TEST_F(RelationshipLimitsTest, OneAccountCannotFloodOthersWithUnansweredStatements) {
   Account busy = SignUp("busy");
-  for (const Account* other : {&first, &second, &third}) Put(busy, *other);
-  grpc::Status too_many;
-  Put(busy, target, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &too_many);
-  EXPECT_EQ(too_many.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  Account a = SignUp("a");
+  Account b = SignUp("b");
+  Account c = SignUp("c");
+  Put(busy, a);
+  Put(busy, b, {}, {}, rv1::VISIBILITY_PRIVATE);  // hidden ones count for their author
+  grpc::Status flooded;
+  Put(busy, c, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &flooded);
+  EXPECT_EQ(flooded.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(flooded.error_message(), HasSubstr("waiting for an answer"));
+  EXPECT_EQ(GetCode(busy.token, busy, c), grpc::StatusCode::NOT_FOUND);
+  // Changing a statement already waiting adds nothing.
+  Put(busy, a, {Tag("rigour")});
+  // An answer frees a place.
+  Put(a, busy);
+  Put(busy, c);
+}
+
+TEST_F(RelationshipLimitsTest, RevokedStatementsFreeTheirPlaceWithinTheKeptHistory) {
+  Account busy = SignUp("busy");
+  std::vector<Account> others;
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) others.push_back(SignUp(name));
+  for (int i = 0; i < 3; ++i) Mutual(busy, others[i]);
+  grpc::Status status;
+  Put(busy, others[3], {}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("active statements"));
+  ASSERT_TRUE(Revoke(busy, others[0]).ok());
+  Put(busy, others[3]);
+  // Reactivating a revoked statement takes an active place again.
+  ASSERT_TRUE(Revoke(busy, others[1]).ok());
+  Put(busy, others[0]);
+  // The history (active and revoked together) is bounded too.
+  ASSERT_TRUE(Revoke(busy, others[0]).ok());
+  Put(busy, others[4]);
+  Put(busy, others[5], {}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("revoked ones included"));
 }
 
 TEST_F(RelationshipsTest, AcknowledgedStatementsSurviveSigkill) {

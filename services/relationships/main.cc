@@ -10,6 +10,7 @@
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/relationships/relationship_handlers.h"
+#include "services/relationships/rocksdb_trust_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve on; port 0 picks one.");
 ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50051", "The identity service.");
@@ -20,8 +21,11 @@ ABSL_FLAG(absl::Duration, key_refresh_period, absl::Minutes(5),
           "How often identity's public keys are fetched again.");
 ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(60),
           "How long to wait for identity's keys at start before giving up.");
-ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Statements one person may hold.");
-ABSL_FLAG(int32_t, max_pending_per_trustee, 500, "Unanswered statements one person may receive.");
+ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
+ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
+          "Statements one person may have made, revoked ones included.");
+ABSL_FLAG(int32_t, max_unanswered_per_truster, 200,
+          "Active statements of one person that may wait for an answer.");
 
 int main(int argc, char** argv) {
   using namespace trustsphere;
@@ -34,8 +38,9 @@ int main(int argc, char** argv) {
   const bool sync_writes = SyncWritesFromFlags();
 
   relationships::RelationshipOptions options;
-  options.max_statements_per_truster = absl::GetFlag(FLAGS_max_statements_per_truster);
-  options.max_pending_per_trustee = absl::GetFlag(FLAGS_max_pending_per_trustee);
+  options.limits = {.max_active = absl::GetFlag(FLAGS_max_statements_per_truster),
+                    .max_kept = absl::GetFlag(FLAGS_max_kept_statements_per_truster),
+                    .max_unanswered = absl::GetFlag(FLAGS_max_unanswered_per_truster)};
 
   ServerParts parts("trustsphere.relationships.v1.RelationshipService", data_dir);
   relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor, &parts.verifier);
@@ -50,7 +55,7 @@ int main(int argc, char** argv) {
       .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
-        auto store = relationships::RelationshipStore::Open(data_dir + "/db", sync_writes);
+        auto store = relationships::RocksDbTrustStore::Open(data_dir + "/db", sync_writes);
         if (!store.ok()) return store.status();
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
@@ -61,7 +66,7 @@ int main(int argc, char** argv) {
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
         handlers.Attach(logic.get());
-        parts.Attach(&logic->store().engine());
+        parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();

@@ -10,11 +10,8 @@
 #include "absl/time/clock.h"
 #include "services/common/core/validation.h"
 #include "services/relationships/relationship_logic.h"
-#include "services/relationships/relationships_keys.h"
 #include "services/relationships/trust_validation.h"
 #include "services/relationships/viewer.h"
-#include "storage/key_encoding.h"
-#include "storage/proto_value.h"
 
 namespace trustsphere::relationships {
 namespace {
@@ -38,9 +35,10 @@ int CurrentMonth() {
   return static_cast<int>(now.year()) * 12 + now.month() - 1;
 }
 
-// A voucher's place in the result order, as a page cursor.
+// A voucher's place in the result order, as a page cursor: the depth as one
+// byte, then the id, so that byte order is (depth, id) order.
 std::string VoucherCursor(int depth, const std::string& person_id) {
-  return storage::KeyBuilder().U8(static_cast<uint8_t>(depth)).Tail(person_id).Build();
+  return std::string(1, static_cast<char>(depth)) + person_id;
 }
 
 }  // namespace
@@ -61,55 +59,34 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
   auto cursor = page_tokens_.Decode(query, request.page_token());
   if (!cursor.ok()) return cursor.status();
 
-  auto snapshot = store_->engine().TakeSnapshot();
-  Viewer viewer(caller, *store_, snapshot.get());
+  auto reader = store_->Snapshot();
+  Viewer viewer(caller, *reader);
   const std::string& subject = request.subject_id();
 
   // Who holds the facet inside an active statement about the subject, among
   // statements the caller may see.
   absl::flat_hash_map<std::string, bool> holders;
-  const std::string facet_prefix =
-      keys::FacetPrefix(subject, static_cast<uint8_t>(facet.kind()), facet.key());
   bool truncated = false;
-  absl::Status bad_entry;
-  absl::Status scanned = store_->engine().Scan(
-      keys::kFacets, {.prefix = facet_prefix},
-      [&](std::string_view key, std::string_view value) {
-        auto entry = storage::ParseValue<internal::FacetEntry>(value);
-        if (!entry.ok()) {
-          bad_entry = entry.status();
-          return false;
+  absl::Status scanned =
+      reader->VisitFacetHolders(subject, facet, [&](const FacetHolder& holder) {
+        if (viewer.CanSee(holder.truster, subject, holder.visibility)) {
+          holders[holder.truster] = true;
         }
-        std::string truster = keys::TrusterOfFacet(key, facet_prefix.size());
-        if (viewer.CanSee(truster, subject, entry->visibility())) holders[truster] = true;
         if (static_cast<int>(holders.size()) >= options_.max_visited) {
           truncated = true;
           return false;
         }
         return true;
-      },
-      snapshot.get());
+      });
   if (!scanned.ok()) return scanned;
-  if (!bad_entry.ok()) return bad_entry;
 
   // The people `person` has mutual references with, through edges the
   // caller may see; `visit` returns false to stop.
   auto visible_references = [&](const std::string& person, auto visit) -> absl::Status {
-    absl::Status walked = store_->engine().Scan(
-        keys::kReferences, {.prefix = keys::PairPrefix(person)},
-        [&](std::string_view key, std::string_view value) {
-          std::string other = keys::SecondOfPair(key);
-          auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
-          if (!edge.ok()) {
-            bad_entry = edge.status();
-            return false;
-          }
-          if (!viewer.CanSeeEdge(person, other, *edge)) return true;
-          return visit(std::move(other));
-        },
-        snapshot.get());
-    if (!walked.ok()) return walked;
-    return bad_entry;
+    return reader->VisitReferences(person, [&](const ReferenceEdge& edge) {
+      if (!viewer.CanSeeEdge(person, edge)) return true;
+      return visit(edge.other);
+    });
   };
 
   // Breadth-first from the caller through mutual references the caller may
@@ -122,10 +99,10 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
   for (int depth = 1; depth < request.max_depth() && !frontier.empty() && !truncated; ++depth) {
     std::vector<std::string> next;
     for (const auto& person : frontier) {
-      absl::Status walked = visible_references(person, [&](std::string other) {
+      absl::Status walked = visible_references(person, [&](const std::string& other) {
         if (reached.contains(other)) return true;
         reached[other] = Reached{depth, person};
-        next.push_back(std::move(other));
+        next.push_back(other);
         if (static_cast<int>(reached.size()) >= options_.max_visited) {
           truncated = true;
           return false;
@@ -152,11 +129,11 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
       continue;
     }
     std::string parent;
-    absl::Status walked = visible_references(holder, [&](std::string other) {
+    absl::Status walked = visible_references(holder, [&](const std::string& other) {
       auto it = reached.find(other);
       if (it != reached.end() && it->second.depth == last_level &&
           (parent.empty() || other < parent)) {
-        parent = std::move(other);
+        parent = other;
       }
       return true;
     });
@@ -185,9 +162,10 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
     for (std::string at = person; !at.empty(); at = reached[at].parent) path.push_back(at);
     std::reverse(path.begin(), path.end());
     for (auto& step : path) voucher->add_path(std::move(step));
-    auto statement = store_->GetStatement(person, subject, snapshot.get());
+    auto statement = reader->Statement(person, subject);
     if (!statement.ok()) return statement.status();
-    *voucher->mutable_statement() = std::move(*statement);
+    if (!statement->has_value()) return absl::DataLossError("a voucher's statement is missing");
+    *voucher->mutable_statement() = std::move(**statement);
   }
   return response;
 }
@@ -205,6 +183,7 @@ absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferenc
   if (!positions.ok()) return positions.status();
 
   const int now_month = CurrentMonth();
+  auto reader = store_->Snapshot();
   v1::SuggestReferencesResponse response;
   for (const auto& position : *positions) {
     auto overlapping = identity_->FindOverlappingPositions(position.id(), 200, caller.deadline);
@@ -214,9 +193,9 @@ absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferenc
     std::map<std::string, v1::Candidate> best;
     for (const auto& other : *overlapping) {
       if (other.person_id() == person) continue;
-      auto edge = store_->GetEdge(person, other.person_id());
+      auto edge = reader->Reference(person, other.person_id());
       if (!edge.ok()) return edge.status();
-      if (edge->has_value() && (*edge)->incoming_visibility() != v1::VISIBILITY_PRIVATE) continue;
+      if (edge->has_value() && (*edge)->incoming != v1::VISIBILITY_PRIVATE) continue;
       // Periods that only overlap in the future (an ongoing position that has
       // not started yet) have shared nothing so far: no candidate.
       int months = OverlapMonths(position.period(), other.period(), now_month);
@@ -252,31 +231,20 @@ absl::StatusOr<v1::GetCoverageResponse> RelationshipLogic::GetCoverage(
   auto positions = identity_->ListAllPositions(person, caller.deadline);
   if (!positions.ok()) return positions.status();
 
-  auto snapshot = store_->engine().TakeSnapshot();
-  Viewer viewer(caller, *store_, snapshot.get());
+  auto reader = store_->Snapshot();
+  Viewer viewer(caller, *reader);
   absl::flat_hash_map<std::string, int> by_position;
   std::map<std::pair<int, std::string>, int> by_facet;
   // (reference, person): the statements to count.
   std::vector<std::pair<std::string, std::string>> vouchers;
-  absl::Status failed;
-  absl::Status scanned = store_->engine().Scan(
-      keys::kReferences, {.prefix = keys::PairPrefix(person)},
-      [&](std::string_view key, std::string_view value) {
-        auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
-        if (!edge.ok()) {
-          failed = edge.status();
-          return false;
-        }
-        std::string other = keys::SecondOfPair(key);
-        if (viewer.CanSeeEdge(person, other, *edge)) vouchers.emplace_back(other, person);
-        return true;
-      },
-      snapshot.get());
+  absl::Status scanned = reader->VisitReferences(person, [&](const ReferenceEdge& edge) {
+    if (viewer.CanSeeEdge(person, edge)) vouchers.emplace_back(edge.other, person);
+    return true;
+  });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   if (!viewer.status().ok()) return viewer.status();
   // What each visible reference vouches for, read at once.
-  auto statements = store_->GetStatements(vouchers, snapshot.get());
+  auto statements = reader->Statements(vouchers);
   if (!statements.ok()) return statements.status();
   for (const auto& vouching : *statements) {
     if (!vouching) return absl::DataLossError("a reference lacks its statement");

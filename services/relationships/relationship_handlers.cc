@@ -3,33 +3,12 @@
 #include "services/common/core/errors.h"
 #include "services/common/core/log.h"
 #include "services/common/server/import_stream.h"
-#include "services/relationships/relationships_keys.h"
 
 namespace trustsphere::relationships {
 
-#define TRUSTSPHERE_SERVE(Method, Response, WorkKind)                             \
-  RelationshipHandlers::Reactor* RelationshipHandlers::Method(                    \
-      Context* context, const v1::Method##Request* request, Response* response) { \
-    return Serve(*runner_, context, #Method, Access::kAuthenticated, logic_,      \
-                 &RelationshipLogic::Method, request, response, WorkKind);        \
-  }
-
-// Writes and what calls identity block; the rest only reads local storage.
-TRUSTSPHERE_SERVE(PutTrust, v1::TrustStatement, Work::kBlocking)
-TRUSTSPHERE_SERVE(GetTrust, v1::TrustStatement, Work::kQuickRead)
-TRUSTSPHERE_SERVE(RevokeTrust, v1::TrustStatement, Work::kBlocking)
-TRUSTSPHERE_SERVE(ListTrusted, v1::ListTrustedResponse, Work::kQuickRead)
-TRUSTSPHERE_SERVE(ListTrusting, v1::ListTrustingResponse, Work::kQuickRead)
-TRUSTSPHERE_SERVE(ListReferences, v1::ListReferencesResponse, Work::kQuickRead)
-TRUSTSPHERE_SERVE(ListPendingReciprocation, v1::ListPendingReciprocationResponse, Work::kQuickRead)
-TRUSTSPHERE_SERVE(CheckTrust, v1::CheckTrustResponse, Work::kQuickRead)
-TRUSTSPHERE_SERVE(BatchCheckTrust, v1::BatchCheckTrustResponse, Work::kQuickRead)
-// A search may visit thousands of people: milliseconds, kept off gRPC's threads.
-TRUSTSPHERE_SERVE(FindVouchers, v1::FindVouchersResponse, Work::kBlocking)
-TRUSTSPHERE_SERVE(SuggestReferences, v1::SuggestReferencesResponse, Work::kBlocking)
-TRUSTSPHERE_SERVE(GetCoverage, v1::GetCoverageResponse, Work::kBlocking)
-
-#undef TRUSTSPHERE_SERVE
+#define TRUSTSPHERE_DEFINE(...) TRUSTSPHERE_DEFINE_UNARY(RelationshipHandlers, __VA_ARGS__)
+TRUSTSPHERE_RELATIONSHIP_RPCS(TRUSTSPHERE_DEFINE)
+#undef TRUSTSPHERE_DEFINE
 
 namespace {
 
@@ -43,7 +22,7 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
 }  // namespace
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* RelationshipHandlers::ImportTrust(
-    Context* context, grpc::ByteBuffer* response) {
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
   return ImportStream<v1::ImportTrustRequest, v1::ImportTrustResponse>::Start(
       *runner_, context, "ImportTrust", response,
       [this](const Caller& caller, const v1::ImportTrustRequest& batch,
@@ -53,7 +32,7 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* RelationshipHandlers::ImportTrust(
 }
 
 grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChanges(
-    Context* context, const v1::WatchTrustChangesRequest* request) {
+    grpc::CallbackServerContext* context, const v1::WatchTrustChangesRequest* request) {
   // Token checks are cached and cheap: done here, on the gRPC thread.
   RelationshipLogic* logic = this->logic();
   if (logic == nullptr) {
@@ -71,7 +50,7 @@ grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChang
   }
   Log(LogLevel::kInfo, "watch opened",
       {F("caller", caller->person_id), F("after", request->after_cursor())});
-  return new WatchStream(&logic->store().engine(), keys::kChanges, executor_, &watchers_, after);
+  return new WatchStream(&logic->store(), executor_, &watchers_, after);
 }
 
 }  // namespace trustsphere::relationships

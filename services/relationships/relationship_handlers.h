@@ -1,16 +1,35 @@
 #pragma once
 
 // gRPC handlers of trustsphere.relationships.v1.RelationshipService: each
-// unary one hands the request to RelationshipLogic through the RpcRunner;
-// WatchTrustChanges opens a WatchStream.
+// unary one hands the request to RelationshipLogic through the RpcRunner
+// (unary_handlers.h); WatchTrustChanges opens a WatchStream.
 
 #include <atomic>
 
+#include "services/common/auth/token_verifier.h"
 #include "services/common/server/request_parsing.h"
-#include "services/common/server/rpc_runner.h"
+#include "services/common/server/unary_handlers.h"
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/watch_stream.h"
 #include "trustsphere/relationships/v1/relationships.grpc.pb.h"
+
+// Method, response, who may call, where the body runs. Writes and what calls
+// identity block; reads of local storage are quick; a graph search may
+// visit thousands of people (milliseconds), kept off gRPC's threads.
+#define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                     \
+  RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                 \
+  RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead)                                \
+  RPC(RevokeTrust, v1::TrustStatement, kAuthenticated, kBlocking)                              \
+  RPC(ListTrusted, v1::ListTrustedResponse, kAuthenticated, kQuickRead)                        \
+  RPC(ListTrusting, v1::ListTrustingResponse, kAuthenticated, kQuickRead)                      \
+  RPC(ListReferences, v1::ListReferencesResponse, kAuthenticated, kQuickRead)                  \
+  RPC(ListPendingReciprocation, v1::ListPendingReciprocationResponse, kAuthenticated,          \
+      kQuickRead)                                                                              \
+  RPC(CheckTrust, v1::CheckTrustResponse, kAuthenticated, kQuickRead)                          \
+  RPC(BatchCheckTrust, v1::BatchCheckTrustResponse, kAuthenticated, kQuickRead)                \
+  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kBlocking)                       \
+  RPC(SuggestReferences, v1::SuggestReferencesResponse, kAuthenticated, kBlocking)             \
+  RPC(GetCoverage, v1::GetCoverageResponse, kAuthenticated, kBlocking)
 
 namespace trustsphere::relationships {
 
@@ -19,6 +38,8 @@ class RelationshipHandlers final
                             v1::RelationshipService::WithRawCallbackMethod_ImportTrust<
                                 v1::RelationshipService::CallbackService>> {
  public:
+  using Logic = RelationshipLogic;
+
   RelationshipHandlers(RpcRunner* runner, Executor* executor, const TokenVerifier* verifier)
       : runner_(runner), executor_(executor), verifier_(verifier) {}
 
@@ -30,39 +51,12 @@ class RelationshipHandlers final
   // Waits until no watch stream can read storage any more.
   void WaitForStreams() { watchers_.WaitUntilEmpty(); }
 
-  using Context = grpc::CallbackServerContext;
-  using Reactor = grpc::ServerUnaryReactor;
-
-  Reactor* PutTrust(Context* context, const v1::PutTrustRequest* request,
-                    v1::TrustStatement* response) override;
-  Reactor* GetTrust(Context* context, const v1::GetTrustRequest* request,
-                    v1::TrustStatement* response) override;
-  Reactor* RevokeTrust(Context* context, const v1::RevokeTrustRequest* request,
-                       v1::TrustStatement* response) override;
-  Reactor* ListTrusted(Context* context, const v1::ListTrustedRequest* request,
-                       v1::ListTrustedResponse* response) override;
-  Reactor* ListTrusting(Context* context, const v1::ListTrustingRequest* request,
-                        v1::ListTrustingResponse* response) override;
-  Reactor* ListReferences(Context* context, const v1::ListReferencesRequest* request,
-                          v1::ListReferencesResponse* response) override;
-  Reactor* ListPendingReciprocation(Context* context,
-                                    const v1::ListPendingReciprocationRequest* request,
-                                    v1::ListPendingReciprocationResponse* response) override;
-  Reactor* CheckTrust(Context* context, const v1::CheckTrustRequest* request,
-                      v1::CheckTrustResponse* response) override;
-  Reactor* BatchCheckTrust(Context* context, const v1::BatchCheckTrustRequest* request,
-                           v1::BatchCheckTrustResponse* response) override;
-  Reactor* FindVouchers(Context* context, const v1::FindVouchersRequest* request,
-                        v1::FindVouchersResponse* response) override;
-  Reactor* SuggestReferences(Context* context, const v1::SuggestReferencesRequest* request,
-                             v1::SuggestReferencesResponse* response) override;
-  Reactor* GetCoverage(Context* context, const v1::GetCoverageRequest* request,
-                       v1::GetCoverageResponse* response) override;
+  TRUSTSPHERE_RELATIONSHIP_RPCS(TRUSTSPHERE_DECLARE_UNARY)
   // Raw bytes, parsed by ImportStream (see import_stream.h).
-  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportTrust(Context* context,
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportTrust(grpc::CallbackServerContext* context,
                                                          grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<v1::TrustChange>* WatchTrustChanges(
-      Context* context, const v1::WatchTrustChangesRequest* request) override;
+      grpc::CallbackServerContext* context, const v1::WatchTrustChangesRequest* request) override;
 
  private:
   RelationshipLogic* logic() { return logic_.load(std::memory_order_acquire); }

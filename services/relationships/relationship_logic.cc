@@ -5,22 +5,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/crypto.h"
-#include "services/common/core/log.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/request_fingerprint.h"
 #include "services/common/core/validation.h"
-#include "services/common/paging.h"
-#include "services/relationships/relationships_keys.h"
 #include "services/relationships/trust_validation.h"
 #include "services/relationships/viewer.h"
-#include "storage/proto_value.h"
 
 namespace trustsphere::relationships {
 namespace {
 
-using storage::WriteBatch;
-
 absl::Status StatementNotFound() { return absl::NotFoundError("no such trust statement"); }
+
+absl::Status EtagMismatch() {
+  return absl::AbortedError("etag mismatch: the statement changed since it was read");
+}
 
 bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
               const common::v1::Facet& facet) {
@@ -31,8 +29,8 @@ bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facet
 
 }  // namespace
 
-RelationshipLogic::RelationshipLogic(std::unique_ptr<RelationshipStore> store,
-                                     IdentityClient* identity, PageTokenCodec page_tokens,
+RelationshipLogic::RelationshipLogic(std::unique_ptr<TrustStore> store,
+                                     IdentityDirectory* identity, PageTokenCodec page_tokens,
                                      RelationshipOptions options)
     : store_(std::move(store)),
       identity_(identity),
@@ -45,7 +43,6 @@ void RelationshipLogic::AddPairLockKeys(const std::string& truster, const std::s
   keys.push_back(
       absl::StrCat("pair:", std::min(truster, trustee), "|", std::max(truster, trustee)));
   keys.push_back("truster:" + truster);
-  keys.push_back("trustee:" + trustee);
 }
 
 KeyLocks::Guard RelationshipLogic::LockPair(const std::string& truster,
@@ -55,14 +52,14 @@ KeyLocks::Guard RelationshipLogic::LockPair(const std::string& truster,
   return locks_.Lock(keys);
 }
 
-absl::StatusOr<int> RelationshipLogic::CountUpTo(storage::Family family, const std::string& prefix,
-                                                 int limit) {
-  int count = 0;
-  absl::Status scanned =
-      store_->engine().Scan(family, {.prefix = prefix},
-                            [&](std::string_view, std::string_view) { return ++count < limit; });
-  if (!scanned.ok()) return scanned;
-  return count;
+v1::TrustStatement RelationshipLogic::Stamped(v1::TrustStatement statement, v1::TrustState state,
+                                              const std::optional<v1::TrustStatement>& before) {
+  const absl::Time now = absl::Now();
+  statement.set_state(state);
+  *statement.mutable_create_time() = before ? before->create_time() : ToProto(now);
+  *statement.mutable_update_time() = ToProto(now);
+  statement.set_etag(NewEtag());
+  return statement;
 }
 
 absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& caller,
@@ -88,83 +85,56 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   if (!normalized.ok()) return normalized.status();
   if (!errors.empty()) return errors.ToStatus();
 
-  const std::string fingerprint = RequestFingerprint(request);
-  if (!request.request_id().empty()) {
-    auto earlier = store_->GetRequest(caller.person_id, request.request_id());
-    if (!earlier.ok()) return earlier.status();
-    if (earlier->has_value()) {
-      if ((*earlier)->fingerprint() != fingerprint) {
-        return InvalidField("request_id", "already used for a request with other content");
-      }
-      return (*earlier)->result();
-    }
+  // A retry is the same request once normalised: the default visibility
+  // spelt out, or an empty sphere sent, changes nothing.
+  v1::PutTrustRequest canonical;
+  *canonical.mutable_statement() = *normalized;
+  canonical.mutable_statement()->set_etag(input.etag());
+  auto pending = requests_.Begin(*store_, {caller.person_id, "PutTrust", request.request_id()},
+                                 RequestFingerprint(canonical));
+  if (!pending.ok()) return pending.status();
+  if (const auto& earlier = pending->earlier_response()) {
+    v1::TrustStatement first;
+    if (!first.ParseFromString(*earlier)) return absl::DataLossError("a stored answer is corrupt");
+    return first;
   }
 
   // Identity decides who exists and who owns which position; if it cannot
   // answer, nothing is written.
-  const std::string& trustee_id = normalized->trustee_id();
-  auto trustee = identity_->GetPerson(trustee_id, caller.deadline);
-  if (absl::IsNotFound(trustee.status()) ||
-      (trustee.ok() && trustee->state() != identity::v1::PERSON_STATE_ACTIVE)) {
-    return absl::NotFoundError("the trustee does not exist or was deleted");
-  }
-  if (!trustee.ok()) return trustee.status();
-  auto positions = identity_->BatchGetPositions(NamedPositions(*normalized), caller.deadline);
-  if (!positions.ok()) return positions.status();
-  if (absl::Status owned = CheckPositionOwnership(*normalized, *positions); !owned.ok()) {
-    return owned;
+  if (absl::Status confirmed = ConfirmWithIdentity(
+          *identity_, {*normalized}, [](size_t) { return std::string("statement"); },
+          caller.deadline);
+      !confirmed.ok()) {
+    return confirmed;
   }
 
   const std::string& truster_id = caller.person_id;
+  const std::string& trustee_id = normalized->trustee_id();
   auto guard = LockPair(truster_id, trustee_id);
-  auto before = store_->FindStatement(truster_id, trustee_id);
+  auto reader = store_->Latest();
+  auto before = reader->Statement(truster_id, trustee_id);
   if (!before.ok()) return before.status();
-  auto reverse = store_->FindStatement(trustee_id, truster_id);
+  auto reverse = reader->Statement(trustee_id, truster_id);
   if (!reverse.ok()) return reverse.status();
   if (!input.etag().empty() && (!before->has_value() || (*before)->etag() != input.etag())) {
-    return absl::AbortedError("etag mismatch: the statement changed since it was read");
+    return EtagMismatch();
   }
-  if (!before->has_value()) {
-    auto held = CountUpTo(keys::kStatements, keys::PairPrefix(truster_id),
-                          options_.max_statements_per_truster);
-    if (!held.ok()) return held.status();
-    if (*held >= options_.max_statements_per_truster) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "a person holds at most ", options_.max_statements_per_truster, " statements"));
-    }
+  StatementChange change{
+      .before = *before,
+      .after = Stamped(std::move(*normalized), v1::TRUST_STATE_ACTIVE, *before),
+      .reverse = *reverse,
+      .kind = before->has_value() ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED};
+  auto counts = reader->Counts(truster_id);
+  if (!counts.ok()) return counts.status();
+  if (absl::Status allowed = CheckLimits(options_.limits, *counts, change); !allowed.ok()) {
+    return allowed;
   }
-  if (!IsActive(*before) && !IsActive(*reverse)) {
-    auto waiting =
-        CountUpTo(keys::kPending, keys::PairPrefix(trustee_id), options_.max_pending_per_trustee);
-    if (!waiting.ok()) return waiting.status();
-    if (*waiting >= options_.max_pending_per_trustee) {
-      return absl::ResourceExhaustedError(
-          "this person has too many unanswered statements; try again later");
-    }
-  }
+  auto written = store_->Apply(
+      {change}, pending->Record(change.after.SerializeAsString(), absl::Now()));
+  if (!written.ok()) return written.status();
 
-  absl::Time now = absl::Now();
-  v1::TrustStatement after = std::move(*normalized);
-  after.set_state(v1::TRUST_STATE_ACTIVE);
-  *after.mutable_create_time() = before->has_value() ? (*before)->create_time() : ToProto(now);
-  *after.mutable_update_time() = ToProto(now);
-  after.set_etag(NewEtag());
-
-  WriteBatch batch;
-  RelationshipStore::WriteStatement(
-      batch, *before, after, *reverse,
-      before->has_value() ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED);
-  if (!request.request_id().empty()) {
-    internal::RequestRecord done;
-    done.set_fingerprint(fingerprint);
-    *done.mutable_result() = after;
-    *done.mutable_create_time() = ToProto(now);
-    RelationshipStore::PutRequest(batch, truster_id, request.request_id(), done);
-  }
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
-
-  tag_uses_.Add(VocabularyTags(input));
-  return after;
+  tag_uses_.Add(VocabularyTags(change.after));
+  return change.after;
 }
 
 absl::StatusOr<v1::TrustStatement> RelationshipLogic::GetTrust(const Caller& caller,
@@ -173,15 +143,16 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::GetTrust(const Caller& cal
   CheckId(errors, "truster_id", request.truster_id());
   CheckId(errors, "trustee_id", request.trustee_id());
   if (!errors.empty()) return errors.ToStatus();
-  auto statement = store_->GetStatement(request.truster_id(), request.trustee_id());
-  if (absl::IsNotFound(statement.status())) return StatementNotFound();
+  auto reader = store_->Latest();
+  auto statement = reader->Statement(request.truster_id(), request.trustee_id());
   if (!statement.ok()) return statement.status();
-  Viewer viewer(caller, *store_, nullptr);
-  if (!viewer.CanSee(*statement)) {
+  if (!statement->has_value()) return StatementNotFound();
+  Viewer viewer(caller, *reader);
+  if (!viewer.CanSee(**statement)) {
     if (!viewer.status().ok()) return viewer.status();
     return StatementNotFound();
   }
-  return statement;
+  return std::move(**statement);
 }
 
 absl::StatusOr<v1::TrustStatement> RelationshipLogic::RevokeTrust(
@@ -200,76 +171,73 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::RevokeTrust(
   const std::string& truster_id = request.truster_id();
   const std::string& trustee_id = request.trustee_id();
   auto guard = LockPair(truster_id, trustee_id);
-  auto before = store_->FindStatement(truster_id, trustee_id);
+  auto reader = store_->Latest();
+  auto before = reader->Statement(truster_id, trustee_id);
   if (!before.ok()) return before.status();
   if (!before->has_value()) return StatementNotFound();
-  if (!request.etag().empty() && (*before)->etag() != request.etag()) {
-    return absl::AbortedError("etag mismatch: the statement changed since it was read");
-  }
+  if (!request.etag().empty() && (*before)->etag() != request.etag()) return EtagMismatch();
   if ((*before)->state() == v1::TRUST_STATE_REVOKED) return **before;  // already done
-  auto reverse = store_->FindStatement(trustee_id, truster_id);
+  auto reverse = reader->Statement(trustee_id, truster_id);
   if (!reverse.ok()) return reverse.status();
 
-  v1::TrustStatement after = **before;
-  after.set_state(v1::TRUST_STATE_REVOKED);
-  *after.mutable_update_time() = ToProto(absl::Now());
-  after.set_etag(NewEtag());
-  WriteBatch batch;
-  RelationshipStore::WriteStatement(batch, *before, after, *reverse, v1::CHANGE_KIND_REVOKED);
-  if (absl::Status written = store_->Commit(std::move(batch)); !written.ok()) return written;
-  return after;
+  StatementChange change{.before = *before,
+                         .after = Stamped(**before, v1::TRUST_STATE_REVOKED, *before),
+                         .reverse = *reverse,
+                         .kind = v1::CHANGE_KIND_REVOKED};
+  if (auto written = store_->Apply({change}, std::nullopt); !written.ok()) {
+    return written.status();
+  }
+  return change.after;
 }
 
 template <typename Response>
-absl::StatusOr<Response> RelationshipLogic::ListStatements(
-    const Caller& caller, const char* method, storage::Family family, const std::string& person_id,
-    bool person_is_truster, int32_t page_size, const std::string& page_token) {
+absl::StatusOr<Response> RelationshipLogic::ListStatements(const Caller& caller,
+                                                           const char* method, StatementList list,
+                                                           const std::string& person_id,
+                                                           int32_t page_size,
+                                                           const std::string& page_token) {
   FieldErrors errors;
   CheckId(errors, "person_id", person_id);
   const int size = PageSize(errors, page_size);
   if (!errors.empty()) return errors.ToStatus();
   const std::string query = absl::StrCat(method, "\n", caller.person_id, "\n", person_id);
-  auto snapshot = store_->engine().TakeSnapshot();
-  Viewer viewer(caller, *store_, snapshot.get());
-  Response response;
-  absl::Status filled = FillPage<v1::TrustStatement>(
-      store_->engine(), page_tokens_, query, page_token, family, keys::PairPrefix(person_id), size,
-      snapshot.get(), /*reverse=*/false,
-      [&](std::string_view key,
-          std::string_view value) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
-        const std::string other = keys::SecondOfPair(key);
-        auto statement = person_is_truster ? storage::ParseValue<v1::TrustStatement>(value)
-                                           : store_->GetStatement(other, person_id, snapshot.get());
-        if (!statement.ok()) return statement.status();
-        if (!viewer.CanSee(*statement)) return std::nullopt;
-        return std::optional<v1::TrustStatement>(std::move(*statement));
-      },
-      response.mutable_statements(), &response);
-  if (!filled.ok()) return filled;
+  auto cursor = page_tokens_.Decode(query, page_token);
+  if (!cursor.ok()) return cursor.status();
+  auto reader = store_->Snapshot();
+  Viewer viewer(caller, *reader);
+  auto page = ((*reader).*list)(person_id, *cursor, size, [&](const v1::TrustStatement& statement) {
+    return viewer.CanSee(statement);
+  });
+  if (!page.ok()) return page.status();
   if (!viewer.status().ok()) return viewer.status();
+  Response response;
+  for (auto& statement : page->items) *response.add_statements() = std::move(statement);
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
+  }
   return response;
 }
 
 absl::StatusOr<v1::ListTrustedResponse> RelationshipLogic::ListTrusted(
     const Caller& caller, const v1::ListTrustedRequest& request) {
-  return ListStatements<v1::ListTrustedResponse>(caller, "ListTrusted", keys::kStatements,
-                                                 request.person_id(), /*person_is_truster=*/true,
-                                                 request.page_size(), request.page_token());
+  return ListStatements<v1::ListTrustedResponse>(caller, "ListTrusted", &TrustReader::Outgoing,
+                                                 request.person_id(), request.page_size(),
+                                                 request.page_token());
 }
 
 absl::StatusOr<v1::ListTrustingResponse> RelationshipLogic::ListTrusting(
     const Caller& caller, const v1::ListTrustingRequest& request) {
-  return ListStatements<v1::ListTrustingResponse>(caller, "ListTrusting", keys::kIncoming,
-                                                  request.person_id(), /*person_is_truster=*/false,
-                                                  request.page_size(), request.page_token());
+  return ListStatements<v1::ListTrustingResponse>(caller, "ListTrusting", &TrustReader::Incoming,
+                                                  request.person_id(), request.page_size(),
+                                                  request.page_token());
 }
 
 absl::StatusOr<v1::ListPendingReciprocationResponse> RelationshipLogic::ListPendingReciprocation(
     const Caller& caller, const v1::ListPendingReciprocationRequest& request) {
   if (caller.person_id.empty()) return absl::PermissionDeniedError("a person's own list");
   return ListStatements<v1::ListPendingReciprocationResponse>(
-      caller, "ListPendingReciprocation", keys::kPending, caller.person_id,
-      /*person_is_truster=*/false, request.page_size(), request.page_token());
+      caller, "ListPendingReciprocation", &TrustReader::Pending, caller.person_id,
+      request.page_size(), request.page_token());
 }
 
 absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
@@ -280,47 +248,41 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
   if (!errors.empty()) return errors.ToStatus();
   const std::string& person = request.person_id();
   const std::string query = absl::StrCat("ListReferences\n", caller.person_id, "\n", person);
-  auto snapshot = store_->engine().TakeSnapshot();
-  Viewer viewer(caller, *store_, snapshot.get());
-  v1::ListReferencesResponse response;
-  absl::Status filled = FillPage<v1::Reference>(
-      store_->engine(), page_tokens_, query, request.page_token(), keys::kReferences,
-      keys::PairPrefix(person), size, snapshot.get(), /*reverse=*/false,
-      [&](std::string_view key,
-          std::string_view value) -> absl::StatusOr<std::optional<v1::Reference>> {
-        auto edge = storage::ParseValue<internal::ReferenceEdge>(value);
-        if (!edge.ok()) return edge.status();
-        const std::string other = keys::SecondOfPair(key);
-        if (!viewer.CanSeeEdge(person, other, *edge)) return std::nullopt;
-        v1::Reference reference;
-        reference.set_person_id(other);
-        return std::optional<v1::Reference>(std::move(reference));
-      },
-      response.mutable_references(), &response);
-  if (!filled.ok()) return filled;
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  auto reader = store_->Snapshot();
+  Viewer viewer(caller, *reader);
+  auto page = reader->References(person, *cursor, size, [&](const ReferenceEdge& edge) {
+    return viewer.CanSeeEdge(person, edge);
+  });
+  if (!page.ok()) return page.status();
   if (!viewer.status().ok()) return viewer.status();
 
   // Both statements of every reference of the page, in one read.
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (const auto& reference : response.references()) {
-    pairs.emplace_back(person, reference.person_id());
-    pairs.emplace_back(reference.person_id(), person);
+  for (const auto& edge : page->items) {
+    pairs.emplace_back(person, edge.other);
+    pairs.emplace_back(edge.other, person);
   }
-  auto statements = store_->GetStatements(pairs, snapshot.get());
+  auto statements = reader->Statements(pairs);
   if (!statements.ok()) return statements.status();
-  for (int i = 0; i < response.references_size(); ++i) {
+  v1::ListReferencesResponse response;
+  for (size_t i = 0; i < page->items.size(); ++i) {
     auto& outgoing = (*statements)[2 * i];
     auto& incoming = (*statements)[2 * i + 1];
     if (!outgoing || !incoming) return absl::DataLossError("a reference lacks its statements");
-    v1::Reference& reference = *response.mutable_references(i);
-    *reference.mutable_outgoing() = *std::move(outgoing);
-    *reference.mutable_incoming() = *std::move(incoming);
+    v1::Reference* reference = response.add_references();
+    reference->set_person_id(page->items[i].other);
+    *reference->mutable_outgoing() = *std::move(outgoing);
+    *reference->mutable_incoming() = *std::move(incoming);
+  }
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
   }
   return response;
 }
 
-absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer,
-                                                       const storage::Snapshot* snapshot,
+absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer, TrustReader& reader,
                                                        const v1::CheckTrustRequest& check,
                                                        const std::string& field) {
   FieldErrors errors;
@@ -329,7 +291,7 @@ absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer,
   common::v1::Facet facet = NormalizeFacet(errors, field + "facet", check.facet());
   if (!errors.empty()) return errors.ToStatus();
 
-  auto statement = store_->FindStatement(check.truster_id(), check.trustee_id(), snapshot);
+  auto statement = reader.Statement(check.truster_id(), check.trustee_id());
   if (!statement.ok()) return statement.status();
   if (!IsActive(*statement)) return v1::VERDICT_NO_TRUST;
   if (!viewer.CanSee(**statement)) {
@@ -344,8 +306,9 @@ absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer,
 
 absl::StatusOr<v1::CheckTrustResponse> RelationshipLogic::CheckTrust(
     const Caller& caller, const v1::CheckTrustRequest& request) {
-  Viewer viewer(caller, *store_, nullptr);
-  auto verdict = Verdict(viewer, nullptr, request, "");
+  auto reader = store_->Latest();
+  Viewer viewer(caller, *reader);
+  auto verdict = Verdict(viewer, *reader, request, "");
   if (!verdict.ok()) return verdict.status();
   v1::CheckTrustResponse response;
   response.set_verdict(*verdict);
@@ -357,12 +320,12 @@ absl::StatusOr<v1::BatchCheckTrustResponse> RelationshipLogic::BatchCheckTrust(
   if (request.checks().empty() || request.checks_size() > kMaxBatchChecks) {
     return InvalidField("checks", absl::StrCat("1 to ", kMaxBatchChecks, " checks"));
   }
-  auto snapshot = store_->engine().TakeSnapshot();
-  Viewer viewer(caller, *store_, snapshot.get());
+  auto reader = store_->Snapshot();
+  Viewer viewer(caller, *reader);
   v1::BatchCheckTrustResponse response;
   for (int i = 0; i < request.checks_size(); ++i) {
     auto verdict =
-        Verdict(viewer, snapshot.get(), request.checks(i), absl::StrCat("checks[", i, "]."));
+        Verdict(viewer, *reader, request.checks(i), absl::StrCat("checks[", i, "]."));
     if (!verdict.ok()) return verdict.status();
     response.add_verdicts(*verdict);
   }

@@ -1,33 +1,35 @@
 #pragma once
 
 // The relationships service's rules: statements (who trusts whom, for what),
-// their visibility, and the graph queries over mutual references. Knows
-// nothing of gRPC. Thread-safe; methods block on storage and on identity,
-// so call them off gRPC's callback threads.
+// their visibility, the limits, and the graph queries over mutual
+// references. Knows nothing of gRPC or of how the store keeps its records.
+// Thread-safe; methods block on storage and on identity, so call them off
+// gRPC's callback threads.
 //
 // Statements and lists are in relationship_logic.cc; graph queries
-// (FindVouchers, SuggestReferences, GetCoverage) in relationship_graph.cc.
+// (FindVouchers, SuggestReferences, GetCoverage) in relationship_graph.cc;
+// the operators' import in relationship_import.cc.
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "services/common/core/caller.h"
 #include "services/common/core/key_locks.h"
 #include "services/common/core/page_token.h"
-#include "services/common/downstream/identity_client.h"
-#include "services/relationships/relationship_store.h"
+#include "services/common/core/request_ledger.h"
+#include "services/common/downstream/identity_directory.h"
+#include "services/relationships/statement_limits.h"
 #include "services/relationships/tag_use_recorder.h"
+#include "services/relationships/trust_store.h"
 
 namespace trustsphere::relationships {
 
 class Viewer;
 
 struct RelationshipOptions {
-  // Statements one person may hold (active or revoked).
-  int max_statements_per_truster = 1000;
-  // Unanswered statements one person may receive: nobody can flood a person.
-  int max_pending_per_trustee = 500;
+  StatementLimits limits;
   // People a FindVouchers search may visit before it stops (truncated).
   int max_visited = 10000;
   // How often tag uses are sent to identity's vocabulary.
@@ -36,7 +38,7 @@ struct RelationshipOptions {
 
 class RelationshipLogic {
  public:
-  RelationshipLogic(std::unique_ptr<RelationshipStore> store, IdentityClient* identity,
+  RelationshipLogic(std::unique_ptr<TrustStore> store, IdentityDirectory* identity,
                     PageTokenCodec page_tokens, RelationshipOptions options);
 
   absl::StatusOr<v1::TrustStatement> PutTrust(const Caller& caller,
@@ -70,7 +72,7 @@ class RelationshipLogic {
   absl::Status ImportTrust(const Caller& caller, const v1::ImportTrustRequest& request,
                            v1::ImportTrustResponse* totals);
 
-  RelationshipStore& store() { return *store_; }
+  TrustStore& store() { return *store_; }
 
   static constexpr int kMaxDepth = 3;
   static constexpr int kMaxBatchChecks = 100;
@@ -78,30 +80,33 @@ class RelationshipLogic {
   static constexpr int kMaxCandidatesPerPosition = 20;
 
  private:
-  // Serialises writes to the statements between two people, and to each
-  // one's counters (statements held, statements awaiting an answer).
+  // Serialises writes to the statements between two people, and the
+  // truster's writes among themselves (their counts decide the limits).
   KeyLocks::Guard LockPair(const std::string& truster, const std::string& trustee);
   // The keys LockPair locks, added to `keys` (an import locks many pairs).
   static void AddPairLockKeys(const std::string& truster, const std::string& trustee,
                               std::vector<std::string>& keys);
-  // The verdict of one check, read at `snapshot` with `viewer`'s rights;
+  // The statement with its new state, stamped now.
+  static v1::TrustStatement Stamped(v1::TrustStatement statement, v1::TrustState state,
+                                    const std::optional<v1::TrustStatement>& before);
+  // The verdict of one check, read through `reader` with `viewer`'s rights;
   // field names are prefixed with `field`.
-  absl::StatusOr<v1::Verdict> Verdict(Viewer& viewer, const storage::Snapshot* snapshot,
+  absl::StatusOr<v1::Verdict> Verdict(Viewer& viewer, TrustReader& reader,
                                       const v1::CheckTrustRequest& check, const std::string& field);
-  // Counts entries under a prefix, stopping at `limit`.
-  absl::StatusOr<int> CountUpTo(storage::Family family, const std::string& prefix, int limit);
   // Statements by or about a person, as one page of visible statements.
+  using StatementList = absl::StatusOr<storage::Page<v1::TrustStatement>> (TrustReader::*)(
+      const std::string&, const std::string&, int, StatementFilter);
   template <typename Response>
   absl::StatusOr<Response> ListStatements(const Caller& caller, const char* method,
-                                          storage::Family family, const std::string& person_id,
-                                          bool person_is_truster, int32_t page_size,
-                                          const std::string& page_token);
+                                          StatementList list, const std::string& person_id,
+                                          int32_t page_size, const std::string& page_token);
 
-  std::unique_ptr<RelationshipStore> store_;
-  IdentityClient* identity_;
+  std::unique_ptr<TrustStore> store_;
+  IdentityDirectory* identity_;
   PageTokenCodec page_tokens_;
   RelationshipOptions options_;
   KeyLocks locks_;
+  RequestLedger requests_;
   TagUseRecorder tag_uses_;
 };
 

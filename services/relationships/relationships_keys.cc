@@ -7,7 +7,8 @@ namespace trustsphere::relationships::keys {
 using storage::KeyBuilder;
 
 std::vector<std::string> FamilyNames() {
-  return {"statements", "incoming", "references", "pending", "facets", "requests", "changes"};
+  return {"statements", "incoming", "references", "pending",
+          "facets",     "requests", "changes",    "counters"};
 }
 
 std::string Pair(const std::string& first, const std::string& second) {
@@ -15,6 +16,12 @@ std::string Pair(const std::string& first, const std::string& second) {
 }
 
 std::string PairPrefix(const std::string& first) { return KeyBuilder().Str(first).Build(); }
+
+std::string FirstOfPair(std::string_view key) {
+  std::string first;
+  storage::KeyReader(key).Str(&first);
+  return first;
+}
 
 std::string SecondOfPair(std::string_view key) {
   storage::KeyReader reader(key);
@@ -42,6 +49,6 @@ std::string Request(const std::string& caller, const std::string& request_id) {
   return KeyBuilder().Str(caller).Tail(request_id).Build();
 }
 
-std::string Change(uint64_t sequence) { return KeyBuilder().U64(sequence).Build(); }
+std::string Counters(const std::string& person) { return person; }
 
 }  // namespace trustsphere::relationships::keys

@@ -22,8 +22,12 @@ inline constexpr Family kPending = 3;
 inline constexpr Family kFacets = 4;
 inline constexpr Family kRequests = 5;
 inline constexpr Family kChanges = 6;
+// Since schema version 2.
+inline constexpr Family kCounters = 7;
 
-inline constexpr uint32_t kSchemaVersion = 1;
+// 1: the first layout. 2: adds `counters`, filled from the statements by a
+// migration at open.
+inline constexpr uint32_t kSchemaVersion = 2;
 
 std::vector<std::string> FamilyNames();
 
@@ -31,7 +35,8 @@ std::vector<std::string> FamilyNames();
 // Str(first) Tail(second); a prefix Str(first) lists the seconds in id order.
 std::string Pair(const std::string& first, const std::string& second);
 std::string PairPrefix(const std::string& first);
-// The second person of a pair key ("" when malformed).
+// The first and second person of a pair key ("" when malformed).
+std::string FirstOfPair(std::string_view key);
 std::string SecondOfPair(std::string_view key);
 
 // statements: Pair(truster, trustee) -> TrustStatement
@@ -50,7 +55,9 @@ std::string TrusterOfFacet(std::string_view key, size_t prefix_size);
 // requests: Str(caller) Tail(request id) -> RequestRecord
 std::string Request(const std::string& caller, const std::string& request_id);
 
-// changes: U64(sequence) -> ChangeRecord
-std::string Change(uint64_t sequence);
+// counters: <person id> -> the counters of the person's own statements:
+// active, kept (active or revoked), unanswered (active, none back).
+std::string Counters(const std::string& person);
+inline constexpr size_t kCounterCount = 3;
 
 }  // namespace trustsphere::relationships::keys

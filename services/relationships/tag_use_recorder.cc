@@ -6,7 +6,7 @@
 
 namespace trustsphere::relationships {
 
-TagUseRecorder::TagUseRecorder(IdentityClient* identity, absl::Duration period)
+TagUseRecorder::TagUseRecorder(IdentityDirectory* identity, absl::Duration period)
     : identity_(identity), period_(period), thread_([this] { Run(); }) {}
 
 TagUseRecorder::~TagUseRecorder() {
@@ -17,7 +17,7 @@ TagUseRecorder::~TagUseRecorder() {
   thread_.join();
 }
 
-void TagUseRecorder::Add(const std::vector<identity_v1::Tag>& tags) {
+void TagUseRecorder::Add(const std::vector<identity::v1::Tag>& tags) {
   absl::MutexLock lock(&mu_);
   for (const auto& tag : tags) {
     // Keyed as identity will normalise it, so "Rust" and "rust" add up.
@@ -28,7 +28,7 @@ void TagUseRecorder::Add(const std::vector<identity_v1::Tag>& tags) {
 
 void TagUseRecorder::Run() {
   for (bool last = false; !last;) {
-    std::map<std::pair<int, std::string>, identity_v1::Tag> uses;
+    std::map<std::pair<int, std::string>, identity::v1::Tag> uses;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), period_);
@@ -39,9 +39,9 @@ void TagUseRecorder::Run() {
   }
 }
 
-void TagUseRecorder::Send(std::map<std::pair<int, std::string>, identity_v1::Tag> uses) {
+void TagUseRecorder::Send(std::map<std::pair<int, std::string>, identity::v1::Tag> uses) {
   constexpr size_t kTagsPerCall = 50;  // identity's RecordTagUse limit
-  std::vector<identity_v1::Tag> chunk;
+  std::vector<identity::v1::Tag> chunk;
   for (auto it = uses.begin(); it != uses.end();) {
     chunk.push_back(std::move(it->second));
     ++it;

@@ -15,27 +15,27 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/common/downstream/identity_client.h"
+#include "services/common/downstream/identity_directory.h"
 
 namespace trustsphere::relationships {
 
 class TagUseRecorder {
  public:
-  TagUseRecorder(IdentityClient* identity, absl::Duration period);
+  TagUseRecorder(IdentityDirectory* identity, absl::Duration period);
   // Sends what is left, then stops.
   ~TagUseRecorder();
 
-  void Add(const std::vector<identity_v1::Tag>& tags);
+  void Add(const std::vector<identity::v1::Tag>& tags);
 
  private:
   void Run();
-  void Send(std::map<std::pair<int, std::string>, identity_v1::Tag> uses);
+  void Send(std::map<std::pair<int, std::string>, identity::v1::Tag> uses);
 
-  IdentityClient* identity_;
+  IdentityDirectory* identity_;
   const absl::Duration period_;
   absl::Mutex mu_;
   // By (kind, key): the spelling first seen, with the uses summed.
-  std::map<std::pair<int, std::string>, identity_v1::Tag> pending_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<int, std::string>, identity::v1::Tag> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

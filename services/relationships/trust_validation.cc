@@ -1,5 +1,6 @@
 #include "services/relationships/trust_validation.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
@@ -96,19 +97,22 @@ std::vector<std::string> NamedPositions(const v1::TrustStatement& statement) {
   return {ids.begin(), ids.end()};
 }
 
-absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
-                                    const std::vector<identity::v1::Position>& found) {
-  absl::flat_hash_map<std::string, std::string> owner;
-  for (const auto& position : found) owner[position.id()] = position.person_id();
+namespace {
+
+// Context positions belong to the truster or the trustee, FUNCTION facets
+// to the trustee; `owner` maps the named positions that exist to their
+// person.
+void CheckPositionOwnership(FieldErrors& errors, const std::string& field,
+                            const v1::TrustStatement& statement,
+                            const absl::flat_hash_map<std::string, std::string>& owner) {
   auto owned_by = [&](const std::string& id, const std::string& person) {
     auto it = owner.find(id);
     return it != owner.end() && it->second == person;
   };
-  FieldErrors errors;
   for (int i = 0; i < statement.context_position_ids_size(); ++i) {
     const std::string& id = statement.context_position_ids(i);
     if (!owned_by(id, statement.truster_id()) && !owned_by(id, statement.trustee_id())) {
-      errors.Add(absl::StrCat("statement.context_position_ids[", i, "]"),
+      errors.Add(absl::StrCat(field, ".context_position_ids[", i, "]"),
                  "not a position of the truster or the trustee");
     }
   }
@@ -116,13 +120,72 @@ absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
     for (int i = 0; i < facets.size(); ++i) {
       if (facets[i].kind() == common::v1::FACET_KIND_FUNCTION &&
           !owned_by(facets[i].key(), statement.trustee_id())) {
-        errors.Add(absl::StrCat("statement.sphere.", list, "[", i, "].key"),
+        errors.Add(absl::StrCat(field, ".sphere.", list, "[", i, "].key"),
                    "not a position of the trustee");
       }
     }
   };
   check_functions(statement.sphere().inside(), "inside");
   check_functions(statement.sphere().outside(), "outside");
+}
+
+// Calls `fetch` on `ids` by chunks of 100 (identity's batch-read limit).
+template <typename Item, typename Fetch>
+absl::StatusOr<std::vector<Item>> FetchInChunks(const std::set<std::string>& ids, Fetch fetch) {
+  constexpr size_t kChunk = 100;
+  const std::vector<std::string> all(ids.begin(), ids.end());
+  std::vector<Item> found;
+  for (size_t begin = 0; begin < all.size(); begin += kChunk) {
+    auto part = fetch(std::vector<std::string>(all.begin() + begin,
+                                               all.begin() + std::min(all.size(), begin + kChunk)));
+    if (!part.ok()) return part.status();
+    found.insert(found.end(), std::make_move_iterator(part->begin()),
+                 std::make_move_iterator(part->end()));
+  }
+  return found;
+}
+
+}  // namespace
+
+absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
+                                 const std::vector<v1::TrustStatement>& statements,
+                                 absl::FunctionRef<std::string(size_t)> field,
+                                 absl::Time deadline) {
+  std::set<std::string> person_ids, position_ids;
+  for (const auto& statement : statements) {
+    person_ids.insert(statement.truster_id());
+    person_ids.insert(statement.trustee_id());
+    for (auto& id : NamedPositions(statement)) position_ids.insert(std::move(id));
+  }
+  auto persons = FetchInChunks<identity::v1::Person>(
+      person_ids, [&](const std::vector<std::string>& ids) {
+        return identity.BatchGetPersons(ids, deadline);
+      });
+  if (!persons.ok()) return persons.status();
+  auto positions = FetchInChunks<identity::v1::Position>(
+      position_ids, [&](const std::vector<std::string>& ids) {
+        return identity.BatchGetPositions(ids, deadline);
+      });
+  if (!positions.ok()) return positions.status();
+
+  std::set<std::string> live;
+  for (const auto& person : *persons) {
+    if (person.state() == identity::v1::PERSON_STATE_ACTIVE) live.insert(person.id());
+  }
+  absl::flat_hash_map<std::string, std::string> owner;
+  for (const auto& position : *positions) owner[position.id()] = position.person_id();
+  FieldErrors errors;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const std::pair<const char*, const std::string*> ends[] = {
+        {"truster_id", &statements[i].truster_id()}, {"trustee_id", &statements[i].trustee_id()}};
+    for (const auto& [end, id] : ends) {
+      if (!live.contains(*id)) {
+        return absl::NotFoundError(
+            absl::StrCat(field(i), ".", end, ": the person does not exist or was deleted"));
+      }
+    }
+    CheckPositionOwnership(errors, field(i), statements[i], owner);
+  }
   return errors.ToStatus();
 }
 

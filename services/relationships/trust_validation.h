@@ -1,15 +1,19 @@
 #pragma once
 
-// Rules of a trust statement's content. What can be checked locally is
-// checked by NormalizeStatement; what needs identity (who owns the positions
-// named) by CheckPositionOwnership on positions fetched in one call.
+// Rules of a trust statement's content, for PutTrust and ImportTrust alike.
+// What can be checked locally is checked by NormalizeStatement; what needs
+// identity (who exists, who owns the positions named) by
+// ConfirmWithIdentity.
 
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/facet.h"
+#include "services/common/downstream/identity_directory.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
@@ -29,10 +33,15 @@ absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& 
 // facets), without repeats.
 std::vector<std::string> NamedPositions(const v1::TrustStatement& statement);
 
-// Context positions must belong to the truster or the trustee, FUNCTION
-// facets to the trustee. `found` holds the named positions that exist.
-absl::Status CheckPositionOwnership(const v1::TrustStatement& statement,
-                                    const std::vector<identity::v1::Position>& found);
+// Confirms with identity, in a few batched calls, that each statement's
+// truster and trustee exist and are not deleted (NOT_FOUND), and that its
+// context positions belong to one of them and its FUNCTION facets to the
+// trustee (INVALID_ARGUMENT). Errors name statement i's fields under
+// `field(i)` ("statement", "statements[3]").
+absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
+                                 const std::vector<v1::TrustStatement>& statements,
+                                 absl::FunctionRef<std::string(size_t)> field,
+                                 absl::Time deadline);
 
 // The statement's competency and quality facets as tags of identity's
 // vocabulary (identity normalises them the same way we do).

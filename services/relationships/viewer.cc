@@ -22,12 +22,11 @@ bool Viewer::IsCallersReference(const std::string& person) {
   if (person == caller_.person_id) return false;
   auto cached = references_.find(person);
   if (cached != references_.end()) return cached->second;
-  auto edge = store_.GetEdge(caller_.person_id, person, snapshot_);
+  auto edge = reader_.Reference(caller_.person_id, person);
   if (!edge.ok() && status_.ok()) status_ = edge.status();
   // The caller's own statement is always visible to them; the other one
   // must not be private.
-  bool known =
-      edge.ok() && edge->has_value() && (*edge)->incoming_visibility() != v1::VISIBILITY_PRIVATE;
+  bool known = edge.ok() && edge->has_value() && (*edge)->incoming != v1::VISIBILITY_PRIVATE;
   references_[person] = known;
   return known;
 }

@@ -16,14 +16,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "services/common/core/caller.h"
-#include "services/relationships/relationship_store.h"
+#include "services/relationships/trust_store.h"
 
 namespace trustsphere::relationships {
 
 class Viewer {
  public:
-  Viewer(const Caller& caller, const RelationshipStore& store, const storage::Snapshot* snapshot)
-      : caller_(caller), store_(store), snapshot_(snapshot) {}
+  // Reads the caller's references through `reader` (the request's view).
+  Viewer(const Caller& caller, TrustReader& reader) : caller_(caller), reader_(reader) {}
 
   bool CanSee(const std::string& truster, const std::string& trustee, v1::Visibility visibility);
   bool CanSee(const v1::TrustStatement& statement) {
@@ -31,10 +31,8 @@ class Viewer {
   }
   // Both statements of the mutual reference (person, other) are visible, so
   // the reference itself may be shown or followed.
-  bool CanSeeEdge(const std::string& person, const std::string& other,
-                  const internal::ReferenceEdge& edge) {
-    return CanSee(person, other, edge.outgoing_visibility()) &&
-           CanSee(other, person, edge.incoming_visibility());
+  bool CanSeeEdge(const std::string& person, const ReferenceEdge& edge) {
+    return CanSee(person, edge.other, edge.outgoing) && CanSee(edge.other, person, edge.incoming);
   }
 
   const Caller& caller() const { return caller_; }
@@ -44,8 +42,7 @@ class Viewer {
   bool IsCallersReference(const std::string& person);
 
   const Caller& caller_;
-  const RelationshipStore& store_;
-  const storage::Snapshot* snapshot_;
+  TrustReader& reader_;
   absl::flat_hash_map<std::string, bool> references_;
   absl::Status status_;
 };

@@ -2,10 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
-#include "records.pb.h"
 #include "services/common/core/log.h"
-#include "storage/key_encoding.h"
-#include "storage/proto_value.h"
 
 namespace trustsphere::relationships {
 
@@ -41,10 +38,9 @@ bool ParseCursor(const std::string& cursor, uint64_t* sequence) {
   return cursor.size() <= 20 && absl::SimpleAtoi(cursor, sequence);
 }
 
-WatchStream::WatchStream(const storage::Engine* engine, storage::Family change_log,
-                         Executor* executor, WatchRegistry* registry, uint64_t after)
-    : engine_(engine),
-      change_log_(change_log),
+WatchStream::WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry,
+                         uint64_t after)
+    : store_(store),
       executor_(executor),
       registry_(registry),
       cursor_(after) {
@@ -97,34 +93,10 @@ void WatchStream::Poll() {
     absl::MutexLock lock(&mu_);
     after = pending_.empty() ? cursor_ : pending_.back().first;
   }
-  // Never past the watermark: a change numbered below it may still commit.
-  const uint64_t committed = engine_->CommittedChangeSequence();
-  std::vector<std::pair<uint64_t, v1::TrustChange>> read;
-  absl::Status failed;
-  if (after < committed) {
-    absl::Status scanned = engine_->Scan(
-        change_log_,
-        {.start_after = storage::KeyBuilder().U64(after).Build(),
-         .end_before = storage::KeyBuilder().U64(committed + 1).Build()},
-        [&](std::string_view key, std::string_view value) {
-          uint64_t sequence = 0;
-          storage::KeyReader(key).U64(&sequence);
-          auto record = storage::ParseValue<internal::ChangeRecord>(value);
-          if (!record.ok()) {
-            failed = record.status();
-            return false;
-          }
-          v1::TrustChange change;
-          change.set_cursor(std::to_string(sequence));
-          change.set_kind(record->kind());
-          *change.mutable_statement() = std::move(*record->mutable_statement());
-          *change.mutable_previous_sphere() = std::move(*record->mutable_previous_sphere());
-          *change.mutable_commit_time() = record->commit_time();
-          read.emplace_back(sequence, std::move(change));
-          return static_cast<int>(read.size()) < kBatch;
-        });
-    if (failed.ok()) failed = scanned;
-  }
+  // The store reads no further than what has committed in order, so no
+  // change still in flight is skipped.
+  auto read = store_->Changes(after, kBatch);
+  absl::Status failed = read.status();
 
   Action action;
   {
@@ -137,8 +109,11 @@ void WatchStream::Poll() {
       action =
           FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "cannot read the change log"));
     } else {
-      behind_ = static_cast<int>(read.size()) == kBatch;
-      for (auto& entry : read) pending_.push_back(std::move(entry));
+      behind_ = static_cast<int>(read->size()) == kBatch;
+      for (auto& entry : *read) {
+        entry.change.set_cursor(std::to_string(entry.sequence));
+        pending_.emplace_back(entry.sequence, std::move(entry.change));
+      }
       action = WriteFrontOrWait();
     }
   }

@@ -16,7 +16,7 @@
 #include "grpcpp/alarm.h"
 #include "grpcpp/support/server_callback.h"
 #include "services/common/server/executor.h"
-#include "storage/engine.h"
+#include "services/relationships/trust_store.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
 namespace trustsphere::relationships {
@@ -46,8 +46,8 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
   static constexpr int kBatch = 128;
 
   // Starts streaming the changes after sequence `after`.
-  WatchStream(const storage::Engine* engine, storage::Family change_log, Executor* executor,
-              WatchRegistry* registry, uint64_t after);
+  WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry,
+              uint64_t after);
   ~WatchStream() override;
 
   // Ends the stream with `status` (after any write in flight).
@@ -80,8 +80,7 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
     return done_ && !polling_ && !alarm_set_;
   }
 
-  const storage::Engine* engine_;
-  const storage::Family change_log_;
+  const TrustStore* store_;
   Executor* executor_;
   WatchRegistry* registry_;
   grpc::Alarm alarm_;

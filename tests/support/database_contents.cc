@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
+#include "storage/counter_addition.h"
 
 namespace trustsphere::testing {
 
@@ -27,7 +28,11 @@ DatabaseContents ReadDatabase(const std::string& path) {
   rocksdb::Options options;
   options.max_open_files = -1;  // required of a secondary instance
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  // Counter families hold merge operands: read them with the servers' own
+  // addition, so a compaction between two readings changes nothing.
+  rocksdb::ColumnFamilyOptions family_options;
+  family_options.merge_operator = storage::NewCounterAddition();
+  for (const auto& name : names) families.emplace_back(name, family_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   status = rocksdb::DB::OpenAsSecondary(options, path, scratch, families, &handles, &raw);

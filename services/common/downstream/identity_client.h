@@ -13,30 +13,31 @@
 #include "services/common/auth/access_token.h"
 #include "services/common/auth/service_token.h"
 #include "services/common/downstream/downstream.h"
+#include "services/common/downstream/identity_directory.h"
 #include "trustsphere/identity/v1/identity.grpc.pb.h"
 
 namespace trustsphere {
 
 namespace identity_v1 = ::trustsphere::identity::v1;
 
-class IdentityClient {
+// IdentityDirectory over gRPC, and the signing keys every verifier needs.
+class IdentityClient final : public IdentityDirectory {
  public:
   IdentityClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token);
 
-  absl::StatusOr<identity_v1::Person> GetPerson(const std::string& id, absl::Time deadline);
-  // The people among ids that exist, live or deleted (at most 100 ids).
+  absl::StatusOr<identity_v1::Person> GetPerson(const std::string& id,
+                                                absl::Time deadline) override;
   absl::StatusOr<std::vector<identity_v1::Person>> BatchGetPersons(
-      const std::vector<std::string>& ids, absl::Time deadline);
-  // The positions among ids that exist (at most 100 ids).
+      const std::vector<std::string>& ids, absl::Time deadline) override;
   absl::StatusOr<std::vector<identity_v1::Position>> BatchGetPositions(
-      const std::vector<std::string>& ids, absl::Time deadline);
-  // Every position of a person (at most 200, so at most two pages).
-  absl::StatusOr<std::vector<identity_v1::Position>> ListAllPositions(const std::string& person_id,
-                                                                      absl::Time deadline);
-  // Up to `limit` positions overlapping the given one.
+      const std::vector<std::string>& ids, absl::Time deadline) override;
+  // At most 200 positions, so at most two pages.
+  absl::StatusOr<std::vector<identity_v1::Position>> ListAllPositions(
+      const std::string& person_id, absl::Time deadline) override;
   absl::StatusOr<std::vector<identity_v1::Position>> FindOverlappingPositions(
-      const std::string& position_id, int limit, absl::Time deadline);
-  absl::Status RecordTagUse(const std::vector<identity_v1::Tag>& tags, absl::Time deadline);
+      const std::string& position_id, int limit, absl::Time deadline) override;
+  absl::Status RecordTagUse(const std::vector<identity_v1::Tag>& tags,
+                            absl::Time deadline) override;
   // Needs no token: how services learn the keys that verify user tokens.
   absl::StatusOr<PublicKeySet> GetSigningKeys(absl::Time deadline);
 

@@ -1,0 +1,402 @@
+#include "services/relationships/rocksdb_trust_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "records.pb.h"
+#include "services/common/core/proto_time.h"
+#include "services/relationships/relationships_keys.h"
+#include "storage/paging.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::relationships {
+namespace {
+
+using storage::ParseValue;
+using storage::WriteBatch;
+
+absl::StatusOr<std::optional<v1::TrustStatement>> ParseStatement(
+    const absl::StatusOr<std::string>& bytes) {
+  if (absl::IsNotFound(bytes.status())) return std::nullopt;
+  auto statement = ParseValue<v1::TrustStatement>(bytes);
+  if (!statement.ok()) return statement.status();
+  return std::optional<v1::TrustStatement>(std::move(*statement));
+}
+
+absl::StatusOr<ReferenceEdge> ParseEdge(std::string other, std::string_view bytes) {
+  auto edge = ParseValue<internal::ReferenceEdge>(bytes);
+  if (!edge.ok()) return edge.status();
+  return ReferenceEdge{.other = std::move(other),
+                       .outgoing = edge->outgoing_visibility(),
+                       .incoming = edge->incoming_visibility()};
+}
+
+class RocksDbTrustReader final : public TrustReader {
+ public:
+  // snapshot null: each read sees the latest state.
+  RocksDbTrustReader(const storage::Engine& engine, std::unique_ptr<storage::Snapshot> snapshot)
+      : engine_(engine), snapshot_(std::move(snapshot)) {}
+
+  absl::StatusOr<std::optional<v1::TrustStatement>> Statement(
+      const std::string& truster, const std::string& trustee) override {
+    return ParseStatement(engine_.Get(keys::kStatements, keys::Pair(truster, trustee), at()));
+  }
+
+  absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> Statements(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    std::vector<std::string> lookups;
+    lookups.reserve(pairs.size());
+    for (const auto& [truster, trustee] : pairs) lookups.push_back(keys::Pair(truster, trustee));
+    auto values = engine_.MultiGet(keys::kStatements, lookups, at());
+    if (!values.ok()) return values.status();
+    std::vector<std::optional<v1::TrustStatement>> statements(pairs.size());
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      if (!(*values)[i]) continue;
+      auto statement = ParseValue<v1::TrustStatement>(std::string_view(*(*values)[i]));
+      if (!statement.ok()) return statement.status();
+      statements[i] = std::move(*statement);
+    }
+    return statements;
+  }
+
+  absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
+                                                         const std::string& other) override {
+    auto bytes = engine_.Get(keys::kReferences, keys::Pair(person, other), at());
+    if (absl::IsNotFound(bytes.status())) return std::nullopt;
+    if (!bytes.ok()) return bytes.status();
+    auto edge = ParseEdge(other, *bytes);
+    if (!edge.ok()) return edge.status();
+    return std::optional<ReferenceEdge>(std::move(*edge));
+  }
+
+  absl::StatusOr<storage::Page<v1::TrustStatement>> Outgoing(const std::string& person,
+                                                             const std::string& cursor, int limit,
+                                                             StatementFilter keep) override {
+    return storage::ScanPage<v1::TrustStatement>(
+        engine_, keys::kStatements, {.prefix = keys::PairPrefix(person), .start_after = cursor},
+        limit, at(),
+        [&](std::string_view,
+            std::string_view value) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
+          auto statement = ParseValue<v1::TrustStatement>(value);
+          if (!statement.ok()) return statement.status();
+          if (!keep(*statement)) return std::nullopt;
+          return std::optional<v1::TrustStatement>(std::move(*statement));
+        });
+  }
+
+  absl::StatusOr<storage::Page<v1::TrustStatement>> Incoming(const std::string& person,
+                                                             const std::string& cursor, int limit,
+                                                             StatementFilter keep) override {
+    return StatementsAbout(keys::kIncoming, person, cursor, limit, keep);
+  }
+
+  absl::StatusOr<storage::Page<v1::TrustStatement>> Pending(const std::string& person,
+                                                            const std::string& cursor, int limit,
+                                                            StatementFilter keep) override {
+    return StatementsAbout(keys::kPending, person, cursor, limit, keep);
+  }
+
+  absl::StatusOr<storage::Page<ReferenceEdge>> References(const std::string& person,
+                                                          const std::string& cursor, int limit,
+                                                          EdgeFilter keep) override {
+    return storage::ScanPage<ReferenceEdge>(
+        engine_, keys::kReferences, {.prefix = keys::PairPrefix(person), .start_after = cursor},
+        limit, at(),
+        [&](std::string_view key,
+            std::string_view value) -> absl::StatusOr<std::optional<ReferenceEdge>> {
+          auto edge = ParseEdge(keys::SecondOfPair(key), value);
+          if (!edge.ok()) return edge.status();
+          if (!keep(*edge)) return std::nullopt;
+          return std::optional<ReferenceEdge>(std::move(*edge));
+        });
+  }
+
+  absl::Status VisitReferences(const std::string& person,
+                               absl::FunctionRef<bool(const ReferenceEdge&)> visit) override {
+    absl::Status bad_entry;
+    absl::Status scanned = engine_.Scan(
+        keys::kReferences, {.prefix = keys::PairPrefix(person)},
+        [&](std::string_view key, std::string_view value) {
+          auto edge = ParseEdge(keys::SecondOfPair(key), value);
+          if (!edge.ok()) {
+            bad_entry = edge.status();
+            return false;
+          }
+          return visit(*edge);
+        },
+        at());
+    if (!scanned.ok()) return scanned;
+    return bad_entry;
+  }
+
+  absl::Status VisitFacetHolders(const std::string& subject, const common::v1::Facet& facet,
+                                 absl::FunctionRef<bool(const FacetHolder&)> visit) override {
+    const std::string prefix =
+        keys::FacetPrefix(subject, static_cast<uint8_t>(facet.kind()), facet.key());
+    absl::Status bad_entry;
+    absl::Status scanned = engine_.Scan(
+        keys::kFacets, {.prefix = prefix},
+        [&](std::string_view key, std::string_view value) {
+          auto entry = ParseValue<internal::FacetEntry>(value);
+          if (!entry.ok()) {
+            bad_entry = entry.status();
+            return false;
+          }
+          return visit({.truster = keys::TrusterOfFacet(key, prefix.size()),
+                        .visibility = entry->visibility()});
+        },
+        at());
+    if (!scanned.ok()) return scanned;
+    return bad_entry;
+  }
+
+  absl::StatusOr<StatementCounts> Counts(const std::string& person) override {
+    auto counters = engine_.GetCounters(keys::kCounters, keys::Counters(person),
+                                        keys::kCounterCount, at());
+    if (!counters.ok()) return counters.status();
+    return StatementCounts{
+        .active = (*counters)[0], .kept = (*counters)[1], .unanswered = (*counters)[2]};
+  }
+
+ private:
+  const storage::Snapshot* at() const { return snapshot_.get(); }
+
+  // An index of Pair(person, truster) entries, each naming the statement
+  // truster -> person.
+  absl::StatusOr<storage::Page<v1::TrustStatement>> StatementsAbout(storage::Family index,
+                                                                    const std::string& person,
+                                                                    const std::string& cursor,
+                                                                    int limit,
+                                                                    StatementFilter keep) {
+    return storage::ScanPage<v1::TrustStatement>(
+        engine_, index, {.prefix = keys::PairPrefix(person), .start_after = cursor}, limit, at(),
+        [&](std::string_view key,
+            std::string_view) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
+          auto statement = Statement(keys::SecondOfPair(key), person);
+          if (!statement.ok()) return statement.status();
+          if (!statement->has_value()) {
+            return absl::DataLossError("an index entry names a statement that is missing");
+          }
+          if (!keep(**statement)) return std::nullopt;
+          return statement;
+        });
+  }
+
+  const storage::Engine& engine_;
+  std::unique_ptr<storage::Snapshot> snapshot_;
+};
+
+void WriteFacets(WriteBatch& batch, const v1::TrustStatement& statement, bool put) {
+  internal::FacetEntry entry;
+  entry.set_visibility(statement.visibility());
+  const std::string value = entry.SerializeAsString();
+  for (const auto& facet : statement.sphere().inside()) {
+    std::string key = keys::Facet(statement.trustee_id(), static_cast<uint8_t>(facet.kind()),
+                                  facet.key(), statement.truster_id());
+    if (put) {
+      batch.Put(keys::kFacets, key, value);
+    } else {
+      batch.Delete(keys::kFacets, key);
+    }
+  }
+}
+
+void PutEdge(WriteBatch& batch, const std::string& person, const std::string& other,
+             v1::Visibility outgoing, v1::Visibility incoming) {
+  internal::ReferenceEdge edge;
+  edge.set_outgoing_visibility(outgoing);
+  edge.set_incoming_visibility(incoming);
+  batch.Put(keys::kReferences, keys::Pair(person, other), edge.SerializeAsString());
+}
+
+// pending(trustee, truster) exists while truster -> trustee is active and
+// the trustee has not answered.
+void SetPending(WriteBatch& batch, const std::string& trustee, const std::string& truster,
+                bool pending) {
+  if (pending) {
+    batch.Put(keys::kPending, keys::Pair(trustee, truster), "");
+  } else {
+    batch.Delete(keys::kPending, keys::Pair(trustee, truster));
+  }
+}
+
+void AddCounts(WriteBatch& batch, const std::string& person, const StatementCounts& delta) {
+  if (delta == StatementCounts()) return;
+  batch.AddCounters(keys::kCounters, keys::Counters(person),
+                    {delta.active, delta.kept, delta.unanswered});
+}
+
+void WriteChange(WriteBatch& batch, const StatementChange& change) {
+  const v1::TrustStatement& after = change.after;
+  const std::string& truster = after.truster_id();
+  const std::string& trustee = after.trustee_id();
+  const bool active = after.state() == v1::TRUST_STATE_ACTIVE;
+  const bool reverse_active = IsActive(change.reverse);
+
+  batch.Put(keys::kStatements, keys::Pair(truster, trustee), after.SerializeAsString());
+  batch.Put(keys::kIncoming, keys::Pair(trustee, truster), "");
+
+  if (IsActive(change.before)) WriteFacets(batch, *change.before, /*put=*/false);
+  if (active) WriteFacets(batch, after, /*put=*/true);
+
+  if (active && reverse_active) {
+    PutEdge(batch, truster, trustee, after.visibility(), change.reverse->visibility());
+    PutEdge(batch, trustee, truster, change.reverse->visibility(), after.visibility());
+  } else {
+    batch.Delete(keys::kReferences, keys::Pair(truster, trustee));
+    batch.Delete(keys::kReferences, keys::Pair(trustee, truster));
+  }
+  SetPending(batch, trustee, truster, active && !reverse_active);
+  SetPending(batch, truster, trustee, reverse_active && !active);
+
+  const CountDeltas deltas = DeltasOf(change);
+  AddCounts(batch, truster, deltas.truster);
+  AddCounts(batch, trustee, deltas.trustee);
+
+  internal::ChangeRecord record;
+  record.set_kind(change.kind);
+  *record.mutable_statement() = after;
+  if (change.before) *record.mutable_previous_sphere() = change.before->sphere();
+  *record.mutable_commit_time() = ToProto(absl::Now());
+  batch.AppendChange(record.SerializeAsString());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> RocksDbTrustStore::Open(const std::string& path,
+                                                                           bool sync_writes) {
+  storage::EngineOptions options;
+  options.path = path;
+  options.families = keys::FamilyNames();
+  options.change_log = keys::kChanges;
+  options.prefixed_families = {keys::kStatements, keys::kIncoming, keys::kReferences,
+                               keys::kPending,    keys::kFacets,   keys::kRequests};
+  options.counter_families = {keys::kCounters};
+  options.schema_version = keys::kSchemaVersion;
+  options.migrations = {{.from = 1, .run = CountStatements}};
+  options.sync_writes = sync_writes;
+  auto engine = storage::Engine::Open(std::move(options));
+  if (!engine.ok()) return engine.status();
+  return std::unique_ptr<RocksDbTrustStore>(new RocksDbTrustStore(std::move(*engine)));
+}
+
+std::unique_ptr<TrustReader> RocksDbTrustStore::Snapshot() const {
+  return std::make_unique<RocksDbTrustReader>(*engine_, engine_->TakeSnapshot());
+}
+
+std::unique_ptr<TrustReader> RocksDbTrustStore::Latest() const {
+  return std::make_unique<RocksDbTrustReader>(*engine_, nullptr);
+}
+
+absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementChange>& changes,
+                                                  const std::optional<RequestRecord>& request) {
+  WriteBatch batch;
+  for (const auto& change : changes) WriteChange(batch, change);
+  if (request) {
+    internal::RequestRecord record;
+    record.set_fingerprint(request->fingerprint);
+    if (!record.mutable_result()->ParseFromString(request->response)) {
+      return absl::InternalError("a request's answer is not a statement");
+    }
+    *record.mutable_create_time() = ToProto(request->create_time);
+    batch.Put(keys::kRequests, keys::Request(request->key.scope, request->key.request_id),
+              record.SerializeAsString());
+  }
+  auto sequences = engine_->Write(std::move(batch));
+  if (!sequences.ok()) return sequences.status();
+  return sequences->empty() ? 0 : sequences->back();
+}
+
+absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_t after,
+                                                                         int limit) const {
+  std::vector<TrustChangeEntry> entries;
+  absl::Status failed;
+  absl::Status scanned =
+      engine_->ScanChanges(after, [&](uint64_t sequence, std::string_view value) {
+        auto record = ParseValue<internal::ChangeRecord>(value);
+        if (!record.ok()) {
+          failed = record.status();
+          return false;
+        }
+        TrustChangeEntry entry{.sequence = sequence};
+        entry.change.set_kind(record->kind());
+        *entry.change.mutable_statement() = std::move(*record->mutable_statement());
+        *entry.change.mutable_previous_sphere() = std::move(*record->mutable_previous_sphere());
+        *entry.change.mutable_commit_time() = record->commit_time();
+        entries.push_back(std::move(entry));
+        return static_cast<int>(entries.size()) < limit;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return entries;
+}
+
+absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(
+    const RequestKey& key) const {
+  auto bytes = engine_->Get(keys::kRequests, keys::Request(key.scope, key.request_id));
+  if (absl::IsNotFound(bytes.status())) return std::nullopt;
+  auto record = ParseValue<internal::RequestRecord>(bytes);
+  if (!record.ok()) return record.status();
+  return RequestRecord{.key = key,
+                       .fingerprint = record->fingerprint(),
+                       .response = record->result().SerializeAsString(),
+                       .create_time = FromProto(record->create_time())};
+}
+
+absl::StatusOr<std::string> RocksDbTrustStore::KeepSecret(const std::string& name,
+                                                          const std::string& fresh) {
+  return engine_->KeepMeta(name, fresh);
+}
+
+absl::Status CountStatements(storage::Engine& engine) {
+  // Statements are keyed truster first, so each person's statements are
+  // read together and their counts set (not added: a migration cut short
+  // and run again must give the same counts) once the next person starts.
+  constexpr int kPeoplePerBatch = 1000;
+  WriteBatch batch;
+  int people = 0;
+  std::string person;
+  StatementCounts counts;
+  absl::Status failed;
+  auto finish_person = [&]() -> absl::Status {
+    if (person.empty()) return absl::OkStatus();
+    batch.PutCounters(keys::kCounters, keys::Counters(person),
+                      {counts.active, counts.kept, counts.unanswered});
+    if (++people % kPeoplePerBatch != 0) return absl::OkStatus();
+    absl::Status written = engine.Write(std::move(batch)).status();
+    batch = WriteBatch();
+    return written;
+  };
+  absl::Status scanned = engine.Scan(
+      keys::kStatements, {}, [&](std::string_view key, std::string_view value) {
+        const std::string truster = keys::FirstOfPair(key);
+        if (truster != person) {
+          failed = finish_person();
+          if (!failed.ok()) return false;
+          person = truster;
+          counts = StatementCounts();
+        }
+        auto statement = ParseValue<v1::TrustStatement>(value);
+        if (!statement.ok()) {
+          failed = statement.status();
+          return false;
+        }
+        ++counts.kept;
+        if (statement->state() != v1::TRUST_STATE_ACTIVE) return true;
+        ++counts.active;
+        // Answered exactly when the two are mutual references.
+        auto edge = engine.Get(keys::kReferences, key);
+        if (absl::IsNotFound(edge.status())) {
+          ++counts.unanswered;
+        } else if (!edge.ok()) {
+          failed = edge.status();
+          return false;
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  if (absl::Status last = finish_person(); !last.ok()) return last;
+  return engine.Write(std::move(batch)).status();
+}
+
+}  // namespace trustsphere::relationships

@@ -1,0 +1,46 @@
+#pragma once
+
+// TrustStore over the embedded RocksDB engine: the only code that knows the
+// relationships key layout (relationships_keys.h, storage/KEY_LAYOUT.md).
+// Apply keeps, in the statement's batch:
+//   incoming   mirrors statements;
+//   references holds (a, b) and (b, a) exactly when a->b and b->a are active;
+//   pending    holds (b, a) exactly when a->b is active and b->a is not;
+//   facets     holds one entry per facet inside an active statement;
+//   counters   adds DeltasOf(change) to both people's counts (merges: no read).
+// The caller serialises changes to one pair of people.
+
+#include <memory>
+#include <string>
+
+#include "services/relationships/trust_store.h"
+#include "storage/engine.h"
+
+namespace trustsphere::relationships {
+
+class RocksDbTrustStore final : public TrustStore {
+ public:
+  // Opens (or creates) the database in `path`, migrating an older layout.
+  static absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> Open(const std::string& path,
+                                                                 bool sync_writes);
+
+  std::unique_ptr<TrustReader> Snapshot() const override;
+  std::unique_ptr<TrustReader> Latest() const override;
+  absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
+                                 const std::optional<RequestRecord>& request) override;
+  absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after, int limit) const override;
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
+  absl::StatusOr<std::string> KeepSecret(const std::string& name,
+                                         const std::string& fresh) override;
+  storage::StorageAdmin& admin() override { return *engine_; }
+
+ private:
+  explicit RocksDbTrustStore(std::unique_ptr<storage::Engine> engine)
+      : engine_(std::move(engine)) {}
+  std::unique_ptr<storage::Engine> engine_;
+};
+
+// Version 1 to 2: counts every person's statements into `counters`.
+absl::Status CountStatements(storage::Engine& engine);
+
+}  // namespace trustsphere::relationships

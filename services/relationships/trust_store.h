@@ -1,0 +1,165 @@
+#pragma once
+
+// The relationships service's store port: trust statements and what is
+// derived from them (who trusts whom, mutual references, pending answers,
+// who holds which facet about whom, per-person counts), the change log and
+// idempotency records, as typed records and queries. RelationshipLogic
+// decides; an implementation (RocksDbTrustStore) persists and is the only
+// code that knows how.
+//
+// Every method may be called from any thread. Reads go through a
+// TrustReader: one from Snapshot() answers every query from one point in
+// time, so the reads of one request agree with each other.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "services/common/core/page_token.h"
+#include "services/common/core/request_ledger.h"
+#include "storage/page.h"
+#include "storage/storage_admin.h"
+#include "trustsphere/relationships/v1/relationships.pb.h"
+
+namespace trustsphere::relationships {
+
+// Active, and so counted in references, facets, pending answers and counts.
+inline bool IsActive(const std::optional<v1::TrustStatement>& statement) {
+  return statement && statement->state() == v1::TRUST_STATE_ACTIVE;
+}
+
+// A mutual reference (both statements active) seen from one person, with
+// both statements' visibilities, so that visibility is decided without
+// loading them.
+struct ReferenceEdge {
+  std::string other;
+  // person -> other.
+  v1::Visibility outgoing = v1::VISIBILITY_UNSPECIFIED;
+  // other -> person.
+  v1::Visibility incoming = v1::VISIBILITY_UNSPECIFIED;
+};
+
+// A truster holding a facet inside their active statement about a subject.
+struct FacetHolder {
+  std::string truster;
+  v1::Visibility visibility = v1::VISIBILITY_UNSPECIFIED;
+};
+
+// What a person's own statements add up to; the limits count these.
+struct StatementCounts {
+  // Active statements the person made.
+  int64_t active = 0;
+  // Statements the person made and the store keeps, revoked ones included.
+  int64_t kept = 0;
+  // Active statements the person made whose trustee has none back.
+  int64_t unanswered = 0;
+
+  bool operator==(const StatementCounts&) const = default;
+};
+
+// One statement's new state. `before` is its state as read under the
+// pair's lock (nullopt: new); `reverse` the current statement the other way.
+struct StatementChange {
+  std::optional<v1::TrustStatement> before;
+  v1::TrustStatement after;
+  std::optional<v1::TrustStatement> reverse;
+  v1::ChangeKind kind = v1::CHANGE_KIND_UNSPECIFIED;
+};
+
+// How a change moves the counts of its truster and of its trustee (whose
+// statement back may stop or start waiting for an answer). Every store
+// keeps its counts by these deltas.
+struct CountDeltas {
+  StatementCounts truster;
+  StatementCounts trustee;
+};
+CountDeltas DeltasOf(const StatementChange& change);
+void Add(StatementCounts& counts, const StatementCounts& delta);
+
+// A committed change, as WatchTrustChanges streams it (without cursor).
+struct TrustChangeEntry {
+  uint64_t sequence = 0;
+  v1::TrustChange change;
+};
+
+using StatementFilter = absl::FunctionRef<bool(const v1::TrustStatement&)>;
+using EdgeFilter = absl::FunctionRef<bool(const ReferenceEdge&)>;
+
+// Reads of one view. Lists return `limit` items after `cursor` (opaque,
+// from an earlier page of the same list) that `keep` accepts, in the id
+// order of the other person; entries `keep` refuses are skipped and never
+// change how many items a page holds or whether a next page is announced.
+class TrustReader {
+ public:
+  virtual ~TrustReader() = default;
+
+  // nullopt when the truster never stated anything about the trustee.
+  virtual absl::StatusOr<std::optional<v1::TrustStatement>> Statement(
+      const std::string& truster, const std::string& trustee) = 0;
+  // The statements of several (truster, trustee) pairs, nullopt where none.
+  virtual absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> Statements(
+      const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
+  // nullopt when the two are not mutual references.
+  virtual absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
+                                                                 const std::string& other) = 0;
+
+  // Statements the person made (active or revoked).
+  virtual absl::StatusOr<storage::Page<v1::TrustStatement>> Outgoing(const std::string& person,
+                                                                     const std::string& cursor,
+                                                                     int limit,
+                                                                     StatementFilter keep) = 0;
+  // Statements about the person (active or revoked).
+  virtual absl::StatusOr<storage::Page<v1::TrustStatement>> Incoming(const std::string& person,
+                                                                     const std::string& cursor,
+                                                                     int limit,
+                                                                     StatementFilter keep) = 0;
+  // Active statements about the person that the person has not answered.
+  virtual absl::StatusOr<storage::Page<v1::TrustStatement>> Pending(const std::string& person,
+                                                                    const std::string& cursor,
+                                                                    int limit,
+                                                                    StatementFilter keep) = 0;
+  // The person's mutual references.
+  virtual absl::StatusOr<storage::Page<ReferenceEdge>> References(const std::string& person,
+                                                                  const std::string& cursor,
+                                                                  int limit, EdgeFilter keep) = 0;
+  // Every mutual reference of the person, in id order, until `visit`
+  // returns false.
+  virtual absl::Status VisitReferences(const std::string& person,
+                                       absl::FunctionRef<bool(const ReferenceEdge&)> visit) = 0;
+  // Who holds `facet` (normalised) inside an active statement about the
+  // subject, in truster id order, until `visit` returns false.
+  virtual absl::Status VisitFacetHolders(const std::string& subject,
+                                         const common::v1::Facet& facet,
+                                         absl::FunctionRef<bool(const FacetHolder&)> visit) = 0;
+  virtual absl::StatusOr<StatementCounts> Counts(const std::string& person) = 0;
+};
+
+class TrustStore : public SecretKeeper, public RequestLog {
+ public:
+  // A view of one point in time.
+  virtual std::unique_ptr<TrustReader> Snapshot() const = 0;
+  // A view of the latest state, each read at its own time: for a read of
+  // one record, or reads under the locks of what they read.
+  virtual std::unique_ptr<TrustReader> Latest() const = 0;
+
+  // Writes the changes in order (each statement with every index, the
+  // counts and a change-log entry) and the request record, atomically and
+  // durably. Returns the change sequence of the last change (0 when none).
+  virtual absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
+                                         const std::optional<RequestRecord>& request) = 0;
+  // Committed changes after `after`, in commit order, at most `limit`;
+  // never past a change that may still be in flight, so a reader that
+  // resumes from the last sequence it saw misses none.
+  virtual absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after,
+                                                                int limit) const = 0;
+
+  // Backups and figures, for operators.
+  virtual storage::StorageAdmin& admin() = 0;
+};
+
+}  // namespace trustsphere::relationships
