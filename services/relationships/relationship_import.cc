@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/core/validation.h"
@@ -83,7 +84,8 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     if (auto it = written.find(PairKey{truster, trustee}); it != written.end()) return it->second;
     return reader->Statement(truster, trustee);
   };
-  absl::flat_hash_map<std::string, StatementCounts> counts;
+  // Node-based: pointers to two people's counts are held at once.
+  absl::node_hash_map<std::string, StatementCounts> counts;
   auto counts_of = [&](const std::string& person) -> absl::StatusOr<StatementCounts*> {
     auto it = counts.find(person);
     if (it == counts.end()) {

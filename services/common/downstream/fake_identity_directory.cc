@@ -1,0 +1,146 @@
+#include "services/common/downstream/fake_identity_directory.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/core/text.h"
+
+namespace trustsphere {
+namespace {
+
+int Month(const common::v1::YearMonth& month) { return month.year() * 12 + month.month() - 1; }
+
+// Ongoing periods run forever, as identity's index reads them.
+bool Overlap(const common::v1::Period& a, const common::v1::Period& b) {
+  const int a_end = a.has_end() ? Month(a.end()) : INT32_MAX;
+  const int b_end = b.has_end() ? Month(b.end()) : INT32_MAX;
+  return Month(a.start()) <= b_end && Month(b.start()) <= a_end;
+}
+
+}  // namespace
+
+void FakeIdentityDirectory::AddPerson(const std::string& id, const std::string& display_name) {
+  absl::MutexLock lock(&mu_);
+  identity::v1::Person& person = persons_[id];
+  person.set_id(id);
+  person.set_display_name(display_name.empty() ? id : display_name);
+  person.set_state(identity::v1::PERSON_STATE_ACTIVE);
+}
+
+void FakeIdentityDirectory::DeletePerson(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  identity::v1::Person tombstone;
+  tombstone.set_id(id);
+  tombstone.set_state(identity::v1::PERSON_STATE_DELETED);
+  persons_[id] = tombstone;
+  for (auto it = positions_.begin(); it != positions_.end();) {
+    it = it->second.person_id() == id ? positions_.erase(it) : std::next(it);
+  }
+}
+
+identity::v1::Position FakeIdentityDirectory::AddPosition(const std::string& person_id,
+                                                          const std::string& organization,
+                                                          int start_year, int start_month,
+                                                          int end_year, int end_month) {
+  absl::MutexLock lock(&mu_);
+  identity::v1::Position position;
+  position.set_id(absl::StrCat("pos_", ++next_position_));
+  position.set_person_id(person_id);
+  position.set_kind(identity::v1::POSITION_KIND_EMPLOYMENT);
+  position.set_organization(organization);
+  position.set_organization_key(NormalizeKey(organization));
+  position.set_title("Engineer");
+  position.mutable_period()->mutable_start()->set_year(start_year);
+  position.mutable_period()->mutable_start()->set_month(start_month);
+  if (end_year != 0) {
+    position.mutable_period()->mutable_end()->set_year(end_year);
+    position.mutable_period()->mutable_end()->set_month(end_month);
+  }
+  positions_[position.id()] = position;
+  return position;
+}
+
+void FakeIdentityDirectory::SetUnavailable(bool unavailable) {
+  absl::MutexLock lock(&mu_);
+  unavailable_ = unavailable;
+}
+
+std::vector<identity::v1::Tag> FakeIdentityDirectory::RecordedTags() const {
+  absl::MutexLock lock(&mu_);
+  return tags_;
+}
+
+absl::Status FakeIdentityDirectory::Answering() const {
+  if (unavailable_) return absl::UnavailableError("identity is down (fake)");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std::string& id,
+                                                                      absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  auto it = persons_.find(id);
+  if (it == persons_.end()) return absl::NotFoundError("no such person");
+  return it->second;
+}
+
+absl::StatusOr<std::vector<identity::v1::Person>> FakeIdentityDirectory::BatchGetPersons(
+    const std::vector<std::string>& ids, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
+  std::vector<identity::v1::Person> found;
+  for (const auto& id : ids) {
+    if (auto it = persons_.find(id); it != persons_.end()) found.push_back(it->second);
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::BatchGetPositions(
+    const std::vector<std::string>& ids, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
+  std::vector<identity::v1::Position> found;
+  for (const auto& id : ids) {
+    if (auto it = positions_.find(id); it != positions_.end()) found.push_back(it->second);
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::ListAllPositions(
+    const std::string& person_id, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  std::vector<identity::v1::Position> found;
+  for (const auto& [id, position] : positions_) {
+    if (position.person_id() == person_id) found.push_back(position);
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::FindOverlappingPositions(
+    const std::string& position_id, int limit, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  auto mine = positions_.find(position_id);
+  if (mine == positions_.end()) return absl::NotFoundError("no such position");
+  std::vector<identity::v1::Position> found;
+  for (const auto& [id, position] : positions_) {
+    if (static_cast<int>(found.size()) == limit) break;
+    if (position.person_id() != mine->second.person_id() &&
+        position.organization_key() == mine->second.organization_key() &&
+        Overlap(position.period(), mine->second.period())) {
+      found.push_back(position);
+    }
+  }
+  return found;
+}
+
+absl::Status FakeIdentityDirectory::RecordTagUse(const std::vector<identity::v1::Tag>& tags,
+                                                 absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  tags_.insert(tags_.end(), tags.begin(), tags.end());
+  return absl::OkStatus();
+}
+
+}  // namespace trustsphere

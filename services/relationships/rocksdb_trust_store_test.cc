@@ -1,0 +1,112 @@
+#include "services/relationships/rocksdb_trust_store.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "services/relationships/relationships_keys.h"
+#include "services/relationships/trust_store_conformance.h"
+
+namespace trustsphere::relationships {
+namespace {
+
+absl::StatusOr<std::unique_ptr<TrustStore>> OpenRocksDb(const std::string& folder) {
+  // Unsynced writes: these tests do not test durability (the crash tests do).
+  auto store = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<TrustStore>(std::move(*store));
+}
+
+INSTANTIATE_TEST_SUITE_P(RocksDb, TrustStoreConformance, ::testing::Values(OpenRocksDb));
+
+v1::TrustStatement Active(const std::string& truster, const std::string& trustee) {
+  v1::TrustStatement statement;
+  statement.set_truster_id(truster);
+  statement.set_trustee_id(trustee);
+  statement.set_state(v1::TRUST_STATE_ACTIVE);
+  return statement;
+}
+
+// Applies `after` over what the store holds for the pair.
+void Apply(TrustStore& store, const v1::TrustStatement& after) {
+  auto reader = store.Latest();
+  StatementChange change{.before = *reader->Statement(after.truster_id(), after.trustee_id()),
+                         .after = after,
+                         .reverse = *reader->Statement(after.trustee_id(), after.truster_id())};
+  change.kind = change.before ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED;
+  EXPECT_TRUE(store.Apply({change}, std::nullopt).ok());
+}
+
+// A database of the first layout (no counters family, schema version 1) is
+// counted when it opens, and then kept up to date like any other.
+TEST(RocksDbTrustStoreTest, AVersionOneDatabaseGetsItsCountsAtOpen) {
+  testing::TempDir dir;
+  // Written by today's store, then copied without its counters into a
+  // folder of the first layout.
+  std::map<std::string, StatementCounts> expected;
+  {
+    auto store = RocksDbTrustStore::Open(dir.Sub("current"), false);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto apply = [&](const v1::TrustStatement& after) { Apply(**store, after); };
+    for (int i = 0; i < 2500; ++i) {  // more people than one migration batch
+      apply(Active(absl::StrCat("p", i), absl::StrCat("p", (i + 1) % 2500)));
+    }
+    apply(Active("p1", "p0"));  // answers p0
+    v1::TrustStatement revoked = Active("p7", "p9");
+    apply(revoked);
+    revoked.set_state(v1::TRUST_STATE_REVOKED);
+    apply(revoked);
+    for (const char* person : {"p0", "p1", "p7", "p2499"}) {
+      expected[person] = *(*store)->Latest()->Counts(person);
+    }
+  }
+  EXPECT_EQ(expected["p0"], (StatementCounts{.active = 1, .kept = 1, .unanswered = 0}));
+  EXPECT_EQ(expected["p7"], (StatementCounts{.active = 1, .kept = 2, .unanswered = 1}));
+  {
+    storage::EngineOptions current;
+    current.path = dir.Sub("current");
+    current.families = keys::FamilyNames();
+    current.counter_families = {keys::kCounters};
+    current.schema_version = keys::kSchemaVersion;
+    auto from = storage::Engine::Open(current);
+    ASSERT_TRUE(from.ok()) << from.status();
+    storage::EngineOptions first;
+    first.path = dir.Sub("v1");
+    first.families = keys::FamilyNames();
+    first.families.resize(keys::kCounters);  // the first layout's families
+    first.schema_version = 1;
+    auto to = storage::Engine::Open(first);
+    ASSERT_TRUE(to.ok()) << to.status();
+    for (storage::Family family = 0; family < keys::kCounters; ++family) {
+      storage::WriteBatch batch;
+      ASSERT_TRUE((*from)
+                      ->Scan(family, {},
+                             [&](std::string_view key, std::string_view value) {
+                               batch.Put(family, key, value);
+                               return true;
+                             })
+                      .ok());
+      ASSERT_TRUE((*to)->Write(std::move(batch)).ok());
+    }
+  }
+
+  auto migrated = RocksDbTrustStore::Open(dir.Sub("v1"), false);
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  for (const auto& [person, counts] : expected) {
+    EXPECT_EQ(*(*migrated)->Latest()->Counts(person), counts) << person;
+  }
+  // Kept from now on by every write: p2 answers p1, whose statements are
+  // then both answered.
+  EXPECT_EQ(*(*migrated)->Latest()->Counts("p1"),
+            (StatementCounts{.active = 2, .kept = 2, .unanswered = 1}));
+  Apply(**migrated, Active("p2", "p1"));
+  migrated->reset();
+  auto reopened = RocksDbTrustStore::Open(dir.Sub("v1"), false);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*(*reopened)->Latest()->Counts("p1"),
+            (StatementCounts{.active = 2, .kept = 2, .unanswered = 0}));
+}
+
+}  // namespace
+}  // namespace trustsphere::relationships
