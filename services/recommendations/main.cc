@@ -11,7 +11,8 @@
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/recommendations/recommendation_handlers.h"
-#include "services/recommendations/recommendation_store.h"
+#include "services/recommendations/relationships_client.h"
+#include "services/recommendations/rocksdb_recommendation_store.h"
 #include "services/recommendations/trust_change_consumer.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "Address to serve on; port 0 picks one.");
@@ -58,23 +59,23 @@ int main(int argc, char** argv) {
       .start = [&]() -> absl::Status {
         auto signing_key = LoadOrCreateSigningKey(key_file);
         if (!signing_key.ok()) return signing_key.status();
-        auto engine = recommendations::store::Open(data_dir + "/db", sync_writes);
-        if (!engine.ok()) return engine.status();
-        recommendations::store::EngineSecrets secrets(**engine);
-        auto page_tokens = PageTokenCodecFor(secrets);
+        auto store =
+            recommendations::RocksDbRecommendationStore::Open(data_dir + "/db", sync_writes);
+        if (!store.ok()) return store.status();
+        auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
         if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));
             !fetched.ok()) {
           return fetched;
         }
         logic = std::make_unique<recommendations::RecommendationLogic>(
-            std::move(*engine), &identity, &relationships, std::move(*page_tokens),
+            std::move(*store), &identity, &relationships, std::move(*page_tokens),
             std::move(*signing_key));
         consumer =
             std::make_unique<recommendations::TrustChangeConsumer>(logic.get(), &relationships);
         consumer->Start();
         handlers.Attach(logic.get());
-        parts.Attach(&logic->engine());
+        parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
         return absl::OkStatus();

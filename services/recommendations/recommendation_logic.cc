@@ -10,22 +10,10 @@
 #include "services/common/core/proto_time.h"
 #include "services/common/core/request_fingerprint.h"
 #include "services/common/core/validation.h"
-#include "services/common/paging.h"
-#include "services/recommendations/recommendation_store.h"
-#include "services/recommendations/recommendations_keys.h"
-#include "storage/proto_value.h"
+#include "services/recommendations/recommendation_content.h"
 
 namespace trustsphere::recommendations {
 namespace {
-
-using storage::WriteBatch;
-
-constexpr size_t kMaxText = 5000;
-constexpr size_t kMaxOralText = 1000;
-constexpr size_t kMaxContact = 200;
-constexpr size_t kMaxAvailability = 200;
-constexpr size_t kMaxMessage = 2000;
-constexpr int kMaxContextPositions = 10;
 
 constexpr const char* kRevisablePaths[] = {"facets", "text", "contact", "availability",
                                            "context_position_ids"};
@@ -47,50 +35,6 @@ const char* StateName(v1::RecommendationState state) {
   }
 }
 
-// Normalises facets in place; `field` names the repeated field.
-void NormalizeFacets(FieldErrors& errors, const std::string& field,
-                     google::protobuf::RepeatedPtrField<common::v1::Facet>* facets, int min) {
-  if (facets->size() < min || facets->size() > RecommendationLogic::kMaxFacets) {
-    errors.Add(field, absl::StrCat(min, " to ", RecommendationLogic::kMaxFacets, " facets"));
-  }
-  std::set<std::pair<int, std::string>> seen;
-  for (int i = 0; i < facets->size(); ++i) {
-    const std::string item = absl::StrCat(field, "[", i, "]");
-    common::v1::Facet normalized = NormalizeFacet(errors, item, facets->Get(i));
-    if (!seen.insert({normalized.kind(), normalized.key()}).second) {
-      errors.Add(item, "duplicate facet");
-    }
-    *facets->Mutable(i) = std::move(normalized);
-  }
-}
-
-// The content rules of a recommendation, by field; normalises facets.
-void CheckContent(FieldErrors& errors, v1::Recommendation& recommendation) {
-  const std::string prefix = "recommendation.";
-  NormalizeFacets(errors, prefix + "facets", recommendation.mutable_facets(), 1);
-  if (recommendation.form() == v1::FORM_WRITTEN) {
-    CheckText(errors, prefix + "text", recommendation.text(), 1, kMaxText, Lines::kMulti);
-    if (!recommendation.contact().empty()) errors.Add(prefix + "contact", "for ORAL only");
-    if (!recommendation.availability().empty()) {
-      errors.Add(prefix + "availability", "for ORAL only");
-    }
-  } else if (recommendation.form() == v1::FORM_ORAL) {
-    CheckText(errors, prefix + "text", recommendation.text(), 0, kMaxOralText, Lines::kMulti);
-    CheckText(errors, prefix + "contact", recommendation.contact(), 1, kMaxContact);
-    CheckText(errors, prefix + "availability", recommendation.availability(), 0, kMaxAvailability);
-  } else {
-    errors.Add(prefix + "form", "FORM_WRITTEN or FORM_ORAL");
-  }
-  if (recommendation.context_position_ids_size() > kMaxContextPositions) {
-    errors.Add(prefix + "context_position_ids",
-               absl::StrCat("at most ", kMaxContextPositions, " positions"));
-  }
-  for (int i = 0; i < recommendation.context_position_ids_size(); ++i) {
-    CheckId(errors, absl::StrCat(prefix, "context_position_ids[", i, "]"),
-            recommendation.context_position_ids(i));
-  }
-}
-
 bool HasPath(const google::protobuf::FieldMask& mask, const std::string& path) {
   return std::find(mask.paths().begin(), mask.paths().end(), path) != mask.paths().end();
 }
@@ -107,104 +51,20 @@ v1::Recommendation WithoutContact(v1::Recommendation recommendation, const Calle
   return recommendation;
 }
 
-RecommendationLogic::RecommendationLogic(std::unique_ptr<storage::Engine> engine,
-                                         IdentityClient* identity,
-                                         RelationshipsClient* relationships,
+RecommendationLogic::RecommendationLogic(std::unique_ptr<RecommendationStore> store,
+                                         IdentityDirectory* identity, TrustOracle* trust,
                                          PageTokenCodec page_tokens, SigningKeyPair signing_key)
-    : engine_(std::move(engine)),
+    : store_(std::move(store)),
       identity_(identity),
-      relationships_(relationships),
+      trust_(trust),
       page_tokens_(std::move(page_tokens)),
       signing_key_(std::move(signing_key)) {}
 
-absl::Status RecommendationLogic::Commit(WriteBatch batch) {
-  return engine_->Write(std::move(batch)).status();
-}
-
-// --- Requests --------------------------------------------------------------
-
-absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::RequestRecommendation(
-    const Caller& caller, const v1::RequestRecommendationRequest& request) {
-  if (!caller.Has(Role::kUser)) return absl::PermissionDeniedError("only a person asks");
-  FieldErrors errors;
-  CheckId(errors, "author_id", request.author_id());
-  if (request.author_id() == caller.person_id) errors.Add("author_id", "cannot ask oneself");
-  v1::RecommendationRequest created;
-  *created.mutable_facets() = request.facets();
-  NormalizeFacets(errors, "facets", created.mutable_facets(), 0);
-  CheckText(errors, "message", request.message(), 0, kMaxMessage, Lines::kMulti);
-  if (!errors.empty()) return errors.ToStatus();
-
-  auto author = identity_->GetPerson(request.author_id(), caller.deadline);
-  if (absl::IsNotFound(author.status()) ||
-      (author.ok() && author->state() != identity::v1::PERSON_STATE_ACTIVE)) {
-    return absl::NotFoundError("the author does not exist or was deleted");
-  }
-  if (!author.ok()) return author.status();
-
-  created.set_id(NewId("req_"));
-  created.set_subject_id(caller.person_id);
-  created.set_author_id(request.author_id());
-  created.set_message(request.message());
-  created.set_state(v1::REQUEST_STATE_OPEN);
-  *created.mutable_create_time() = ToProto(absl::Now());
-  WriteBatch batch;
-  store::PutRequest(batch, created, /*created=*/true);
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
-  return created;
-}
-
-absl::StatusOr<v1::ListRequestsResponse> RecommendationLogic::ListRequests(
-    const Caller& caller, const v1::ListRequestsRequest& request) {
-  FieldErrors errors;
-  CheckId(errors, "person_id", request.person_id());
-  const int size = PageSize(errors, request.page_size());
-  if (!errors.empty()) return errors.ToStatus();
-  if (!caller.MayActFor(request.person_id())) {
-    return absl::PermissionDeniedError("a person's requests are theirs to list");
-  }
-  const std::string query = absl::StrCat("ListRequests\n", caller.person_id, "\n",
-                                         request.person_id(), "\n", request.sent());
-  v1::ListRequestsResponse response;
-  absl::Status filled = FillPage<v1::RecommendationRequest>(
-      *engine_, page_tokens_, query, request.page_token(),
-      request.sent() ? keys::kRequestsBySubject : keys::kRequestsByAuthor,
-      keys::TimelinePrefix(request.person_id()), size, nullptr, /*reverse=*/true,
-      [&](std::string_view key,
-          std::string_view) -> absl::StatusOr<std::optional<v1::RecommendationRequest>> {
-        auto found = store::GetRequest(*engine_, keys::IdOfTimeline(key));
-        if (!found.ok()) return found.status();
-        return std::optional<v1::RecommendationRequest>(std::move(*found));
-      },
-      response.mutable_requests(), &response);
-  if (!filled.ok()) return filled;
-  return response;
-}
-
-absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::DeclineRequest(
-    const Caller& caller, const v1::DeclineRequestRequest& request) {
-  FieldErrors errors;
-  CheckId(errors, "id", request.id());
-  if (!errors.empty()) return errors.ToStatus();
-  auto guard = locks_.Lock({"request:" + request.id()});
-  auto found = store::GetRequest(*engine_, request.id());
-  // Requests are private to their two people: others learn nothing.
-  if (absl::IsNotFound(found.status()) || (found.ok() && !caller.MayActFor(found->author_id()) &&
-                                           caller.person_id != found->subject_id())) {
-    return absl::NotFoundError("no such request");
-  }
+absl::StatusOr<v1::Recommendation> RecommendationLogic::Stored(const std::string& id) {
+  auto found = store_->Recommendation(id);
   if (!found.ok()) return found.status();
-  if (caller.person_id != found->author_id()) {
-    return absl::PermissionDeniedError("only the author declines a request");
-  }
-  if (found->state() != v1::REQUEST_STATE_OPEN) {
-    return absl::FailedPreconditionError("the request is no longer open");
-  }
-  found->set_state(v1::REQUEST_STATE_DECLINED);
-  WriteBatch batch;
-  store::PutRequest(batch, *found, /*created=*/false);
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
-  return found;
+  if (!found->has_value()) return absl::NotFoundError("no such recommendation");
+  return std::move(**found);
 }
 
 // --- Writing ---------------------------------------------------------------
@@ -219,7 +79,7 @@ absl::Status RecommendationLogic::CheckWithinSphere(const Caller& caller,
     *check.mutable_facet() = facet;
     checks.push_back(std::move(check));
   }
-  auto verdicts = relationships_->Verdicts(checks, caller.deadline);
+  auto verdicts = trust_->Verdicts(checks, caller.deadline);
   if (!verdicts.ok()) return verdicts.status();
   if (std::all_of(verdicts->begin(), verdicts->end(),
                   [](auto verdict) { return verdict == relationships::v1::VERDICT_NO_TRUST; })) {
@@ -281,36 +141,33 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
   }
   if (!errors.empty()) return errors.ToStatus();
 
-  const std::string fingerprint = RequestFingerprint(request);
-  // Retries with one request id, answers to one request, and trust changes
-  // of this author about this subject (ApplyTrustChange) are serialised.
-  auto guard =
-      locks_.Lock({absl::StrCat("idempotency:", caller.person_id, "|", request.request_id()),
-                   "request:" + request.answers_request_id(),
-                   PairLock(caller.person_id, recommendation.subject_id())});
-  if (!request.request_id().empty()) {
-    auto earlier = storage::ParseValue<internal::RequestRecord>(engine_->Get(
-        keys::kIdempotency, keys::Idempotency(caller.person_id, request.request_id())));
-    if (earlier.ok()) {
-      if (earlier->fingerprint() != fingerprint) {
-        return InvalidField("request_id", "already used for a request with other content");
-      }
-      auto first = store::GetRecommendation(*engine_, earlier->recommendation_id());
-      if (!first.ok()) return first.status();
-      return WithoutContact(std::move(*first), caller);
-    }
-    if (!absl::IsNotFound(earlier.status())) return earlier.status();
+  // A retry is compared once normalised (facets spelt otherwise, the author
+  // given or not: the same request).
+  v1::WriteRecommendationRequest canonical = request;
+  *canonical.mutable_recommendation() = recommendation;
+  auto pending =
+      requests_.Begin(*store_, {caller.person_id, "WriteRecommendation", request.request_id()},
+                      RequestFingerprint(canonical));
+  if (!pending.ok()) return pending.status();
+  if (const auto& earlier = pending->earlier_response()) {
+    auto first = Stored(*earlier);
+    if (!first.ok()) return first.status();
+    return WithoutContact(std::move(*first), caller);
   }
+  // Answers to one request, and trust changes of this author about this
+  // subject (ApplyTrustChanges), are serialised.
+  auto guard = locks_.Lock({"request:" + request.answers_request_id(),
+                            PairLock(caller.person_id, recommendation.subject_id())});
 
   std::optional<v1::RecommendationRequest> answered;
   if (!request.answers_request_id().empty()) {
-    auto found = store::GetRequest(*engine_, request.answers_request_id());
-    if (!found.ok() && !absl::IsNotFound(found.status())) return found.status();
-    if (!found.ok() || found->author_id() != caller.person_id ||
-        found->subject_id() != recommendation.subject_id()) {
+    auto found = store_->Request(request.answers_request_id());
+    if (!found.ok()) return found.status();
+    if (!found->has_value() || (*found)->author_id() != caller.person_id ||
+        (*found)->subject_id() != recommendation.subject_id()) {
       return InvalidField("answers_request_id", "not a request to you from this subject");
     }
-    if (found->state() != v1::REQUEST_STATE_OPEN) {
+    if ((*found)->state() != v1::REQUEST_STATE_OPEN) {
       return absl::FailedPreconditionError("the request is no longer open");
     }
     answered = std::move(*found);
@@ -326,22 +183,15 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
   *recommendation.mutable_update_time() = ToProto(now);
   recommendation.set_etag(NewEtag());
 
-  WriteBatch batch;
-  store::PutRecommendation(batch, recommendation, /*new_version=*/true, /*created=*/true);
+  RecommendationWrite write;
+  write.PutRecommendation(recommendation, /*new_version=*/true, /*created=*/true);
   if (answered) {
     answered->set_state(v1::REQUEST_STATE_FULFILLED);
     answered->set_recommendation_id(recommendation.id());
-    store::PutRequest(batch, *answered, /*created=*/false);
+    write.PutRequest(*answered, /*created=*/false);
   }
-  if (!request.request_id().empty()) {
-    internal::RequestRecord done;
-    done.set_fingerprint(fingerprint);
-    done.set_recommendation_id(recommendation.id());
-    *done.mutable_create_time() = ToProto(now);
-    batch.Put(keys::kIdempotency, keys::Idempotency(caller.person_id, request.request_id()),
-              done.SerializeAsString());
-  }
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  write.RecordRequest(pending->Record(recommendation.id(), now));
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return recommendation;
 }
 
@@ -398,9 +248,9 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::ReviseRecommendation(
   revised.set_state(v1::RECOMMENDATION_STATE_SUBMITTED);
   *revised.mutable_update_time() = ToProto(absl::Now());
   revised.set_etag(NewEtag());
-  WriteBatch batch;
-  store::PutRecommendation(batch, revised, /*new_version=*/true, /*created=*/false);
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  RecommendationWrite write;
+  write.PutRecommendation(revised, /*new_version=*/true, /*created=*/false);
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return revised;
 }
 
@@ -408,9 +258,9 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::ReviseRecommendation(
 
 absl::StatusOr<v1::Recommendation> RecommendationLogic::Visible(const Caller& caller,
                                                                 const std::string& id) {
-  auto found = store::GetRecommendation(*engine_, id);
-  if (absl::IsNotFound(found.status()) || (found.ok() && !MayAlwaysSee(caller, *found) &&
-                                           found->state() != v1::RECOMMENDATION_STATE_PUBLISHED)) {
+  auto found = Stored(id);
+  if (found.ok() && !MayAlwaysSee(caller, *found) &&
+      found->state() != v1::RECOMMENDATION_STATE_PUBLISHED) {
     return absl::NotFoundError("no such recommendation");
   }
   return found;
@@ -444,9 +294,9 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::Transition(
   current->set_state(to);
   *current->mutable_update_time() = ToProto(absl::Now());
   current->set_etag(NewEtag());
-  WriteBatch batch;
-  store::PutRecommendation(batch, *current, /*new_version=*/false, /*created=*/false);
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  RecommendationWrite write;
+  write.PutRecommendation(*current, /*new_version=*/false, /*created=*/false);
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return WithoutContact(std::move(*current), caller);
 }
 
@@ -486,27 +336,24 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::GetRecommendation(
 }
 
 absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListTimeline(
-    const Caller& caller, storage::Family family, const std::string& person,
-    const std::string& query, int32_t page_size, const std::string& page_token) {
+    const Caller& caller, Timeline timeline, const std::string& person, const std::string& query,
+    int32_t page_size, const std::string& page_token) {
   FieldErrors errors;
   const int size = PageSize(errors, page_size);
   if (!errors.empty()) return errors.ToStatus();
-  auto snapshot = engine_->TakeSnapshot();
+  auto cursor = page_tokens_.Decode(query, page_token);
+  if (!cursor.ok()) return cursor.status();
+  auto page = ((*store_).*timeline)(person, *cursor, size, [&](const v1::Recommendation& found) {
+    return MayAlwaysSee(caller, found) || found.state() == v1::RECOMMENDATION_STATE_PUBLISHED;
+  });
+  if (!page.ok()) return page.status();
   v1::ListRecommendationsResponse response;
-  absl::Status filled = FillPage<v1::Recommendation>(
-      *engine_, page_tokens_, query, page_token, family, keys::TimelinePrefix(person), size,
-      snapshot.get(), /*reverse=*/true,
-      [&](std::string_view key,
-          std::string_view) -> absl::StatusOr<std::optional<v1::Recommendation>> {
-        auto found = store::GetRecommendation(*engine_, keys::IdOfTimeline(key), snapshot.get());
-        if (!found.ok()) return found.status();
-        if (!MayAlwaysSee(caller, *found) && found->state() != v1::RECOMMENDATION_STATE_PUBLISHED) {
-          return std::nullopt;
-        }
-        return std::optional<v1::Recommendation>(WithoutContact(std::move(*found), caller));
-      },
-      response.mutable_recommendations(), &response);
-  if (!filled.ok()) return filled;
+  for (auto& found : page->items) {
+    *response.add_recommendations() = WithoutContact(std::move(found), caller);
+  }
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
+  }
   return response;
 }
 
@@ -524,8 +371,10 @@ absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListRecomme
   const std::string& person = by_subject ? request.subject_id() : request.author_id();
   const std::string query = absl::StrCat("ListRecommendations\n", caller.person_id, "\n",
                                          by_subject ? "subject" : "author", "\n", person);
-  return ListTimeline(caller, by_subject ? keys::kBySubject : keys::kByAuthor, person, query,
-                      request.page_size(), request.page_token());
+  return ListTimeline(caller,
+                      by_subject ? &RecommendationStore::RecommendationsOfSubject
+                                 : &RecommendationStore::RecommendationsByAuthor,
+                      person, query, request.page_size(), request.page_token());
 }
 
 absl::StatusOr<v1::ListRecommendationVersionsResponse>
@@ -539,24 +388,15 @@ RecommendationLogic::ListRecommendationVersions(
   if (!MayAlwaysSee(caller, *current)) {
     return absl::PermissionDeniedError("versions are for the author and the subject");
   }
+  auto versions = store_->Versions(request.id());
+  if (!versions.ok()) return versions.status();
   v1::ListRecommendationVersionsResponse response;
-  absl::Status bad;
-  absl::Status scanned = engine_->Scan(
-      keys::kVersions, {.prefix = keys::VersionsPrefix(request.id()), .reverse = true},
-      [&](std::string_view, std::string_view value) {
-        auto version = storage::ParseValue<v1::Recommendation>(value);
-        if (!version.ok()) {
-          bad = version.status();
-          return false;
-        }
-        // The latest version carries the current state; older ones keep the
-        // state they had when superseded.
-        if (version->version() == current->version()) version->set_state(current->state());
-        *response.add_versions() = WithoutContact(std::move(*version), caller);
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-  if (!bad.ok()) return bad;
+  for (auto& version : *versions) {
+    // The latest version carries the current state; older ones keep the
+    // state they had when superseded.
+    if (version.version() == current->version()) version.set_state(current->state());
+    *response.add_versions() = WithoutContact(std::move(version), caller);
+  }
   return response;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
-// The recommendations service's rules. Knows nothing of gRPC. Thread-safe;
-// methods block on storage and on the other services.
+// The recommendations service's rules. Knows nothing of gRPC or of how the
+// store keeps its records. Thread-safe; methods block on storage and on the
+// other services.
 //
-//   recommendation_logic.cc     requests, writing, revising, publishing, reading
+//   recommendation_logic.cc     writing, revising, publishing, reading
+//   recommendation_requests.cc  requests, and the requesters an author blocks
 //   recommendation_shares.cc    shares, dossiers, the access log
 //   recommendation_signing.cc   signed exports and their verification
 //   recommendation_staleness.cc trust changes that make recommendations stale
@@ -14,23 +16,22 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "records.pb.h"
 #include "services/common/auth/signing_key.h"
 #include "services/common/core/caller.h"
 #include "services/common/core/key_locks.h"
 #include "services/common/core/page_token.h"
-#include "services/common/downstream/identity_client.h"
-#include "services/recommendations/relationships_client.h"
-#include "storage/engine.h"
+#include "services/common/core/request_ledger.h"
+#include "services/common/downstream/identity_directory.h"
+#include "services/recommendations/recommendation_store.h"
+#include "services/recommendations/trust_sources.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
 
 namespace trustsphere::recommendations {
 
 class RecommendationLogic {
  public:
-  RecommendationLogic(std::unique_ptr<storage::Engine> engine, IdentityClient* identity,
-                      RelationshipsClient* relationships, PageTokenCodec page_tokens,
-                      SigningKeyPair signing_key);
+  RecommendationLogic(std::unique_ptr<RecommendationStore> store, IdentityDirectory* identity,
+                      TrustOracle* trust, PageTokenCodec page_tokens, SigningKeyPair signing_key);
 
   absl::StatusOr<v1::RecommendationRequest> RequestRecommendation(
       const Caller& caller, const v1::RequestRecommendationRequest& request);
@@ -38,6 +39,12 @@ class RecommendationLogic {
                                                         const v1::ListRequestsRequest& request);
   absl::StatusOr<v1::RecommendationRequest> DeclineRequest(
       const Caller& caller, const v1::DeclineRequestRequest& request);
+  absl::StatusOr<v1::BlockedRequester> BlockRequester(const Caller& caller,
+                                                      const v1::BlockRequesterRequest& request);
+  absl::StatusOr<v1::UnblockRequesterResponse> UnblockRequester(
+      const Caller& caller, const v1::UnblockRequesterRequest& request);
+  absl::StatusOr<v1::ListBlockedRequestersResponse> ListBlockedRequesters(
+      const Caller& caller, const v1::ListBlockedRequestersRequest& request);
 
   absl::StatusOr<v1::Recommendation> WriteRecommendation(
       const Caller& caller, const v1::WriteRecommendationRequest& request);
@@ -69,9 +76,11 @@ class RecommendationLogic {
 
   absl::StatusOr<v1::ExportSignedRecommendationResponse> ExportSignedRecommendation(
       const Caller& caller, const v1::ExportSignedRecommendationRequest& request);
+  // Need no token: `caller` is empty for them.
   absl::StatusOr<v1::VerifyRecommendationResponse> VerifyRecommendation(
-      const v1::VerifyRecommendationRequest& request);
-  v1::GetPublicKeysResponse GetPublicKeys() const;
+      const Caller& caller, const v1::VerifyRecommendationRequest& request);
+  absl::StatusOr<v1::GetPublicKeysResponse> GetPublicKeys(const Caller& caller,
+                                                          const v1::GetPublicKeysRequest& request);
 
   // Applies changes of the relationships stream, in order, in one write:
   // recommendations whose facets the author's statement no longer holds
@@ -82,13 +91,18 @@ class RecommendationLogic {
   // The cursor to resume the stream from ("" at first).
   absl::StatusOr<std::string> TrustCursor() const;
 
-  storage::Engine& engine() { return *engine_; }
+  RecommendationStore& store() { return *store_; }
 
-  static constexpr int kMaxFacets = 20;
   static constexpr int kMaxSharedRecommendations = 50;
   static constexpr int kMaxVersions = 100;
+  // Requests one subject may send in a day.
+  static constexpr int kMaxRequestsPerDay = 20;
+  // Requesters one author may block.
+  static constexpr int kMaxBlocked = 1000;
 
  private:
+  // The stored recommendation; NOT_FOUND when absent.
+  absl::StatusOr<v1::Recommendation> Stored(const std::string& id);
   // The recommendation, if `caller` may see it; NOT_FOUND otherwise.
   absl::StatusOr<v1::Recommendation> Visible(const Caller& caller, const std::string& id);
   // Refuses the write unless every facet is INSIDE the author's current
@@ -104,18 +118,20 @@ class RecommendationLogic {
                                                 std::vector<v1::RecommendationState> from,
                                                 v1::RecommendationState to,
                                                 const std::string& etag = "");
-  // One page of recommendations from a timeline index, filtered for the
-  // caller.
+  // One page of a subject's or an author's recommendations that the caller
+  // may see.
+  using Timeline = absl::StatusOr<storage::Page<v1::Recommendation>> (RecommendationStore::*)(
+      const std::string&, const std::string&, int, RecommendationFilter) const;
   absl::StatusOr<v1::ListRecommendationsResponse> ListTimeline(
-      const Caller& caller, storage::Family family, const std::string& person,
-      const std::string& query, int32_t page_size, const std::string& page_token);
-  absl::Status Commit(storage::WriteBatch batch);
+      const Caller& caller, Timeline timeline, const std::string& person, const std::string& query,
+      int32_t page_size, const std::string& page_token);
 
-  std::unique_ptr<storage::Engine> engine_;
-  IdentityClient* identity_;
-  RelationshipsClient* relationships_;
+  std::unique_ptr<RecommendationStore> store_;
+  IdentityDirectory* identity_;
+  TrustOracle* trust_;
   PageTokenCodec page_tokens_;
   SigningKeyPair signing_key_;
+  RequestLedger requests_;
   KeyLocks locks_;
 };
 

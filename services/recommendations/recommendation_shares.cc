@@ -11,16 +11,10 @@
 #include "services/common/core/crypto.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/validation.h"
-#include "services/common/paging.h"
 #include "services/recommendations/recommendation_logic.h"
-#include "services/recommendations/recommendation_store.h"
-#include "services/recommendations/recommendations_keys.h"
-#include "storage/proto_value.h"
 
 namespace trustsphere::recommendations {
 namespace {
-
-using storage::WriteBatch;
 
 constexpr size_t kTokenBytes = 32;
 constexpr size_t kMaxRecruiter = 200;
@@ -81,9 +75,9 @@ absl::StatusOr<v1::CreateShareResponse> RecommendationLogic::CreateShare(
   *share.mutable_expire_time() = input.expire_time();
   *share.mutable_create_time() = ToProto(now);
   record.set_token_hash(Sha256(token));
-  WriteBatch batch;
-  store::PutShare(batch, record, /*created=*/true);
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  RecommendationWrite write;
+  write.PutShare(record, /*created=*/true);
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   v1::CreateShareResponse response;
   *response.mutable_share() = share;
   response.set_token(token);
@@ -100,9 +94,10 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
     return NoSuchShare();
   }
   const std::string hash = Sha256(request.token());
-  auto record = store::FindShareByTokenHash(*engine_, hash);
-  if (absl::IsNotFound(record.status())) return NoSuchShare();
-  if (!record.ok()) return record.status();
+  auto found = store_->ShareByTokenHash(hash);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NoSuchShare();
+  const internal::ShareRecord* record = &**found;
   // The lookup found the hash; comparing again in constant time keeps the
   // check independent of how the index matched.
   if (record->token_hash().size() != hash.size() ||
@@ -114,13 +109,13 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   if (share.has_revoke_time() || FromProto(share.expire_time()) <= now) return NoSuchShare();
 
   // Candidates: still published now.
+  auto shared = store_->Recommendations(
+      {share.recommendation_ids().begin(), share.recommendation_ids().end()});
+  if (!shared.ok()) return shared.status();
   std::vector<v1::Recommendation> candidates;
-  for (const auto& id : share.recommendation_ids()) {
-    auto found = store::GetRecommendation(*engine_, id);
-    if (absl::IsNotFound(found.status())) continue;
-    if (!found.ok()) return found.status();
-    if (found->state() == v1::RECOMMENDATION_STATE_PUBLISHED) {
-      candidates.push_back(std::move(*found));
+  for (auto& recommendation : *shared) {
+    if (recommendation.state() == v1::RECOMMENDATION_STATE_PUBLISHED) {
+      candidates.push_back(std::move(recommendation));
     }
   }
   // Confirmed with relationships before anything is shown: a revocation
@@ -136,7 +131,7 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
       checks.push_back(std::move(check));
     }
   }
-  auto verdicts = relationships_->Verdicts(checks, caller.deadline);
+  auto verdicts = trust_->Verdicts(checks, caller.deadline);
   if (!verdicts.ok()) return verdicts.status();
 
   v1::Dossier dossier;
@@ -166,9 +161,9 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
     readers.insert(recommendation.author_id());
   }
   const std::string entry_id = NewId("acc_");
-  WriteBatch batch;
-  for (const auto& person : readers) store::AppendAccess(batch, person, entry, entry_id);
-  if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  RecommendationWrite write;
+  for (const auto& person : readers) write.AppendAccess(person, entry, entry_id);
+  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return dossier;
 }
 
@@ -178,20 +173,20 @@ absl::StatusOr<v1::Share> RecommendationLogic::RevokeShare(const Caller& caller,
   CheckId(errors, "id", request.id());
   if (!errors.empty()) return errors.ToStatus();
   auto guard = locks_.Lock({"share:" + request.id()});
-  auto record = store::GetShare(*engine_, request.id());
+  auto found = store_->Share(request.id());
+  if (!found.ok()) return found.status();
   // Shares are the subject's own: to anyone else they do not exist.
-  if (absl::IsNotFound(record.status()) ||
-      (record.ok() && !caller.MayActFor(record->share().subject_id()))) {
+  if (!found->has_value() || !caller.MayActFor((*found)->share().subject_id())) {
     return absl::NotFoundError("no such share");
   }
-  if (!record.ok()) return record.status();
-  if (!record->share().has_revoke_time()) {
-    *record->mutable_share()->mutable_revoke_time() = ToProto(absl::Now());
-    WriteBatch batch;
-    store::PutShare(batch, *record, /*created=*/false);
-    if (absl::Status written = Commit(std::move(batch)); !written.ok()) return written;
+  internal::ShareRecord& record = **found;
+  if (!record.share().has_revoke_time()) {
+    *record.mutable_share()->mutable_revoke_time() = ToProto(absl::Now());
+    RecommendationWrite write;
+    write.PutShare(record, /*created=*/false);
+    if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   }
-  return record->share();
+  return record.share();
 }
 
 absl::StatusOr<v1::ListSharesResponse> RecommendationLogic::ListShares(
@@ -200,17 +195,15 @@ absl::StatusOr<v1::ListSharesResponse> RecommendationLogic::ListShares(
   const int size = PageSize(errors, request.page_size());
   if (!errors.empty()) return errors.ToStatus();
   const std::string query = absl::StrCat("ListShares\n", caller.person_id);
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  auto page = store_->SharesOfSubject(caller.person_id, *cursor, size);
+  if (!page.ok()) return page.status();
   v1::ListSharesResponse response;
-  absl::Status filled = FillPage<v1::Share>(
-      *engine_, page_tokens_, query, request.page_token(), keys::kSharesBySubject,
-      keys::TimelinePrefix(caller.person_id), size, nullptr, /*reverse=*/true,
-      [&](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<v1::Share>> {
-        auto record = store::GetShare(*engine_, keys::IdOfTimeline(key));
-        if (!record.ok()) return record.status();
-        return std::optional<v1::Share>(record->share());
-      },
-      response.mutable_shares(), &response);
-  if (!filled.ok()) return filled;
+  for (auto& share : page->items) *response.add_shares() = std::move(share);
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
+  }
   return response;
 }
 
@@ -225,18 +218,15 @@ absl::StatusOr<v1::ListAccessLogResponse> RecommendationLogic::ListAccessLog(
   }
   const std::string query =
       absl::StrCat("ListAccessLog\n", caller.person_id, "\n", request.person_id());
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  auto page = store_->AccessLog(request.person_id(), *cursor, size);
+  if (!page.ok()) return page.status();
   v1::ListAccessLogResponse response;
-  absl::Status filled = FillPage<v1::AccessEntry>(
-      *engine_, page_tokens_, query, request.page_token(), keys::kAccessLog,
-      keys::TimelinePrefix(request.person_id()), size, nullptr, /*reverse=*/true,
-      [](std::string_view,
-         std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
-        auto entry = storage::ParseValue<v1::AccessEntry>(value);
-        if (!entry.ok()) return entry.status();
-        return std::optional<v1::AccessEntry>(std::move(*entry));
-      },
-      response.mutable_entries(), &response);
-  if (!filled.ok()) return filled;
+  for (auto& entry : page->items) *response.add_entries() = std::move(entry);
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
+  }
   return response;
 }
 

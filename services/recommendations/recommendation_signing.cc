@@ -8,7 +8,6 @@
 #include "services/common/auth/jws.h"
 #include "services/common/core/validation.h"
 #include "services/recommendations/recommendation_logic.h"
-#include "services/recommendations/recommendation_store.h"
 
 namespace trustsphere::recommendations {
 namespace {
@@ -90,7 +89,7 @@ RecommendationLogic::ExportSignedRecommendation(
 }
 
 absl::StatusOr<v1::VerifyRecommendationResponse> RecommendationLogic::VerifyRecommendation(
-    const v1::VerifyRecommendationRequest& request) {
+    const Caller&, const v1::VerifyRecommendationRequest& request) {
   if (request.jws().empty()) return InvalidField("jws", "required");
   // An export carries at most 5,000 characters of text and a few ids: far
   // less than this once encoded.
@@ -113,12 +112,13 @@ absl::StatusOr<v1::VerifyRecommendationResponse> RecommendationLogic::VerifyReco
     return response;
   }
   response.set_valid(true);
-  auto current = store::GetRecommendation(*engine_, payload["id"].get<std::string>());
-  if (absl::IsNotFound(current.status())) {
+  auto found = store_->Recommendation(payload["id"].get<std::string>());
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
     response.set_reason("unknown to this service");
     return response;
   }
-  if (!current.ok()) return current.status();
+  const v1::Recommendation* current = &**found;
   response.set_state(current->state());
   response.set_current_version(current->version());
   const int signed_version = payload["version"].get<int>();
@@ -134,7 +134,8 @@ absl::StatusOr<v1::VerifyRecommendationResponse> RecommendationLogic::VerifyReco
   return response;
 }
 
-v1::GetPublicKeysResponse RecommendationLogic::GetPublicKeys() const {
+absl::StatusOr<v1::GetPublicKeysResponse> RecommendationLogic::GetPublicKeys(
+    const Caller&, const v1::GetPublicKeysRequest&) {
   v1::GetPublicKeysResponse response;
   auto* key = response.add_keys();
   key->set_key_id(signing_key_.key_id);

@@ -8,8 +8,6 @@
 #include "services/common/core/facet.h"
 #include "services/common/core/proto_time.h"
 #include "services/recommendations/recommendation_logic.h"
-#include "services/recommendations/recommendation_store.h"
-#include "services/recommendations/recommendations_keys.h"
 
 namespace trustsphere::recommendations {
 namespace {
@@ -37,9 +35,7 @@ std::string PairLock(const std::string& author, const std::string& subject) {
 }
 
 absl::StatusOr<std::string> RecommendationLogic::TrustCursor() const {
-  auto cursor = engine_->GetMeta(keys::kWatchCursorMeta);
-  if (absl::IsNotFound(cursor.status())) return std::string();
-  return cursor;
+  return store_->TrustCursor();
 }
 
 absl::Status RecommendationLogic::ApplyTrustChanges(
@@ -51,13 +47,9 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
   for (size_t i = 0; i < changes.size(); ++i) {
     const std::string& author = changes[i].statement().truster_id();
     const std::string& subject = changes[i].statement().trustee_id();
-    absl::Status scanned =
-        engine_->Scan(keys::kByPair, {.prefix = keys::PairPrefix(author, subject)},
-                      [&](std::string_view key, std::string_view) {
-                        ids[i].push_back(keys::IdOfPair(key));
-                        return true;
-                      });
-    if (!scanned.ok()) return scanned;
+    auto of_pair = store_->RecommendationIdsOfPair(author, subject);
+    if (!of_pair.ok()) return of_pair.status();
+    ids[i] = std::move(*of_pair);
     lock_keys.push_back(PairLock(author, subject));
     for (const auto& id : ids[i]) lock_keys.push_back("recommendation:" + id);
   }
@@ -66,12 +58,12 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
   // In stream order, as one change at a time would: a recommendation only
   // goes from live to STALE, so one already made stale by an earlier change
   // of the batch is left as it is.
-  storage::WriteBatch batch;
+  RecommendationWrite write;
   absl::flat_hash_set<std::string> made_stale;
   for (size_t i = 0; i < changes.size(); ++i) {
     for (const auto& id : ids[i]) {
       if (made_stale.contains(id)) continue;
-      auto recommendation = store::GetRecommendation(*engine_, id);
+      auto recommendation = Stored(id);
       if (!recommendation.ok()) return recommendation.status();
       if (!Live(recommendation->state()) || StillVouched(*recommendation, changes[i].statement())) {
         continue;
@@ -79,14 +71,14 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
       recommendation->set_state(v1::RECOMMENDATION_STATE_STALE);
       *recommendation->mutable_update_time() = ToProto(absl::Now());
       recommendation->set_etag(NewEtag());
-      store::PutRecommendation(batch, *recommendation, /*new_version=*/false, /*created=*/false);
+      write.PutRecommendation(*recommendation, /*new_version=*/false, /*created=*/false);
       made_stale.insert(id);
     }
   }
-  // The cursor moves in the same batch: after a crash the changes are
+  // The cursor moves in the same write: after a crash the changes are
   // either applied with their cursor, or replayed.
-  batch.PutMeta(keys::kWatchCursorMeta, changes.back().cursor());
-  return engine_->Write(std::move(batch)).status();
+  write.SetTrustCursor(changes.back().cursor());
+  return store_->Apply(write);
 }
 
 }  // namespace trustsphere::recommendations

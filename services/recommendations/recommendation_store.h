@@ -1,57 +1,165 @@
 #pragma once
 
-// Persistence of the recommendations service: typed reads, and the batch
-// operations that keep each record and its indexes together. Knows the key
-// layout, decides nothing.
+// The recommendations service's store port: recommendations with their
+// versions, requests, blocked requesters, shares, the access log, the cursor
+// of the relationships change stream and idempotency records, as typed
+// records and queries. RecommendationLogic decides; an implementation
+// (RocksDbRecommendationStore) persists and is the only code that knows how.
+//
+// Every method may be called from any thread. A query answers from one point
+// in time (an index and the records it names agree). Timelines list newest
+// first.
 
-#include <memory>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "records.pb.h"
 #include "services/common/core/page_token.h"
-#include "storage/engine.h"
+#include "services/common/core/request_ledger.h"
+#include "storage/page.h"
+#include "storage/storage_admin.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
 
-namespace trustsphere::recommendations::store {
+namespace trustsphere::recommendations {
 
-class EngineSecrets final : public SecretKeeper {
+// The changes of one write, applied together or not at all.
+class RecommendationWrite {
  public:
-  explicit EngineSecrets(storage::Engine& engine) : engine_(engine) {}
-  absl::StatusOr<std::string> KeepSecret(const std::string& name,
-                                         const std::string& fresh) override {
-    return engine_.KeepMeta(name, fresh);
-  }
+  // The latest state; with `new_version`, also kept as that version; with
+  // `created`, also indexed by subject, author and pair.
+  void PutRecommendation(v1::Recommendation recommendation, bool new_version, bool created);
+  // With `created`, also indexed by author, subject and pair.
+  void PutRequest(v1::RecommendationRequest request, bool created);
+  // With `created`, also indexed by its token's hash and its subject.
+  void PutShare(internal::ShareRecord share, bool created);
+  // One read of a dossier, in the log of `person`.
+  void AppendAccess(std::string person, v1::AccessEntry entry, std::string entry_id);
+  void BlockRequester(std::string author, v1::BlockedRequester blocked);
+  void UnblockRequester(std::string author, std::string requester);
+  // The relationships change stream's cursor, saved with what it applied.
+  void SetTrustCursor(std::string cursor);
+  // The answer of a request that carried a request id (RequestLedger).
+  void RecordRequest(std::optional<RequestRecord> record);
+
+  struct Put {
+    v1::Recommendation recommendation;
+    bool new_version;
+    bool created;
+  };
+  struct RequestPut {
+    v1::RecommendationRequest request;
+    bool created;
+  };
+  struct SharePut {
+    internal::ShareRecord share;
+    bool created;
+  };
+  struct Access {
+    std::string person;
+    v1::AccessEntry entry;
+    std::string entry_id;
+  };
+  struct Block {
+    std::string author;
+    v1::BlockedRequester blocked;
+  };
+  const std::vector<Put>& recommendations() const { return recommendations_; }
+  const std::vector<RequestPut>& requests() const { return requests_; }
+  const std::vector<SharePut>& shares() const { return shares_; }
+  const std::vector<Access>& accesses() const { return accesses_; }
+  const std::vector<Block>& blocks() const { return blocks_; }
+  const std::vector<std::pair<std::string, std::string>>& unblocks() const { return unblocks_; }
+  const std::optional<std::string>& trust_cursor() const { return trust_cursor_; }
+  const std::vector<RequestRecord>& request_records() const { return request_records_; }
 
  private:
-  storage::Engine& engine_;
+  std::vector<Put> recommendations_;
+  std::vector<RequestPut> requests_;
+  std::vector<SharePut> shares_;
+  std::vector<Access> accesses_;
+  std::vector<Block> blocks_;
+  std::vector<std::pair<std::string, std::string>> unblocks_;
+  std::optional<std::string> trust_cursor_;
+  std::vector<RequestRecord> request_records_;
 };
 
-absl::StatusOr<std::unique_ptr<storage::Engine>> Open(const std::string& path, bool sync_writes);
+using RecommendationFilter = absl::FunctionRef<bool(const v1::Recommendation&)>;
 
-// NotFound when absent.
-absl::StatusOr<v1::Recommendation> GetRecommendation(const storage::Engine& engine,
-                                                     const std::string& id,
-                                                     const storage::Snapshot* snapshot = nullptr);
-absl::StatusOr<v1::RecommendationRequest> GetRequest(const storage::Engine& engine,
-                                                     const std::string& id);
-absl::StatusOr<internal::ShareRecord> GetShare(const storage::Engine& engine,
-                                               const std::string& id);
-// The share a token opens, found by the token's hash; NotFound when none.
-absl::StatusOr<internal::ShareRecord> FindShareByTokenHash(const storage::Engine& engine,
-                                                           const std::string& token_hash);
+class RecommendationStore : public SecretKeeper, public RequestLog {
+ public:
+  // nullopt when absent.
+  virtual absl::StatusOr<std::optional<v1::Recommendation>> Recommendation(
+      const std::string& id) const = 0;
+  // The recommendations among ids that exist, in the order of ids.
+  virtual absl::StatusOr<std::vector<v1::Recommendation>> Recommendations(
+      const std::vector<std::string>& ids) const = 0;
+  // A subject's (an author's) recommendations that `keep` accepts, `limit`
+  // after `cursor`, newest first; refused ones change neither page sizes nor
+  // whether a next page is announced.
+  virtual absl::StatusOr<storage::Page<v1::Recommendation>> RecommendationsOfSubject(
+      const std::string& subject, const std::string& cursor, int limit,
+      RecommendationFilter keep) const = 0;
+  virtual absl::StatusOr<storage::Page<v1::Recommendation>> RecommendationsByAuthor(
+      const std::string& author, const std::string& cursor, int limit,
+      RecommendationFilter keep) const = 0;
+  // Every version kept of a recommendation, newest first.
+  virtual absl::StatusOr<std::vector<v1::Recommendation>> Versions(const std::string& id) const = 0;
+  // What an author wrote about a subject, whatever its state.
+  virtual absl::StatusOr<std::vector<std::string>> RecommendationIdsOfPair(
+      const std::string& author, const std::string& subject) const = 0;
 
-// The latest state; with `new_version`, also kept as that version; with
-// `created`, also indexed by subject, author and pair.
-void PutRecommendation(storage::WriteBatch& batch, const v1::Recommendation& recommendation,
-                       bool new_version, bool created);
-void PutRequest(storage::WriteBatch& batch, const v1::RecommendationRequest& request, bool created);
-void PutShare(storage::WriteBatch& batch, const internal::ShareRecord& share, bool created);
-// One read of a dossier, in the log of `person`.
-void AppendAccess(storage::WriteBatch& batch, const std::string& person,
-                  const v1::AccessEntry& entry, const std::string& entry_id);
+  virtual absl::StatusOr<std::optional<v1::RecommendationRequest>> Request(
+      const std::string& id) const = 0;
+  // Requests addressed to an author (sent by a subject), newest first.
+  virtual absl::StatusOr<storage::Page<v1::RecommendationRequest>> RequestsToAuthor(
+      const std::string& author, const std::string& cursor, int limit) const = 0;
+  virtual absl::StatusOr<storage::Page<v1::RecommendationRequest>> RequestsFromSubject(
+      const std::string& subject, const std::string& cursor, int limit) const = 0;
+  // The subject's open request to the author, if any.
+  virtual absl::StatusOr<std::optional<v1::RecommendationRequest>> OpenRequest(
+      const std::string& subject, const std::string& author) const = 0;
+  // How many requests the subject sent since `since`, counting no further
+  // than `up_to`.
+  virtual absl::StatusOr<int> CountRequestsSince(const std::string& subject, absl::Time since,
+                                                 int up_to) const = 0;
 
-// Microseconds since the epoch, the unit of timeline keys.
+  // nullopt when the author did not block the requester.
+  virtual absl::StatusOr<std::optional<v1::BlockedRequester>> Blocked(
+      const std::string& author, const std::string& requester) const = 0;
+  // The people an author blocked, in id order.
+  virtual absl::StatusOr<storage::Page<v1::BlockedRequester>> BlockedRequesters(
+      const std::string& author, const std::string& cursor, int limit) const = 0;
+  virtual absl::StatusOr<int> CountBlocked(const std::string& author, int up_to) const = 0;
+
+  virtual absl::StatusOr<std::optional<internal::ShareRecord>> Share(
+      const std::string& id) const = 0;
+  // The share a token opens, found by the token's SHA-256.
+  virtual absl::StatusOr<std::optional<internal::ShareRecord>> ShareByTokenHash(
+      const std::string& token_hash) const = 0;
+  virtual absl::StatusOr<storage::Page<v1::Share>> SharesOfSubject(const std::string& subject,
+                                                                   const std::string& cursor,
+                                                                   int limit) const = 0;
+  // Reads of dossiers that concern the person, newest first.
+  virtual absl::StatusOr<storage::Page<v1::AccessEntry>> AccessLog(const std::string& person,
+                                                                   const std::string& cursor,
+                                                                   int limit) const = 0;
+
+  // The relationships change stream's cursor ("" before the first change).
+  virtual absl::StatusOr<std::string> TrustCursor() const = 0;
+
+  // Applies the write atomically and durably.
+  virtual absl::Status Apply(const RecommendationWrite& write) = 0;
+
+  // Backups and figures, for operators.
+  virtual storage::StorageAdmin& admin() = 0;
+};
+
+// Microseconds since the epoch, the unit of timelines.
 int64_t Micros(const google::protobuf::Timestamp& time);
 
-}  // namespace trustsphere::recommendations::store
+}  // namespace trustsphere::recommendations

@@ -8,15 +8,27 @@ using storage::KeyBuilder;
 using storage::KeyReader;
 
 std::vector<std::string> FamilyNames() {
-  return {"recommendations", "versions",     "by_subject",         "by_author",
-          "by_pair",         "requests",     "requests_by_author", "requests_by_subject",
-          "shares",          "share_tokens", "shares_by_subject",  "access_log",
-          "idempotency"};
+  return {"recommendations",
+          "versions",
+          "by_subject",
+          "by_author",
+          "by_pair",
+          "requests",
+          "requests_by_author",
+          "requests_by_subject",
+          "shares",
+          "share_tokens",
+          "shares_by_subject",
+          "access_log",
+          "idempotency",
+          "requests_by_pair",
+          "blocks"};
 }
 
 std::vector<Family> PrefixedFamilies() {
-  return {kVersions,          kBySubject,       kByAuthor,  kByPair,     kRequestsByAuthor,
-          kRequestsBySubject, kSharesBySubject, kAccessLog, kIdempotency};
+  return {kVersions,         kBySubject,         kByAuthor,        kByPair,
+          kRequestsByAuthor, kRequestsBySubject, kSharesBySubject, kAccessLog,
+          kIdempotency,      kRequestsByPair,    kBlocks};
 }
 
 std::string Id(const std::string& id) { return id; }
@@ -43,6 +55,14 @@ std::string IdOfTimeline(std::string_view key) {
   return id;
 }
 
+int64_t MicrosOfTimeline(std::string_view key) {
+  KeyReader reader(key);
+  std::string person;
+  uint64_t micros = 0;
+  if (!reader.Str(&person) || !reader.U64(&micros)) return 0;
+  return static_cast<int64_t>(micros);
+}
+
 std::string Pair(const std::string& author, const std::string& subject, const std::string& id) {
   return KeyBuilder().Str(author).Str(subject).Tail(id).Build();
 }
@@ -60,6 +80,12 @@ std::string IdOfPair(std::string_view key) {
   reader.Tail(&id);
   return id;
 }
+
+std::string Block(const std::string& author, const std::string& requester) {
+  return KeyBuilder().Str(author).Tail(requester).Build();
+}
+
+std::string BlocksPrefix(const std::string& author) { return KeyBuilder().Str(author).Build(); }
 
 std::string ShareToken(const std::string& token_hash) { return token_hash; }
 

@@ -28,8 +28,13 @@ inline constexpr Family kShareTokens = 9;
 inline constexpr Family kSharesBySubject = 10;
 inline constexpr Family kAccessLog = 11;
 inline constexpr Family kIdempotency = 12;
+// Since schema version 2.
+inline constexpr Family kRequestsByPair = 13;
+inline constexpr Family kBlocks = 14;
 
-inline constexpr uint32_t kSchemaVersion = 1;
+// 1: the first layout. 2: adds requests_by_pair (filled from the requests
+// by a migration at open) and blocks.
+inline constexpr uint32_t kSchemaVersion = 2;
 
 std::vector<std::string> FamilyNames();
 std::vector<Family> PrefixedFamilies();
@@ -44,12 +49,18 @@ std::string VersionsPrefix(const std::string& id);
 // newest first.
 std::string Timeline(const std::string& person, int64_t micros, const std::string& id);
 std::string TimelinePrefix(const std::string& person);
-// The id at the end of a Timeline or Pair key.
+// The id at the end of a Timeline key, and its time.
 std::string IdOfTimeline(std::string_view key);
+int64_t MicrosOfTimeline(std::string_view key);
 // by_pair: Str(author) Str(subject) Tail(recommendation id)
 std::string Pair(const std::string& author, const std::string& subject, const std::string& id);
 std::string PairPrefix(const std::string& author, const std::string& subject);
 std::string IdOfPair(std::string_view key);
+// requests_by_pair: Str(author) Str(subject) Tail(request id) -> empty
+// (the same layout as by_pair).
+// blocks: Str(author) Tail(requester) -> BlockedRequester
+std::string Block(const std::string& author, const std::string& requester);
+std::string BlocksPrefix(const std::string& author);
 // share_tokens: <SHA-256 of the token> -> share id
 std::string ShareToken(const std::string& token_hash);
 // idempotency: Str(caller) Tail(request id)

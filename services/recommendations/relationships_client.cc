@@ -3,6 +3,29 @@
 #include "services/common/downstream/downstream.h"
 
 namespace trustsphere::recommendations {
+namespace {
+
+class GrpcChangeStream final : public TrustChangeStream {
+ public:
+  GrpcChangeStream(rv1::RelationshipService::Stub& stub, const std::string& token,
+                   const std::string& after_cursor) {
+    context_.AddMetadata("authorization", "Bearer " + token);
+    rv1::WatchTrustChangesRequest request;
+    request.set_after_cursor(after_cursor);
+    reader_ = stub.WatchTrustChanges(&context_, request);
+  }
+  bool Read(rv1::TrustChange* change) override { return reader_->Read(change); }
+  void Cancel() override { context_.TryCancel(); }
+  absl::Status Finish() override {
+    return FromDownstream(reader_->Finish(), "relationships WatchTrustChanges");
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<rv1::TrustChange>> reader_;
+};
+
+}  // namespace
 
 RelationshipsClient::RelationshipsClient(std::shared_ptr<grpc::Channel> channel,
                                          ServiceToken* token)
@@ -28,6 +51,13 @@ absl::StatusOr<std::vector<rv1::Verdict>> RelationshipsClient::Verdicts(
     for (int verdict : response.verdicts()) verdicts.push_back(static_cast<rv1::Verdict>(verdict));
   }
   return verdicts;
+}
+
+absl::StatusOr<std::unique_ptr<TrustChangeStream>> RelationshipsClient::Follow(
+    const std::string& after_cursor) {
+  auto token = token_->Get();
+  if (!token.ok()) return token.status();
+  return std::make_unique<GrpcChangeStream>(*stub_, *token, after_cursor);
 }
 
 }  // namespace trustsphere::recommendations

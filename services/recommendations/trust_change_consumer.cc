@@ -8,19 +8,17 @@
 #include <algorithm>
 
 #include "services/common/core/log.h"
-#include "services/common/downstream/downstream.h"
 
 namespace trustsphere::recommendations {
 
-TrustChangeConsumer::TrustChangeConsumer(RecommendationLogic* logic,
-                                         RelationshipsClient* relationships)
-    : logic_(logic), relationships_(relationships) {}
+TrustChangeConsumer::TrustChangeConsumer(RecommendationLogic* logic, TrustChanges* changes)
+    : logic_(logic), changes_(changes) {}
 
 TrustChangeConsumer::~TrustChangeConsumer() {
   stop_.Notify();
   {
     absl::MutexLock lock(&mu_);
-    if (open_stream_ != nullptr) open_stream_->TryCancel();
+    if (open_stream_ != nullptr) open_stream_->Cancel();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -44,19 +42,13 @@ void TrustChangeConsumer::Loop() {
 absl::Status TrustChangeConsumer::FollowOnce() {
   auto cursor = logic_->TrustCursor();
   if (!cursor.ok()) return cursor.status();
-  auto token = relationships_->token()->Get();
-  if (!token.ok()) return token.status();
-
-  grpc::ClientContext context;  // no deadline: the stream lives until cancelled
-  context.AddMetadata("authorization", "Bearer " + *token);
+  auto stream = changes_->Follow(*cursor);
+  if (!stream.ok()) return stream.status();
   {
     absl::MutexLock lock(&mu_);
     if (stop_.HasBeenNotified()) return absl::CancelledError("stopping");
-    open_stream_ = &context;
+    open_stream_ = stream->get();
   }
-  relationships::v1::WatchTrustChangesRequest request;
-  request.set_after_cursor(*cursor);
-  auto stream = relationships_->stub().WatchTrustChanges(&context, request);
 
   // A reader queues changes as they arrive; this thread applies whatever is
   // queued in one write. Caught up, that is one change per write; behind
@@ -70,7 +62,7 @@ absl::Status TrustChangeConsumer::FollowOnce() {
   bool abandoned = false;
   std::thread reader([&] {
     relationships::v1::TrustChange change;
-    while (stream->Read(&change)) {
+    while ((*stream)->Read(&change)) {
       std::unique_lock lock(queue_mu);
       queue_changed.wait(lock, [&] { return queue.size() < 4 * kMaxBatch || abandoned; });
       if (abandoned) continue;  // drain until the cancelled stream ends
@@ -97,19 +89,19 @@ absl::Status TrustChangeConsumer::FollowOnce() {
     applied = logic_->ApplyTrustChanges(batch);
   }
   if (!applied.ok()) {
-    context.TryCancel();
+    (*stream)->Cancel();
     std::lock_guard lock(queue_mu);
     abandoned = true;
     queue_changed.notify_all();
   }
   reader.join();
-  grpc::Status finished = stream->Finish();
+  absl::Status finished = (*stream)->Finish();
   {
     absl::MutexLock lock(&mu_);
     open_stream_ = nullptr;
   }
   if (!applied.ok()) return applied;
-  return FromDownstream(finished, "relationships WatchTrustChanges");
+  return finished;
 }
 
 }  // namespace trustsphere::recommendations

@@ -12,15 +12,14 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "grpcpp/client_context.h"
 #include "services/recommendations/recommendation_logic.h"
-#include "services/recommendations/relationships_client.h"
+#include "services/recommendations/trust_sources.h"
 
 namespace trustsphere::recommendations {
 
 class TrustChangeConsumer {
  public:
-  TrustChangeConsumer(RecommendationLogic* logic, RelationshipsClient* relationships);
+  TrustChangeConsumer(RecommendationLogic* logic, TrustChanges* changes);
   // Stops following: cancels the open stream and joins the thread.
   ~TrustChangeConsumer();
 
@@ -32,10 +31,10 @@ class TrustChangeConsumer {
   absl::Status FollowOnce();
 
   RecommendationLogic* logic_;
-  RelationshipsClient* relationships_;
+  TrustChanges* changes_;
   absl::Notification stop_;
   absl::Mutex mu_;
-  grpc::ClientContext* open_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  TrustChangeStream* open_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
 };
 

@@ -258,15 +258,41 @@ std::vector<RpcCase> RecommendationRpcCases() {
   Account World::*carol = &World::carol;
   return {
       // The caller asks for themself: somebody else's request is their own.
+      // Carol has no open request to Alice yet (Alice's to Carol is open).
       {"recommendations",
        "RecommendationService/RequestRecommendation",
        {UNAUTHENTICATED, OK, OK, DENIED, DENIED},
        [](const World& w) -> Request {
          cv1::RequestRecommendationRequest r;
-         r.set_author_id(w.carol.person.id());
+         r.set_author_id(w.alice.person.id());
          *r.add_facets() = Tag("negotiation");
          return Own(std::move(r));
-       }},
+       },
+       carol},
+      // An author's blocks are their own, whoever calls: only people block.
+      {"recommendations",
+       "RecommendationService/BlockRequester",
+       {UNAUTHENTICATED, OK, OK, DENIED, DENIED},
+       [](const World& w) -> Request {
+         cv1::BlockRequesterRequest r;
+         r.set_person_id(w.alice.person.id());
+         return Own(std::move(r));
+       },
+       carol},
+      {"recommendations",
+       "RecommendationService/UnblockRequester",
+       {UNAUTHENTICATED, OK, OK, DENIED, DENIED},
+       [](const World& w) -> Request {
+         cv1::UnblockRequesterRequest r;
+         r.set_person_id(w.alice.person.id());
+         return Own(std::move(r));
+       },
+       carol},
+      {"recommendations",
+       "RecommendationService/ListBlockedRequesters",
+       {UNAUTHENTICATED, OK, OK, DENIED, DENIED},
+       [](const World&) -> Request { return Own(cv1::ListBlockedRequestersRequest()); },
+       carol},
       {"recommendations", "RecommendationService/ListRequests", kOwnerOrPrivileged,
        [](const World& w) -> Request {
          cv1::ListRequestsRequest r;

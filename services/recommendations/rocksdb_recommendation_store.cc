@@ -1,0 +1,372 @@
+#include "services/recommendations/rocksdb_recommendation_store.h"
+
+#include "services/common/core/proto_time.h"
+#include "services/recommendations/recommendations_keys.h"
+#include "storage/paging.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::recommendations {
+namespace {
+
+using storage::ParseValue;
+using storage::WriteBatch;
+
+// A value, or nullopt when the key is absent.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> Find(absl::StatusOr<std::string> bytes) {
+  if (absl::IsNotFound(bytes.status())) return std::nullopt;
+  auto message = ParseValue<Message>(bytes);
+  if (!message.ok()) return message.status();
+  return std::optional<Message>(std::move(*message));
+}
+
+// Every record of a timeline.
+constexpr auto kEverything = [](const auto&) { return true; };
+
+void PutRecommendation(WriteBatch& batch, const RecommendationWrite::Put& put) {
+  const v1::Recommendation& recommendation = put.recommendation;
+  const std::string value = recommendation.SerializeAsString();
+  batch.Put(keys::kRecommendations, keys::Id(recommendation.id()), value);
+  if (put.new_version) {
+    batch.Put(keys::kVersions,
+              keys::Version(recommendation.id(), static_cast<uint32_t>(recommendation.version())),
+              value);
+  }
+  if (!put.created) return;
+  const int64_t micros = Micros(recommendation.create_time());
+  batch.Put(keys::kBySubject,
+            keys::Timeline(recommendation.subject_id(), micros, recommendation.id()), "");
+  batch.Put(keys::kByAuthor,
+            keys::Timeline(recommendation.author_id(), micros, recommendation.id()), "");
+  batch.Put(
+      keys::kByPair,
+      keys::Pair(recommendation.author_id(), recommendation.subject_id(), recommendation.id()), "");
+}
+
+void IndexRequest(WriteBatch& batch, const v1::RecommendationRequest& request) {
+  const int64_t micros = Micros(request.create_time());
+  batch.Put(keys::kRequestsByAuthor, keys::Timeline(request.author_id(), micros, request.id()), "");
+  batch.Put(keys::kRequestsBySubject, keys::Timeline(request.subject_id(), micros, request.id()),
+            "");
+  batch.Put(keys::kRequestsByPair,
+            keys::Pair(request.author_id(), request.subject_id(), request.id()), "");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksDbRecommendationStore>> RocksDbRecommendationStore::Open(
+    const std::string& path, bool sync_writes) {
+  storage::EngineOptions options;
+  options.path = path;
+  options.families = keys::FamilyNames();
+  options.prefixed_families = keys::PrefixedFamilies();
+  options.schema_version = keys::kSchemaVersion;
+  options.migrations = {{.from = 1, .run = IndexRequestsByPair}};
+  options.sync_writes = sync_writes;
+  auto engine = storage::Engine::Open(std::move(options));
+  if (!engine.ok()) return engine.status();
+  return std::unique_ptr<RocksDbRecommendationStore>(
+      new RocksDbRecommendationStore(std::move(*engine)));
+}
+
+absl::StatusOr<std::optional<v1::Recommendation>> RocksDbRecommendationStore::Recommendation(
+    const std::string& id) const {
+  return Find<v1::Recommendation>(engine_->Get(keys::kRecommendations, keys::Id(id)));
+}
+
+absl::StatusOr<std::vector<v1::Recommendation>> RocksDbRecommendationStore::Recommendations(
+    const std::vector<std::string>& ids) const {
+  std::vector<std::string> lookups;
+  for (const auto& id : ids) lookups.push_back(keys::Id(id));
+  auto values = engine_->MultiGet(keys::kRecommendations, lookups);
+  if (!values.ok()) return values.status();
+  std::vector<v1::Recommendation> found;
+  for (const auto& value : *values) {
+    if (!value) continue;
+    auto recommendation = ParseValue<v1::Recommendation>(std::string_view(*value));
+    if (!recommendation.ok()) return recommendation.status();
+    found.push_back(std::move(*recommendation));
+  }
+  return found;
+}
+
+template <typename Record>
+absl::StatusOr<storage::Page<Record>> RocksDbRecommendationStore::Timeline(
+    storage::Family index, storage::Family records, const std::string& person,
+    const std::string& cursor, int limit, absl::FunctionRef<bool(const Record&)> keep) const {
+  auto snapshot = engine_->TakeSnapshot();
+  return storage::ScanPage<Record>(
+      *engine_, index,
+      {.prefix = keys::TimelinePrefix(person), .start_after = cursor, .reverse = true}, limit,
+      snapshot.get(),
+      [&](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<Record>> {
+        auto record =
+            Find<Record>(engine_->Get(records, keys::Id(keys::IdOfTimeline(key)), snapshot.get()));
+        if (!record.ok()) return record.status();
+        if (!record->has_value()) {
+          return absl::DataLossError("a timeline entry names a record that is missing");
+        }
+        if (!keep(**record)) return std::nullopt;
+        return record;
+      });
+}
+
+absl::StatusOr<storage::Page<v1::Recommendation>>
+RocksDbRecommendationStore::RecommendationsOfSubject(const std::string& subject,
+                                                     const std::string& cursor, int limit,
+                                                     RecommendationFilter keep) const {
+  return Timeline<v1::Recommendation>(keys::kBySubject, keys::kRecommendations, subject, cursor,
+                                      limit, keep);
+}
+
+absl::StatusOr<storage::Page<v1::Recommendation>>
+RocksDbRecommendationStore::RecommendationsByAuthor(const std::string& author,
+                                                    const std::string& cursor, int limit,
+                                                    RecommendationFilter keep) const {
+  return Timeline<v1::Recommendation>(keys::kByAuthor, keys::kRecommendations, author, cursor,
+                                      limit, keep);
+}
+
+absl::StatusOr<std::vector<v1::Recommendation>> RocksDbRecommendationStore::Versions(
+    const std::string& id) const {
+  std::vector<v1::Recommendation> versions;
+  absl::Status bad;
+  absl::Status scanned =
+      engine_->Scan(keys::kVersions, {.prefix = keys::VersionsPrefix(id), .reverse = true},
+                    [&](std::string_view, std::string_view value) {
+                      auto version = ParseValue<v1::Recommendation>(value);
+                      if (!version.ok()) {
+                        bad = version.status();
+                        return false;
+                      }
+                      versions.push_back(std::move(*version));
+                      return true;
+                    });
+  if (!scanned.ok()) return scanned;
+  if (!bad.ok()) return bad;
+  return versions;
+}
+
+absl::StatusOr<std::vector<std::string>> RocksDbRecommendationStore::RecommendationIdsOfPair(
+    const std::string& author, const std::string& subject) const {
+  std::vector<std::string> ids;
+  absl::Status scanned = engine_->Scan(keys::kByPair, {.prefix = keys::PairPrefix(author, subject)},
+                                       [&](std::string_view key, std::string_view) {
+                                         ids.push_back(keys::IdOfPair(key));
+                                         return true;
+                                       });
+  if (!scanned.ok()) return scanned;
+  return ids;
+}
+
+absl::StatusOr<std::optional<v1::RecommendationRequest>> RocksDbRecommendationStore::Request(
+    const std::string& id) const {
+  return Find<v1::RecommendationRequest>(engine_->Get(keys::kRequests, keys::Id(id)));
+}
+
+absl::StatusOr<storage::Page<v1::RecommendationRequest>>
+RocksDbRecommendationStore::RequestsToAuthor(const std::string& author, const std::string& cursor,
+                                             int limit) const {
+  return Timeline<v1::RecommendationRequest>(keys::kRequestsByAuthor, keys::kRequests, author,
+                                             cursor, limit, kEverything);
+}
+
+absl::StatusOr<storage::Page<v1::RecommendationRequest>>
+RocksDbRecommendationStore::RequestsFromSubject(const std::string& subject,
+                                                const std::string& cursor, int limit) const {
+  return Timeline<v1::RecommendationRequest>(keys::kRequestsBySubject, keys::kRequests, subject,
+                                             cursor, limit, kEverything);
+}
+
+absl::StatusOr<std::optional<v1::RecommendationRequest>> RocksDbRecommendationStore::OpenRequest(
+    const std::string& subject, const std::string& author) const {
+  std::optional<v1::RecommendationRequest> open;
+  absl::Status failed;
+  absl::Status scanned =
+      engine_->Scan(keys::kRequestsByPair, {.prefix = keys::PairPrefix(author, subject)},
+                    [&](std::string_view key, std::string_view) {
+                      auto request = Request(keys::IdOfPair(key));
+                      if (!request.ok()) {
+                        failed = request.status();
+                        return false;
+                      }
+                      if (request->has_value() && (*request)->state() == v1::REQUEST_STATE_OPEN) {
+                        open = std::move(*request);
+                        return false;
+                      }
+                      return true;
+                    });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return open;
+}
+
+absl::StatusOr<int> RocksDbRecommendationStore::CountRequestsSince(const std::string& subject,
+                                                                   absl::Time since,
+                                                                   int up_to) const {
+  // Newest first: the scan stops at the first request older than `since`.
+  const int64_t since_micros = absl::ToUnixMicros(since);
+  int count = 0;
+  absl::Status scanned = engine_->Scan(keys::kRequestsBySubject,
+                                       {.prefix = keys::TimelinePrefix(subject), .reverse = true},
+                                       [&](std::string_view key, std::string_view) {
+                                         if (keys::MicrosOfTimeline(key) < since_micros)
+                                           return false;
+                                         return ++count < up_to;
+                                       });
+  if (!scanned.ok()) return scanned;
+  return count;
+}
+
+absl::StatusOr<std::optional<v1::BlockedRequester>> RocksDbRecommendationStore::Blocked(
+    const std::string& author, const std::string& requester) const {
+  return Find<v1::BlockedRequester>(engine_->Get(keys::kBlocks, keys::Block(author, requester)));
+}
+
+absl::StatusOr<storage::Page<v1::BlockedRequester>> RocksDbRecommendationStore::BlockedRequesters(
+    const std::string& author, const std::string& cursor, int limit) const {
+  return storage::ScanPage<v1::BlockedRequester>(
+      *engine_, keys::kBlocks, {.prefix = keys::BlocksPrefix(author), .start_after = cursor}, limit,
+      nullptr,
+      [](std::string_view,
+         std::string_view value) -> absl::StatusOr<std::optional<v1::BlockedRequester>> {
+        auto blocked = ParseValue<v1::BlockedRequester>(value);
+        if (!blocked.ok()) return blocked.status();
+        return std::optional<v1::BlockedRequester>(std::move(*blocked));
+      });
+}
+
+absl::StatusOr<int> RocksDbRecommendationStore::CountBlocked(const std::string& author,
+                                                             int up_to) const {
+  int count = 0;
+  absl::Status scanned =
+      engine_->Scan(keys::kBlocks, {.prefix = keys::BlocksPrefix(author)},
+                    [&](std::string_view, std::string_view) { return ++count < up_to; });
+  if (!scanned.ok()) return scanned;
+  return count;
+}
+
+absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore::Share(
+    const std::string& id) const {
+  return Find<internal::ShareRecord>(engine_->Get(keys::kShares, keys::Id(id)));
+}
+
+absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore::ShareByTokenHash(
+    const std::string& token_hash) const {
+  auto id = engine_->Get(keys::kShareTokens, keys::ShareToken(token_hash));
+  if (absl::IsNotFound(id.status())) return std::nullopt;
+  if (!id.ok()) return id.status();
+  return Share(*id);
+}
+
+absl::StatusOr<storage::Page<v1::Share>> RocksDbRecommendationStore::SharesOfSubject(
+    const std::string& subject, const std::string& cursor, int limit) const {
+  auto records = Timeline<internal::ShareRecord>(keys::kSharesBySubject, keys::kShares, subject,
+                                                 cursor, limit, kEverything);
+  if (!records.ok()) return records.status();
+  storage::Page<v1::Share> page{.next_cursor = std::move(records->next_cursor)};
+  for (auto& record : records->items) page.items.push_back(std::move(*record.mutable_share()));
+  return page;
+}
+
+absl::StatusOr<storage::Page<v1::AccessEntry>> RocksDbRecommendationStore::AccessLog(
+    const std::string& person, const std::string& cursor, int limit) const {
+  return storage::ScanPage<v1::AccessEntry>(
+      *engine_, keys::kAccessLog,
+      {.prefix = keys::TimelinePrefix(person), .start_after = cursor, .reverse = true}, limit,
+      nullptr,
+      [](std::string_view,
+         std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
+        auto entry = ParseValue<v1::AccessEntry>(value);
+        if (!entry.ok()) return entry.status();
+        return std::optional<v1::AccessEntry>(std::move(*entry));
+      });
+}
+
+absl::StatusOr<std::string> RocksDbRecommendationStore::TrustCursor() const {
+  auto cursor = engine_->GetMeta(keys::kWatchCursorMeta);
+  if (absl::IsNotFound(cursor.status())) return std::string();
+  return cursor;
+}
+
+absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write) {
+  WriteBatch batch;
+  for (const auto& put : write.recommendations()) PutRecommendation(batch, put);
+  for (const auto& [request, created] : write.requests()) {
+    batch.Put(keys::kRequests, keys::Id(request.id()), request.SerializeAsString());
+    if (created) IndexRequest(batch, request);
+  }
+  for (const auto& [record, created] : write.shares()) {
+    const v1::Share& share = record.share();
+    batch.Put(keys::kShares, keys::Id(share.id()), record.SerializeAsString());
+    if (!created) continue;
+    batch.Put(keys::kShareTokens, keys::ShareToken(record.token_hash()), share.id());
+    batch.Put(keys::kSharesBySubject,
+              keys::Timeline(share.subject_id(), Micros(share.create_time()), share.id()), "");
+  }
+  for (const auto& access : write.accesses()) {
+    batch.Put(keys::kAccessLog,
+              keys::Timeline(access.person, Micros(access.entry.time()), access.entry_id),
+              access.entry.SerializeAsString());
+  }
+  for (const auto& [author, blocked] : write.blocks()) {
+    batch.Put(keys::kBlocks, keys::Block(author, blocked.person_id()), blocked.SerializeAsString());
+  }
+  for (const auto& [author, requester] : write.unblocks()) {
+    batch.Delete(keys::kBlocks, keys::Block(author, requester));
+  }
+  if (write.trust_cursor()) batch.PutMeta(keys::kWatchCursorMeta, *write.trust_cursor());
+  for (const auto& request : write.request_records()) {
+    internal::RequestRecord record;
+    record.set_fingerprint(request.fingerprint);
+    record.set_recommendation_id(request.response);
+    *record.mutable_create_time() = ToProto(request.create_time);
+    batch.Put(keys::kIdempotency, keys::Idempotency(request.key.scope, request.key.request_id),
+              record.SerializeAsString());
+  }
+  return engine_->Write(std::move(batch)).status();
+}
+
+absl::StatusOr<std::optional<RequestRecord>> RocksDbRecommendationStore::FindRequest(
+    const RequestKey& key) const {
+  auto stored = Find<internal::RequestRecord>(
+      engine_->Get(keys::kIdempotency, keys::Idempotency(key.scope, key.request_id)));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::nullopt;
+  return RequestRecord{.key = key,
+                       .fingerprint = (*stored)->fingerprint(),
+                       .response = (*stored)->recommendation_id(),
+                       .create_time = FromProto((*stored)->create_time())};
+}
+
+absl::StatusOr<std::string> RocksDbRecommendationStore::KeepSecret(const std::string& name,
+                                                                   const std::string& fresh) {
+  return engine_->KeepMeta(name, fresh);
+}
+
+absl::Status IndexRequestsByPair(storage::Engine& engine) {
+  constexpr int kPerBatch = 1000;
+  WriteBatch batch;
+  int pending = 0;
+  absl::Status failed;
+  absl::Status scanned =
+      engine.Scan(keys::kRequests, {}, [&](std::string_view, std::string_view value) {
+        auto request = ParseValue<v1::RecommendationRequest>(value);
+        if (!request.ok()) {
+          failed = request.status();
+          return false;
+        }
+        batch.Put(keys::kRequestsByPair,
+                  keys::Pair(request->author_id(), request->subject_id(), request->id()), "");
+        if (++pending % kPerBatch == 0) {
+          failed = engine.Write(std::move(batch)).status();
+          batch = WriteBatch();
+        }
+        return failed.ok();
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return engine.Write(std::move(batch)).status();
+}
+
+}  // namespace trustsphere::recommendations
