@@ -82,8 +82,16 @@ class AuthorizationMatrixTest : public CatalogTest {
     auto& token = expired_[owner.person.id()];
     if (token.empty()) {
       token = deployment_->Token(owner.person.id(), "user", "1s");
-      // Expiry is checked to the second, without leeway.
-      std::this_thread::sleep_for(2100ms);
+      // Expiry is checked to the second, without leeway: wait until the
+      // servers refuse it.
+      identity_v1::GetPersonRequest get;
+      get.set_id(owner.person.id());
+      identity_v1::Person person;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (deployment_->identity().GetPerson(Context(token).get(), get, &person).ok() &&
+             std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
     }
     return token;
   }
@@ -135,13 +143,9 @@ TEST_F(AuthorizationMatrixTest, RefusedCallsGetTheirExactStatusAndChangeNothing)
       tokens[{i, caller}] = TokenOf(caller, world, world.*rows[i].owner);
     }
   }
-  // Let the writes the world caused settle (tag uses are sent each second,
-  // recommendations follows the trust changes).
-  std::this_thread::sleep_for(2500ms);
-  const char* kServers[] = {"identity", "relationships", "recommendations"};
-  std::map<std::string, DatabaseContents> before;
-  for (const char* server : kServers)
-    before[server] = ReadDatabase(deployment_->DatabaseDir(server));
+  // Once the writes the world caused have landed (tag uses are sent each
+  // period, recommendations follows the trust changes).
+  const auto before = Settled();
 
   int refused = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -162,11 +166,10 @@ TEST_F(AuthorizationMatrixTest, RefusedCallsGetTheirExactStatusAndChangeNothing)
     EXPECT_EQ(recs().GetSharedDossier(Context().get(), request, &dossier).error_code(), NOT_FOUND);
     ++refused;
   }
-  std::this_thread::sleep_for(2500ms);
-  for (const char* server : kServers) {
-    EXPECT_EQ(DescribeDifference(before[server], ReadDatabase(deployment_->DatabaseDir(server))),
-              "")
-        << server << " changed after " << refused << " refused calls";
+  const auto after = Settled();
+  for (const auto& [path, contents] : before) {
+    EXPECT_EQ(DescribeDifference(contents, after.at(path)), "")
+        << path << " changed after " << refused << " refused calls";
   }
   EXPECT_GT(refused, 200);
 }

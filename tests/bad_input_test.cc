@@ -162,11 +162,7 @@ const std::set<std::string> kOptional = {
 
 TEST_F(BadInputTest, EverySpoiledFieldIsRefusedByNameAndNothingChanges) {
   const World world = MakeWorld(*deployment_, 0);
-  std::this_thread::sleep_for(2500ms);  // the world's own asynchronous writes
-  std::map<std::string, DatabaseContents> before;
-  for (const char* server : {"identity", "relationships", "recommendations"}) {
-    before[server] = ReadDatabase(deployment_->DatabaseDir(server));
-  }
+  const auto before = Settled();  // the world's own background writes landed
 
   int refused = 0;
   for (const RpcCase& rpc : AllRpcs()) {
@@ -192,11 +188,10 @@ TEST_F(BadInputTest, EverySpoiledFieldIsRefusedByNameAndNothingChanges) {
       ++refused;
     }
   }
-  std::this_thread::sleep_for(2500ms);
-  for (const char* server : {"identity", "relationships", "recommendations"}) {
-    EXPECT_EQ(DescribeDifference(before[server], ReadDatabase(deployment_->DatabaseDir(server))),
-              "")
-        << server << " changed after " << refused << " refused calls";
+  const auto after = Settled();
+  for (const auto& [path, contents] : before) {
+    EXPECT_EQ(DescribeDifference(contents, after.at(path)), "")
+        << path << " changed after " << refused << " refused calls";
   }
   EXPECT_GT(refused, 100);
   std::cout << refused << " spoiled requests refused" << std::endl;

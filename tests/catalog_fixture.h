@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/relationships_fixture.h"
+#include "tests/support/database_contents.h"
 #include "tests/support/rpc_catalog.h"
 
 namespace trustsphere::testing {
@@ -19,6 +20,13 @@ class CatalogTest : public RelationshipsTest {
     client_ = std::make_unique<CatalogClient>(*deployment_);
     operator_token_ = deployment_->Token("ops", "operator");
     service_token_ = deployment_->Token("svc", "service");
+  }
+
+  // The three servers' databases once their background writes have landed.
+  std::map<std::string, DatabaseContents> Settled() {
+    return SettledDatabases({deployment_->DatabaseDir("identity"),
+                             deployment_->DatabaseDir("relationships"),
+                             deployment_->DatabaseDir("recommendations")});
   }
 
   std::unique_ptr<CatalogClient> client_;

@@ -21,6 +21,8 @@ ABSL_FLAG(absl::Duration, key_refresh_period, absl::Minutes(5),
           "How often identity's public keys are fetched again.");
 ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(60),
           "How long to wait for identity's keys at start before giving up.");
+ABSL_FLAG(absl::Duration, tag_use_period, absl::Seconds(1),
+          "How often the tags statements use are sent to identity's vocabulary.");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
   const bool sync_writes = SyncWritesFromFlags();
 
   relationships::RelationshipOptions options;
+  options.tag_use_period = absl::GetFlag(FLAGS_tag_use_period);
   options.limits = {.max_active = absl::GetFlag(FLAGS_max_statements_per_truster),
                     .max_kept = absl::GetFlag(FLAGS_max_kept_statements_per_truster),
                     .max_unanswered = absl::GetFlag(FLAGS_max_unanswered_per_truster)};

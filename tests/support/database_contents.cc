@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -54,6 +55,26 @@ DatabaseContents ReadDatabase(const std::string& path) {
   db.reset();
   std::filesystem::remove_all(scratch);
   return contents;
+}
+
+std::map<std::string, DatabaseContents> SettledDatabases(const std::vector<std::string>& paths,
+                                                         std::chrono::milliseconds quiet,
+                                                         std::chrono::milliseconds deadline) {
+  auto read = [&] {
+    std::map<std::string, DatabaseContents> contents;
+    for (const auto& path : paths) contents[path] = ReadDatabase(path);
+    return contents;
+  };
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  auto previous = read();
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(quiet);
+    auto current = read();
+    if (current == previous) return current;
+    previous = std::move(current);
+  }
+  ADD_FAILURE() << "the databases kept changing for " << deadline.count() << " ms";
+  return previous;
 }
 
 std::string DescribeDifference(const DatabaseContents& before, const DatabaseContents& after) {

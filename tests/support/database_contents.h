@@ -5,8 +5,10 @@
 // files and WAL without locking it). Tests compare two readings to prove
 // that a refused call changed nothing.
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace trustsphere::testing {
 
@@ -18,5 +20,15 @@ DatabaseContents ReadDatabase(const std::string& path);
 // The keys added, removed or changed between two readings, for a failure
 // message; empty when the readings are equal.
 std::string DescribeDifference(const DatabaseContents& before, const DatabaseContents& after);
+
+// The databases in `paths` once they stop changing: read again every `quiet`
+// until two readings in a row agree (the servers' background writes, such as
+// tag uses sent each period or the change stream's consumer, have landed), for
+// at most `deadline`; fails the calling test if they never settle. Keyed by
+// path.
+std::map<std::string, DatabaseContents> SettledDatabases(
+    const std::vector<std::string>& paths,
+    std::chrono::milliseconds quiet = std::chrono::milliseconds(400),
+    std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
 
 }  // namespace trustsphere::testing

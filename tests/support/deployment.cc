@@ -49,8 +49,10 @@ bool Deployment::Start(Server server) {
       identity_stub_ = identity_v1::IdentityService::NewStub(identity_->NewChannel());
       return true;
     case Server::kRelationships: {
+      // Tag uses reach identity soon, so tests waiting for quiet wait little.
       std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("relationships"), kMetrics,
-                                        "--identity_addr=" + identity_listen_};
+                                        "--identity_addr=" + identity_listen_,
+                                        "--tag_use_period=100ms"};
       flags.insert(flags.end(), relationships_flags_.begin(), relationships_flags_.end());
       relationships_ = ServerProcess::Start(RELATIONSHIPS_SERVER, flags, relationships_listen_);
       if (relationships_ == nullptr) return false;
@@ -63,8 +65,7 @@ bool Deployment::Start(Server server) {
       recommendations_ = ServerProcess::Start(
           RECOMMENDATIONS_SERVER,
           {"--data_dir=" + dir_.Sub("recommendations"), kMetrics,
-           "--identity_addr=" + identity_listen_,
-           "--relationships_addr=" + relationships_listen_},
+           "--identity_addr=" + identity_listen_, "--relationships_addr=" + relationships_listen_},
           recommendations_listen_);
       if (recommendations_ == nullptr) return false;
       recommendations_listen_ = recommendations_->address();
