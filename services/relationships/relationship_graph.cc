@@ -16,9 +16,119 @@
 namespace trustsphere::relationships {
 namespace {
 
-struct Reached {
-  int depth = 0;
-  std::string parent;
+// One FindVouchers search, step by step, through what the caller may see:
+// who holds the facet about the subject, then a breadth-first walk from the
+// caller through mutual references, then the holders met at the last level.
+class VoucherSearch {
+ public:
+  VoucherSearch(TrustReader& reader, Viewer& viewer, int max_visited)
+      : reader_(reader), viewer_(viewer), max_visited_(max_visited) {}
+
+  // Who holds the facet inside an active statement about the subject, among
+  // statements the caller may see.
+  absl::Status CollectHolders(const std::string& subject, const common::v1::Facet& facet) {
+    return reader_.VisitFacetHolders(subject, facet, [&](const FacetHolder& holder) {
+      if (viewer_.CanSee(holder.truster, subject, holder.visibility)) {
+        holders_.push_back(holder.truster);
+      }
+      return !Full(holders_.size());
+    });
+  }
+
+  // Level by level in id order, so each person's first parent is the
+  // smallest id one level up and its path shortest; one level short of
+  // max_depth: the last level is reached from the holders' side.
+  absl::Status WalkFrom(const std::string& caller, int max_depth) {
+    reached_[caller] = Reached{0, ""};
+    std::vector<std::string> frontier = {caller};
+    for (int depth = 1; depth < max_depth && !frontier.empty() && !truncated_; ++depth) {
+      std::vector<std::string> next;
+      for (const auto& person : frontier) {
+        absl::Status walked = VisibleReferences(person, [&](const std::string& other) {
+          if (reached_.contains(other)) return true;
+          reached_[other] = Reached{depth, person};
+          next.push_back(other);
+          return !Full(reached_.size());
+        });
+        if (!walked.ok()) return walked;
+        if (truncated_) break;
+      }
+      std::sort(next.begin(), next.end());
+      frontier = std::move(next);
+    }
+    return absl::OkStatus();
+  }
+
+  // The holders reached, as (depth, id) in order. A holder not reached yet
+  // is at max_depth when one of its references (edges are symmetric, and so
+  // is their visibility) was reached one level up; its parent is the
+  // smallest such id, as the breadth-first walk would have found. This
+  // visits a few holders instead of a whole last level.
+  absl::StatusOr<std::vector<std::pair<int, std::string>>> Vouchers(const std::string& caller,
+                                                                    int max_depth) {
+    std::vector<std::pair<int, std::string>> vouchers;
+    for (const auto& holder : holders_) {
+      if (holder == caller) continue;
+      if (auto it = reached_.find(holder); it != reached_.end()) {
+        vouchers.emplace_back(it->second.depth, holder);
+        continue;
+      }
+      std::string parent;
+      absl::Status walked = VisibleReferences(holder, [&](const std::string& other) {
+        auto it = reached_.find(other);
+        if (it != reached_.end() && it->second.depth == max_depth - 1 &&
+            (parent.empty() || other < parent)) {
+          parent = other;
+        }
+        return true;
+      });
+      if (!walked.ok()) return walked;
+      if (parent.empty()) continue;
+      reached_[holder] = Reached{max_depth, parent};
+      vouchers.emplace_back(max_depth, holder);
+    }
+    std::sort(vouchers.begin(), vouchers.end());
+    return vouchers;
+  }
+
+  // caller ... person, through the parents the walk recorded.
+  std::vector<std::string> PathTo(const std::string& person) const {
+    std::vector<std::string> path;
+    for (std::string at = person; !at.empty(); at = reached_.at(at).parent) path.push_back(at);
+    std::reverse(path.begin(), path.end());
+    return path;
+  }
+
+  bool truncated() const { return truncated_; }
+
+ private:
+  struct Reached {
+    int depth = 0;
+    std::string parent;
+  };
+
+  // Whether the search has visited as many people as it may.
+  bool Full(size_t visited) {
+    if (static_cast<int>(visited) >= max_visited_) truncated_ = true;
+    return truncated_;
+  }
+
+  // The people `person` has mutual references with, through edges the
+  // caller may see; `visit` returns false to stop.
+  template <typename Visit>
+  absl::Status VisibleReferences(const std::string& person, Visit visit) {
+    return reader_.VisitReferences(person, [&](const ReferenceEdge& edge) {
+      if (!viewer_.CanSeeEdge(person, edge)) return true;
+      return visit(edge.other);
+    });
+  }
+
+  TrustReader& reader_;
+  Viewer& viewer_;
+  const int max_visited_;
+  std::vector<std::string> holders_;
+  absl::flat_hash_map<std::string, Reached> reached_;
+  bool truncated_ = false;
 };
 
 // Months both periods share, ongoing periods counted to `now_month`.
@@ -61,94 +171,20 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
 
   auto reader = store_->Snapshot();
   Viewer viewer(caller, *reader);
+  VoucherSearch search(*reader, viewer, options_.max_visited);
   const std::string& subject = request.subject_id();
-
-  // Who holds the facet inside an active statement about the subject, among
-  // statements the caller may see.
-  absl::flat_hash_map<std::string, bool> holders;
-  bool truncated = false;
-  absl::Status scanned =
-      reader->VisitFacetHolders(subject, facet, [&](const FacetHolder& holder) {
-        if (viewer.CanSee(holder.truster, subject, holder.visibility)) {
-          holders[holder.truster] = true;
-        }
-        if (static_cast<int>(holders.size()) >= options_.max_visited) {
-          truncated = true;
-          return false;
-        }
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-
-  // The people `person` has mutual references with, through edges the
-  // caller may see; `visit` returns false to stop.
-  auto visible_references = [&](const std::string& person, auto visit) -> absl::Status {
-    return reader->VisitReferences(person, [&](const ReferenceEdge& edge) {
-      if (!viewer.CanSeeEdge(person, edge)) return true;
-      return visit(edge.other);
-    });
-  };
-
-  // Breadth-first from the caller through mutual references the caller may
-  // see, level by level in id order, so each person's first parent is the
-  // smallest id one level up and its path shortest; one level short of
-  // max_depth: the last level is reached from the holders' side.
-  absl::flat_hash_map<std::string, Reached> reached;
-  reached[caller.person_id] = Reached{0, ""};
-  std::vector<std::string> frontier = {caller.person_id};
-  for (int depth = 1; depth < request.max_depth() && !frontier.empty() && !truncated; ++depth) {
-    std::vector<std::string> next;
-    for (const auto& person : frontier) {
-      absl::Status walked = visible_references(person, [&](const std::string& other) {
-        if (reached.contains(other)) return true;
-        reached[other] = Reached{depth, person};
-        next.push_back(other);
-        if (static_cast<int>(reached.size()) >= options_.max_visited) {
-          truncated = true;
-          return false;
-        }
-        return true;
-      });
-      if (!walked.ok()) return walked;
-      if (truncated) break;
-    }
-    std::sort(next.begin(), next.end());
-    frontier = std::move(next);
+  if (absl::Status found = search.CollectHolders(subject, facet); !found.ok()) return found;
+  if (absl::Status walked = search.WalkFrom(caller.person_id, request.max_depth()); !walked.ok()) {
+    return walked;
   }
-
-  // A holder not reached yet is at max_depth when one of its references
-  // (edges are symmetric, and so is their visibility) was reached one level
-  // up; its parent is the smallest such id, as the breadth-first walk would
-  // have found. This visits a few holders instead of a whole last level.
-  std::vector<std::pair<int, std::string>> vouchers;
-  const int last_level = request.max_depth() - 1;
-  for (const auto& [holder, unused] : holders) {
-    if (holder == caller.person_id) continue;
-    if (auto it = reached.find(holder); it != reached.end()) {
-      vouchers.emplace_back(it->second.depth, holder);
-      continue;
-    }
-    std::string parent;
-    absl::Status walked = visible_references(holder, [&](const std::string& other) {
-      auto it = reached.find(other);
-      if (it != reached.end() && it->second.depth == last_level &&
-          (parent.empty() || other < parent)) {
-        parent = other;
-      }
-      return true;
-    });
-    if (!walked.ok()) return walked;
-    if (parent.empty()) continue;
-    reached[holder] = Reached{request.max_depth(), parent};
-    vouchers.emplace_back(request.max_depth(), holder);
-  }
+  auto vouchers = search.Vouchers(caller.person_id, request.max_depth());
+  if (!vouchers.ok()) return vouchers.status();
   if (!viewer.status().ok()) return viewer.status();
-  std::sort(vouchers.begin(), vouchers.end());
 
   v1::FindVouchersResponse response;
-  response.set_truncated(truncated);
+  response.set_truncated(search.truncated());
   std::string last_cursor;
-  for (const auto& [depth, person] : vouchers) {
+  for (const auto& [depth, person] : *vouchers) {
     std::string position = VoucherCursor(depth, person);
     if (!cursor->empty() && position <= *cursor) continue;
     if (response.vouchers_size() == size) {
@@ -158,10 +194,7 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
     last_cursor = position;
     v1::Voucher* voucher = response.add_vouchers();
     voucher->set_person_id(person);
-    std::vector<std::string> path;
-    for (std::string at = person; !at.empty(); at = reached[at].parent) path.push_back(at);
-    std::reverse(path.begin(), path.end());
-    for (auto& step : path) voucher->add_path(std::move(step));
+    for (auto& step : search.PathTo(person)) voucher->add_path(std::move(step));
     auto statement = reader->Statement(person, subject);
     if (!statement.ok()) return statement.status();
     if (!statement->has_value()) return absl::DataLossError("a voucher's statement is missing");
