@@ -437,9 +437,7 @@ absl::StatusOr<v1::ListPositionsResponse> IdentityLogic::ListPositions(
   if (!page.ok()) return page.status();
   v1::ListPositionsResponse response;
   for (auto& position : page->items) *response.add_positions() = std::move(position);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 
@@ -470,9 +468,7 @@ absl::StatusOr<v1::FindOverlappingPositionsResponse> IdentityLogic::FindOverlapp
   if (!page.ok()) return page.status();
   v1::FindOverlappingPositionsResponse response;
   for (auto& found : page->items) *response.add_positions() = std::move(found);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 

@@ -8,17 +8,9 @@
 namespace trustsphere::identity {
 namespace {
 
+using storage::ParseIfPresent;
 using storage::ParseValue;
 using storage::WriteBatch;
-
-// A value, or nullopt when the key is absent.
-template <typename Message>
-absl::StatusOr<std::optional<Message>> Find(absl::StatusOr<std::string> bytes) {
-  if (absl::IsNotFound(bytes.status())) return std::nullopt;
-  auto message = ParseValue<Message>(bytes);
-  if (!message.ok()) return message.status();
-  return std::optional<Message>(std::move(*message));
-}
 
 void IndexPosition(WriteBatch& batch, const v1::Position& position, bool put) {
   const uint32_t start = MonthIndex(position.period().start());
@@ -61,7 +53,7 @@ absl::StatusOr<std::unique_ptr<RocksDbIdentityStore>> RocksDbIdentityStore::Open
 
 absl::StatusOr<std::optional<internal::PersonRecord>> RocksDbIdentityStore::Person(
     const std::string& id) const {
-  return Find<internal::PersonRecord>(engine_->Get(keys::kPersons, keys::Person(id)));
+  return ParseIfPresent<internal::PersonRecord>(engine_->Get(keys::kPersons, keys::Person(id)));
 }
 
 absl::StatusOr<std::vector<internal::PersonRecord>> RocksDbIdentityStore::Persons(
@@ -90,7 +82,7 @@ absl::StatusOr<std::optional<std::string>> RocksDbIdentityStore::PersonIdByEmail
 
 absl::StatusOr<std::optional<v1::Position>> RocksDbIdentityStore::Position(
     const std::string& id) const {
-  return Find<v1::Position>(engine_->Get(keys::kPositions, keys::Position(id)));
+  return ParseIfPresent<v1::Position>(engine_->Get(keys::kPositions, keys::Position(id)));
 }
 
 absl::StatusOr<std::vector<v1::Position>> RocksDbIdentityStore::Positions(
@@ -191,7 +183,8 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
 
 absl::StatusOr<std::optional<v1::Tag>> RocksDbIdentityStore::Tag(common::v1::FacetKind kind,
                                                                  const std::string& key) const {
-  return Find<v1::Tag>(engine_->Get(keys::kTags, keys::Tag(static_cast<uint8_t>(kind), key)));
+  return ParseIfPresent<v1::Tag>(
+      engine_->Get(keys::kTags, keys::Tag(static_cast<uint8_t>(kind), key)));
 }
 
 absl::StatusOr<std::vector<v1::Tag>> RocksDbIdentityStore::TagsWithPrefix(
@@ -271,7 +264,7 @@ absl::StatusOr<std::vector<ChangeEntry>> RocksDbIdentityStore::Changes(uint64_t 
 
 absl::StatusOr<std::optional<RequestRecord>> RocksDbIdentityStore::FindRequest(
     const RequestKey& key) const {
-  auto stored = Find<internal::RequestRecord>(
+  auto stored = ParseIfPresent<internal::RequestRecord>(
       engine_->Get(keys::kRequests, keys::Request(key.scope, key.method, key.request_id)));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::nullopt;

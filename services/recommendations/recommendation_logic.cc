@@ -351,9 +351,7 @@ absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListTimelin
   for (auto& found : page->items) {
     *response.add_recommendations() = WithoutContact(std::move(found), caller);
   }
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 

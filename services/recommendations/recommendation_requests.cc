@@ -92,9 +92,7 @@ absl::StatusOr<v1::ListRequestsResponse> RecommendationLogic::ListRequests(
   if (!page.ok()) return page.status();
   v1::ListRequestsResponse response;
   for (auto& found : page->items) *response.add_requests() = std::move(found);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 
@@ -188,9 +186,7 @@ absl::StatusOr<v1::ListBlockedRequestersResponse> RecommendationLogic::ListBlock
   if (!page.ok()) return page.status();
   v1::ListBlockedRequestersResponse response;
   for (auto& blocked : page->items) *response.add_requesters() = std::move(blocked);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 

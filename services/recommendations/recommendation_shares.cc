@@ -201,9 +201,7 @@ absl::StatusOr<v1::ListSharesResponse> RecommendationLogic::ListShares(
   if (!page.ok()) return page.status();
   v1::ListSharesResponse response;
   for (auto& share : page->items) *response.add_shares() = std::move(share);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 
@@ -224,9 +222,7 @@ absl::StatusOr<v1::ListAccessLogResponse> RecommendationLogic::ListAccessLog(
   if (!page.ok()) return page.status();
   v1::ListAccessLogResponse response;
   for (auto& entry : page->items) *response.add_entries() = std::move(entry);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 

@@ -8,17 +8,9 @@
 namespace trustsphere::recommendations {
 namespace {
 
+using storage::ParseIfPresent;
 using storage::ParseValue;
 using storage::WriteBatch;
-
-// A value, or nullopt when the key is absent.
-template <typename Message>
-absl::StatusOr<std::optional<Message>> Find(absl::StatusOr<std::string> bytes) {
-  if (absl::IsNotFound(bytes.status())) return std::nullopt;
-  auto message = ParseValue<Message>(bytes);
-  if (!message.ok()) return message.status();
-  return std::optional<Message>(std::move(*message));
-}
 
 // Every record of a timeline.
 constexpr auto kEverything = [](const auto&) { return true; };
@@ -71,7 +63,7 @@ absl::StatusOr<std::unique_ptr<RocksDbRecommendationStore>> RocksDbRecommendatio
 
 absl::StatusOr<std::optional<v1::Recommendation>> RocksDbRecommendationStore::Recommendation(
     const std::string& id) const {
-  return Find<v1::Recommendation>(engine_->Get(keys::kRecommendations, keys::Id(id)));
+  return ParseIfPresent<v1::Recommendation>(engine_->Get(keys::kRecommendations, keys::Id(id)));
 }
 
 absl::StatusOr<std::vector<v1::Recommendation>> RocksDbRecommendationStore::Recommendations(
@@ -100,8 +92,8 @@ absl::StatusOr<storage::Page<Record>> RocksDbRecommendationStore::Timeline(
       {.prefix = keys::TimelinePrefix(person), .start_after = cursor, .reverse = true}, limit,
       snapshot.get(),
       [&](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<Record>> {
-        auto record =
-            Find<Record>(engine_->Get(records, keys::Id(keys::IdOfTimeline(key)), snapshot.get()));
+        auto record = ParseIfPresent<Record>(
+            engine_->Get(records, keys::Id(keys::IdOfTimeline(key)), snapshot.get()));
         if (!record.ok()) return record.status();
         if (!record->has_value()) {
           return absl::DataLossError("a timeline entry names a record that is missing");
@@ -161,7 +153,7 @@ absl::StatusOr<std::vector<std::string>> RocksDbRecommendationStore::Recommendat
 
 absl::StatusOr<std::optional<v1::RecommendationRequest>> RocksDbRecommendationStore::Request(
     const std::string& id) const {
-  return Find<v1::RecommendationRequest>(engine_->Get(keys::kRequests, keys::Id(id)));
+  return ParseIfPresent<v1::RecommendationRequest>(engine_->Get(keys::kRequests, keys::Id(id)));
 }
 
 absl::StatusOr<storage::Page<v1::RecommendationRequest>>
@@ -220,7 +212,8 @@ absl::StatusOr<int> RocksDbRecommendationStore::CountRequestsSince(const std::st
 
 absl::StatusOr<std::optional<v1::BlockedRequester>> RocksDbRecommendationStore::Blocked(
     const std::string& author, const std::string& requester) const {
-  return Find<v1::BlockedRequester>(engine_->Get(keys::kBlocks, keys::Block(author, requester)));
+  return ParseIfPresent<v1::BlockedRequester>(
+      engine_->Get(keys::kBlocks, keys::Block(author, requester)));
 }
 
 absl::StatusOr<storage::Page<v1::BlockedRequester>> RocksDbRecommendationStore::BlockedRequesters(
@@ -248,7 +241,7 @@ absl::StatusOr<int> RocksDbRecommendationStore::CountBlocked(const std::string& 
 
 absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore::Share(
     const std::string& id) const {
-  return Find<internal::ShareRecord>(engine_->Get(keys::kShares, keys::Id(id)));
+  return ParseIfPresent<internal::ShareRecord>(engine_->Get(keys::kShares, keys::Id(id)));
 }
 
 absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore::ShareByTokenHash(
@@ -329,7 +322,7 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
 
 absl::StatusOr<std::optional<RequestRecord>> RocksDbRecommendationStore::FindRequest(
     const RequestKey& key) const {
-  auto stored = Find<internal::RequestRecord>(
+  auto stored = ParseIfPresent<internal::RequestRecord>(
       engine_->Get(keys::kIdempotency, keys::Idempotency(key.scope, key.request_id)));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::nullopt;

@@ -29,9 +29,8 @@ bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facet
 
 }  // namespace
 
-RelationshipLogic::RelationshipLogic(std::unique_ptr<TrustStore> store,
-                                     IdentityDirectory* identity, PageTokenCodec page_tokens,
-                                     RelationshipOptions options)
+RelationshipLogic::RelationshipLogic(std::unique_ptr<TrustStore> store, IdentityDirectory* identity,
+                                     PageTokenCodec page_tokens, RelationshipOptions options)
     : store_(std::move(store)),
       identity_(identity),
       page_tokens_(std::move(page_tokens)),
@@ -129,8 +128,8 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   if (absl::Status allowed = CheckLimits(options_.limits, *counts, change); !allowed.ok()) {
     return allowed;
   }
-  auto written = store_->Apply(
-      {change}, pending->Record(change.after.SerializeAsString(), absl::Now()));
+  auto written =
+      store_->Apply({change}, pending->Record(change.after.SerializeAsString(), absl::Now()));
   if (!written.ok()) return written.status();
 
   tag_uses_.Add(VocabularyTags(change.after));
@@ -191,8 +190,8 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::RevokeTrust(
 }
 
 template <typename Response>
-absl::StatusOr<Response> RelationshipLogic::ListStatements(const Caller& caller,
-                                                           const char* method, StatementList list,
+absl::StatusOr<Response> RelationshipLogic::ListStatements(const Caller& caller, const char* method,
+                                                           StatementList list,
                                                            const std::string& person_id,
                                                            int32_t page_size,
                                                            const std::string& page_token) {
@@ -212,9 +211,7 @@ absl::StatusOr<Response> RelationshipLogic::ListStatements(const Caller& caller,
   if (!viewer.status().ok()) return viewer.status();
   Response response;
   for (auto& statement : page->items) *response.add_statements() = std::move(statement);
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 
@@ -276,9 +273,7 @@ absl::StatusOr<v1::ListReferencesResponse> RelationshipLogic::ListReferences(
     *reference->mutable_outgoing() = *std::move(outgoing);
     *reference->mutable_incoming() = *std::move(incoming);
   }
-  if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(query, page->next_cursor));
-  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
   return response;
 }
 
@@ -324,8 +319,7 @@ absl::StatusOr<v1::BatchCheckTrustResponse> RelationshipLogic::BatchCheckTrust(
   Viewer viewer(caller, *reader);
   v1::BatchCheckTrustResponse response;
   for (int i = 0; i < request.checks_size(); ++i) {
-    auto verdict =
-        Verdict(viewer, *reader, request.checks(i), absl::StrCat("checks[", i, "]."));
+    auto verdict = Verdict(viewer, *reader, request.checks(i), absl::StrCat("checks[", i, "]."));
     if (!verdict.ok()) return verdict.status();
     response.add_verdicts(*verdict);
   }

@@ -14,14 +14,6 @@ namespace {
 using storage::ParseValue;
 using storage::WriteBatch;
 
-absl::StatusOr<std::optional<v1::TrustStatement>> ParseStatement(
-    const absl::StatusOr<std::string>& bytes) {
-  if (absl::IsNotFound(bytes.status())) return std::nullopt;
-  auto statement = ParseValue<v1::TrustStatement>(bytes);
-  if (!statement.ok()) return statement.status();
-  return std::optional<v1::TrustStatement>(std::move(*statement));
-}
-
 absl::StatusOr<ReferenceEdge> ParseEdge(std::string other, std::string_view bytes) {
   auto edge = ParseValue<internal::ReferenceEdge>(bytes);
   if (!edge.ok()) return edge.status();
@@ -36,9 +28,10 @@ class RocksDbTrustReader final : public TrustReader {
   RocksDbTrustReader(const storage::Engine& engine, std::unique_ptr<storage::Snapshot> snapshot)
       : engine_(engine), snapshot_(std::move(snapshot)) {}
 
-  absl::StatusOr<std::optional<v1::TrustStatement>> Statement(
-      const std::string& truster, const std::string& trustee) override {
-    return ParseStatement(engine_.Get(keys::kStatements, keys::Pair(truster, trustee), at()));
+  absl::StatusOr<std::optional<v1::TrustStatement>> Statement(const std::string& truster,
+                                                              const std::string& trustee) override {
+    return storage::ParseIfPresent<v1::TrustStatement>(
+        engine_.Get(keys::kStatements, keys::Pair(truster, trustee), at()));
   }
 
   absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> Statements(
@@ -150,8 +143,8 @@ class RocksDbTrustReader final : public TrustReader {
   }
 
   absl::StatusOr<StatementCounts> Counts(const std::string& person) override {
-    auto counters = engine_.GetCounters(keys::kCounters, keys::Counters(person),
-                                        keys::kCounterCount, at());
+    auto counters =
+        engine_.GetCounters(keys::kCounters, keys::Counters(person), keys::kCounterCount, at());
     if (!counters.ok()) return counters.status();
     return StatementCounts{
         .active = (*counters)[0], .kept = (*counters)[1], .unanswered = (*counters)[2]};
@@ -332,14 +325,14 @@ absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_
 
 absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(
     const RequestKey& key) const {
-  auto bytes = engine_->Get(keys::kRequests, keys::Request(key.scope, key.request_id));
-  if (absl::IsNotFound(bytes.status())) return std::nullopt;
-  auto record = ParseValue<internal::RequestRecord>(bytes);
+  auto record = storage::ParseIfPresent<internal::RequestRecord>(
+      engine_->Get(keys::kRequests, keys::Request(key.scope, key.request_id)));
   if (!record.ok()) return record.status();
+  if (!record->has_value()) return std::nullopt;
   return RequestRecord{.key = key,
-                       .fingerprint = record->fingerprint(),
-                       .response = record->result().SerializeAsString(),
-                       .create_time = FromProto(record->create_time())};
+                       .fingerprint = (*record)->fingerprint(),
+                       .response = (*record)->result().SerializeAsString(),
+                       .create_time = FromProto((*record)->create_time())};
 }
 
 absl::StatusOr<std::string> RocksDbTrustStore::KeepSecret(const std::string& name,
@@ -366,8 +359,8 @@ absl::Status CountStatements(storage::Engine& engine) {
     batch = WriteBatch();
     return written;
   };
-  absl::Status scanned = engine.Scan(
-      keys::kStatements, {}, [&](std::string_view key, std::string_view value) {
+  absl::Status scanned =
+      engine.Scan(keys::kStatements, {}, [&](std::string_view key, std::string_view value) {
         const std::string truster = keys::FirstOfPair(key);
         if (truster != person) {
           failed = finish_person();

@@ -20,6 +20,11 @@ class PageTokenCodec {
   explicit PageTokenCodec(std::string secret) : secret_(std::move(secret)) {}
 
   std::string Encode(absl::string_view query, absl::string_view cursor) const;
+  // The token of the next page for a store's cursor: "" when there is none
+  // (an empty cursor, the last page).
+  std::string NextPageToken(absl::string_view query, absl::string_view cursor) const {
+    return cursor.empty() ? std::string() : Encode(query, cursor);
+  }
   // The cursor of a token made for the same query; "" for an empty token.
   absl::StatusOr<std::string> Decode(absl::string_view query, absl::string_view token) const;
 

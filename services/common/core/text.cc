@@ -75,16 +75,23 @@ std::string CollapseSpaces(absl::string_view text) {
   return ToUtf8(FoldAndCollapse(source, /*fold=*/false));
 }
 
-bool IsValidUtf8(absl::string_view text) {
+// Whether `found` holds for any code point of UTF-8 `text` (a malformed
+// sequence reads as a negative one).
+template <typename Predicate>
+bool AnyCodePoint(absl::string_view text, Predicate found) {
   int32_t i = 0;
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   const auto length = static_cast<int32_t>(text.size());
   while (i < length) {
     UChar32 c;
     U8_NEXT(bytes, i, length, c);
-    if (c < 0) return false;
+    if (found(c)) return true;
   }
-  return true;
+  return false;
+}
+
+bool IsValidUtf8(absl::string_view text) {
+  return !AnyCodePoint(text, [](UChar32 c) { return c < 0; });
 }
 
 size_t CodePointCount(absl::string_view text) {
@@ -96,16 +103,10 @@ size_t CodePointCount(absl::string_view text) {
 }
 
 bool HasBidiControl(absl::string_view text, bool marks) {
-  int32_t i = 0;
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const auto length = static_cast<int32_t>(text.size());
-  while (i < length) {
-    UChar32 c;
-    U8_NEXT(bytes, i, length, c);
-    if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) return true;
-    if (marks && (c == 0x200E || c == 0x200F || c == 0x061C)) return true;
-  }
-  return false;
+  return AnyCodePoint(text, [marks](UChar32 c) {
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+           (marks && (c == 0x200E || c == 0x200F || c == 0x061C));
+  });
 }
 
 std::string CanonicalEmail(absl::string_view email) {
