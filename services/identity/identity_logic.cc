@@ -248,7 +248,10 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   if (request.password().size() > kMaxPassword) errors.Add("password", "too long");
   if (!errors.empty()) return errors.ToStatus();
 
-  const std::string email = NormalizeEmail(request.email());
+  // An address refused today may belong to an account made before addresses
+  // were ASCII only: it signs in under the key it was stored with.
+  std::string email = NormalizeEmail(request.email());
+  if (email.empty()) email = LegacyEmailKey(request.email());
   absl::Time now = absl::Now();
   if (absl::Status allowed = throttle_.Check(email, now); !allowed.ok()) return allowed;
 

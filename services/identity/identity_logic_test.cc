@@ -3,6 +3,7 @@
 
 #include "services/identity/identity_logic.h"
 
+#include "services/common/core/text.h"
 #include "services/identity/rocksdb_identity_store.h"
 
 #include <gtest/gtest.h>
@@ -138,6 +139,28 @@ TEST_F(IdentityLogicTest, LookAlikeEmailsAreTheSameAddressOrRefused) {
   login.set_email("\uFF44up@example.fr");
   login.set_password("long enough");
   EXPECT_TRUE(logic_->Authenticate(Caller(), login).ok());
+}
+
+// Accounts made while addresses could hold any Unicode keep signing in.
+TEST_F(IdentityLogicTest, AnAccountWithAnEarlierUnicodeAddressStillSignsIn) {
+  PasswordHasher hasher({.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 1});
+  internal::PersonRecord record;
+  record.mutable_person()->set_id("prs_jose");
+  record.mutable_person()->set_email("José@exemple.fr");
+  record.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
+  record.set_normalized_email(LegacyEmailKey("José@exemple.fr"));
+  record.set_password_hash(hasher.Hash("long enough"));
+  IdentityWrite write;
+  write.PutPerson(record);
+  ASSERT_TRUE(logic_->store().Apply(write).ok());
+  v1::AuthenticateRequest login;
+  login.set_email(" JOSÉ@exemple.fr");
+  login.set_password("long enough");
+  auto session = logic_->Authenticate(Caller(), login);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->person_id(), "prs_jose");
+  login.set_password("wrong one");
+  EXPECT_TRUE(absl::IsUnauthenticated(logic_->Authenticate(Caller(), login).status()));
 }
 
 TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {

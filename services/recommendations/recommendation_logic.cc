@@ -147,16 +147,16 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
   *canonical.mutable_recommendation() = recommendation;
   auto pending =
       requests_.Begin(*store_, {caller.person_id, "WriteRecommendation", request.request_id()},
-                      RequestFingerprint(canonical));
+                      RequestFingerprint(canonical), RequestFingerprint(request));
   if (!pending.ok()) return pending.status();
   if (const auto& earlier = pending->earlier_response()) {
     auto first = Stored(*earlier);
     if (!first.ok()) return first.status();
     return WithoutContact(std::move(*first), caller);
   }
-  // Answers to one request, and trust changes of this author about this
-  // subject (ApplyTrustChanges), are serialised.
-  auto guard = locks_.Lock({"request:" + request.answers_request_id(),
+  // Answers to the subject's requests, and trust changes of this author
+  // about this subject (ApplyTrustChanges), are serialised.
+  auto guard = locks_.Lock({RequestsLock(recommendation.subject_id()),
                             PairLock(caller.person_id, recommendation.subject_id())});
 
   std::optional<v1::RecommendationRequest> answered;

@@ -137,6 +137,10 @@ class RecommendationLogic {
 
 // The lock key of one author's recommendations of one subject.
 std::string PairLock(const std::string& author, const std::string& subject);
+// The lock key of one subject's requests: every change of a request (asked,
+// answered, declined, declined by a block) holds it, so the open request and
+// the daily count are read and changed by one caller at a time.
+std::string RequestsLock(const std::string& subject);
 
 // What anyone but the author may read: oral contacts travel only in dossiers.
 v1::Recommendation WithoutContact(v1::Recommendation recommendation, const Caller& caller);

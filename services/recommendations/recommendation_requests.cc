@@ -14,13 +14,11 @@
 namespace trustsphere::recommendations {
 namespace {
 
-// What serialises one subject's requests (the open one, the daily count)
-// with an author's blocks of that subject.
-std::string RequestsOf(const std::string& subject) { return "requests-of:" + subject; }
-
 absl::Status NoSuchRequest() { return absl::NotFoundError("no such request"); }
 
 }  // namespace
+
+std::string RequestsLock(const std::string& subject) { return "requests-of:" + subject; }
 
 absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::RequestRecommendation(
     const Caller& caller, const v1::RequestRecommendationRequest& request) {
@@ -42,7 +40,7 @@ absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::RequestRecommenda
   if (!author.ok()) return author.status();
 
   const std::string& subject = caller.person_id;
-  auto guard = locks_.Lock({RequestsOf(subject)});
+  auto guard = locks_.Lock({RequestsLock(subject)});
   auto blocked = store_->Blocked(request.author_id(), subject);
   if (!blocked.ok()) return blocked.status();
   if (blocked->has_value()) {
@@ -101,7 +99,12 @@ absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::DeclineRequest(
   FieldErrors errors;
   CheckId(errors, "id", request.id());
   if (!errors.empty()) return errors.ToStatus();
-  auto guard = locks_.Lock({"request:" + request.id()});
+  // A request's subject never changes: read it, then hold the subject's
+  // requests and read again.
+  auto first_read = store_->Request(request.id());
+  if (!first_read.ok()) return first_read.status();
+  if (!first_read->has_value()) return NoSuchRequest();
+  auto guard = locks_.Lock({RequestsLock((*first_read)->subject_id())});
   auto found = store_->Request(request.id());
   if (!found.ok()) return found.status();
   // Requests are private to their two people: others learn nothing.
@@ -133,7 +136,7 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
 
   const std::string& author = caller.person_id;
   const std::string& requester = request.person_id();
-  auto guard = locks_.Lock({RequestsOf(requester), "blocks-of:" + author});
+  auto guard = locks_.Lock({RequestsLock(requester), "blocks-of:" + author});
   auto already = store_->Blocked(author, requester);
   if (!already.ok()) return already.status();
   if (already->has_value()) return **already;  // done before: retries are harmless
@@ -166,7 +169,7 @@ absl::StatusOr<v1::UnblockRequesterResponse> RecommendationLogic::UnblockRequest
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
   if (!errors.empty()) return errors.ToStatus();
-  auto guard = locks_.Lock({RequestsOf(request.person_id()), "blocks-of:" + caller.person_id});
+  auto guard = locks_.Lock({RequestsLock(request.person_id()), "blocks-of:" + caller.person_id});
   RecommendationWrite write;
   write.UnblockRequester(caller.person_id, request.person_id());
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;

@@ -1,6 +1,8 @@
 // Trust changes reaching recommendations: when the author revokes trust or
 // narrows the sphere, the recommendations that relied on it become STALE.
 
+#include <optional>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -41,19 +43,36 @@ absl::StatusOr<std::string> RecommendationLogic::TrustCursor() const {
 absl::Status RecommendationLogic::ApplyTrustChanges(
     const std::vector<relationships::v1::TrustChange>& changes) {
   if (changes.empty()) return absl::OkStatus();
-  // The recommendations of each (author, subject) pair the changes touch.
-  std::vector<std::vector<std::string>> ids(changes.size());
-  std::vector<std::string> lock_keys;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const std::string& author = changes[i].statement().truster_id();
-    const std::string& subject = changes[i].statement().trustee_id();
-    auto of_pair = store_->RecommendationIdsOfPair(author, subject);
-    if (!of_pair.ok()) return of_pair.status();
-    ids[i] = std::move(*of_pair);
-    lock_keys.push_back(PairLock(author, subject));
-    for (const auto& id : ids[i]) lock_keys.push_back("recommendation:" + id);
+  // The recommendations of each (author, subject) pair the changes touch,
+  // read again once their locks are held: a recommendation written in the
+  // meantime (its writer holds the pair's lock) is then among them.
+  auto ids_of_pairs = [&]() -> absl::StatusOr<std::vector<std::vector<std::string>>> {
+    std::vector<std::vector<std::string>> ids(changes.size());
+    for (size_t i = 0; i < changes.size(); ++i) {
+      auto of_pair = store_->RecommendationIdsOfPair(changes[i].statement().truster_id(),
+                                                     changes[i].statement().trustee_id());
+      if (!of_pair.ok()) return of_pair.status();
+      ids[i] = std::move(*of_pair);
+    }
+    return ids;
+  };
+  auto ids = ids_of_pairs();
+  if (!ids.ok()) return ids.status();
+  std::optional<KeyLocks::Guard> guard;
+  while (true) {
+    std::vector<std::string> lock_keys;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      lock_keys.push_back(
+          PairLock(changes[i].statement().truster_id(), changes[i].statement().trustee_id()));
+      for (const auto& id : (*ids)[i]) lock_keys.push_back("recommendation:" + id);
+    }
+    guard.reset();
+    guard.emplace(locks_.Lock(lock_keys));
+    auto again = ids_of_pairs();
+    if (!again.ok()) return again.status();
+    if (*again == *ids) break;
+    ids = std::move(again);
   }
-  auto guard = locks_.Lock(lock_keys);
 
   // In stream order, as one change at a time would: a recommendation only
   // goes from live to STALE, so one already made stale by an earlier change
@@ -61,7 +80,7 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
   RecommendationWrite write;
   absl::flat_hash_set<std::string> made_stale;
   for (size_t i = 0; i < changes.size(); ++i) {
-    for (const auto& id : ids[i]) {
+    for (const auto& id : (*ids)[i]) {
       if (made_stale.contains(id)) continue;
       auto recommendation = Stored(id);
       if (!recommendation.ok()) return recommendation.status();

@@ -90,7 +90,7 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   *canonical.mutable_statement() = *normalized;
   canonical.mutable_statement()->set_etag(input.etag());
   auto pending = requests_.Begin(*store_, {caller.person_id, "PutTrust", request.request_id()},
-                                 RequestFingerprint(canonical));
+                                 RequestFingerprint(canonical), RequestFingerprint(request));
   if (!pending.ok()) return pending.status();
   if (const auto& earlier = pending->earlier_response()) {
     v1::TrustStatement first;

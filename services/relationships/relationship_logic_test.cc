@@ -281,6 +281,18 @@ TEST_F(RelationshipLogicTest, OneTrusterCannotFloodWithUnansweredStatements) {
   EXPECT_TRUE(Put("busy", "d").ok());
 }
 
+// Whether someone answered a person privately must not show through that
+// person's budget: a PRIVATE answer frees no place, a visible one does.
+TEST_F(RelationshipLogicTest, APrivateAnswerShowsThroughNoLimit) {
+  Open({.limits = {.max_active = 10, .max_kept = 10, .max_unanswered = 1}});
+  People({"asker", "answers_privately", "other"});
+  ASSERT_TRUE(Put("asker", "answers_privately").ok());
+  ASSERT_TRUE(Put("answers_privately", "asker", {}, v1::VISIBILITY_PRIVATE).ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(Put("asker", "other").status()));
+  ASSERT_TRUE(Put("answers_privately", "asker", {}, v1::VISIBILITY_TRUSTEE).ok());
+  EXPECT_TRUE(Put("asker", "other").ok());
+}
+
 TEST_F(RelationshipLogicTest, RevokingFreesAnActivePlaceWithinTheKeptHistory) {
   Open({.limits = {.max_active = 2, .max_kept = 3, .max_unanswered = 10}});
   People({"busy", "a", "b", "c", "d"});

@@ -376,13 +376,16 @@ absl::Status CountStatements(storage::Engine& engine) {
         ++counts.kept;
         if (statement->state() != v1::TRUST_STATE_ACTIVE) return true;
         ++counts.active;
-        // Answered exactly when the two are mutual references.
-        auto edge = engine.Get(keys::kReferences, key);
-        if (absl::IsNotFound(edge.status())) {
-          ++counts.unanswered;
-        } else if (!edge.ok()) {
+        // Answered when the two are mutual references and the statement
+        // back is one its truster can see (DeltasOf counts the same way).
+        auto edge =
+            storage::ParseIfPresent<internal::ReferenceEdge>(engine.Get(keys::kReferences, key));
+        if (!edge.ok()) {
           failed = edge.status();
           return false;
+        }
+        if (!edge->has_value() || (*edge)->incoming_visibility() == v1::VISIBILITY_PRIVATE) {
+          ++counts.unanswered;
         }
         return true;
       });

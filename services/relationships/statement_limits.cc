@@ -8,8 +8,8 @@ absl::Status CheckLimits(const StatementLimits& limits, const StatementCounts& t
                          const StatementChange& change) {
   const StatementCounts delta = DeltasOf(change).truster;
   if (delta.kept > 0 && truster.kept + delta.kept > limits.max_kept) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "a person keeps at most ", limits.max_kept, " statements, revoked ones included"));
+    return absl::ResourceExhaustedError(absl::StrCat("a person keeps at most ", limits.max_kept,
+                                                     " statements, revoked ones included"));
   }
   if (delta.active > 0 && truster.active + delta.active > limits.max_active) {
     return absl::ResourceExhaustedError(

@@ -21,8 +21,8 @@ struct StatementLimits {
   // bounded, far above what a working life needs, while revoking still
   // frees a place among the active ones.
   int64_t max_kept = 10000;
-  // Active statements waiting for an answer: what one account may make a
-  // flood of. Answered, revoked or narrowed into a reference, a place frees.
+  // Active statements waiting for an answer the truster can see: what one
+  // account may make a flood of. Answered or revoked, a place frees.
   int64_t max_unanswered = 200;
 };
 

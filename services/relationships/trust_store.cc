@@ -3,10 +3,13 @@
 namespace trustsphere::relationships {
 namespace {
 
-// Active with no active statement back: waiting for an answer.
+// Active, and waiting for an answer its truster can see: a PRIVATE
+// statement back is the trustee's alone, so it answers nothing (counting it
+// would let the truster learn it exists through their limit).
 bool Unanswered(const std::optional<v1::TrustStatement>& statement,
                 const std::optional<v1::TrustStatement>& back) {
-  return IsActive(statement) && !IsActive(back);
+  const bool answered = IsActive(back) && back->visibility() != v1::VISIBILITY_PRIVATE;
+  return IsActive(statement) && !answered;
 }
 
 }  // namespace

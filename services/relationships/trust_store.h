@@ -56,7 +56,8 @@ struct StatementCounts {
   int64_t active = 0;
   // Statements the person made and the store keeps, revoked ones included.
   int64_t kept = 0;
-  // Active statements the person made whose trustee has none back.
+  // Active statements the person made that no statement back answers, as
+  // the person sees it: none active back, or only a PRIVATE one.
   int64_t unanswered = 0;
 
   bool operator==(const StatementCounts&) const = default;

@@ -158,12 +158,11 @@ absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
     for (auto& id : NamedPositions(statement)) position_ids.insert(std::move(id));
   }
   auto persons = FetchInChunks<identity::v1::Person>(
-      person_ids, [&](const std::vector<std::string>& ids) {
-        return identity.BatchGetPersons(ids, deadline);
-      });
+      person_ids,
+      [&](const std::vector<std::string>& ids) { return identity.BatchGetPersons(ids, deadline); });
   if (!persons.ok()) return persons.status();
-  auto positions = FetchInChunks<identity::v1::Position>(
-      position_ids, [&](const std::vector<std::string>& ids) {
+  auto positions =
+      FetchInChunks<identity::v1::Position>(position_ids, [&](const std::vector<std::string>& ids) {
         return identity.BatchGetPositions(ids, deadline);
       });
   if (!positions.ok()) return positions.status();

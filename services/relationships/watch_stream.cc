@@ -40,10 +40,7 @@ bool ParseCursor(const std::string& cursor, uint64_t* sequence) {
 
 WatchStream::WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry,
                          uint64_t after)
-    : store_(store),
-      executor_(executor),
-      registry_(registry),
-      cursor_(after) {
+    : store_(store), executor_(executor), registry_(registry), cursor_(after) {
   registry_->Add(this);
   absl::MutexLock lock(&mu_);
   SchedulePoll();

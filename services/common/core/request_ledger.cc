@@ -15,7 +15,8 @@ std::optional<RequestRecord> RequestLedger::Pending::Record(std::string response
 }
 
 absl::StatusOr<RequestLedger::Pending> RequestLedger::Begin(const RequestLog& log, RequestKey key,
-                                                            std::string fingerprint) {
+                                                            std::string fingerprint,
+                                                            const std::string& raw_fingerprint) {
   if (key.request_id.empty()) {
     return Pending(std::nullopt, std::move(key), std::move(fingerprint), std::nullopt);
   }
@@ -23,7 +24,8 @@ absl::StatusOr<RequestLedger::Pending> RequestLedger::Begin(const RequestLog& lo
       locks_.Lock({absl::StrCat(key.scope, "\n", key.method, "\n", key.request_id)});
   auto earlier = log.FindRequest(key);
   if (!earlier.ok()) return earlier.status();
-  if (earlier->has_value() && (*earlier)->fingerprint != fingerprint) {
+  if (earlier->has_value() && (*earlier)->fingerprint != fingerprint &&
+      (raw_fingerprint.empty() || (*earlier)->fingerprint != raw_fingerprint)) {
     return InvalidField("request_id", "already used for a request with other content");
   }
   std::optional<std::string> response;

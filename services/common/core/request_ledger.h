@@ -72,8 +72,11 @@ class RequestLedger {
 
   // Starts a request: with no request id, nothing to wait for or compare;
   // otherwise waits for any other request with this key in this process to
-  // finish, then looks up the earlier answer.
-  absl::StatusOr<Pending> Begin(const RequestLog& log, RequestKey key, std::string fingerprint);
+  // finish, then looks up the earlier answer. `raw_fingerprint`, when set,
+  // also matches: records written by releases that fingerprinted requests
+  // before normalising them.
+  absl::StatusOr<Pending> Begin(const RequestLog& log, RequestKey key, std::string fingerprint,
+                                const std::string& raw_fingerprint = "");
 
  private:
   // Its own stripes: a request's other locks (a pair, an email) are taken

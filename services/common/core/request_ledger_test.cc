@@ -77,6 +77,20 @@ TEST(RequestLedgerTest, AnIdReusedForOtherContentIsRefused) {
   EXPECT_FALSE(stranger->earlier_response());
 }
 
+// Records of releases that fingerprinted the raw request still match it.
+TEST(RequestLedgerTest, ARecordOfTheRawRequestStillMatches) {
+  RequestLedger ledger;
+  MemoryLog log;
+  log.Store({.key = {"prs_a", "PutTrust", "id"}, .fingerprint = "raw", .response = "first"});
+  {
+    auto retried = ledger.Begin(log, {"prs_a", "PutTrust", "id"}, "normalised", "raw");
+    ASSERT_TRUE(retried.ok()) << retried.status();
+    EXPECT_EQ(retried->earlier_response(), "first");
+  }  // the key is held until the request is answered
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ledger.Begin(log, {"prs_a", "PutTrust", "id"}, "normalised", "other").status()));
+}
+
 TEST(RequestLedgerTest, RequestsWithoutAnIdNeitherWaitNorRecord) {
   RequestLedger ledger;
   MemoryLog log;

@@ -138,6 +138,21 @@ std::string CanonicalEmail(absl::string_view email) {
   return trimmed;
 }
 
+std::string LegacyEmailKey(absl::string_view email) {
+  std::string trimmed(absl::StripAsciiWhitespace(email));
+  if (trimmed.empty() || trimmed.size() > 254 || !IsValidUtf8(trimmed)) return "";
+  const size_t at = trimmed.find('@');
+  if (at == std::string::npos || at == 0 || trimmed.find('@', at + 1) != std::string::npos) {
+    return "";
+  }
+  for (unsigned char c : trimmed) {
+    if (c <= 0x20 || c == 0x7F) return "";
+  }
+  icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(trimmed);
+  unicode.foldCase(U_FOLD_CASE_DEFAULT);
+  return ToUtf8(unicode);
+}
+
 std::string NormalizeEmail(absl::string_view email) {
   // Local parts are case-sensitive in theory and never in practice; treating
   // them case-insensitively is what prevents duplicate accounts.

@@ -46,4 +46,9 @@ std::string CanonicalEmail(absl::string_view email);
 // The matching key of an email: CanonicalEmail lower-cased; "" when invalid.
 std::string NormalizeEmail(absl::string_view email);
 
+// The key an address had before addresses were ASCII only (trimmed, case
+// folded, any Unicode kept), so that accounts made then still sign in; ""
+// when it was not a plausible address either.
+std::string LegacyEmailKey(absl::string_view email);
+
 }  // namespace trustsphere
