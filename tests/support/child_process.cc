@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <stdexcept>
 #include <thread>
 
@@ -63,7 +65,18 @@ std::optional<std::string> ChildProcess::ReadLine(std::chrono::milliseconds time
 }
 
 void ChildProcess::Signal(int signal) {
-  if (!reaped_) kill(pid_, signal);
+  if (reaped_) return;
+  kill(pid_, signal);
+  if (signal != SIGSTOP) return;
+  // Threads of the child stop only as each next runs: a call sent at once
+  // could still be served. Return once the kernel reports it stopped.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WUNTRACED | WNOHANG) == pid_ && WIFSTOPPED(status)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ADD_FAILURE() << "process " << pid_ << " did not stop";
 }
 
 std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {

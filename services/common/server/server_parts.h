@@ -23,10 +23,7 @@ struct ServerParts {
       : executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls)),
         metrics(service),
         runner(&executor, &verifier, &metrics, LogEveryCallFromFlags()),
-        admin(&runner, service,
-              PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups")) {
-    RestrictToOwner(PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups"));
-  }
+        admin(&runner, service, PrivateBackupDir(data_dir)) {}
 
   // The storage, once open (null when closing), for admin and metrics.
   void Attach(storage::StorageAdmin* storage) {
@@ -39,6 +36,15 @@ struct ServerParts {
   Metrics metrics;
   RpcRunner runner;
   AdminHandlers admin;
+
+ private:
+  // --backup_dir (default <data_dir>/backups), with what it holds made the
+  // server's own.
+  static std::string PrivateBackupDir(const std::string& data_dir) {
+    std::string dir = PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups");
+    RestrictToOwner(dir);
+    return dir;
+  }
 };
 
 }  // namespace trustsphere
