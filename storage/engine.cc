@@ -265,6 +265,14 @@ absl::StatusOr<std::string> Engine::Get(Family family, std::string_view key,
   return value;
 }
 
+absl::StatusOr<std::optional<std::string>> Engine::Find(Family family, std::string_view key,
+                                                        const Snapshot* snapshot) const {
+  auto value = Get(family, key, snapshot);
+  if (absl::IsNotFound(value.status())) return std::nullopt;
+  if (!value.ok()) return value.status();
+  return std::optional<std::string>(std::move(*value));
+}
+
 absl::StatusOr<std::vector<std::optional<std::string>>> Engine::MultiGet(
     Family family, const std::vector<std::string>& keys, const Snapshot* snapshot) const {
   rocksdb::ReadOptions read;
@@ -330,15 +338,16 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
 absl::StatusOr<std::vector<int64_t>> Engine::GetCounters(Family family, std::string_view key,
                                                          size_t size,
                                                          const Snapshot* snapshot) const {
-  auto bytes = Get(family, key, snapshot);
-  if (!bytes.ok() && !absl::IsNotFound(bytes.status())) return bytes.status();
-  std::vector<int64_t> values = bytes.ok() ? DecodeCounters(*bytes) : std::vector<int64_t>();
+  auto bytes = Find(family, key, snapshot);
+  if (!bytes.ok()) return bytes.status();
+  std::vector<int64_t> values =
+      bytes->has_value() ? DecodeCounters(**bytes) : std::vector<int64_t>();
   values.resize(size, 0);
   return values;
 }
 
 absl::Status Engine::Scan(Family family, const ScanRange& range,
-                          absl::FunctionRef<bool(std::string_view, std::string_view)> visit,
+                          absl::FunctionRef<Visit(std::string_view, std::string_view)> visit,
                           const Snapshot* snapshot) const {
   rocksdb::ReadOptions read;
   if (snapshot != nullptr) read.snapshot = snapshot->snapshot_;
@@ -371,13 +380,15 @@ absl::Status Engine::Scan(Family family, const ScanRange& range,
       if (it->Valid() && it->key() == rocksdb::Slice(range.start_after)) it->Next();
     }
   }
+  absl::Status visit_failed;
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
-    if (!visit(std::string_view(it->key().data(), it->key().size()),
-               std::string_view(it->value().data(), it->value().size()))) {
-      break;
-    }
+    Visit more = visit(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size()));
+    if (!more.ok()) visit_failed = more.status();
+    if (!more.ok() || !*more) break;
   }
-  return FromRocks(it->status(), "scan");
+  if (!it->status().ok()) return FromRocks(it->status(), "scan");
+  return visit_failed;
 }
 
 std::unique_ptr<Snapshot> Engine::TakeSnapshot() const {
@@ -385,7 +396,7 @@ std::unique_ptr<Snapshot> Engine::TakeSnapshot() const {
 }
 
 absl::Status Engine::ScanChanges(uint64_t after,
-                                 absl::FunctionRef<bool(uint64_t, std::string_view)> visit) const {
+                                 absl::FunctionRef<Visit(uint64_t, std::string_view)> visit) const {
   if (options_.change_log < 0) return absl::InternalError("this engine keeps no change log");
   // Never past the watermark: a change numbered below it may still commit.
   const uint64_t committed = CommittedChangeSequence();
@@ -393,7 +404,7 @@ absl::Status Engine::ScanChanges(uint64_t after,
   return Scan(options_.change_log,
               {.start_after = KeyBuilder().U64(after).key(),
                .end_before = KeyBuilder().U64(committed + 1).key()},
-              [&](std::string_view key, std::string_view value) {
+              [&](std::string_view key, std::string_view value) -> Visit {
                 return visit(DecodeSequence(key), value);
               });
 }
@@ -428,6 +439,7 @@ absl::StatusOr<std::string> Engine::GetMeta(std::string_view key) const {
 }
 
 absl::StatusOr<std::string> Engine::KeepMeta(std::string_view key, const std::string& fresh) {
+  absl::MutexLock lock(&keep_meta_mu_);
   auto stored = GetMeta(key);
   if (!absl::IsNotFound(stored.status())) return stored;
   WriteBatch batch;

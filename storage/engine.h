@@ -159,6 +159,9 @@ class Engine final : public StorageAdmin {
   // NotFound when the key is absent.
   absl::StatusOr<std::string> Get(Family family, std::string_view key,
                                   const Snapshot* snapshot = nullptr) const;
+  // The value at `key`, nullopt when the key is absent.
+  absl::StatusOr<std::optional<std::string>> Find(Family family, std::string_view key,
+                                                  const Snapshot* snapshot = nullptr) const;
   // One value per key, nullopt for absent keys, read at one point in time.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       Family family, const std::vector<std::string>& keys,
@@ -175,9 +178,13 @@ class Engine final : public StorageAdmin {
   absl::StatusOr<std::vector<int64_t>> GetCounters(Family family, std::string_view key, size_t size,
                                                    const Snapshot* snapshot = nullptr) const;
 
+  // What a scan's visitor answers: whether to go on, or an error that ends
+  // the scan and is returned by it (after any error of the engine's own).
+  using Visit = absl::StatusOr<bool>;
+
   // Calls visit(key, value) for each key in range until it returns false.
   absl::Status Scan(Family family, const ScanRange& range,
-                    absl::FunctionRef<bool(std::string_view key, std::string_view value)> visit,
+                    absl::FunctionRef<Visit(std::string_view key, std::string_view value)> visit,
                     const Snapshot* snapshot = nullptr) const;
 
   std::unique_ptr<Snapshot> TakeSnapshot() const;
@@ -187,7 +194,7 @@ class Engine final : public StorageAdmin {
   // false.
   absl::Status ScanChanges(
       uint64_t after,
-      absl::FunctionRef<bool(uint64_t sequence, std::string_view value)> visit) const;
+      absl::FunctionRef<Visit(uint64_t sequence, std::string_view value)> visit) const;
 
   // Every change-log entry with a sequence up to this one is committed and
   // readable; a reader of the change log must not pass it (entries above it
@@ -196,8 +203,8 @@ class Engine final : public StorageAdmin {
 
   // Engine metadata written with WriteBatch::PutMeta. NotFound when absent.
   absl::StatusOr<std::string> GetMeta(std::string_view key) const;
-  // The metadata at `key`; when absent, `fresh` is written and returned.
-  // Callers make it once at start (not safe against a concurrent first write).
+  // The metadata at `key`; when absent, `fresh` is written and returned (of
+  // two first callers, the one that writes first wins for both).
   absl::StatusOr<std::string> KeepMeta(std::string_view key, const std::string& fresh);
 
   // RocksDB's estimates for each family of EngineOptions::families.
@@ -229,6 +236,8 @@ class Engine final : public StorageAdmin {
   mutable absl::Mutex change_mu_;
   uint64_t next_change_ ABSL_GUARDED_BY(change_mu_) = 1;
   std::set<uint64_t> in_flight_changes_ ABSL_GUARDED_BY(change_mu_);
+  // Makes KeepMeta's read and write one step.
+  absl::Mutex keep_meta_mu_;
 };
 
 }  // namespace trustsphere::storage

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "storage/engine.h"
 #include "storage/page.h"
+#include "storage/proto_value.h"
 
 namespace trustsphere::storage {
 
@@ -29,15 +30,11 @@ absl::StatusOr<Page<Item>> ScanPage(const Engine& engine, Family family, const S
                                         convert) {
   Page<Item> page;
   std::string last_key;
-  absl::Status failed;
   absl::Status scanned = engine.Scan(
       family, range,
-      [&](std::string_view key, std::string_view value) {
+      [&](std::string_view key, std::string_view value) -> Engine::Visit {
         auto item = convert(key, value);
-        if (!item.ok()) {
-          failed = item.status();
-          return false;
-        }
+        if (!item.ok()) return item.status();
         if (!item->has_value()) return true;
         if (static_cast<int>(page.items.size()) == page_size) {
           page.next_cursor = last_key;
@@ -49,8 +46,25 @@ absl::StatusOr<Page<Item>> ScanPage(const Engine& engine, Family family, const S
       },
       snapshot);
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   return page;
+}
+
+// A ScanPage conversion keeping every entry, its value parsed.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> ParsedValue(std::string_view, std::string_view value) {
+  auto message = ParseValue<Message>(value);
+  if (!message.ok()) return message.status();
+  return std::optional<Message>(std::move(*message));
+}
+
+// How many keys the range holds, counting no further than `up_to`.
+inline absl::StatusOr<int> CountKeys(const Engine& engine, Family family, const ScanRange& range,
+                                     int up_to) {
+  int count = 0;
+  absl::Status scanned = engine.Scan(
+      family, range, [&](std::string_view, std::string_view) { return ++count < up_to; });
+  if (!scanned.ok()) return scanned;
+  return count;
 }
 
 }  // namespace trustsphere::storage

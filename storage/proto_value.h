@@ -4,6 +4,9 @@
 // corruption (DATA_LOSS), never silently an empty record.
 
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +36,34 @@ absl::StatusOr<std::optional<Message>> ParseIfPresent(const absl::StatusOr<std::
   auto message = ParseValue<Message>(bytes);
   if (!message.ok()) return message.status();
   return std::optional<Message>(std::move(*message));
+}
+
+// The values of a MultiGet parsed, in order, nullopt where a key was absent.
+template <typename Message>
+absl::StatusOr<std::vector<std::optional<Message>>> ParseEach(
+    const absl::StatusOr<std::vector<std::optional<std::string>>>& values) {
+  if (!values.ok()) return values.status();
+  std::vector<std::optional<Message>> messages(values->size());
+  for (size_t i = 0; i < values->size(); ++i) {
+    if (!(*values)[i]) continue;
+    auto message = ParseValue<Message>(std::string_view(*(*values)[i]));
+    if (!message.ok()) return message.status();
+    messages[i] = std::move(*message);
+  }
+  return messages;
+}
+
+// The values of a MultiGet parsed, in order, absent keys left out.
+template <typename Message>
+absl::StatusOr<std::vector<Message>> ParseFound(
+    const absl::StatusOr<std::vector<std::optional<std::string>>>& values) {
+  auto each = ParseEach<Message>(values);
+  if (!each.ok()) return each.status();
+  std::vector<Message> found;
+  for (auto& message : *each) {
+    if (message) found.push_back(std::move(*message));
+  }
+  return found;
 }
 
 }  // namespace trustsphere::storage

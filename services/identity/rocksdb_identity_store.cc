@@ -60,24 +60,12 @@ absl::StatusOr<std::vector<internal::PersonRecord>> RocksDbIdentityStore::Person
     const std::vector<std::string>& ids) const {
   std::vector<std::string> lookups;
   for (const auto& id : ids) lookups.push_back(keys::Person(id));
-  auto values = engine_->MultiGet(keys::kPersons, lookups);
-  if (!values.ok()) return values.status();
-  std::vector<internal::PersonRecord> records;
-  for (const auto& value : *values) {
-    if (!value) continue;
-    auto record = ParseValue<internal::PersonRecord>(std::string_view(*value));
-    if (!record.ok()) return record.status();
-    records.push_back(std::move(*record));
-  }
-  return records;
+  return storage::ParseFound<internal::PersonRecord>(engine_->MultiGet(keys::kPersons, lookups));
 }
 
 absl::StatusOr<std::optional<std::string>> RocksDbIdentityStore::PersonIdByEmail(
     const std::string& normalized_email) const {
-  auto id = engine_->Get(keys::kEmails, keys::Email(normalized_email));
-  if (absl::IsNotFound(id.status())) return std::nullopt;
-  if (!id.ok()) return id.status();
-  return std::optional<std::string>(std::move(*id));
+  return engine_->Find(keys::kEmails, keys::Email(normalized_email));
 }
 
 absl::StatusOr<std::optional<v1::Position>> RocksDbIdentityStore::Position(
@@ -94,16 +82,7 @@ absl::StatusOr<std::vector<v1::Position>> RocksDbIdentityStore::PositionsAt(
     const std::vector<std::string>& ids, const storage::Snapshot* snapshot) const {
   std::vector<std::string> lookups;
   for (const auto& id : ids) lookups.push_back(keys::Position(id));
-  auto values = engine_->MultiGet(keys::kPositions, lookups, snapshot);
-  if (!values.ok()) return values.status();
-  std::vector<v1::Position> positions;
-  for (const auto& value : *values) {
-    if (!value) continue;
-    auto position = ParseValue<v1::Position>(std::string_view(*value));
-    if (!position.ok()) return position.status();
-    positions.push_back(std::move(*position));
-  }
-  return positions;
+  return storage::ParseFound<v1::Position>(engine_->MultiGet(keys::kPositions, lookups, snapshot));
 }
 
 absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::PositionsOf(
@@ -127,12 +106,8 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::PositionsOf(
 
 absl::StatusOr<int> RocksDbIdentityStore::CountPositions(const std::string& person_id,
                                                          int up_to) const {
-  int count = 0;
-  absl::Status scanned =
-      engine_->Scan(keys::kPositionsByPerson, {.prefix = keys::PersonPositionsPrefix(person_id)},
-                    [&](std::string_view, std::string_view) { return ++count < up_to; });
-  if (!scanned.ok()) return scanned;
-  return count;
+  return storage::CountKeys(*engine_, keys::kPositionsByPerson,
+                            {.prefix = keys::PersonPositionsPrefix(person_id)}, up_to);
 }
 
 absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPositions(
@@ -151,10 +126,9 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
   std::string last_key;
   std::string next_cursor;
   int examined = 0;
-  absl::Status bad_entry;
   absl::Status scanned = engine_->Scan(
       keys::kPositionsByOrg, range,
-      [&](std::string_view key, std::string_view value) {
+      [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
         if (static_cast<int>(matches.size()) == limit || examined == max_examined) {
           next_cursor = last_key;
           return false;
@@ -162,10 +136,7 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
         ++examined;
         last_key.assign(key);
         auto entry = ParseValue<internal::OrgIndexEntry>(value);
-        if (!entry.ok()) {
-          bad_entry = entry.status();
-          return false;
-        }
+        if (!entry.ok()) return entry.status();
         const bool ended_before = entry->end_month() != 0 && entry->end_month() < query.start_month;
         if (entry->person_id() != query.excluded_person_id && !ended_before) {
           matches.push_back(keys::PositionIdOfIndexKey(key));
@@ -174,7 +145,6 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
       },
       snapshot.get());
   if (!scanned.ok()) return scanned;
-  if (!bad_entry.ok()) return bad_entry;
   auto positions = PositionsAt(matches, snapshot.get());
   if (!positions.ok()) return positions.status();
   return storage::Page<v1::Position>{.items = std::move(*positions),
@@ -190,20 +160,15 @@ absl::StatusOr<std::optional<v1::Tag>> RocksDbIdentityStore::Tag(common::v1::Fac
 absl::StatusOr<std::vector<v1::Tag>> RocksDbIdentityStore::TagsWithPrefix(
     common::v1::FacetKind kind, const std::string& key_prefix, int limit) const {
   std::vector<v1::Tag> tags;
-  absl::Status bad_entry;
   absl::Status scanned = engine_->Scan(
       keys::kTags, {.prefix = keys::TagPrefix(static_cast<uint8_t>(kind), key_prefix)},
-      [&](std::string_view, std::string_view value) {
+      [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
         auto tag = ParseValue<v1::Tag>(value);
-        if (!tag.ok()) {
-          bad_entry = tag.status();
-          return false;
-        }
+        if (!tag.ok()) return tag.status();
         tags.push_back(std::move(*tag));
         return static_cast<int>(tags.size()) < limit;
       });
   if (!scanned.ok()) return scanned;
-  if (!bad_entry.ok()) return bad_entry;
   return tags;
 }
 
@@ -246,19 +211,14 @@ absl::Status RocksDbIdentityStore::Apply(const IdentityWrite& write) {
 absl::StatusOr<std::vector<ChangeEntry>> RocksDbIdentityStore::Changes(uint64_t after,
                                                                        int limit) const {
   std::vector<ChangeEntry> entries;
-  absl::Status failed;
-  absl::Status scanned =
-      engine_->ScanChanges(after, [&](uint64_t sequence, std::string_view value) {
+  absl::Status scanned = engine_->ScanChanges(
+      after, [&](uint64_t sequence, std::string_view value) -> storage::Engine::Visit {
         auto change = ParseValue<internal::Change>(value);
-        if (!change.ok()) {
-          failed = change.status();
-          return false;
-        }
+        if (!change.ok()) return change.status();
         entries.push_back({.sequence = sequence, .change = std::move(*change)});
         return static_cast<int>(entries.size()) < limit;
       });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   return entries;
 }
 

@@ -70,16 +70,8 @@ absl::StatusOr<std::vector<v1::Recommendation>> RocksDbRecommendationStore::Reco
     const std::vector<std::string>& ids) const {
   std::vector<std::string> lookups;
   for (const auto& id : ids) lookups.push_back(keys::Id(id));
-  auto values = engine_->MultiGet(keys::kRecommendations, lookups);
-  if (!values.ok()) return values.status();
-  std::vector<v1::Recommendation> found;
-  for (const auto& value : *values) {
-    if (!value) continue;
-    auto recommendation = ParseValue<v1::Recommendation>(std::string_view(*value));
-    if (!recommendation.ok()) return recommendation.status();
-    found.push_back(std::move(*recommendation));
-  }
-  return found;
+  return storage::ParseFound<v1::Recommendation>(
+      engine_->MultiGet(keys::kRecommendations, lookups));
 }
 
 template <typename Record>
@@ -122,20 +114,15 @@ RocksDbRecommendationStore::RecommendationsByAuthor(const std::string& author,
 absl::StatusOr<std::vector<v1::Recommendation>> RocksDbRecommendationStore::Versions(
     const std::string& id) const {
   std::vector<v1::Recommendation> versions;
-  absl::Status bad;
   absl::Status scanned =
       engine_->Scan(keys::kVersions, {.prefix = keys::VersionsPrefix(id), .reverse = true},
-                    [&](std::string_view, std::string_view value) {
+                    [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
                       auto version = ParseValue<v1::Recommendation>(value);
-                      if (!version.ok()) {
-                        bad = version.status();
-                        return false;
-                      }
+                      if (!version.ok()) return version.status();
                       versions.push_back(std::move(*version));
                       return true;
                     });
   if (!scanned.ok()) return scanned;
-  if (!bad.ok()) return bad;
   return versions;
 }
 
@@ -173,15 +160,11 @@ RocksDbRecommendationStore::RequestsFromSubject(const std::string& subject,
 absl::StatusOr<std::optional<v1::RecommendationRequest>> RocksDbRecommendationStore::OpenRequest(
     const std::string& subject, const std::string& author) const {
   std::optional<v1::RecommendationRequest> open;
-  absl::Status failed;
   absl::Status scanned =
       engine_->Scan(keys::kRequestsByPair, {.prefix = keys::PairPrefix(author, subject)},
-                    [&](std::string_view key, std::string_view) {
+                    [&](std::string_view key, std::string_view) -> storage::Engine::Visit {
                       auto request = Request(keys::IdOfPair(key));
-                      if (!request.ok()) {
-                        failed = request.status();
-                        return false;
-                      }
+                      if (!request.ok()) return request.status();
                       if (request->has_value() && (*request)->state() == v1::REQUEST_STATE_OPEN) {
                         open = std::move(*request);
                         return false;
@@ -189,7 +172,6 @@ absl::StatusOr<std::optional<v1::RecommendationRequest>> RocksDbRecommendationSt
                       return true;
                     });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   return open;
 }
 
@@ -220,23 +202,12 @@ absl::StatusOr<storage::Page<v1::BlockedRequester>> RocksDbRecommendationStore::
     const std::string& author, const std::string& cursor, int limit) const {
   return storage::ScanPage<v1::BlockedRequester>(
       *engine_, keys::kBlocks, {.prefix = keys::BlocksPrefix(author), .start_after = cursor}, limit,
-      nullptr,
-      [](std::string_view,
-         std::string_view value) -> absl::StatusOr<std::optional<v1::BlockedRequester>> {
-        auto blocked = ParseValue<v1::BlockedRequester>(value);
-        if (!blocked.ok()) return blocked.status();
-        return std::optional<v1::BlockedRequester>(std::move(*blocked));
-      });
+      nullptr, storage::ParsedValue<v1::BlockedRequester>);
 }
 
 absl::StatusOr<int> RocksDbRecommendationStore::CountBlocked(const std::string& author,
                                                              int up_to) const {
-  int count = 0;
-  absl::Status scanned =
-      engine_->Scan(keys::kBlocks, {.prefix = keys::BlocksPrefix(author)},
-                    [&](std::string_view, std::string_view) { return ++count < up_to; });
-  if (!scanned.ok()) return scanned;
-  return count;
+  return storage::CountKeys(*engine_, keys::kBlocks, {.prefix = keys::BlocksPrefix(author)}, up_to);
 }
 
 absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore::Share(
@@ -246,10 +217,10 @@ absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore:
 
 absl::StatusOr<std::optional<internal::ShareRecord>> RocksDbRecommendationStore::ShareByTokenHash(
     const std::string& token_hash) const {
-  auto id = engine_->Get(keys::kShareTokens, keys::ShareToken(token_hash));
-  if (absl::IsNotFound(id.status())) return std::nullopt;
+  auto id = engine_->Find(keys::kShareTokens, keys::ShareToken(token_hash));
   if (!id.ok()) return id.status();
-  return Share(*id);
+  if (!id->has_value()) return std::nullopt;
+  return Share(**id);
 }
 
 absl::StatusOr<storage::Page<v1::Share>> RocksDbRecommendationStore::SharesOfSubject(
@@ -267,13 +238,7 @@ absl::StatusOr<storage::Page<v1::AccessEntry>> RocksDbRecommendationStore::Acces
   return storage::ScanPage<v1::AccessEntry>(
       *engine_, keys::kAccessLog,
       {.prefix = keys::TimelinePrefix(person), .start_after = cursor, .reverse = true}, limit,
-      nullptr,
-      [](std::string_view,
-         std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
-        auto entry = ParseValue<v1::AccessEntry>(value);
-        if (!entry.ok()) return entry.status();
-        return std::optional<v1::AccessEntry>(std::move(*entry));
-      });
+      nullptr, storage::ParsedValue<v1::AccessEntry>);
 }
 
 absl::StatusOr<std::string> RocksDbRecommendationStore::TrustCursor() const {
@@ -341,24 +306,19 @@ absl::Status IndexRequestsByPair(storage::Engine& engine) {
   constexpr int kPerBatch = 1000;
   WriteBatch batch;
   int pending = 0;
-  absl::Status failed;
-  absl::Status scanned =
-      engine.Scan(keys::kRequests, {}, [&](std::string_view, std::string_view value) {
+  absl::Status scanned = engine.Scan(
+      keys::kRequests, {}, [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
         auto request = ParseValue<v1::RecommendationRequest>(value);
-        if (!request.ok()) {
-          failed = request.status();
-          return false;
-        }
+        if (!request.ok()) return request.status();
         batch.Put(keys::kRequestsByPair,
                   keys::Pair(request->author_id(), request->subject_id(), request->id()), "");
-        if (++pending % kPerBatch == 0) {
-          failed = engine.Write(std::move(batch)).status();
-          batch = WriteBatch();
-        }
-        return failed.ok();
+        if (++pending % kPerBatch != 0) return true;
+        absl::Status written = engine.Write(std::move(batch)).status();
+        batch = WriteBatch();
+        if (!written.ok()) return written;
+        return true;
       });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   return engine.Write(std::move(batch)).status();
 }
 

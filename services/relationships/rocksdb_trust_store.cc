@@ -39,24 +39,16 @@ class RocksDbTrustReader final : public TrustReader {
     std::vector<std::string> lookups;
     lookups.reserve(pairs.size());
     for (const auto& [truster, trustee] : pairs) lookups.push_back(keys::Pair(truster, trustee));
-    auto values = engine_.MultiGet(keys::kStatements, lookups, at());
-    if (!values.ok()) return values.status();
-    std::vector<std::optional<v1::TrustStatement>> statements(pairs.size());
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      if (!(*values)[i]) continue;
-      auto statement = ParseValue<v1::TrustStatement>(std::string_view(*(*values)[i]));
-      if (!statement.ok()) return statement.status();
-      statements[i] = std::move(*statement);
-    }
-    return statements;
+    return storage::ParseEach<v1::TrustStatement>(
+        engine_.MultiGet(keys::kStatements, lookups, at()));
   }
 
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                          const std::string& other) override {
-    auto bytes = engine_.Get(keys::kReferences, keys::Pair(person, other), at());
-    if (absl::IsNotFound(bytes.status())) return std::nullopt;
+    auto bytes = engine_.Find(keys::kReferences, keys::Pair(person, other), at());
     if (!bytes.ok()) return bytes.status();
-    auto edge = ParseEdge(other, *bytes);
+    if (!bytes->has_value()) return std::nullopt;
+    auto edge = ParseEdge(other, **bytes);
     if (!edge.ok()) return edge.status();
     return std::optional<ReferenceEdge>(std::move(*edge));
   }
@@ -105,41 +97,29 @@ class RocksDbTrustReader final : public TrustReader {
 
   absl::Status VisitReferences(const std::string& person,
                                absl::FunctionRef<bool(const ReferenceEdge&)> visit) override {
-    absl::Status bad_entry;
-    absl::Status scanned = engine_.Scan(
+    return engine_.Scan(
         keys::kReferences, {.prefix = keys::PairPrefix(person)},
-        [&](std::string_view key, std::string_view value) {
+        [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
           auto edge = ParseEdge(keys::SecondOfPair(key), value);
-          if (!edge.ok()) {
-            bad_entry = edge.status();
-            return false;
-          }
+          if (!edge.ok()) return edge.status();
           return visit(*edge);
         },
         at());
-    if (!scanned.ok()) return scanned;
-    return bad_entry;
   }
 
   absl::Status VisitFacetHolders(const std::string& subject, const common::v1::Facet& facet,
                                  absl::FunctionRef<bool(const FacetHolder&)> visit) override {
     const std::string prefix =
         keys::FacetPrefix(subject, static_cast<uint8_t>(facet.kind()), facet.key());
-    absl::Status bad_entry;
-    absl::Status scanned = engine_.Scan(
+    return engine_.Scan(
         keys::kFacets, {.prefix = prefix},
-        [&](std::string_view key, std::string_view value) {
+        [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
           auto entry = ParseValue<internal::FacetEntry>(value);
-          if (!entry.ok()) {
-            bad_entry = entry.status();
-            return false;
-          }
+          if (!entry.ok()) return entry.status();
           return visit({.truster = keys::TrusterOfFacet(key, prefix.size()),
                         .visibility = entry->visibility()});
         },
         at());
-    if (!scanned.ok()) return scanned;
-    return bad_entry;
   }
 
   absl::StatusOr<StatementCounts> Counts(const std::string& person) override {
@@ -302,14 +282,10 @@ absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementCha
 absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_t after,
                                                                          int limit) const {
   std::vector<TrustChangeEntry> entries;
-  absl::Status failed;
-  absl::Status scanned =
-      engine_->ScanChanges(after, [&](uint64_t sequence, std::string_view value) {
+  absl::Status scanned = engine_->ScanChanges(
+      after, [&](uint64_t sequence, std::string_view value) -> storage::Engine::Visit {
         auto record = ParseValue<internal::ChangeRecord>(value);
-        if (!record.ok()) {
-          failed = record.status();
-          return false;
-        }
+        if (!record.ok()) return record.status();
         TrustChangeEntry entry{.sequence = sequence};
         entry.change.set_kind(record->kind());
         *entry.change.mutable_statement() = std::move(*record->mutable_statement());
@@ -319,7 +295,6 @@ absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_
         return static_cast<int>(entries.size()) < limit;
       });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   return entries;
 }
 
@@ -349,7 +324,6 @@ absl::Status CountStatements(storage::Engine& engine) {
   int people = 0;
   std::string person;
   StatementCounts counts;
-  absl::Status failed;
   auto finish_person = [&]() -> absl::Status {
     if (person.empty()) return absl::OkStatus();
     batch.PutCounters(keys::kCounters, keys::Counters(person),
@@ -359,20 +333,17 @@ absl::Status CountStatements(storage::Engine& engine) {
     batch = WriteBatch();
     return written;
   };
-  absl::Status scanned =
-      engine.Scan(keys::kStatements, {}, [&](std::string_view key, std::string_view value) {
+  absl::Status scanned = engine.Scan(
+      keys::kStatements, {},
+      [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
         const std::string truster = keys::FirstOfPair(key);
         if (truster != person) {
-          failed = finish_person();
-          if (!failed.ok()) return false;
+          if (absl::Status finished = finish_person(); !finished.ok()) return finished;
           person = truster;
           counts = StatementCounts();
         }
         auto statement = ParseValue<v1::TrustStatement>(value);
-        if (!statement.ok()) {
-          failed = statement.status();
-          return false;
-        }
+        if (!statement.ok()) return statement.status();
         ++counts.kept;
         if (statement->state() != v1::TRUST_STATE_ACTIVE) return true;
         ++counts.active;
@@ -380,17 +351,13 @@ absl::Status CountStatements(storage::Engine& engine) {
         // back is one its truster can see (DeltasOf counts the same way).
         auto edge =
             storage::ParseIfPresent<internal::ReferenceEdge>(engine.Get(keys::kReferences, key));
-        if (!edge.ok()) {
-          failed = edge.status();
-          return false;
-        }
+        if (!edge.ok()) return edge.status();
         if (!edge->has_value() || (*edge)->incoming_visibility() == v1::VISIBILITY_PRIVATE) {
           ++counts.unanswered;
         }
         return true;
       });
   if (!scanned.ok()) return scanned;
-  if (!failed.ok()) return failed;
   if (absl::Status last = finish_person(); !last.ok()) return last;
   return engine.Write(std::move(batch)).status();
 }
