@@ -18,8 +18,8 @@ class CounterAddition final : public rocksdb::AssociativeMergeOperator {
     if (sum.size() < deltas.size()) sum.resize(deltas.size(), 0);
     for (size_t i = 0; i < deltas.size(); ++i) {
       // Unsigned arithmetic: wraps instead of overflowing (never reached).
-      sum[i] = static_cast<int64_t>(static_cast<uint64_t>(sum[i]) +
-                                    static_cast<uint64_t>(deltas[i]));
+      sum[i] =
+          static_cast<int64_t>(static_cast<uint64_t>(sum[i]) + static_cast<uint64_t>(deltas[i]));
     }
     *merged = EncodeCounters(sum);
     return true;
@@ -29,9 +29,9 @@ class CounterAddition final : public rocksdb::AssociativeMergeOperator {
 }  // namespace
 
 std::string EncodeCounters(absl::Span<const int64_t> values) {
-  std::string bytes;
-  for (int64_t value : values) bytes += KeyBuilder().U64(static_cast<uint64_t>(value)).key();
-  return bytes;
+  KeyBuilder bytes;
+  for (int64_t value : values) bytes.U64(static_cast<uint64_t>(value));
+  return bytes.Build();
 }
 
 std::vector<int64_t> DecodeCounters(std::string_view bytes) {

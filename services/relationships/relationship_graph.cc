@@ -12,6 +12,7 @@
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/trust_validation.h"
 #include "services/relationships/viewer.h"
+#include "storage/key_encoding.h"
 
 namespace trustsphere::relationships {
 namespace {
@@ -145,10 +146,10 @@ int CurrentMonth() {
   return static_cast<int>(now.year()) * 12 + now.month() - 1;
 }
 
-// A voucher's place in the result order, as a page cursor: the depth as one
-// byte, then the id, so that byte order is (depth, id) order.
+// A voucher's place in the result order, as a page cursor: byte order is
+// (depth, id) order.
 std::string VoucherCursor(int depth, const std::string& person_id) {
-  return std::string(1, static_cast<char>(depth)) + person_id;
+  return storage::KeyBuilder().U8(static_cast<uint8_t>(depth)).Tail(person_id).Build();
 }
 
 }  // namespace

@@ -5,25 +5,16 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/core/crypto.h"
 #include "services/common/core/errors.h"
+#include "storage/key_encoding.h"
 
 namespace trustsphere {
-namespace {
-
-// A u16 big-endian length, then the bytes (at most 0xFFFF of them).
-void AppendLengthPrefixed(std::string& out, absl::string_view part) {
-  part = part.substr(0, 0xFFFF);
-  out.push_back(static_cast<char>(part.size() >> 8));
-  out.push_back(static_cast<char>(part.size() & 0xFF));
-  out.append(part.data(), part.size());
-}
-
-}  // namespace
 
 std::string PageTokenCodec::Mac(absl::string_view query, absl::string_view cursor) const {
   // Length-prefixed parts: (query, cursor) pairs cannot collide.
-  std::string message;
-  AppendLengthPrefixed(message, query);
-  AppendLengthPrefixed(message, cursor);
+  const std::string message = storage::KeyBuilder()
+                                  .Str(std::string_view(query.data(), query.size()))
+                                  .Str(std::string_view(cursor.data(), cursor.size()))
+                                  .Build();
   std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret_.data()),
