@@ -13,8 +13,9 @@ namespace fs = std::filesystem;
 
 void RemoveGroupAndOther(const fs::path& path) {
   std::error_code error;
-  const fs::perms current = fs::symlink_status(path, error).permissions();
-  if (error || fs::is_symlink(fs::symlink_status(path, error))) return;
+  const fs::file_status status = fs::symlink_status(path, error);
+  if (error || fs::is_symlink(status)) return;
+  const fs::perms current = status.permissions();
   const fs::perms shared = fs::perms::group_all | fs::perms::others_all;
   if ((current & shared) == fs::perms::none) return;
   fs::permissions(path, shared, fs::perm_options::remove, error);

@@ -39,11 +39,12 @@ struct ServerParts {
 
  private:
   // --backup_dir (default <data_dir>/backups), with what it holds made the
-  // server's own.
+  // server's own: the default lies within the data folder, which start-up
+  // has already made so.
   static std::string PrivateBackupDir(const std::string& data_dir) {
-    std::string dir = PathOrDefault(absl::GetFlag(FLAGS_backup_dir), data_dir, "backups");
-    RestrictToOwner(dir);
-    return dir;
+    const std::string& chosen = absl::GetFlag(FLAGS_backup_dir);
+    if (!chosen.empty()) RestrictToOwner(chosen);
+    return PathOrDefault(chosen, data_dir, "backups");
   }
 };
 
