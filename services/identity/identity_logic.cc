@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "services/common/auth/access_token.h"
 #include "services/common/core/crypto.h"
+#include "services/common/core/month_index.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/request_fingerprint.h"
 #include "services/common/core/text.h"

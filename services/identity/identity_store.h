@@ -23,10 +23,6 @@
 
 namespace trustsphere::identity {
 
-// Months since year 0 (year * 12 + month - 1), the unit periods are
-// compared in.
-uint32_t MonthIndex(const common::v1::YearMonth& month);
-
 // The changes of one identity write, applied together or not at all.
 class IdentityWrite {
  public:
@@ -72,9 +68,9 @@ class IdentityWrite {
 // Which positions may overlap a period at one organisation.
 struct OverlapQuery {
   std::string organization_key;
-  uint32_t start_month = 0;
+  int start_month = 0;
   // Unset: the period is ongoing.
-  std::optional<uint32_t> end_month;
+  std::optional<int> end_month;
   // Whose positions are left out (the person asking).
   std::string excluded_person_id;
 };

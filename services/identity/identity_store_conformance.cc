@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/core/month_index.h"
 
 namespace trustsphere::identity {
 namespace {
@@ -44,8 +45,6 @@ std::vector<std::string> Ids(const std::vector<v1::Position>& positions) {
   for (const auto& position : positions) ids.push_back(position.id());
   return ids;
 }
-
-uint32_t Month(int year, int month) { return static_cast<uint32_t>(year * 12 + month - 1); }
 
 }  // namespace
 
@@ -130,8 +129,8 @@ TEST_P(IdentityStoreConformance, AChangedOrRemovedPositionLeavesNoStaleIndexEntr
   IdentityWrite change;
   change.PutPosition(moved, job);
   Apply(change);
-  OverlapQuery at_acme{.organization_key = "acme", .start_month = Month(2000, 1)};
-  OverlapQuery at_globex{.organization_key = "globex", .start_month = Month(2000, 1)};
+  OverlapQuery at_acme{.organization_key = "acme", .start_month = MonthIndex(2000, 1)};
+  OverlapQuery at_globex{.organization_key = "globex", .start_month = MonthIndex(2000, 1)};
   EXPECT_THAT(store_->OverlappingPositions(at_acme, "", 10, 100)->items, IsEmpty());
   EXPECT_THAT(Ids(store_->OverlappingPositions(at_globex, "", 10, 100)->items),
               ElementsAre("pos_1"));
@@ -154,8 +153,8 @@ TEST_P(IdentityStoreConformance, OverlapsKeepThePeriodsThatMeetAndResumeAfterABo
   write.PutPosition(Job("pos_elsewhere", "prs_f", "globex", 2001));   // another organisation
   Apply(write);
   const OverlapQuery query{.organization_key = "acme",
-                           .start_month = Month(2000, 1),
-                           .end_month = Month(2010, 12),
+                           .start_month = MonthIndex(2000, 1),
+                           .end_month = MonthIndex(2010, 12),
                            .excluded_person_id = "prs_a"};
   auto all = store_->OverlappingPositions(query, "", 10, 100);
   ASSERT_TRUE(all.ok()) << all.status();

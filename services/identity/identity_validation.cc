@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "services/common/core/month_index.h"
 #include "services/common/core/text.h"
 #include "services/common/core/validation.h"
 
@@ -12,13 +12,6 @@ namespace {
 void CheckMonth(FieldErrors& errors, const std::string& field, const common::v1::YearMonth& month) {
   if (month.year() < 1900 || month.year() > 2200) errors.Add(field + ".year", "1900 to 2200");
   if (month.month() < 1 || month.month() > 12) errors.Add(field + ".month", "1 to 12");
-}
-
-int Months(int year, int month) { return year * 12 + month - 1; }
-
-int CurrentMonths() {
-  absl::CivilMonth now = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
-  return Months(static_cast<int>(now.year()), now.month());
 }
 
 bool IsLocale(const std::string& locale) {
@@ -81,14 +74,14 @@ void CheckPositionField(FieldErrors& errors, const std::string& prefix, const st
     }
     CheckMonth(errors, field + ".start", position.period().start());
     const auto& begins = position.period().start();
-    if (Months(begins.year(), begins.month()) > CurrentMonths() + kMaxMonthsAhead) {
+    if (MonthIndex(begins) > CurrentMonthIndex() + kMaxMonthsAhead) {
       errors.Add(field + ".start", absl::StrCat("at most ", kMaxMonthsAhead, " months ahead"));
     }
     if (position.period().has_end()) {
       CheckMonth(errors, field + ".end", position.period().end());
       const auto& start = position.period().start();
       const auto& end = position.period().end();
-      if (Months(end.year(), end.month()) < Months(start.year(), start.month())) {
+      if (MonthIndex(end) < MonthIndex(start)) {
         errors.Add(field + ".end", "must not be before start");
       }
     }

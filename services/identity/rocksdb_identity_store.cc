@@ -1,5 +1,6 @@
 #include "services/identity/rocksdb_identity_store.h"
 
+#include "services/common/core/month_index.h"
 #include "services/common/core/proto_time.h"
 #include "services/identity/identity_keys.h"
 #include "storage/paging.h"
@@ -13,7 +14,8 @@ using storage::ParseValue;
 using storage::WriteBatch;
 
 void IndexPosition(WriteBatch& batch, const v1::Position& position, bool put) {
-  const uint32_t start = MonthIndex(position.period().start());
+  // Validated months are positive, so the index fits the keys' unsigned form.
+  const auto start = static_cast<uint32_t>(MonthIndex(position.period().start()));
   const std::string by_person = keys::PersonPosition(position.person_id(), start, position.id());
   const std::string by_org = keys::OrgPosition(position.organization_key(), start, position.id());
   if (!put) {
@@ -27,15 +29,13 @@ void IndexPosition(WriteBatch& batch, const v1::Position& position, bool put) {
   internal::OrgIndexEntry entry;
   entry.set_person_id(position.person_id());
   entry.set_start_month(start);
-  if (position.period().has_end()) entry.set_end_month(MonthIndex(position.period().end()));
+  if (position.period().has_end()) {
+    entry.set_end_month(static_cast<uint32_t>(MonthIndex(position.period().end())));
+  }
   batch.Put(keys::kPositionsByOrg, by_org, entry.SerializeAsString());
 }
 
 }  // namespace
-
-uint32_t MonthIndex(const common::v1::YearMonth& month) {
-  return static_cast<uint32_t>(month.year()) * 12 + static_cast<uint32_t>(month.month()) - 1;
-}
 
 absl::StatusOr<std::unique_ptr<RocksDbIdentityStore>> RocksDbIdentityStore::Open(
     const std::string& path, bool sync_writes) {
@@ -118,8 +118,8 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
   storage::ScanRange range{.prefix = keys::OrgPrefix(query.organization_key),
                            .start_after = cursor};
   if (query.end_month) {
-    range.end_before =
-        keys::OrgPositionsStartingBefore(query.organization_key, *query.end_month + 1);
+    range.end_before = keys::OrgPositionsStartingBefore(
+        query.organization_key, static_cast<uint32_t>(*query.end_month + 1));
   }
   auto snapshot = engine_->TakeSnapshot();
   std::vector<std::string> matches;
@@ -137,7 +137,8 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
         last_key.assign(key);
         auto entry = ParseValue<internal::OrgIndexEntry>(value);
         if (!entry.ok()) return entry.status();
-        const bool ended_before = entry->end_month() != 0 && entry->end_month() < query.start_month;
+        const bool ended_before =
+            entry->end_month() != 0 && static_cast<int>(entry->end_month()) < query.start_month;
         if (entry->person_id() != query.excluded_person_id && !ended_before) {
           matches.push_back(keys::PositionIdOfIndexKey(key));
         }

@@ -7,7 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "services/common/core/month_index.h"
 #include "services/common/core/validation.h"
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/trust_validation.h"
@@ -134,16 +134,10 @@ class VoucherSearch {
 
 // Months both periods share, ongoing periods counted to `now_month`.
 int OverlapMonths(const common::v1::Period& a, const common::v1::Period& b, int now_month) {
-  auto month = [](const common::v1::YearMonth& m) { return m.year() * 12 + m.month() - 1; };
-  int start = std::max(month(a.start()), month(b.start()));
-  int end =
-      std::min(a.has_end() ? month(a.end()) : now_month, b.has_end() ? month(b.end()) : now_month);
+  int start = std::max(MonthIndex(a.start()), MonthIndex(b.start()));
+  int end = std::min(a.has_end() ? MonthIndex(a.end()) : now_month,
+                     b.has_end() ? MonthIndex(b.end()) : now_month);
   return std::max(0, end - start + 1);
-}
-
-int CurrentMonth() {
-  absl::CivilMonth now = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
-  return static_cast<int>(now.year()) * 12 + now.month() - 1;
 }
 
 // A voucher's place in the result order, as a page cursor: byte order is
@@ -216,7 +210,7 @@ absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferenc
   auto positions = identity_->ListAllPositions(person, caller.deadline);
   if (!positions.ok()) return positions.status();
 
-  const int now_month = CurrentMonth();
+  const int now_month = CurrentMonthIndex();
   auto reader = store_->Snapshot();
   v1::SuggestReferencesResponse response;
   for (const auto& position : *positions) {

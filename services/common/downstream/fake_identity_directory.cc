@@ -1,18 +1,17 @@
 #include "services/common/downstream/fake_identity_directory.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/core/month_index.h"
 #include "services/common/core/text.h"
 
 namespace trustsphere {
 namespace {
 
-int Month(const common::v1::YearMonth& month) { return month.year() * 12 + month.month() - 1; }
-
 // Ongoing periods run forever, as identity's index reads them.
 bool Overlap(const common::v1::Period& a, const common::v1::Period& b) {
-  const int a_end = a.has_end() ? Month(a.end()) : INT32_MAX;
-  const int b_end = b.has_end() ? Month(b.end()) : INT32_MAX;
-  return Month(a.start()) <= b_end && Month(b.start()) <= a_end;
+  const int a_end = a.has_end() ? MonthIndex(a.end()) : INT32_MAX;
+  const int b_end = b.has_end() ? MonthIndex(b.end()) : INT32_MAX;
+  return MonthIndex(a.start()) <= b_end && MonthIndex(b.start()) <= a_end;
 }
 
 }  // namespace
