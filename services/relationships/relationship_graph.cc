@@ -190,10 +190,16 @@ absl::StatusOr<v1::FindVouchersResponse> RelationshipLogic::FindVouchers(
     v1::Voucher* voucher = response.add_vouchers();
     voucher->set_person_id(person);
     for (auto& step : search.PathTo(person)) voucher->add_path(std::move(step));
-    auto statement = reader->Statement(person, subject);
-    if (!statement.ok()) return statement.status();
-    if (!statement->has_value()) return absl::DataLossError("a voucher's statement is missing");
-    *voucher->mutable_statement() = std::move(**statement);
+  }
+  // The page's statements about the subject, read together.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& voucher : response.vouchers()) pairs.emplace_back(voucher.person_id(), subject);
+  auto statements = reader->Statements(pairs);
+  if (!statements.ok()) return statements.status();
+  for (int i = 0; i < response.vouchers_size(); ++i) {
+    auto& statement = (*statements)[i];
+    if (!statement) return absl::DataLossError("a voucher's statement is missing");
+    *response.mutable_vouchers(i)->mutable_statement() = std::move(*statement);
   }
   return response;
 }
@@ -213,6 +219,9 @@ absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferenc
   const int now_month = CurrentMonthIndex();
   auto reader = store_->Snapshot();
   v1::SuggestReferencesResponse response;
+  // Whether each person met is already a reference, as the person sees it:
+  // read once, however many positions they share.
+  absl::flat_hash_map<std::string, bool> known;
   for (const auto& position : *positions) {
     auto overlapping = identity_->FindOverlappingPositions(position.id(), 200, caller.deadline);
     if (!overlapping.ok()) return overlapping.status();
@@ -221,13 +230,17 @@ absl::StatusOr<v1::SuggestReferencesResponse> RelationshipLogic::SuggestReferenc
     std::map<std::string, v1::Candidate> best;
     for (const auto& other : *overlapping) {
       if (other.person_id() == person) continue;
-      auto edge = reader->Reference(person, other.person_id());
-      if (!edge.ok()) return edge.status();
-      if (edge->has_value() && (*edge)->incoming != v1::VISIBILITY_PRIVATE) continue;
       // Periods that only overlap in the future (an ongoing position that has
       // not started yet) have shared nothing so far: no candidate.
       int months = OverlapMonths(position.period(), other.period(), now_month);
       if (months <= 0) continue;
+      auto [is_reference, unread] = known.try_emplace(other.person_id(), false);
+      if (unread) {
+        auto edge = reader->Reference(person, other.person_id());
+        if (!edge.ok()) return edge.status();
+        is_reference->second = AnswersVisibly(*edge);
+      }
+      if (is_reference->second) continue;
       auto& candidate = best[other.person_id()];
       if (months > candidate.overlap_months()) {
         candidate.set_person_id(other.person_id());

@@ -7,7 +7,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/core/validation.h"
 #include "services/relationships/relationship_logic.h"
@@ -18,20 +17,9 @@ namespace {
 
 std::string Item(size_t i) { return absl::StrCat("statements[", i, "]"); }
 
-// The one-at-a-time checks speak of "statement"; in a batch the field is
-// "statements[i]".
+// A refusal of the batch because of statement `item`.
 absl::Status ForBatchItem(const absl::Status& status, const std::string& item) {
-  auto violations = FieldViolationsOf(status);
-  if (violations.empty()) {
-    return absl::Status(status.code(), item + ": " + std::string(status.message()));
-  }
-  FieldErrors errors;
-  for (const auto& [field, description] : violations) {
-    std::string renamed = field;
-    if (absl::StartsWith(renamed, "statement")) renamed = item + renamed.substr(9);
-    errors.Add(renamed, description);
-  }
-  return errors.ToStatus();
+  return absl::Status(status.code(), item + ": " + std::string(status.message()));
 }
 
 using PairKey = std::pair<std::string, std::string>;
@@ -57,8 +45,8 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     FieldErrors truster_errors;
     CheckId(truster_errors, Item(i) + ".truster_id", input.truster_id());
     if (!truster_errors.empty()) return truster_errors.ToStatus();
-    auto normalized = NormalizeStatement(input, input.truster_id());
-    if (!normalized.ok()) return ForBatchItem(normalized.status(), Item(i));
+    auto normalized = NormalizeStatement(input, input.truster_id(), Item(i));
+    if (!normalized.ok()) return normalized.status();
     if (!seen_pairs.insert({normalized->truster_id(), normalized->trustee_id()}).second) {
       return InvalidField(Item(i) + ".trustee_id", "the same pair appears twice in the batch");
     }
@@ -69,20 +57,32 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     return confirmed;
   }
 
-  // Applied in order, as the same PutTrust calls would be; `written` holds
-  // this batch's statements and `counts` its trusters' counts, which the
-  // store does not show yet.
+  // Applied in order, as the same PutTrust calls would be; `current` and
+  // `counts` hold this batch's statements and its people's counts, which
+  // the store does not show yet.
   std::vector<std::string> lock_keys;
   for (const auto& statement : statements) {
     AddPairLockKeys(statement.truster_id(), statement.trustee_id(), lock_keys);
   }
   auto guard = locks_.Lock(lock_keys);
   auto reader = store_->Latest();
-  absl::flat_hash_map<PairKey, v1::TrustStatement> written;
+  // Every statement of the batch and every one back, read together; then
+  // kept up to date with what the batch writes.
+  std::vector<PairKey> pairs;
+  for (const auto& statement : statements) {
+    pairs.emplace_back(statement.truster_id(), statement.trustee_id());
+    pairs.emplace_back(statement.trustee_id(), statement.truster_id());
+  }
+  auto stored = reader->Statements(pairs);
+  if (!stored.ok()) return stored.status();
+  absl::flat_hash_map<PairKey, v1::TrustStatement> current;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if ((*stored)[i]) current[pairs[i]] = std::move(*(*stored)[i]);
+  }
   auto find = [&](const std::string& truster,
-                  const std::string& trustee) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
-    if (auto it = written.find(PairKey{truster, trustee}); it != written.end()) return it->second;
-    return reader->Statement(truster, trustee);
+                  const std::string& trustee) -> std::optional<v1::TrustStatement> {
+    if (auto it = current.find(PairKey{truster, trustee}); it != current.end()) return it->second;
+    return std::nullopt;
   };
   // Node-based: pointers to two people's counts are held at once.
   absl::node_hash_map<std::string, StatementCounts> counts;
@@ -99,20 +99,17 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   std::vector<StatementChange> changes;
   v1::ImportTrustResponse batch_totals;
   for (size_t i = 0; i < statements.size(); ++i) {
-    const std::string& truster = statements[i].truster_id();
-    const std::string& trustee = statements[i].trustee_id();
-    auto before = find(truster, trustee);
-    if (!before.ok()) return before.status();
-    if (before->has_value()) {  // imported already: rerunning an import resumes it
+    // Copies: the statement is moved into the change below.
+    const std::string truster = statements[i].truster_id();
+    const std::string trustee = statements[i].trustee_id();
+    if (find(truster, trustee)) {  // imported already: rerunning an import resumes it
       batch_totals.set_statements_skipped(batch_totals.statements_skipped() + 1);
       continue;
     }
-    auto reverse = find(trustee, truster);
-    if (!reverse.ok()) return reverse.status();
     StatementChange change{
         .before = std::nullopt,
         .after = Stamped(std::move(statements[i]), v1::TRUST_STATE_ACTIVE, std::nullopt),
-        .reverse = *reverse,
+        .reverse = find(trustee, truster),
         .kind = v1::CHANGE_KIND_CREATED};
     auto truster_counts = counts_of(truster);
     if (!truster_counts.ok()) return truster_counts.status();
@@ -125,7 +122,7 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     const CountDeltas deltas = DeltasOf(change);
     Add(**truster_counts, deltas.truster);
     Add(**trustee_counts, deltas.trustee);
-    written[PairKey{truster, trustee}] = change.after;
+    current[PairKey{truster, trustee}] = change.after;
     changes.push_back(std::move(change));
     batch_totals.set_statements_imported(batch_totals.statements_imported() + 1);
   }

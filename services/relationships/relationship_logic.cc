@@ -111,18 +111,15 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   const std::string& trustee_id = normalized->trustee_id();
   auto guard = LockPair(truster_id, trustee_id);
   auto reader = store_->Latest();
-  auto before = reader->Statement(truster_id, trustee_id);
-  if (!before.ok()) return before.status();
-  auto reverse = reader->Statement(trustee_id, truster_id);
-  if (!reverse.ok()) return reverse.status();
-  if (!input.etag().empty() && (!before->has_value() || (*before)->etag() != input.etag())) {
-    return EtagMismatch();
-  }
-  StatementChange change{
-      .before = *before,
-      .after = Stamped(std::move(*normalized), v1::TRUST_STATE_ACTIVE, *before),
-      .reverse = *reverse,
-      .kind = before->has_value() ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED};
+  // The statement and the one back, read together.
+  auto stored = reader->Statements({{truster_id, trustee_id}, {trustee_id, truster_id}});
+  if (!stored.ok()) return stored.status();
+  const std::optional<v1::TrustStatement>& before = (*stored)[0];
+  if (!input.etag().empty() && (!before || before->etag() != input.etag())) return EtagMismatch();
+  StatementChange change{.before = before,
+                         .after = Stamped(std::move(*normalized), v1::TRUST_STATE_ACTIVE, before),
+                         .reverse = (*stored)[1],
+                         .kind = before ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED};
   auto counts = reader->Counts(truster_id);
   if (!counts.ok()) return counts.status();
   if (absl::Status allowed = CheckLimits(options_.limits, *counts, change); !allowed.ok()) {

@@ -344,17 +344,16 @@ absl::Status CountStatements(storage::Engine& engine) {
         }
         auto statement = ParseValue<v1::TrustStatement>(value);
         if (!statement.ok()) return statement.status();
-        ++counts.kept;
-        if (statement->state() != v1::TRUST_STATE_ACTIVE) return true;
-        ++counts.active;
-        // Answered when the two are mutual references and the statement
-        // back is one its truster can see (DeltasOf counts the same way).
-        auto edge =
-            storage::ParseIfPresent<internal::ReferenceEdge>(engine.Get(keys::kReferences, key));
-        if (!edge.ok()) return edge.status();
-        if (!edge->has_value() || (*edge)->incoming_visibility() == v1::VISIBILITY_PRIVATE) {
-          ++counts.unanswered;
+        StatementChange first{.after = std::move(*statement)};
+        // Only an active statement waits for an answer.
+        if (first.after.state() == v1::TRUST_STATE_ACTIVE) {
+          auto back = storage::ParseIfPresent<v1::TrustStatement>(engine.Get(
+              keys::kStatements, keys::Pair(first.after.trustee_id(), first.after.truster_id())));
+          if (!back.ok()) return back.status();
+          first.reverse = std::move(*back);
         }
+        // Counted as if written now, by the rule every write counts by.
+        Add(counts, DeltasOf(first).truster);
         return true;
       });
   if (!scanned.ok()) return scanned;

@@ -3,26 +3,34 @@
 namespace trustsphere::relationships {
 namespace {
 
+// Pointers, null for no statement: a change's statements are read in place.
+const v1::TrustStatement* Of(const std::optional<v1::TrustStatement>& statement) {
+  return statement ? &*statement : nullptr;
+}
+
+bool Active(const v1::TrustStatement* statement) {
+  return statement != nullptr && statement->state() == v1::TRUST_STATE_ACTIVE;
+}
+
 // Active, and waiting for an answer its truster can see: a PRIVATE
 // statement back is the trustee's alone, so it answers nothing (counting it
 // would let the truster learn it exists through their limit).
-bool Unanswered(const std::optional<v1::TrustStatement>& statement,
-                const std::optional<v1::TrustStatement>& back) {
-  const bool answered = IsActive(back) && back->visibility() != v1::VISIBILITY_PRIVATE;
-  return IsActive(statement) && !answered;
+bool Unanswered(const v1::TrustStatement* statement, const v1::TrustStatement* back) {
+  const bool answered = Active(back) && back->visibility() != v1::VISIBILITY_PRIVATE;
+  return Active(statement) && !answered;
 }
 
 }  // namespace
 
 CountDeltas DeltasOf(const StatementChange& change) {
-  const std::optional<v1::TrustStatement> after = change.after;
+  const v1::TrustStatement* before = Of(change.before);
+  const v1::TrustStatement* after = &change.after;
+  const v1::TrustStatement* reverse = Of(change.reverse);
   CountDeltas deltas;
-  deltas.truster.active = IsActive(after) - IsActive(change.before);
-  deltas.truster.kept = change.before ? 0 : 1;
-  deltas.truster.unanswered =
-      Unanswered(after, change.reverse) - Unanswered(change.before, change.reverse);
-  deltas.trustee.unanswered =
-      Unanswered(change.reverse, after) - Unanswered(change.reverse, change.before);
+  deltas.truster.active = Active(after) - Active(before);
+  deltas.truster.kept = before ? 0 : 1;
+  deltas.truster.unanswered = Unanswered(after, reverse) - Unanswered(before, reverse);
+  deltas.trustee.unanswered = Unanswered(reverse, after) - Unanswered(reverse, before);
   return deltas;
 }
 

@@ -44,6 +44,13 @@ struct ReferenceEdge {
   v1::Visibility incoming = v1::VISIBILITY_UNSPECIFIED;
 };
 
+// Whether the other one answers person's statement as person sees it: a
+// PRIVATE statement back is the other's alone, so it answers nothing (the
+// edge-based form of the rule DeltasOf counts by).
+inline bool AnswersVisibly(const std::optional<ReferenceEdge>& edge) {
+  return edge && edge->incoming != v1::VISIBILITY_PRIVATE;
+}
+
 // A truster holding a facet inside their active statement about a subject.
 struct FacetHolder {
   std::string truster;
@@ -134,8 +141,7 @@ class TrustReader {
                                        absl::FunctionRef<bool(const ReferenceEdge&)> visit) = 0;
   // Who holds `facet` (normalised) inside an active statement about the
   // subject, in truster id order, until `visit` returns false.
-  virtual absl::Status VisitFacetHolders(const std::string& subject,
-                                         const common::v1::Facet& facet,
+  virtual absl::Status VisitFacetHolders(const std::string& subject, const common::v1::Facet& facet,
                                          absl::FunctionRef<bool(const FacetHolder&)> visit) = 0;
   virtual absl::StatusOr<StatementCounts> Counts(const std::string& person) = 0;
 };

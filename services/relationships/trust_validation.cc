@@ -18,18 +18,20 @@ FacetId IdOf(const common::v1::Facet& facet) { return {facet.kind(), facet.key()
 }  // namespace
 
 absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& input,
-                                                      const std::string& truster) {
+                                                      const std::string& truster,
+                                                      const std::string& field_prefix) {
   FieldErrors errors;
   v1::TrustStatement statement;
   statement.set_truster_id(truster);
-  CheckId(errors, "statement.trustee_id", input.trustee_id());
-  if (input.trustee_id() == truster) errors.Add("statement.trustee_id", "cannot trust oneself");
+  CheckId(errors, field_prefix + ".trustee_id", input.trustee_id());
+  if (input.trustee_id() == truster)
+    errors.Add(field_prefix + ".trustee_id", "cannot trust oneself");
   statement.set_trustee_id(input.trustee_id());
 
   std::set<int> roles;
   for (int i = 0; i < input.roles_size(); ++i) {
     const int role = input.roles(i);
-    const std::string field = absl::StrCat("statement.roles[", i, "]");
+    const std::string field = absl::StrCat(field_prefix, ".roles[", i, "]");
     if (role == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(role)) {
       errors.Add(field, "not a known role");
     } else if (!roles.insert(role).second) {
@@ -40,12 +42,12 @@ absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& 
   }
 
   if (input.context_position_ids_size() > kMaxContextPositions) {
-    errors.Add("statement.context_position_ids",
+    errors.Add(field_prefix + ".context_position_ids",
                absl::StrCat("at most ", kMaxContextPositions, " positions"));
   }
   std::set<std::string> contexts;
   for (int i = 0; i < input.context_position_ids_size(); ++i) {
-    const std::string field = absl::StrCat("statement.context_position_ids[", i, "]");
+    const std::string field = absl::StrCat(field_prefix, ".context_position_ids[", i, "]");
     CheckId(errors, field, input.context_position_ids(i));
     if (!contexts.insert(input.context_position_ids(i)).second) {
       errors.Add(field, "duplicate position");
@@ -55,18 +57,18 @@ absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& 
 
   const auto& sphere = input.sphere();
   if (sphere.inside_size() + sphere.outside_size() > kMaxFacets) {
-    errors.Add("statement.sphere", absl::StrCat("at most ", kMaxFacets, " facets in all"));
+    errors.Add(field_prefix + ".sphere", absl::StrCat("at most ", kMaxFacets, " facets in all"));
   }
   std::set<FacetId> inside;
   for (int i = 0; i < sphere.inside_size(); ++i) {
-    const std::string field = absl::StrCat("statement.sphere.inside[", i, "]");
+    const std::string field = absl::StrCat(field_prefix, ".sphere.inside[", i, "]");
     common::v1::Facet facet = NormalizeFacet(errors, field, sphere.inside(i));
     if (!inside.insert(IdOf(facet)).second) errors.Add(field, "duplicate facet");
     *statement.mutable_sphere()->add_inside() = facet;
   }
   std::set<FacetId> outside;
   for (int i = 0; i < sphere.outside_size(); ++i) {
-    const std::string field = absl::StrCat("statement.sphere.outside[", i, "]");
+    const std::string field = absl::StrCat(field_prefix, ".sphere.outside[", i, "]");
     common::v1::Facet facet = NormalizeFacet(errors, field, sphere.outside(i));
     if (!outside.insert(IdOf(facet)).second) errors.Add(field, "duplicate facet");
     if (inside.count(IdOf(facet))) errors.Add(field, "also inside the sphere");
@@ -76,11 +78,11 @@ absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& 
   if (input.visibility() == v1::VISIBILITY_UNSPECIFIED) {
     statement.set_visibility(v1::VISIBILITY_TRUSTEE);
   } else if (!v1::Visibility_IsValid(input.visibility())) {
-    errors.Add("statement.visibility", "not a known visibility");
+    errors.Add(field_prefix + ".visibility", "not a known visibility");
   } else {
     statement.set_visibility(input.visibility());
   }
-  CheckText(errors, "statement.note", input.note(), 0, kMaxNote, Lines::kMulti);
+  CheckText(errors, field_prefix + ".note", input.note(), 0, kMaxNote, Lines::kMulti);
   statement.set_note(input.note());
   if (!errors.empty()) return errors.ToStatus();
   return statement;

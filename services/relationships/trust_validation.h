@@ -25,9 +25,10 @@ inline constexpr size_t kMaxNote = 1000;
 
 // The statement `truster` may store: truster set, tags normalised, default
 // visibility applied, output-only fields cleared. INVALID_ARGUMENT naming
-// each bad field under "statement.".
-absl::StatusOr<v1::TrustStatement> NormalizeStatement(const v1::TrustStatement& input,
-                                                      const std::string& truster);
+// each bad field under `field_prefix` ("statement", "statements[3]").
+absl::StatusOr<v1::TrustStatement> NormalizeStatement(
+    const v1::TrustStatement& input, const std::string& truster,
+    const std::string& field_prefix = "statement");
 
 // Every position id the statement names (context positions and FUNCTION
 // facets), without repeats.
@@ -40,8 +41,7 @@ std::vector<std::string> NamedPositions(const v1::TrustStatement& statement);
 // `field(i)` ("statement", "statements[3]").
 absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
                                  const std::vector<v1::TrustStatement>& statements,
-                                 absl::FunctionRef<std::string(size_t)> field,
-                                 absl::Time deadline);
+                                 absl::FunctionRef<std::string(size_t)> field, absl::Time deadline);
 
 // The statement's competency and quality facets as tags of identity's
 // vocabulary (identity normalises them the same way we do).

@@ -24,9 +24,7 @@ bool Viewer::IsCallersReference(const std::string& person) {
   if (cached != references_.end()) return cached->second;
   auto edge = reader_.Reference(caller_.person_id, person);
   if (!edge.ok() && status_.ok()) status_ = edge.status();
-  // The caller's own statement is always visible to them; the other one
-  // must not be private.
-  bool known = edge.ok() && edge->has_value() && (*edge)->incoming != v1::VISIBILITY_PRIVATE;
+  const bool known = edge.ok() && AnswersVisibly(*edge);
   references_[person] = known;
   return known;
 }
