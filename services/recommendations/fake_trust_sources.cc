@@ -4,18 +4,6 @@
 #include "services/common/core/facet.h"
 
 namespace trustsphere::recommendations {
-namespace {
-
-bool Holds(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
-           const common::v1::Facet& facet) {
-  for (const auto& held : facets) {
-    if (SameFacet(held, facet)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 // Reads the fake's log from a cursor; a blocked Read wakes on new changes
 // or on Cancel.
 class FakeTrust::Stream final : public TrustChangeStream {
@@ -96,9 +84,9 @@ absl::StatusOr<std::vector<rv1::Verdict>> FakeTrust::Verdicts(
     auto it = statements_.find({check.truster_id(), check.trustee_id()});
     if (it == statements_.end() || it->second.state() != rv1::TRUST_STATE_ACTIVE) {
       verdicts.push_back(rv1::VERDICT_NO_TRUST);
-    } else if (Holds(it->second.sphere().inside(), facet)) {
+    } else if (ContainsFacet(it->second.sphere().inside(), facet)) {
       verdicts.push_back(rv1::VERDICT_INSIDE);
-    } else if (Holds(it->second.sphere().outside(), facet)) {
+    } else if (ContainsFacet(it->second.sphere().outside(), facet)) {
       verdicts.push_back(rv1::VERDICT_OUTSIDE);
     } else {
       verdicts.push_back(rv1::VERDICT_NOT_STATED);

@@ -1,12 +1,10 @@
 #include "services/recommendations/recommendation_logic.h"
 
 #include <algorithm>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/crypto.h"
-#include "services/common/core/facet.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/request_fingerprint.h"
 #include "services/common/core/validation.h"
@@ -67,18 +65,22 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::Stored(const std::string
   return std::move(**found);
 }
 
+void AppendTrustChecks(const v1::Recommendation& recommendation,
+                       std::vector<relationships::v1::CheckTrustRequest>& checks) {
+  for (const auto& facet : recommendation.facets()) {
+    relationships::v1::CheckTrustRequest& check = checks.emplace_back();
+    check.set_truster_id(recommendation.author_id());
+    check.set_trustee_id(recommendation.subject_id());
+    *check.mutable_facet() = facet;
+  }
+}
+
 // --- Writing ---------------------------------------------------------------
 
 absl::Status RecommendationLogic::CheckWithinSphere(const Caller& caller,
                                                     const v1::Recommendation& recommendation) {
   std::vector<relationships::v1::CheckTrustRequest> checks;
-  for (const auto& facet : recommendation.facets()) {
-    relationships::v1::CheckTrustRequest check;
-    check.set_truster_id(recommendation.author_id());
-    check.set_trustee_id(recommendation.subject_id());
-    *check.mutable_facet() = facet;
-    checks.push_back(std::move(check));
-  }
+  AppendTrustChecks(recommendation, checks);
   auto verdicts = trust_->Verdicts(checks, caller.deadline);
   if (!verdicts.ok()) return verdicts.status();
   if (std::all_of(verdicts->begin(), verdicts->end(),
@@ -154,10 +156,15 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
     if (!first.ok()) return first.status();
     return WithoutContact(std::move(*first), caller);
   }
-  // Answers to the subject's requests, and trust changes of this author
-  // about this subject (ApplyTrustChanges), are serialised.
-  auto guard = locks_.Lock({RequestsLock(recommendation.subject_id()),
-                            PairLock(caller.person_id, recommendation.subject_id())});
+  // Trust changes of this author about this subject (ApplyTrustChanges)
+  // are serialised with the write, and so is an answer with the subject's
+  // other request changes; a write that answers nothing leaves those free
+  // while it asks relationships and identity.
+  std::vector<std::string> lock_keys = {PairLock(caller.person_id, recommendation.subject_id())};
+  if (!request.answers_request_id().empty()) {
+    lock_keys.push_back(RequestsLock(recommendation.subject_id()));
+  }
+  auto guard = locks_.Lock(lock_keys);
 
   std::optional<v1::RecommendationRequest> answered;
   if (!request.answers_request_id().empty()) {
@@ -212,7 +219,7 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::ReviseRecommendation(
   }
   if (!errors.empty()) return errors.ToStatus();
 
-  auto guard = locks_.Lock({"recommendation:" + changes.id()});
+  auto guard = locks_.Lock({RecommendationLock(changes.id())});
   auto current = Visible(caller, changes.id());
   if (!current.ok()) return current.status();
   if (caller.person_id != current->author_id()) {
@@ -273,7 +280,7 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::Transition(
   FieldErrors errors;
   CheckId(errors, "id", id);
   if (!errors.empty()) return errors.ToStatus();
-  auto guard = locks_.Lock({"recommendation:" + id});
+  auto guard = locks_.Lock({RecommendationLock(id)});
   auto current = Visible(caller, id);
   if (!current.ok()) return current.status();
   const std::string& party_id =
@@ -335,26 +342,6 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::GetRecommendation(
   return WithoutContact(std::move(*found), caller);
 }
 
-absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListTimeline(
-    const Caller& caller, Timeline timeline, const std::string& person, const std::string& query,
-    int32_t page_size, const std::string& page_token) {
-  FieldErrors errors;
-  const int size = PageSize(errors, page_size);
-  if (!errors.empty()) return errors.ToStatus();
-  auto cursor = page_tokens_.Decode(query, page_token);
-  if (!cursor.ok()) return cursor.status();
-  auto page = ((*store_).*timeline)(person, *cursor, size, [&](const v1::Recommendation& found) {
-    return MayAlwaysSee(caller, found) || found.state() == v1::RECOMMENDATION_STATE_PUBLISHED;
-  });
-  if (!page.ok()) return page.status();
-  v1::ListRecommendationsResponse response;
-  for (auto& found : page->items) {
-    *response.add_recommendations() = WithoutContact(std::move(found), caller);
-  }
-  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
-  return response;
-}
-
 absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListRecommendations(
     const Caller& caller, const v1::ListRecommendationsRequest& request) {
   const bool by_subject = !request.subject_id().empty();
@@ -366,13 +353,25 @@ absl::StatusOr<v1::ListRecommendationsResponse> RecommendationLogic::ListRecomme
             by_subject ? request.subject_id() : request.author_id());
   }
   if (!errors.empty()) return errors.ToStatus();
+  const int size = PageSize(errors, request.page_size());
+  if (!errors.empty()) return errors.ToStatus();
   const std::string& person = by_subject ? request.subject_id() : request.author_id();
   const std::string query = absl::StrCat("ListRecommendations\n", caller.person_id, "\n",
                                          by_subject ? "subject" : "author", "\n", person);
-  return ListTimeline(caller,
-                      by_subject ? &RecommendationStore::RecommendationsOfSubject
-                                 : &RecommendationStore::RecommendationsByAuthor,
-                      person, query, request.page_size(), request.page_token());
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  auto visible = [&](const v1::Recommendation& found) {
+    return MayAlwaysSee(caller, found) || found.state() == v1::RECOMMENDATION_STATE_PUBLISHED;
+  };
+  auto page = by_subject ? store_->RecommendationsOfSubject(person, *cursor, size, visible)
+                         : store_->RecommendationsByAuthor(person, *cursor, size, visible);
+  if (!page.ok()) return page.status();
+  v1::ListRecommendationsResponse response;
+  for (auto& found : page->items) {
+    *response.add_recommendations() = WithoutContact(std::move(found), caller);
+  }
+  response.set_next_page_token(page_tokens_.NextPageToken(query, page->next_cursor));
+  return response;
 }
 
 absl::StatusOr<v1::ListRecommendationVersionsResponse>

@@ -118,13 +118,6 @@ class RecommendationLogic {
                                                 std::vector<v1::RecommendationState> from,
                                                 v1::RecommendationState to,
                                                 const std::string& etag = "");
-  // One page of a subject's or an author's recommendations that the caller
-  // may see.
-  using Timeline = absl::StatusOr<storage::Page<v1::Recommendation>> (RecommendationStore::*)(
-      const std::string&, const std::string&, int, RecommendationFilter) const;
-  absl::StatusOr<v1::ListRecommendationsResponse> ListTimeline(
-      const Caller& caller, Timeline timeline, const std::string& person, const std::string& query,
-      int32_t page_size, const std::string& page_token);
 
   std::unique_ptr<RecommendationStore> store_;
   IdentityDirectory* identity_;
@@ -137,10 +130,19 @@ class RecommendationLogic {
 
 // The lock key of one author's recommendations of one subject.
 std::string PairLock(const std::string& author, const std::string& subject);
+// The lock key of one recommendation's state and versions.
+std::string RecommendationLock(const std::string& id);
 // The lock key of one subject's requests: every change of a request (asked,
 // answered, declined, declined by a block) holds it, so the open request and
 // the daily count are read and changed by one caller at a time.
 std::string RequestsLock(const std::string& subject);
+// The lock key of the requesters one author blocks.
+std::string BlocksLock(const std::string& author);
+
+// One check per facet of the recommendation: is it inside the author's
+// sphere for the subject?
+void AppendTrustChecks(const v1::Recommendation& recommendation,
+                       std::vector<relationships::v1::CheckTrustRequest>& checks);
 
 // What anyone but the author may read: oral contacts travel only in dossiers.
 v1::Recommendation WithoutContact(v1::Recommendation recommendation, const Caller& caller);

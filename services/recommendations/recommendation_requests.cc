@@ -20,6 +20,8 @@ absl::Status NoSuchRequest() { return absl::NotFoundError("no such request"); }
 
 std::string RequestsLock(const std::string& subject) { return "requests-of:" + subject; }
 
+std::string BlocksLock(const std::string& author) { return "blocks-of:" + author; }
+
 absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::RequestRecommendation(
     const Caller& caller, const v1::RequestRecommendationRequest& request) {
   if (!caller.Has(Role::kUser)) return absl::PermissionDeniedError("only a person asks");
@@ -136,7 +138,7 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
 
   const std::string& author = caller.person_id;
   const std::string& requester = request.person_id();
-  auto guard = locks_.Lock({RequestsLock(requester), "blocks-of:" + author});
+  auto guard = locks_.Lock({RequestsLock(requester), BlocksLock(author)});
   auto already = store_->Blocked(author, requester);
   if (!already.ok()) return already.status();
   if (already->has_value()) return **already;  // done before: retries are harmless
@@ -169,7 +171,7 @@ absl::StatusOr<v1::UnblockRequesterResponse> RecommendationLogic::UnblockRequest
   FieldErrors errors;
   CheckId(errors, "person_id", request.person_id());
   if (!errors.empty()) return errors.ToStatus();
-  auto guard = locks_.Lock({RequestsLock(request.person_id()), "blocks-of:" + caller.person_id});
+  auto guard = locks_.Lock({RequestsLock(request.person_id()), BlocksLock(caller.person_id)});
   RecommendationWrite write;
   write.UnblockRequester(caller.person_id, request.person_id());
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;

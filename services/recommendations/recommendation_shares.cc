@@ -122,15 +122,7 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   // that has returned must hide its recommendations even if the change
   // stream has not reached us yet. Relationships down: nothing is shown.
   std::vector<relationships::v1::CheckTrustRequest> checks;
-  for (const auto& recommendation : candidates) {
-    for (const auto& facet : recommendation.facets()) {
-      relationships::v1::CheckTrustRequest check;
-      check.set_truster_id(recommendation.author_id());
-      check.set_trustee_id(recommendation.subject_id());
-      *check.mutable_facet() = facet;
-      checks.push_back(std::move(check));
-    }
-  }
+  for (const auto& recommendation : candidates) AppendTrustChecks(recommendation, checks);
   auto verdicts = trust_->Verdicts(checks, caller.deadline);
   if (!verdicts.ok()) return verdicts.status();
 

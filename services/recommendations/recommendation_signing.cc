@@ -13,7 +13,6 @@ namespace trustsphere::recommendations {
 namespace {
 
 constexpr char kPayloadType[] = "trustsphere.recommendation.v1";
-constexpr size_t kMaxJwsBytes = 64 << 10;
 
 std::string FacetKindName(common::v1::FacetKind kind) {
   switch (kind) {

@@ -1,8 +1,10 @@
 // Trust changes reaching recommendations: when the author revokes trust or
 // narrows the sphere, the recommendations that relied on it become STALE.
 
+#include <algorithm>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -17,12 +19,10 @@ namespace {
 bool StillVouched(const v1::Recommendation& recommendation,
                   const relationships::v1::TrustStatement& statement) {
   if (statement.state() != relationships::v1::TRUST_STATE_ACTIVE) return false;
-  for (const auto& facet : recommendation.facets()) {
-    bool inside = false;
-    for (const auto& held : statement.sphere().inside()) inside = inside || SameFacet(facet, held);
-    if (!inside) return false;
-  }
-  return true;
+  return std::all_of(recommendation.facets().begin(), recommendation.facets().end(),
+                     [&](const common::v1::Facet& facet) {
+                       return ContainsFacet(statement.sphere().inside(), facet);
+                     });
 }
 
 bool Live(v1::RecommendationState state) {
@@ -36,6 +36,8 @@ std::string PairLock(const std::string& author, const std::string& subject) {
   return absl::StrCat("pair:", author, "|", subject);
 }
 
+std::string RecommendationLock(const std::string& id) { return "recommendation:" + id; }
+
 absl::StatusOr<std::string> RecommendationLogic::TrustCursor() const {
   return store_->TrustCursor();
 }
@@ -43,14 +45,24 @@ absl::StatusOr<std::string> RecommendationLogic::TrustCursor() const {
 absl::Status RecommendationLogic::ApplyTrustChanges(
     const std::vector<relationships::v1::TrustChange>& changes) {
   if (changes.empty()) return absl::OkStatus();
-  // The recommendations of each (author, subject) pair the changes touch,
-  // read again once their locks are held: a recommendation written in the
-  // meantime (its writer holds the pair's lock) is then among them.
+  // The (author, subject) pairs the changes touch, each once.
+  using Pair = std::pair<std::string, std::string>;
+  std::vector<Pair> pairs;
+  absl::flat_hash_map<Pair, size_t> pair_index;
+  std::vector<size_t> pair_of_change;
+  for (const auto& change : changes) {
+    Pair pair{change.statement().truster_id(), change.statement().trustee_id()};
+    auto [it, added] = pair_index.try_emplace(pair, pairs.size());
+    if (added) pairs.push_back(std::move(pair));
+    pair_of_change.push_back(it->second);
+  }
+  // Each pair's recommendations, read again once their locks are held: a
+  // recommendation written in the meantime (its writer holds the pair's
+  // lock) is then among them.
   auto ids_of_pairs = [&]() -> absl::StatusOr<std::vector<std::vector<std::string>>> {
-    std::vector<std::vector<std::string>> ids(changes.size());
-    for (size_t i = 0; i < changes.size(); ++i) {
-      auto of_pair = store_->RecommendationIdsOfPair(changes[i].statement().truster_id(),
-                                                     changes[i].statement().trustee_id());
+    std::vector<std::vector<std::string>> ids(pairs.size());
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      auto of_pair = store_->RecommendationIdsOfPair(pairs[i].first, pairs[i].second);
       if (!of_pair.ok()) return of_pair.status();
       ids[i] = std::move(*of_pair);
     }
@@ -61,10 +73,9 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
   std::optional<KeyLocks::Guard> guard;
   while (true) {
     std::vector<std::string> lock_keys;
-    for (size_t i = 0; i < changes.size(); ++i) {
-      lock_keys.push_back(
-          PairLock(changes[i].statement().truster_id(), changes[i].statement().trustee_id()));
-      for (const auto& id : (*ids)[i]) lock_keys.push_back("recommendation:" + id);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      lock_keys.push_back(PairLock(pairs[i].first, pairs[i].second));
+      for (const auto& id : (*ids)[i]) lock_keys.push_back(RecommendationLock(id));
     }
     guard.reset();
     guard.emplace(locks_.Lock(lock_keys));
@@ -76,21 +87,28 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
 
   // In stream order, as one change at a time would: a recommendation only
   // goes from live to STALE, so one already made stale by an earlier change
-  // of the batch is left as it is.
+  // of the batch is left as it is. Each is read once: under the locks only
+  // this batch changes it.
   RecommendationWrite write;
+  absl::flat_hash_map<std::string, v1::Recommendation> read;
   absl::flat_hash_set<std::string> made_stale;
   for (size_t i = 0; i < changes.size(); ++i) {
-    for (const auto& id : (*ids)[i]) {
+    for (const auto& id : (*ids)[pair_of_change[i]]) {
       if (made_stale.contains(id)) continue;
-      auto recommendation = Stored(id);
-      if (!recommendation.ok()) return recommendation.status();
-      if (!Live(recommendation->state()) || StillVouched(*recommendation, changes[i].statement())) {
+      auto cached = read.find(id);
+      if (cached == read.end()) {
+        auto stored = Stored(id);
+        if (!stored.ok()) return stored.status();
+        cached = read.emplace(id, std::move(*stored)).first;
+      }
+      v1::Recommendation& recommendation = cached->second;
+      if (!Live(recommendation.state()) || StillVouched(recommendation, changes[i].statement())) {
         continue;
       }
-      recommendation->set_state(v1::RECOMMENDATION_STATE_STALE);
-      *recommendation->mutable_update_time() = ToProto(absl::Now());
-      recommendation->set_etag(NewEtag());
-      write.PutRecommendation(*recommendation, /*new_version=*/false, /*created=*/false);
+      recommendation.set_state(v1::RECOMMENDATION_STATE_STALE);
+      *recommendation.mutable_update_time() = ToProto(absl::Now());
+      recommendation.set_etag(NewEtag());
+      write.PutRecommendation(recommendation, /*new_version=*/false, /*created=*/false);
       made_stale.insert(id);
     }
   }

@@ -2,10 +2,6 @@
 
 namespace trustsphere::recommendations {
 
-int64_t Micros(const google::protobuf::Timestamp& time) {
-  return time.seconds() * 1000000 + time.nanos() / 1000;
-}
-
 void RecommendationWrite::PutRecommendation(v1::Recommendation recommendation, bool new_version,
                                             bool created) {
   recommendations_.push_back({std::move(recommendation), new_version, created});

@@ -159,7 +159,4 @@ class RecommendationStore : public SecretKeeper, public RequestLog {
   virtual storage::StorageAdmin& admin() = 0;
 };
 
-// Microseconds since the epoch, the unit of timelines.
-int64_t Micros(const google::protobuf::Timestamp& time);
-
 }  // namespace trustsphere::recommendations

@@ -12,6 +12,11 @@ using storage::ParseIfPresent;
 using storage::ParseValue;
 using storage::WriteBatch;
 
+// Microseconds since the epoch, the unit of timeline keys.
+int64_t Micros(const google::protobuf::Timestamp& time) {
+  return time.seconds() * 1000000 + time.nanos() / 1000;
+}
+
 // Every record of a timeline.
 constexpr auto kEverything = [](const auto&) { return true; };
 

@@ -20,13 +20,6 @@ absl::Status EtagMismatch() {
   return absl::AbortedError("etag mismatch: the statement changed since it was read");
 }
 
-bool Contains(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
-              const common::v1::Facet& facet) {
-  return std::any_of(facets.begin(), facets.end(), [&](const common::v1::Facet& candidate) {
-    return SameFacet(candidate, facet);
-  });
-}
-
 }  // namespace
 
 RelationshipLogic::RelationshipLogic(std::unique_ptr<TrustStore> store, IdentityDirectory* identity,
@@ -291,8 +284,8 @@ absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer, TrustRead
     return v1::VERDICT_NO_TRUST;
   }
   const auto& sphere = (*statement)->sphere();
-  if (Contains(sphere.inside(), facet)) return v1::VERDICT_INSIDE;
-  if (Contains(sphere.outside(), facet)) return v1::VERDICT_OUTSIDE;
+  if (ContainsFacet(sphere.inside(), facet)) return v1::VERDICT_INSIDE;
+  if (ContainsFacet(sphere.outside(), facet)) return v1::VERDICT_OUTSIDE;
   return v1::VERDICT_NOT_STATED;
 }
 

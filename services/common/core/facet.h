@@ -4,6 +4,7 @@
 // identity's vocabulary (NormalizeKey), FUNCTION keys (position ids) as
 // given.
 
+#include <algorithm>
 #include <string>
 
 #include "services/common/core/errors.h"
@@ -21,6 +22,12 @@ common::v1::Facet NormalizeFacet(FieldErrors& errors, const std::string& field,
 // Same kind and key.
 inline bool SameFacet(const common::v1::Facet& a, const common::v1::Facet& b) {
   return a.kind() == b.kind() && a.key() == b.key();
+}
+
+inline bool ContainsFacet(const google::protobuf::RepeatedPtrField<common::v1::Facet>& facets,
+                          const common::v1::Facet& facet) {
+  return std::any_of(facets.begin(), facets.end(),
+                     [&](const common::v1::Facet& held) { return SameFacet(held, facet); });
 }
 
 }  // namespace trustsphere
