@@ -249,16 +249,21 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   if (request.password().size() > kMaxPassword) errors.Add("password", "too long");
   if (!errors.empty()) return errors.ToStatus();
 
-  // An address refused today may belong to an account made before addresses
-  // were ASCII only: it signs in under the key it was stored with.
+  // An account made before addresses were NFKC-normalised and ASCII only is
+  // stored under its earlier key: that key is tried when today's finds
+  // nobody (an address refused today has no other).
+  const std::string legacy = LegacyEmailKey(request.email());
   std::string email = NormalizeEmail(request.email());
-  if (email.empty()) email = LegacyEmailKey(request.email());
+  if (email.empty()) email = legacy;
   absl::Time now = absl::Now();
   if (absl::Status allowed = throttle_.Check(email, now); !allowed.ok()) return allowed;
 
   const absl::Status wrong = absl::UnauthenticatedError("wrong email or password");
   absl::StatusOr<std::optional<std::string>> person_id = std::nullopt;
   if (!email.empty()) person_id = store_->PersonIdByEmail(email);
+  if (person_id.ok() && !person_id->has_value() && !legacy.empty() && legacy != email) {
+    person_id = store_->PersonIdByEmail(legacy);
+  }
   if (!person_id.ok()) return person_id.status();
   std::optional<internal::PersonRecord> record;
   if (person_id->has_value()) {

@@ -163,6 +163,32 @@ TEST_F(IdentityLogicTest, AnAccountWithAnEarlierUnicodeAddressStillSignsIn) {
   EXPECT_TRUE(absl::IsUnauthenticated(logic_->Authenticate(Caller(), login).status()));
 }
 
+// An earlier key that today's normalisation turns into another one (a
+// fullwidth letter becomes ASCII) is still found.
+TEST_F(IdentityLogicTest, AnAccountWhoseEarlierKeyNormalisesDifferentlyStillSignsIn) {
+  PasswordHasher hasher({.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 1});
+  const std::string address = "\uFF44up@exemple.fr";  // fullwidth d
+  ASSERT_EQ(NormalizeEmail(address), "dup@exemple.fr");
+  ASSERT_NE(LegacyEmailKey(address), NormalizeEmail(address));
+  internal::PersonRecord record;
+  record.mutable_person()->set_id("prs_dup");
+  record.mutable_person()->set_email(address);
+  record.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
+  record.set_normalized_email(LegacyEmailKey(address));
+  record.set_password_hash(hasher.Hash("long enough"));
+  IdentityWrite write;
+  write.PutPerson(record);
+  ASSERT_TRUE(logic_->store().Apply(write).ok());
+  v1::AuthenticateRequest login;
+  login.set_email(address);
+  login.set_password("long enough");
+  auto session = logic_->Authenticate(Caller(), login);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->person_id(), "prs_dup");
+  login.set_password("wrong one");
+  EXPECT_TRUE(absl::IsUnauthenticated(logic_->Authenticate(Caller(), login).status()));
+}
+
 TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {
   v1::Person seeker = Create("seeker@example.fr");
   v1::Person colleague = Create("colleague@example.fr");
