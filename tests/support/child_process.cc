@@ -37,7 +37,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
 }
 
 ChildProcess::~ChildProcess() {
-  if (!reaped_) {
+  if (!exit_status_) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
@@ -65,31 +65,33 @@ std::optional<std::string> ChildProcess::ReadLine(std::chrono::milliseconds time
 }
 
 void ChildProcess::Signal(int signal) {
-  if (reaped_) return;
+  if (exit_status_) return;
   kill(pid_, signal);
   if (signal != SIGSTOP) return;
   // Threads of the child stop only as each next runs: a call sent at once
   // could still be served. Return once the kernel reports it stopped.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WUNTRACED | WNOHANG) == pid_ && WIFSTOPPED(status)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::optional<int> status = WaitFor(WUNTRACED, std::chrono::seconds(10));
+  if (!status || !WIFSTOPPED(*status)) {
+    ADD_FAILURE() << "process " << pid_ << " did not stop";
   }
-  ADD_FAILURE() << "process " << pid_ << " did not stop";
 }
 
 std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (exit_status_) return exit_status_;
+  return WaitFor(0, timeout);
+}
+
+std::optional<int> ChildProcess::WaitFor(int options, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     int status = 0;
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      reaped_ = true;
+    if (waitpid(pid_, &status, options | WNOHANG) == pid_) {
+      // An ended child is reaped: its status is kept for Wait.
+      if (WIFEXITED(status) || WIFSIGNALED(status)) exit_status_ = status;
       return status;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 

@@ -24,7 +24,8 @@ class ChildProcess {
   // The next line of standard output, or nullopt at end of output or when
   // the timeout passes first.
   std::optional<std::string> ReadLine(std::chrono::milliseconds timeout);
-  // Sends a signal (SIGTERM, SIGKILL, ...).
+  // Sends a signal (SIGTERM, SIGKILL, ...); for SIGSTOP, returns once the
+  // process is stopped (a test failure if it is not within 10 s).
   void Signal(int signal);
   // Waits for the process to end; returns its wait status, or nullopt when
   // the timeout passes first.
@@ -32,10 +33,14 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
 
  private:
+  // waitpid with `options` until it reports a change, or the timeout.
+  std::optional<int> WaitFor(int options, std::chrono::milliseconds timeout);
+
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string buffer_;
-  bool reaped_ = false;
+  // Once the process has ended and been reaped.
+  std::optional<int> exit_status_;
 };
 
 }  // namespace trustsphere::testing

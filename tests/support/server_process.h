@@ -34,7 +34,7 @@ class ServerProcess {
   int Terminate();
   // SIGKILL and wait.
   void Kill();
-  // Sends a signal without waiting (SIGSTOP, SIGCONT).
+  // Sends a signal (ChildProcess::Signal: SIGSTOP waits until stopped).
   void Signal(int signal) { child_->Signal(signal); }
 
  private:
