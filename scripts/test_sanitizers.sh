@@ -86,8 +86,9 @@ SUMS
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
       # Our own synchronisation: the executor, key locks, token key refresh,
       # login throttling. RocksDB and gRPC come uninstrumented from Debian,
-      # so the storage and server tests would report their internal
-      # hand-offs (RocksDB's group commit) as races: they are not run here.
+      # so the storage tests and the integration tests would report their
+      # internal hand-offs (RocksDB's group commit) as races: they are not
+      # run here.
       cmake --build build-tsan --parallel "$(nproc)" --target core_test auth_test server_test \
         identity_unit_test
       for test in services/common/core/core_test services/common/auth/auth_test \

@@ -48,12 +48,6 @@ std::vector<std::string> Ids(const std::vector<v1::Position>& positions) {
 
 }  // namespace
 
-void IdentityStoreConformance::SetUp() {
-  auto store = GetParam()(dir_.Sub("store"));
-  ASSERT_TRUE(store.ok()) << store.status();
-  store_ = std::move(*store);
-}
-
 void IdentityStoreConformance::Apply(const IdentityWrite& write) {
   absl::Status applied = store_->Apply(write);
   ASSERT_TRUE(applied.ok()) << applied;
@@ -242,6 +236,29 @@ TEST_P(IdentityStoreConformance, RequestRecordsAreKeptWithTheirWrite) {
   // Scoped by caller and method.
   EXPECT_EQ(*store_->FindRequest({"", "AddPosition", "signup-1"}), std::nullopt);
   EXPECT_EQ(*store_->FindRequest({"prs_a", "CreatePerson", "signup-1"}), std::nullopt);
+}
+
+TEST_P(IdentityStoreConformance, OneWriteAppliesEveryPartTogether) {
+  const RequestKey key{"", "CreatePerson", "signup-2"};
+  IdentityWrite write;
+  write.PutPerson(Record("prs_b", "b@example.fr"));
+  write.PutPosition(Job("pos_b", "prs_b", "acme", 2001));
+  v1::Tag tag;
+  tag.set_kind(common::v1::FACET_KIND_COMPETENCY);
+  tag.set_key("rust");
+  tag.set_use_count(1);
+  write.PutTag(tag);
+  write.RecordRequest(RequestRecord{.key = key, .fingerprint = "fp", .response = "prs_b"});
+  write.Log(internal::Change::KIND_PERSON_CREATED, "prs_b");
+  Apply(write);
+  EXPECT_EQ(**store_->PersonIdByEmail("b@example.fr"), "prs_b");
+  EXPECT_THAT(Ids(store_->PositionsOf("prs_b", "", 10)->items), ElementsAre("pos_b"));
+  EXPECT_TRUE(store_->Tag(common::v1::FACET_KIND_COMPETENCY, "rust")->has_value());
+  EXPECT_TRUE(store_->FindRequest(key)->has_value());
+  auto changes = store_->Changes(0, 10);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ(changes->front().change.person_id(), "prs_b");
 }
 
 TEST_P(IdentityStoreConformance, ASecretIsKeptOnceAndForAll) {

@@ -4,27 +4,14 @@
 // implementation instantiates with a factory of fresh stores (see
 // services/relationships/trust_store_conformance.h for the pattern).
 
-#include <gtest/gtest.h>
-
-#include <functional>
-#include <memory>
-#include <string>
-
 #include "services/identity/identity_store.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/store_conformance.h"
 
 namespace trustsphere::identity {
 
-using IdentityStoreFactory =
-    std::function<absl::StatusOr<std::unique_ptr<IdentityStore>>(const std::string& folder)>;
-
-class IdentityStoreConformance : public ::testing::TestWithParam<IdentityStoreFactory> {
+class IdentityStoreConformance : public testing::StoreConformanceTest<IdentityStore> {
  protected:
-  void SetUp() override;
   void Apply(const IdentityWrite& write);
-
-  testing::TempDir dir_;
-  std::unique_ptr<IdentityStore> store_;
 };
 
 }  // namespace trustsphere::identity

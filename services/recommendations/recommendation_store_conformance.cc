@@ -57,12 +57,6 @@ bool Published(const v1::Recommendation& recommendation) {
 
 }  // namespace
 
-void RecommendationStoreConformance::SetUp() {
-  auto store = GetParam()(dir_.Sub("store"));
-  ASSERT_TRUE(store.ok()) << store.status();
-  store_ = std::move(*store);
-}
-
 void RecommendationStoreConformance::Apply(const RecommendationWrite& write) {
   absl::Status applied = store_->Apply(write);
   ASSERT_TRUE(applied.ok()) << applied;

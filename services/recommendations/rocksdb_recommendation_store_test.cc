@@ -8,14 +8,9 @@
 namespace trustsphere::recommendations {
 namespace {
 
-absl::StatusOr<std::unique_ptr<RecommendationStore>> OpenRocksDb(const std::string& folder) {
-  // Unsynced writes: these tests do not test durability (the crash tests do).
-  auto store = RocksDbRecommendationStore::Open(folder, /*sync_writes=*/false);
-  if (!store.ok()) return store.status();
-  return std::unique_ptr<RecommendationStore>(std::move(*store));
-}
-
-INSTANTIATE_TEST_SUITE_P(RocksDb, RecommendationStoreConformance, ::testing::Values(OpenRocksDb));
+INSTANTIATE_TEST_SUITE_P(
+    RocksDb, RecommendationStoreConformance,
+    ::testing::Values(testing::OpenUnsynced<RecommendationStore, RocksDbRecommendationStore>));
 
 // A database of the first layout (no requests_by_pair, no blocks) gets its
 // requests indexed by pair when it opens, so an open request is found.

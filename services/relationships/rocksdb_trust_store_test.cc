@@ -11,14 +11,8 @@
 namespace trustsphere::relationships {
 namespace {
 
-absl::StatusOr<std::unique_ptr<TrustStore>> OpenRocksDb(const std::string& folder) {
-  // Unsynced writes: these tests do not test durability (the crash tests do).
-  auto store = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
-  if (!store.ok()) return store.status();
-  return std::unique_ptr<TrustStore>(std::move(*store));
-}
-
-INSTANTIATE_TEST_SUITE_P(RocksDb, TrustStoreConformance, ::testing::Values(OpenRocksDb));
+INSTANTIATE_TEST_SUITE_P(RocksDb, TrustStoreConformance,
+                         ::testing::Values(testing::OpenUnsynced<TrustStore, RocksDbTrustStore>));
 
 v1::TrustStatement Active(const std::string& truster, const std::string& trustee) {
   v1::TrustStatement statement;

@@ -59,12 +59,6 @@ std::vector<std::string> HoldersOf(TrustReader& reader, const std::string& subje
 
 }  // namespace
 
-void TrustStoreConformance::SetUp() {
-  auto store = GetParam()(dir_.Sub("store"));
-  ASSERT_TRUE(store.ok()) << store.status();
-  store_ = std::move(*store);
-}
-
 StatementChange TrustStoreConformance::ChangeTo(v1::TrustStatement after, v1::ChangeKind kind) {
   auto reader = store_->Latest();
   StatementChange change;

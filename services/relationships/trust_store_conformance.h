@@ -3,33 +3,24 @@
 // What every TrustStore must do, as one parameterised suite: each
 // implementation instantiates it with a factory of fresh stores, e.g.
 //
-//   INSTANTIATE_TEST_SUITE_P(RocksDb, TrustStoreConformance,
-//                            ::testing::Values(TrustStoreFactory(...)));
+//   INSTANTIATE_TEST_SUITE_P(
+//       RocksDb, TrustStoreConformance,
+//       ::testing::Values(testing::OpenUnsynced<TrustStore, RocksDbTrustStore>));
 //
 // The suite covers every query, cursor resumption, the atomicity of Apply
 // (a statement, its indexes, counts and change entry together), the order
 // of the change log, idempotency records and secrets.
 
-#include <gtest/gtest.h>
-
-#include <functional>
-#include <memory>
 #include <string>
+#include <vector>
 
 #include "services/relationships/trust_store.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/store_conformance.h"
 
 namespace trustsphere::relationships {
 
-// A new, empty store whose data lives under `folder` (a fresh temporary
-// folder per test).
-using TrustStoreFactory =
-    std::function<absl::StatusOr<std::unique_ptr<TrustStore>>(const std::string& folder)>;
-
-class TrustStoreConformance : public ::testing::TestWithParam<TrustStoreFactory> {
+class TrustStoreConformance : public testing::StoreConformanceTest<TrustStore> {
  protected:
-  void SetUp() override;
-
   // Applies truster's new statement about trustee (active, with `inside`
   // competencies), read under no lock: tests write one pair at a time.
   v1::TrustStatement Put(const std::string& truster, const std::string& trustee,
@@ -39,9 +30,6 @@ class TrustStoreConformance : public ::testing::TestWithParam<TrustStoreFactory>
   // The change of truster's statement about trustee to `after`, with the
   // current state read from the store.
   StatementChange ChangeTo(v1::TrustStatement after, v1::ChangeKind kind);
-
-  testing::TempDir dir_;
-  std::unique_ptr<TrustStore> store_;
 };
 
 }  // namespace trustsphere::relationships
