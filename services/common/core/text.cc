@@ -52,6 +52,21 @@ std::string ToUtf8(const icu::UnicodeString& text) {
   return out;
 }
 
+// Whether `found` holds for any code point of UTF-8 `text` (a malformed
+// sequence reads as a negative one).
+template <typename Predicate>
+bool AnyCodePoint(absl::string_view text, Predicate found) {
+  int32_t i = 0;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto length = static_cast<int32_t>(text.size());
+  while (i < length) {
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    if (found(c)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string NormalizeKey(absl::string_view text) {
@@ -75,21 +90,6 @@ std::string CollapseSpaces(absl::string_view text) {
   return ToUtf8(FoldAndCollapse(source, /*fold=*/false));
 }
 
-// Whether `found` holds for any code point of UTF-8 `text` (a malformed
-// sequence reads as a negative one).
-template <typename Predicate>
-bool AnyCodePoint(absl::string_view text, Predicate found) {
-  int32_t i = 0;
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const auto length = static_cast<int32_t>(text.size());
-  while (i < length) {
-    UChar32 c;
-    U8_NEXT(bytes, i, length, c);
-    if (found(c)) return true;
-  }
-  return false;
-}
-
 bool IsValidUtf8(absl::string_view text) {
   return !AnyCodePoint(text, [](UChar32 c) { return c < 0; });
 }
@@ -104,8 +104,9 @@ size_t CodePointCount(absl::string_view text) {
 
 bool HasBidiControl(absl::string_view text, bool marks) {
   return AnyCodePoint(text, [marks](UChar32 c) {
-    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-           (marks && (c == 0x200E || c == 0x200F || c == 0x061C));
+    if (c < 0 || !u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL)) return false;
+    // The marks (LRM, RLM, ALM) reorder nothing by themselves.
+    return marks || !(c == 0x200E || c == 0x200F || c == 0x061C);
   });
 }
 
