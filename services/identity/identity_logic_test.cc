@@ -46,6 +46,33 @@ class IdentityLogicTest : public ::testing::Test {
     return person.value_or(v1::Person());
   }
 
+  // An account as earlier releases stored it: under LegacyEmailKey(address),
+  // with the password "long enough".
+  void StoreEarlierAccount(const std::string& id, const std::string& address) {
+    PasswordHasher hasher({.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 1});
+    internal::PersonRecord record;
+    record.mutable_person()->set_id(id);
+    record.mutable_person()->set_email(address);
+    record.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
+    record.set_normalized_email(LegacyEmailKey(address));
+    record.set_password_hash(hasher.Hash("long enough"));
+    IdentityWrite write;
+    write.PutPerson(record);
+    ASSERT_TRUE(logic_->store().Apply(write).ok());
+  }
+
+  // `email` signs in as `id` with "long enough", and with no other password.
+  void ExpectSignsInAs(const std::string& email, const std::string& id) {
+    v1::AuthenticateRequest login;
+    login.set_email(email);
+    login.set_password("long enough");
+    auto session = logic_->Authenticate(Caller(), login);
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ(session->person_id(), id);
+    login.set_password("wrong one");
+    EXPECT_TRUE(absl::IsUnauthenticated(logic_->Authenticate(Caller(), login).status()));
+  }
+
   // end_year 0: ongoing.
   v1::Position Add(const v1::Person& person, int start_year, int end_year = 0,
                    const std::string& organization = "Big Corp") {
@@ -143,50 +170,18 @@ TEST_F(IdentityLogicTest, LookAlikeEmailsAreTheSameAddressOrRefused) {
 
 // Accounts made while addresses could hold any Unicode keep signing in.
 TEST_F(IdentityLogicTest, AnAccountWithAnEarlierUnicodeAddressStillSignsIn) {
-  PasswordHasher hasher({.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 1});
-  internal::PersonRecord record;
-  record.mutable_person()->set_id("prs_jose");
-  record.mutable_person()->set_email("José@exemple.fr");
-  record.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
-  record.set_normalized_email(LegacyEmailKey("José@exemple.fr"));
-  record.set_password_hash(hasher.Hash("long enough"));
-  IdentityWrite write;
-  write.PutPerson(record);
-  ASSERT_TRUE(logic_->store().Apply(write).ok());
-  v1::AuthenticateRequest login;
-  login.set_email(" JOSÉ@exemple.fr");
-  login.set_password("long enough");
-  auto session = logic_->Authenticate(Caller(), login);
-  ASSERT_TRUE(session.ok()) << session.status();
-  EXPECT_EQ(session->person_id(), "prs_jose");
-  login.set_password("wrong one");
-  EXPECT_TRUE(absl::IsUnauthenticated(logic_->Authenticate(Caller(), login).status()));
+  StoreEarlierAccount("prs_jose", "José@exemple.fr");
+  ExpectSignsInAs(" JOSÉ@exemple.fr", "prs_jose");
 }
 
 // An earlier key that today's normalisation turns into another one (a
 // fullwidth letter becomes ASCII) is still found.
 TEST_F(IdentityLogicTest, AnAccountWhoseEarlierKeyNormalisesDifferentlyStillSignsIn) {
-  PasswordHasher hasher({.passes = 1, .memory_bytes = 8192 * 1024, .max_concurrent = 1});
   const std::string address = "\uFF44up@exemple.fr";  // fullwidth d
   ASSERT_EQ(NormalizeEmail(address), "dup@exemple.fr");
   ASSERT_NE(LegacyEmailKey(address), NormalizeEmail(address));
-  internal::PersonRecord record;
-  record.mutable_person()->set_id("prs_dup");
-  record.mutable_person()->set_email(address);
-  record.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
-  record.set_normalized_email(LegacyEmailKey(address));
-  record.set_password_hash(hasher.Hash("long enough"));
-  IdentityWrite write;
-  write.PutPerson(record);
-  ASSERT_TRUE(logic_->store().Apply(write).ok());
-  v1::AuthenticateRequest login;
-  login.set_email(address);
-  login.set_password("long enough");
-  auto session = logic_->Authenticate(Caller(), login);
-  ASSERT_TRUE(session.ok()) << session.status();
-  EXPECT_EQ(session->person_id(), "prs_dup");
-  login.set_password("wrong one");
-  EXPECT_TRUE(absl::IsUnauthenticated(logic_->Authenticate(Caller(), login).status()));
+  StoreEarlierAccount("prs_dup", address);
+  ExpectSignsInAs(address, "prs_dup");
 }
 
 TEST_F(IdentityLogicTest, AnInvisibleCharacterDoesNotMakeANewOrganisation) {
