@@ -132,6 +132,30 @@ TEST_F(EngineTest, ScanStopsWhenVisitorSaysSo) {
   EXPECT_EQ(visited, 2);
 }
 
+TEST_F(EngineTest, AVisitorsErrorEndsTheScanAndIsReturned) {
+  WriteBatch batch;
+  for (std::string key : {"k1", "k2", "k3"}) batch.Put(kIndex, key, "");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+  int visited = 0;
+  absl::Status scanned =
+      engine_->Scan(kIndex, {}, [&](std::string_view key, std::string_view) -> Engine::Visit {
+        ++visited;
+        if (key == "k2") return absl::DataLossError("k2 is corrupt");
+        return true;
+      });
+  EXPECT_TRUE(absl::IsDataLoss(scanned)) << scanned;
+  EXPECT_EQ(scanned.message(), "k2 is corrupt");
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_F(EngineTest, FindTellsAbsentFromPresent) {
+  WriteBatch batch;
+  batch.Put(kRecords, "r", "value");
+  ASSERT_TRUE(engine_->Write(std::move(batch)).ok());
+  EXPECT_EQ(*engine_->Find(kRecords, "r"), std::optional<std::string>("value"));
+  EXPECT_EQ(*engine_->Find(kRecords, "missing"), std::nullopt);
+}
+
 TEST_F(EngineTest, SnapshotSeesThePastWhileWritesGoOn) {
   WriteBatch first;
   first.Put(kRecords, "r", "old");
