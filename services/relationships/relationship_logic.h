@@ -81,7 +81,10 @@ class RelationshipLogic {
 
  private:
   // Serialises writes to the statements between two people, and the
-  // truster's writes among themselves (their counts decide the limits).
+  // truster's writes among themselves (their counts decide the limits). A
+  // trustee withdrawing an answer moves the truster's unanswered count
+  // without this lock, so that limit may be passed by as many answers as
+  // are withdrawn at the same moment.
   KeyLocks::Guard LockPair(const std::string& truster, const std::string& trustee);
   // The keys LockPair locks, added to `keys` (an import locks many pairs).
   static void AddPairLockKeys(const std::string& truster, const std::string& trustee,
