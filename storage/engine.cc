@@ -291,6 +291,11 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Engine::MultiGet(
 }
 
 absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
+  return Write(std::move(batch), [](absl::Span<const uint64_t>) {});
+}
+
+absl::StatusOr<std::vector<uint64_t>> Engine::Write(
+    WriteBatch batch, absl::FunctionRef<void(absl::Span<const uint64_t>)> committed) {
   rocksdb::WriteBatch rocks_batch;
   for (const auto& op : batch.ops_) {
     rocksdb::Status status;
@@ -326,6 +331,7 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(WriteBatch batch) {
   rocksdb::WriteOptions write;
   write.sync = options_.sync_writes;
   rocksdb::Status status = db_->Write(write, &rocks_batch);
+  if (status.ok()) committed(sequences);
 
   if (!sequences.empty()) {
     absl::MutexLock lock(&change_mu_);
@@ -407,6 +413,17 @@ absl::Status Engine::ScanChanges(uint64_t after,
               [&](std::string_view key, std::string_view value) -> Visit {
                 return visit(DecodeSequence(key), value);
               });
+}
+
+absl::Status Engine::ScanChanges(uint64_t after, const Snapshot& snapshot,
+                                 absl::FunctionRef<Visit(uint64_t, std::string_view)> visit) const {
+  if (options_.change_log < 0) return absl::InternalError("this engine keeps no change log");
+  return Scan(
+      options_.change_log, {.start_after = KeyBuilder().U64(after).key()},
+      [&](std::string_view key, std::string_view value) -> Visit {
+        return visit(DecodeSequence(key), value);
+      },
+      &snapshot);
 }
 
 uint64_t Engine::CommittedChangeSequence() const {

@@ -172,6 +172,12 @@ class Engine final : public StorageAdmin {
   // order. Sequences increase strictly across the engine's life; a failed
   // write leaves its numbers unused.
   absl::StatusOr<std::vector<uint64_t>> Write(WriteBatch batch);
+  // The same, calling `committed(sequences)` once the batch is committed and
+  // readable but before its sequences count in CommittedChangeSequence(): a
+  // reader of that watermark knows that whatever `committed` does for the
+  // changes up to it is done. Not called when the write fails.
+  absl::StatusOr<std::vector<uint64_t>> Write(
+      WriteBatch batch, absl::FunctionRef<void(absl::Span<const uint64_t>)> committed);
 
   // The counters at `key` of a counter family, `size` of them (zeros for
   // absent ones).
@@ -194,6 +200,11 @@ class Engine final : public StorageAdmin {
   // false.
   absl::Status ScanChanges(
       uint64_t after,
+      absl::FunctionRef<Visit(uint64_t sequence, std::string_view value)> visit) const;
+  // The same for the entries `snapshot` holds: all of them after `after`,
+  // committed by definition, whatever is in flight since.
+  absl::Status ScanChanges(
+      uint64_t after, const Snapshot& snapshot,
       absl::FunctionRef<Visit(uint64_t sequence, std::string_view value)> visit) const;
 
   // Every change-log entry with a sequence up to this one is committed and

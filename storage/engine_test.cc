@@ -207,6 +207,42 @@ TEST_F(EngineTest, ChangeSequencesIncreaseAcrossThreadsAndReopen) {
   EXPECT_EQ((*(*reopened)->Write(std::move(batch)))[0], *all.rbegin() + 1);
 }
 
+// The hook of a write runs once it is readable and before the watermark
+// passes it; a snapshot lists the changes it holds, in flight or not since.
+TEST_F(EngineTest, AWritesHookRunsBeforeTheWatermarkPassesIt) {
+  WriteBatch batch;
+  batch.Put(kRecords, "r1", "v");
+  batch.AppendChange("first");
+  batch.AppendChange("second");
+  std::vector<uint64_t> seen;
+  uint64_t watermark_in_hook = 0;
+  bool readable_in_hook = false;
+  auto sequences = engine_->Write(std::move(batch), [&](absl::Span<const uint64_t> committed) {
+    seen.assign(committed.begin(), committed.end());
+    watermark_in_hook = engine_->CommittedChangeSequence();
+    readable_in_hook = engine_->Find(kRecords, "r1")->has_value();
+  });
+  ASSERT_TRUE(sequences.ok());
+  EXPECT_EQ(seen, *sequences);
+  EXPECT_TRUE(readable_in_hook);
+  EXPECT_LT(watermark_in_hook, sequences->front());
+  EXPECT_EQ(engine_->CommittedChangeSequence(), sequences->back());
+
+  auto snapshot = engine_->TakeSnapshot();
+  WriteBatch later;
+  later.AppendChange("third");
+  ASSERT_TRUE(engine_->Write(std::move(later)).ok());
+  std::vector<uint64_t> held;
+  ASSERT_TRUE(engine_
+                  ->ScanChanges(sequences->front(), *snapshot,
+                                [&](uint64_t sequence, std::string_view) {
+                                  held.push_back(sequence);
+                                  return true;
+                                })
+                  .ok());
+  EXPECT_EQ(held, std::vector<uint64_t>{sequences->back()});
+}
+
 TEST_F(EngineTest, MetaSurvivesReopen) {
   WriteBatch batch;
   batch.PutMeta("secret", "s3cr3t");

@@ -9,6 +9,7 @@
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
+#include "services/relationships/graph_trust_store.h"
 #include "services/relationships/relationship_handlers.h"
 #include "services/relationships/rocksdb_trust_store.h"
 
@@ -58,8 +59,14 @@ int main(int argc, char** argv) {
       .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
-        auto store = relationships::RocksDbTrustStore::Open(data_dir + "/db", sync_writes);
+        auto rocksdb = relationships::RocksDbTrustStore::Open(data_dir + "/db", sync_writes);
+        if (!rocksdb.ok()) return rocksdb.status();
+        auto store = relationships::GraphTrustStore::Open(std::move(*rocksdb));
         if (!store.ok()) return store.status();
+        const auto graph = (*store)->graph().size();
+        Log(LogLevel::kInfo, "trust graph built",
+            {F("people", graph.people), F("statements", graph.statements),
+             F("bytes", graph.bytes)});
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
         if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));

@@ -56,9 +56,8 @@ class RocksDbTrustReader final : public TrustReader {
   absl::StatusOr<storage::Page<v1::TrustStatement>> Outgoing(const std::string& person,
                                                              const std::string& cursor, int limit,
                                                              StatementFilter keep) override {
-    return storage::ScanPage<v1::TrustStatement>(
-        engine_, keys::kStatements, {.prefix = keys::PairPrefix(person), .start_after = cursor},
-        limit, at(),
+    return OthersPage<v1::TrustStatement>(
+        keys::kStatements, person, cursor, limit,
         [&](std::string_view,
             std::string_view value) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
           auto statement = ParseValue<v1::TrustStatement>(value);
@@ -83,9 +82,8 @@ class RocksDbTrustReader final : public TrustReader {
   absl::StatusOr<storage::Page<ReferenceEdge>> References(const std::string& person,
                                                           const std::string& cursor, int limit,
                                                           EdgeFilter keep) override {
-    return storage::ScanPage<ReferenceEdge>(
-        engine_, keys::kReferences, {.prefix = keys::PairPrefix(person), .start_after = cursor},
-        limit, at(),
+    return OthersPage<ReferenceEdge>(
+        keys::kReferences, person, cursor, limit,
         [&](std::string_view key,
             std::string_view value) -> absl::StatusOr<std::optional<ReferenceEdge>> {
           auto edge = ParseEdge(keys::SecondOfPair(key), value);
@@ -130,8 +128,50 @@ class RocksDbTrustReader final : public TrustReader {
         .active = (*counters)[0], .kept = (*counters)[1], .unanswered = (*counters)[2]};
   }
 
+  absl::Status VisitStatements(
+      absl::FunctionRef<absl::StatusOr<bool>(v1::TrustStatement)> visit) override {
+    return engine_.Scan(
+        keys::kStatements, {},
+        [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
+          auto statement = ParseValue<v1::TrustStatement>(value);
+          if (!statement.ok()) return statement.status();
+          return visit(std::move(*statement));
+        },
+        at());
+  }
+
+  absl::StatusOr<std::vector<uint64_t>> ChangeSequencesAfter(uint64_t after) override {
+    std::vector<uint64_t> sequences;
+    auto collect = [&](uint64_t sequence, std::string_view) -> storage::Engine::Visit {
+      sequences.push_back(sequence);
+      return true;
+    };
+    absl::Status scanned = snapshot_ ? engine_.ScanChanges(after, *snapshot_, collect)
+                                     : engine_.ScanChanges(after, collect);
+    if (!scanned.ok()) return scanned;
+    return sequences;
+  }
+
  private:
   const storage::Snapshot* at() const { return snapshot_.get(); }
+
+  // A page of the Pair(person, other) entries of `family`; its cursor is the
+  // other's id of its last item.
+  template <typename Item>
+  absl::StatusOr<storage::Page<Item>> OthersPage(
+      storage::Family family, const std::string& person, const std::string& cursor, int limit,
+      absl::FunctionRef<absl::StatusOr<std::optional<Item>>(std::string_view, std::string_view)>
+          convert) {
+    auto page =
+        storage::ScanPage<Item>(engine_, family,
+                                {.prefix = keys::PairPrefix(person),
+                                 .start_after = cursor.empty() ? "" : keys::Pair(person, cursor)},
+                                limit, at(), convert);
+    if (page.ok() && !page->next_cursor.empty()) {
+      page->next_cursor = keys::SecondOfPair(page->next_cursor);
+    }
+    return page;
+  }
 
   // An index of Pair(person, truster) entries, each naming the statement
   // truster -> person.
@@ -140,8 +180,8 @@ class RocksDbTrustReader final : public TrustReader {
                                                                     const std::string& cursor,
                                                                     int limit,
                                                                     StatementFilter keep) {
-    return storage::ScanPage<v1::TrustStatement>(
-        engine_, index, {.prefix = keys::PairPrefix(person), .start_after = cursor}, limit, at(),
+    return OthersPage<v1::TrustStatement>(
+        index, person, cursor, limit,
         [&](std::string_view key,
             std::string_view) -> absl::StatusOr<std::optional<v1::TrustStatement>> {
           auto statement = Statement(keys::SecondOfPair(key), person);
@@ -274,7 +314,9 @@ absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementCha
     batch.Put(keys::kRequests, keys::Request(request->key.scope, request->key.request_id),
               record.SerializeAsString());
   }
-  auto sequences = engine_->Write(std::move(batch));
+  auto sequences = engine_->Write(std::move(batch), [&](absl::Span<const uint64_t> committed) {
+    if (commit_hook_) commit_hook_(changes, committed);
+  });
   if (!sequences.ok()) return sequences.status();
   return sequences->empty() ? 0 : sequences->back();
 }
@@ -296,6 +338,10 @@ absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_
       });
   if (!scanned.ok()) return scanned;
   return entries;
+}
+
+uint64_t RocksDbTrustStore::CommittedChangeSequence() const {
+  return engine_->CommittedChangeSequence();
 }
 
 absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(

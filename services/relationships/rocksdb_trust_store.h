@@ -29,6 +29,8 @@ class RocksDbTrustStore final : public TrustStore {
   absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
                                  const std::optional<RequestRecord>& request) override;
   absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after, int limit) const override;
+  uint64_t CommittedChangeSequence() const override;
+  void SetCommitHook(CommitHook hook) override { commit_hook_ = std::move(hook); }
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
   absl::StatusOr<std::string> KeepSecret(const std::string& name,
                                          const std::string& fresh) override;
@@ -38,6 +40,7 @@ class RocksDbTrustStore final : public TrustStore {
   explicit RocksDbTrustStore(std::unique_ptr<storage::Engine> engine)
       : engine_(std::move(engine)) {}
   std::unique_ptr<storage::Engine> engine_;
+  CommitHook commit_hook_;
 };
 
 // Version 1 to 2: counts every person's statements into `counters`.

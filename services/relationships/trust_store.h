@@ -12,6 +12,7 @@
 // time, so the reads of one request agree with each other.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
 #include "storage/page.h"
@@ -98,10 +100,12 @@ struct TrustChangeEntry {
 using StatementFilter = absl::FunctionRef<bool(const v1::TrustStatement&)>;
 using EdgeFilter = absl::FunctionRef<bool(const ReferenceEdge&)>;
 
-// Reads of one view. Lists return `limit` items after `cursor` (opaque,
-// from an earlier page of the same list) that `keep` accepts, in the id
-// order of the other person; entries `keep` refuses are skipped and never
-// change how many items a page holds or whether a next page is announced.
+// Reads of one view. Lists return `limit` items after `cursor` that `keep`
+// accepts, in the id order of the other person; entries `keep` refuses are
+// skipped and never change how many items a page holds or whether a next
+// page is announced. A cursor is the other person's id of the page's last
+// item (empty: from the first), the same in every implementation, so a page
+// token outlives a change of store.
 class TrustReader {
  public:
   virtual ~TrustReader() = default;
@@ -144,7 +148,21 @@ class TrustReader {
   virtual absl::Status VisitFacetHolders(const std::string& subject, const common::v1::Facet& facet,
                                          absl::FunctionRef<bool(const FacetHolder&)> visit) = 0;
   virtual absl::StatusOr<StatementCounts> Counts(const std::string& person) = 0;
+
+  // Every statement, active or revoked, in (truster, trustee) id order,
+  // until `visit` returns false or an error: what an index is built from.
+  virtual absl::Status VisitStatements(
+      absl::FunctionRef<absl::StatusOr<bool>(v1::TrustStatement)> visit) = 0;
+  // The sequences of the change-log entries this view holds after `after`,
+  // in order (a snapshot holds every change committed when it was taken).
+  virtual absl::StatusOr<std::vector<uint64_t>> ChangeSequencesAfter(uint64_t after) = 0;
 };
+
+// Called by Apply with its changes and their sequences (one each), once
+// they are committed and readable and before CommittedChangeSequence()
+// passes them; never for a write that fails.
+using CommitHook =
+    std::function<void(const std::vector<StatementChange>&, absl::Span<const uint64_t>)>;
 
 class TrustStore : public SecretKeeper, public RequestLog {
  public:
@@ -164,6 +182,11 @@ class TrustStore : public SecretKeeper, public RequestLog {
   // resumes from the last sequence it saw misses none.
   virtual absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after,
                                                                 int limit) const = 0;
+  // Every change up to this sequence is committed and its commit hook has
+  // returned; changes above it may still be in flight.
+  virtual uint64_t CommittedChangeSequence() const = 0;
+  // Set once, before the first Apply.
+  virtual void SetCommitHook(CommitHook hook) = 0;
 
   // Backups and figures, for operators.
   virtual storage::StorageAdmin& admin() = 0;

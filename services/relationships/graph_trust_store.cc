@@ -1,0 +1,232 @@
+#include "services/relationships/graph_trust_store.h"
+
+#include <algorithm>
+
+namespace trustsphere::relationships {
+namespace {
+
+using Direction = TrustGraph::Direction;
+
+// Reads of one graph version (or of the latest), statement bodies through
+// the store's reader of the same point in time.
+class GraphTrustReader final : public TrustReader {
+ public:
+  GraphTrustReader(TrustGraph& graph, TrustGraph::Version at, bool pinned,
+                   std::unique_ptr<TrustReader> bodies, absl::Status broken = absl::OkStatus())
+      : graph_(graph),
+        at_(at),
+        pinned_(pinned),
+        bodies_(std::move(bodies)),
+        broken_(std::move(broken)) {}
+  ~GraphTrustReader() override {
+    if (pinned_) graph_.Unpin(at_);
+  }
+
+  absl::StatusOr<std::optional<v1::TrustStatement>> Statement(const std::string& truster,
+                                                              const std::string& trustee) override {
+    if (!broken_.ok()) return broken_;
+    return bodies_->Statement(truster, trustee);
+  }
+  absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> Statements(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    if (!broken_.ok()) return broken_;
+    return bodies_->Statements(pairs);
+  }
+  absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
+                                                         const std::string& other) override {
+    if (!broken_.ok()) return broken_;
+    return graph_.Reference(at_, person, other);
+  }
+
+  absl::StatusOr<storage::Page<v1::TrustStatement>> Outgoing(const std::string& person,
+                                                             const std::string& cursor, int limit,
+                                                             StatementFilter keep) override {
+    return StatementsPage(person, cursor, limit, keep, /*made_by_person=*/true,
+                          [](Direction mine, Direction) { return mine.made; });
+  }
+  absl::StatusOr<storage::Page<v1::TrustStatement>> Incoming(const std::string& person,
+                                                             const std::string& cursor, int limit,
+                                                             StatementFilter keep) override {
+    return StatementsPage(person, cursor, limit, keep, /*made_by_person=*/false,
+                          [](Direction, Direction theirs) { return theirs.made; });
+  }
+  absl::StatusOr<storage::Page<v1::TrustStatement>> Pending(const std::string& person,
+                                                            const std::string& cursor, int limit,
+                                                            StatementFilter keep) override {
+    return StatementsPage(
+        person, cursor, limit, keep, /*made_by_person=*/false,
+        [](Direction mine, Direction theirs) { return theirs.active && !mine.active; });
+  }
+
+  absl::StatusOr<storage::Page<ReferenceEdge>> References(const std::string& person,
+                                                          const std::string& cursor, int limit,
+                                                          EdgeFilter keep) override {
+    if (!broken_.ok()) return broken_;
+    storage::Page<ReferenceEdge> page;
+    graph_.VisitPairs(
+        at_, person, cursor, [&](const std::string& other, Direction mine, Direction theirs) {
+          if (!mine.active || !theirs.active) return true;
+          ReferenceEdge edge{
+              .other = other, .outgoing = mine.visibility, .incoming = theirs.visibility};
+          if (!keep(edge)) return true;
+          if (static_cast<int>(page.items.size()) == limit) {
+            page.next_cursor = page.items.back().other;
+            return false;
+          }
+          page.items.push_back(std::move(edge));
+          return true;
+        });
+    return page;
+  }
+
+  absl::Status VisitReferences(const std::string& person,
+                               absl::FunctionRef<bool(const ReferenceEdge&)> visit) override {
+    if (!broken_.ok()) return broken_;
+    graph_.VisitPairs(
+        at_, person, "", [&](const std::string& other, Direction mine, Direction theirs) {
+          if (!mine.active || !theirs.active) return true;
+          return visit(
+              {.other = other, .outgoing = mine.visibility, .incoming = theirs.visibility});
+        });
+    return absl::OkStatus();
+  }
+
+  absl::Status VisitFacetHolders(const std::string& subject, const common::v1::Facet& facet,
+                                 absl::FunctionRef<bool(const FacetHolder&)> visit) override {
+    if (!broken_.ok()) return broken_;
+    graph_.VisitFacetHolders(at_, subject, facet, visit);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<StatementCounts> Counts(const std::string& person) override {
+    if (!broken_.ok()) return broken_;
+    return graph_.Counts(at_, person);
+  }
+
+  absl::Status VisitStatements(
+      absl::FunctionRef<absl::StatusOr<bool>(v1::TrustStatement)> visit) override {
+    if (!broken_.ok()) return broken_;
+    return bodies_->VisitStatements(visit);
+  }
+  absl::StatusOr<std::vector<uint64_t>> ChangeSequencesAfter(uint64_t after) override {
+    if (!broken_.ok()) return broken_;
+    return bodies_->ChangeSequencesAfter(after);
+  }
+
+ private:
+  // A page of the statements between `person` and the people `select`
+  // picks (person's own when made_by_person, else those about person), the
+  // graph choosing whom and the store's bodies read a batch at a time, so
+  // that `keep` judges whole statements.
+  absl::StatusOr<storage::Page<v1::TrustStatement>> StatementsPage(
+      const std::string& person, const std::string& cursor, int limit, StatementFilter keep,
+      bool made_by_person, absl::FunctionRef<bool(Direction mine, Direction theirs)> select) {
+    if (!broken_.ok()) return broken_;
+    const size_t batch = std::clamp<size_t>(static_cast<size_t>(limit) + 1, 16, 128);
+    storage::Page<v1::TrustStatement> page;
+    std::string position = cursor;
+    std::string last;
+    std::vector<std::string> others;
+    for (;;) {
+      others.clear();
+      graph_.VisitPairs(at_, person, position,
+                        [&](const std::string& other, Direction mine, Direction theirs) {
+                          if (select(mine, theirs)) others.push_back(other);
+                          return others.size() < batch;
+                        });
+      if (others.empty()) return page;
+      std::vector<std::pair<std::string, std::string>> pairs;
+      pairs.reserve(others.size());
+      for (const auto& other : others) {
+        pairs.push_back(made_by_person ? std::pair(person, other) : std::pair(other, person));
+      }
+      auto bodies = bodies_->Statements(pairs);
+      if (!bodies.ok()) return bodies.status();
+      for (size_t i = 0; i < others.size(); ++i) {
+        auto& body = (*bodies)[i];
+        if (!body) return absl::DataLossError("the trust graph names a statement the store lacks");
+        if (!keep(*body)) continue;
+        if (static_cast<int>(page.items.size()) == limit) {
+          page.next_cursor = last;
+          return page;
+        }
+        page.items.push_back(std::move(*body));
+        last = others[i];
+      }
+      if (others.size() < batch) return page;
+      position = others.back();
+    }
+  }
+
+  TrustGraph& graph_;
+  const TrustGraph::Version at_;
+  const bool pinned_;
+  std::unique_ptr<TrustReader> bodies_;
+  const absl::Status broken_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GraphTrustStore>> GraphTrustStore::Open(
+    std::unique_ptr<TrustStore> store) {
+  std::unique_ptr<GraphTrustStore> graph_store(new GraphTrustStore(std::move(store)));
+  if (absl::Status built = graph_store->Build(); !built.ok()) return built;
+  return graph_store;
+}
+
+absl::Status GraphTrustStore::Build() {
+  store_->SetCommitHook(
+      [this](const std::vector<StatementChange>& changes, absl::Span<const uint64_t> sequences) {
+        std::vector<const v1::TrustStatement*> statements;
+        statements.reserve(changes.size());
+        for (const auto& change : changes) statements.push_back(&change.after);
+        graph_.Install(statements, sequences, store_->CommittedChangeSequence());
+        if (after_install_) after_install_(changes, sequences);
+      });
+  // In large installs: each copies the arrays it changes once.
+  constexpr size_t kBuildBatch = 1 << 16;
+  std::vector<v1::TrustStatement> batch;
+  auto install = [&] {
+    std::vector<const v1::TrustStatement*> statements;
+    statements.reserve(batch.size());
+    for (const auto& statement : batch) statements.push_back(&statement);
+    graph_.Install(statements, {}, 0);
+    batch.clear();
+  };
+  absl::Status visited = store_->Snapshot()->VisitStatements(
+      [&](v1::TrustStatement statement) -> absl::StatusOr<bool> {
+        batch.push_back(std::move(statement));
+        if (batch.size() == kBuildBatch) install();
+        return true;
+      });
+  if (!visited.ok()) return visited;
+  install();
+  return absl::OkStatus();
+}
+
+std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
+  std::unique_ptr<TrustReader> bodies;
+  absl::Status broken;
+  const TrustGraph::Version at = graph_.Pin([&](absl::FunctionRef<bool(uint64_t)> installed) {
+    // Every change up to `committed` is installed; the snapshot's changes
+    // above it must be too, or the graph lags the snapshot.
+    const uint64_t committed = store_->CommittedChangeSequence();
+    bodies = store_->Snapshot();
+    auto held = bodies->ChangeSequencesAfter(committed);
+    if (!held.ok()) {
+      broken = held.status();
+      return true;
+    }
+    return std::all_of(held->begin(), held->end(),
+                       [&](uint64_t sequence) { return installed(sequence); });
+  });
+  return std::make_unique<GraphTrustReader>(graph_, at, /*pinned=*/true, std::move(bodies),
+                                            std::move(broken));
+}
+
+std::unique_ptr<TrustReader> GraphTrustStore::Latest() const {
+  return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
+                                            store_->Latest());
+}
+
+}  // namespace trustsphere::relationships

@@ -1,0 +1,322 @@
+#include "services/relationships/trust_graph.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace trustsphere::relationships {
+namespace {
+
+// A Direction in one byte: made, active, then the visibility.
+constexpr uint8_t kMade = 1;
+constexpr uint8_t kActive = 2;
+constexpr int kVisibilityShift = 2;
+
+uint8_t Pack(const v1::TrustStatement& statement) {
+  const bool active = statement.state() == v1::TRUST_STATE_ACTIVE;
+  return static_cast<uint8_t>(kMade | (active ? kActive : 0) |
+                              (static_cast<int>(statement.visibility()) << kVisibilityShift));
+}
+
+TrustGraph::Direction Unpack(uint8_t packed) {
+  return {.made = (packed & kMade) != 0,
+          .active = (packed & kActive) != 0,
+          .visibility = static_cast<v1::Visibility>(packed >> kVisibilityShift)};
+}
+
+bool IsActive(uint8_t packed) { return (packed & kActive) != 0; }
+
+std::string FacetKey(const common::v1::Facet& facet) {
+  return absl::StrCat(static_cast<int>(facet.kind()), ":", facet.key());
+}
+
+}  // namespace
+
+struct TrustGraph::Entry {
+  uint32_t other;
+  // person -> other, and other -> person (Pack).
+  uint8_t mine;
+  uint8_t theirs;
+  // How many of Adjacency::facets are theirs' (inside, when active).
+  uint16_t facet_count;
+};
+
+struct TrustGraph::Adjacency {
+  // By the other person's id.
+  std::vector<Entry> entries;
+  // The facet ids of each entry's statement about the person, entry after
+  // entry.
+  std::vector<uint32_t> facets;
+};
+
+// Person ids in chunks that never move: a query reads the names of what it
+// walks without the lock (an id reaches it only through the lock, after its
+// name was written).
+class TrustGraph::Names {
+ public:
+  static constexpr int kChunkBits = 16;
+  static constexpr uint32_t kChunkSize = uint32_t{1} << kChunkBits;
+  static constexpr size_t kChunks = size_t{1} << (32 - kChunkBits);
+
+  const std::string& operator[](uint32_t id) const {
+    return chunks_[id >> kChunkBits][id & (kChunkSize - 1)];
+  }
+  // Under the graph's exclusive lock, for the next id.
+  const std::string& Add(uint32_t id, std::string_view name) {
+    auto& chunk = chunks_[id >> kChunkBits];
+    if (!chunk) chunk = std::make_unique<std::string[]>(kChunkSize);
+    std::string& slot = chunk[id & (kChunkSize - 1)];
+    slot.assign(name);
+    return slot;
+  }
+  int64_t bytes(uint32_t count) const {
+    int64_t total = kChunks * sizeof(chunks_[0]);
+    for (uint32_t id = 0; id < count; ++id) {
+      if ((id & (kChunkSize - 1)) == 0) total += kChunkSize * sizeof(std::string);
+      const std::string& name = (*this)[id];
+      if (name.capacity() > sizeof(std::string)) total += name.capacity() + 1;
+    }
+    return total;
+  }
+
+ private:
+  std::unique_ptr<std::unique_ptr<std::string[]>[]> chunks_ =
+      std::make_unique<std::unique_ptr<std::string[]>[]>(kChunks);
+};
+
+TrustGraph::TrustGraph() : names_(std::make_unique<Names>()) {}
+TrustGraph::~TrustGraph() = default;
+
+const std::string& TrustGraph::Name(uint32_t id) const { return (*names_)[id]; }
+
+uint32_t TrustGraph::IdOf(std::string_view person) {
+  auto it = ids_.find(person);
+  if (it != ids_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(slots_.size());
+  const std::string& name = names_->Add(id, person);
+  ids_.emplace(name, id);
+  slots_.emplace_back();
+  return id;
+}
+
+uint32_t TrustGraph::FacetId(const common::v1::Facet& facet) {
+  return facet_ids_.try_emplace(FacetKey(facet), static_cast<uint32_t>(facet_ids_.size()))
+      .first->second;
+}
+
+void TrustGraph::Trim(Slot& slot) const {
+  Version oldest_pin = kLatest;
+  {
+    absl::MutexLock lock(&pins_mu_);
+    if (!pins_.empty()) oldest_pin = *pins_.begin();
+  }
+  // Newest first: keep every array newer than the oldest pin, and the one
+  // that pin sees.
+  for (size_t i = 0; i < slot.size(); ++i) {
+    if (slot[i].first <= oldest_pin) {
+      slot.erase(slot.begin() + i + 1, slot.end());
+      return;
+    }
+  }
+}
+
+TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* const> statements,
+                                        absl::Span<const uint64_t> sequences, uint64_t committed) {
+  absl::MutexLock lock(&mu_);
+  const Version version = version_ + 1;
+  // Copies of the arrays this install changes.
+  absl::flat_hash_map<uint32_t, std::shared_ptr<Adjacency>> changed;
+  auto writable = [&](uint32_t id) -> Adjacency& {
+    auto [it, fresh] = changed.try_emplace(id);
+    if (fresh) {
+      const Slot& slot = slots_[id];
+      it->second = slot.empty() ? std::make_shared<Adjacency>()
+                                : std::make_shared<Adjacency>(*slot.front().second);
+    }
+    return *it->second;
+  };
+  // The index of other's entry in `adjacency`, inserted (empty) when missing.
+  auto entry_index = [&](Adjacency& adjacency, uint32_t other) {
+    const std::string& name = Name(other);
+    auto it = std::lower_bound(
+        adjacency.entries.begin(), adjacency.entries.end(), name,
+        [&](const Entry& entry, const std::string& id) { return Name(entry.other) < id; });
+    if (it == adjacency.entries.end() || it->other != other) {
+      it = adjacency.entries.insert(
+          it, Entry{.other = other, .mine = 0, .theirs = 0, .facet_count = 0});
+    }
+    return static_cast<size_t>(it - adjacency.entries.begin());
+  };
+
+  for (const v1::TrustStatement* statement : statements) {
+    const uint32_t truster = IdOf(statement->truster_id());
+    const uint32_t trustee = IdOf(statement->trustee_id());
+    const uint8_t state = Pack(*statement);
+
+    Adjacency& outgoing = writable(truster);
+    Entry& made = outgoing.entries[entry_index(outgoing, trustee)];
+    if (!(made.mine & kMade)) ++statements_;
+    made.mine = state;
+
+    Adjacency& about = writable(trustee);
+    const size_t index = entry_index(about, truster);
+    size_t offset = 0;
+    for (size_t i = 0; i < index; ++i) offset += about.entries[i].facet_count;
+    Entry& entry = about.entries[index];
+    entry.theirs = state;
+    std::vector<uint32_t> inside;
+    if (IsActive(state)) {
+      for (const auto& facet : statement->sphere().inside()) inside.push_back(FacetId(facet));
+    }
+    auto first = about.facets.begin() + static_cast<std::ptrdiff_t>(offset);
+    about.facets.erase(first, first + entry.facet_count);
+    about.facets.insert(about.facets.begin() + static_cast<std::ptrdiff_t>(offset), inside.begin(),
+                        inside.end());
+    entry.facet_count = static_cast<uint16_t>(inside.size());
+  }
+
+  for (auto& [id, adjacency] : changed) {
+    Slot& slot = slots_[id];
+    slot.insert(slot.begin(), {version, std::move(adjacency)});
+    Trim(slot);
+  }
+  version_ = version;
+  for (uint64_t sequence : sequences) {
+    if (sequence > committed) recent_.insert(sequence);
+  }
+  absl::erase_if(recent_, [&](uint64_t sequence) { return sequence <= committed; });
+  return version;
+}
+
+TrustGraph::Version TrustGraph::Pin(
+    absl::FunctionRef<bool(absl::FunctionRef<bool(uint64_t)> installed)> agrees) {
+  for (;;) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      if (agrees([&](uint64_t sequence) { return recent_.contains(sequence); })) {
+        absl::MutexLock pin(&pins_mu_);
+        pins_.insert(version_);
+        return version_;
+      }
+    }
+    // A change is committed and its install waits for this lock.
+    std::this_thread::yield();
+  }
+}
+
+void TrustGraph::Unpin(Version version) {
+  absl::MutexLock lock(&pins_mu_);
+  auto it = pins_.find(version);
+  if (it != pins_.end()) pins_.erase(it);
+}
+
+TrustGraph::Found TrustGraph::Find(Version at, std::string_view person,
+                                   const common::v1::Facet* facet) const {
+  Found found;
+  absl::ReaderMutexLock lock(&mu_);
+  auto id = ids_.find(person);
+  if (id == ids_.end()) return found;
+  for (const auto& [version, adjacency] : slots_[id->second]) {
+    if (version <= at) {
+      found.adjacency = adjacency;
+      break;
+    }
+  }
+  if (facet != nullptr) {
+    auto it = facet_ids_.find(FacetKey(*facet));
+    if (it != facet_ids_.end()) found.facet = it->second;
+  }
+  return found;
+}
+
+std::optional<ReferenceEdge> TrustGraph::Reference(Version at, std::string_view person,
+                                                   std::string_view other) const {
+  const std::shared_ptr<const Adjacency> adjacency = Find(at, person, nullptr).adjacency;
+  if (!adjacency) return std::nullopt;
+  const auto& entries = adjacency->entries;
+  auto it = std::lower_bound(
+      entries.begin(), entries.end(), other,
+      [&](const Entry& entry, std::string_view id) { return Name(entry.other) < id; });
+  if (it == entries.end() || Name(it->other) != other) return std::nullopt;
+  if (!IsActive(it->mine) || !IsActive(it->theirs)) return std::nullopt;
+  return ReferenceEdge{.other = Name(it->other),
+                       .outgoing = Unpack(it->mine).visibility,
+                       .incoming = Unpack(it->theirs).visibility};
+}
+
+StatementCounts TrustGraph::Counts(Version at, std::string_view person) const {
+  StatementCounts counts;
+  VisitPairs(at, person, "", [&](const std::string&, Direction mine, Direction theirs) {
+    if (!mine.made) return true;
+    ++counts.kept;
+    if (!mine.active) return true;
+    ++counts.active;
+    const bool answered = theirs.active && theirs.visibility != v1::VISIBILITY_PRIVATE;
+    if (!answered) ++counts.unanswered;
+    return true;
+  });
+  return counts;
+}
+
+void TrustGraph::VisitPairs(
+    Version at, std::string_view person, std::string_view after,
+    absl::FunctionRef<bool(const std::string& other, Direction mine, Direction theirs)> visit)
+    const {
+  const std::shared_ptr<const Adjacency> adjacency = Find(at, person, nullptr).adjacency;
+  if (!adjacency) return;
+  const auto& entries = adjacency->entries;
+  auto it = entries.begin();
+  if (!after.empty()) {
+    it = std::upper_bound(
+        entries.begin(), entries.end(), after,
+        [&](std::string_view id, const Entry& entry) { return id < Name(entry.other); });
+  }
+  for (; it != entries.end(); ++it) {
+    if (!visit(Name(it->other), Unpack(it->mine), Unpack(it->theirs))) return;
+  }
+}
+
+void TrustGraph::VisitFacetHolders(Version at, std::string_view subject,
+                                   const common::v1::Facet& facet,
+                                   absl::FunctionRef<bool(const FacetHolder&)> visit) const {
+  const Found found = Find(at, subject, &facet);
+  if (!found.adjacency || !found.facet) return;
+  const uint32_t wanted = *found.facet;
+  auto facet_it = found.adjacency->facets.begin();
+  for (const Entry& entry : found.adjacency->entries) {
+    auto end = facet_it + entry.facet_count;
+    if (IsActive(entry.theirs) && std::find(facet_it, end, wanted) != end) {
+      if (!visit({.truster = Name(entry.other), .visibility = Unpack(entry.theirs).visibility})) {
+        return;
+      }
+    }
+    facet_it = end;
+  }
+}
+
+TrustGraph::Size TrustGraph::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  Size size{.people = static_cast<int64_t>(slots_.size()), .statements = statements_};
+  int64_t bytes = sizeof(*this) + names_->bytes(static_cast<uint32_t>(slots_.size()));
+  bytes += static_cast<int64_t>(slots_.capacity() * sizeof(Slot));
+  // A flat hash map: one control byte and one slot per bucket.
+  bytes +=
+      static_cast<int64_t>(ids_.capacity() * (sizeof(std::pair<std::string_view, uint32_t>) + 1));
+  for (const auto& [key, id] : facet_ids_) bytes += static_cast<int64_t>(key.capacity() + 1);
+  bytes +=
+      static_cast<int64_t>(facet_ids_.capacity() * (sizeof(std::pair<std::string, uint32_t>) + 1));
+  for (const Slot& slot : slots_) {
+    for (const auto& [version, adjacency] : slot) {
+      // The shared_ptr's control block shares the allocation (make_shared).
+      bytes += static_cast<int64_t>(sizeof(Adjacency) + 16 +
+                                    adjacency->entries.capacity() * sizeof(Entry) +
+                                    adjacency->facets.capacity() * sizeof(uint32_t));
+    }
+    if (!slot.empty()) size.facets += static_cast<int64_t>(slot.front().second->facets.size());
+  }
+  size.bytes = bytes;
+  return size;
+}
+
+}  // namespace trustsphere::relationships
