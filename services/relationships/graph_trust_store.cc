@@ -32,6 +32,12 @@ class GraphTrustReader final : public TrustReader {
     if (!broken_.ok()) return broken_;
     return bodies_->Statements(pairs);
   }
+  absl::StatusOr<std::optional<FacetJudgement>> Judge(const std::string& truster,
+                                                      const std::string& trustee,
+                                                      const common::v1::Facet& facet) override {
+    if (!broken_.ok()) return broken_;
+    return graph_.Judge(at_, truster, trustee, facet);
+  }
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                          const std::string& other) override {
     if (!broken_.ok()) return broken_;

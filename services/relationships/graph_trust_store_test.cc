@@ -56,8 +56,16 @@ StatementChange RandomChange(TrustStore& store, const std::vector<std::string>& 
     after.set_state(v1::TRUST_STATE_ACTIVE);
     after.set_visibility(static_cast<v1::Visibility>(1 + random() % 4));
     after.mutable_sphere()->clear_inside();
+    after.mutable_sphere()->clear_outside();
     for (const auto& key : kFacets) {
-      if (random() % 2) *after.mutable_sphere()->add_inside() = Competency(key);
+      switch (random() % 3) {
+        case 1:
+          *after.mutable_sphere()->add_inside() = Competency(key);
+          break;
+        case 2:
+          *after.mutable_sphere()->add_outside() = Competency(key);
+          break;
+      }
     }
     change.kind = change.before ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED;
   }
@@ -109,6 +117,10 @@ std::string Answers(TrustReader& reader, const std::vector<std::string>& people)
     for (const auto& other : people) {
       auto edge = *reader.Reference(person, other);
       if (edge) out += absl::StrCat("edge ", other, " ", edge->outgoing, edge->incoming, "\n");
+      for (const auto& key : {kFacets[0], kFacets[1], std::string("unheard-of")}) {
+        auto judged = *reader.Judge(person, other, Competency(key));
+        if (judged) out += absl::StrCat("judge ", other, " ", key, " ", judged->verdict, "\n");
+      }
     }
     for (const auto& key : kFacets) {
       EXPECT_TRUE(reader

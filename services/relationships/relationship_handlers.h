@@ -16,19 +16,18 @@
 // Method, response, who may call, where the body runs. Writes and what calls
 // identity block; reads of local storage are quick; a graph search may
 // visit thousands of people (milliseconds), kept off gRPC's threads.
-#define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                     \
-  RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                 \
-  RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead)                                \
-  RPC(RevokeTrust, v1::TrustStatement, kAuthenticated, kBlocking)                              \
-  RPC(ListTrusted, v1::ListTrustedResponse, kAuthenticated, kQuickRead)                        \
-  RPC(ListTrusting, v1::ListTrustingResponse, kAuthenticated, kQuickRead)                      \
-  RPC(ListReferences, v1::ListReferencesResponse, kAuthenticated, kQuickRead)                  \
-  RPC(ListPendingReciprocation, v1::ListPendingReciprocationResponse, kAuthenticated,          \
-      kQuickRead)                                                                              \
-  RPC(CheckTrust, v1::CheckTrustResponse, kAuthenticated, kQuickRead)                          \
-  RPC(BatchCheckTrust, v1::BatchCheckTrustResponse, kAuthenticated, kQuickRead)                \
-  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kBlocking)                       \
-  RPC(SuggestReferences, v1::SuggestReferencesResponse, kAuthenticated, kBlocking)             \
+#define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                        \
+  RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                    \
+  RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead)                                   \
+  RPC(RevokeTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                 \
+  RPC(ListTrusted, v1::ListTrustedResponse, kAuthenticated, kQuickRead)                           \
+  RPC(ListTrusting, v1::ListTrustingResponse, kAuthenticated, kQuickRead)                         \
+  RPC(ListReferences, v1::ListReferencesResponse, kAuthenticated, kQuickRead)                     \
+  RPC(ListPendingReciprocation, v1::ListPendingReciprocationResponse, kAuthenticated, kQuickRead) \
+  RPC(CheckTrust, v1::CheckTrustResponse, kAuthenticated, kQuickRead)                             \
+  RPC(BatchCheckTrust, v1::BatchCheckTrustResponse, kAuthenticated, kQuickRead)                   \
+  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kBlocking)                          \
+  RPC(SuggestReferences, v1::SuggestReferencesResponse, kAuthenticated, kBlocking)                \
   RPC(GetCoverage, v1::GetCoverageResponse, kAuthenticated, kBlocking)
 
 namespace trustsphere::relationships {

@@ -276,17 +276,14 @@ absl::StatusOr<v1::Verdict> RelationshipLogic::Verdict(Viewer& viewer, TrustRead
   common::v1::Facet facet = NormalizeFacet(errors, field + "facet", check.facet());
   if (!errors.empty()) return errors.ToStatus();
 
-  auto statement = reader.Statement(check.truster_id(), check.trustee_id());
-  if (!statement.ok()) return statement.status();
-  if (!IsActive(*statement)) return v1::VERDICT_NO_TRUST;
-  if (!viewer.CanSee(**statement)) {
+  auto judged = reader.Judge(check.truster_id(), check.trustee_id(), facet);
+  if (!judged.ok()) return judged.status();
+  if (!judged->has_value()) return v1::VERDICT_NO_TRUST;
+  if (!viewer.CanSee(check.truster_id(), check.trustee_id(), (*judged)->visibility)) {
     if (!viewer.status().ok()) return viewer.status();
     return v1::VERDICT_NO_TRUST;
   }
-  const auto& sphere = (*statement)->sphere();
-  if (ContainsFacet(sphere.inside(), facet)) return v1::VERDICT_INSIDE;
-  if (ContainsFacet(sphere.outside(), facet)) return v1::VERDICT_OUTSIDE;
-  return v1::VERDICT_NOT_STATED;
+  return (*judged)->verdict;
 }
 
 absl::StatusOr<v1::CheckTrustResponse> RelationshipLogic::CheckTrust(

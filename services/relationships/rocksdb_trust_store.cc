@@ -43,6 +43,14 @@ class RocksDbTrustReader final : public TrustReader {
         engine_.MultiGet(keys::kStatements, lookups, at()));
   }
 
+  absl::StatusOr<std::optional<FacetJudgement>> Judge(const std::string& truster,
+                                                      const std::string& trustee,
+                                                      const common::v1::Facet& facet) override {
+    auto statement = Statement(truster, trustee);
+    if (!statement.ok()) return statement.status();
+    return relationships::Judge(*statement, facet);
+  }
+
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                          const std::string& other) override {
     auto bytes = engine_.Find(keys::kReferences, keys::Pair(person, other), at());

@@ -27,6 +27,9 @@ TrustGraph::Direction Unpack(uint8_t packed) {
 
 bool IsActive(uint8_t packed) { return (packed & kActive) != 0; }
 
+// Facet ids of an outside facet carry this bit.
+constexpr uint32_t kOutside = uint32_t{1} << 31;
+
 std::string FacetKey(const common::v1::Facet& facet) {
   return absl::StrCat(static_cast<int>(facet.kind()), ":", facet.key());
 }
@@ -38,7 +41,8 @@ struct TrustGraph::Entry {
   // person -> other, and other -> person (Pack).
   uint8_t mine;
   uint8_t theirs;
-  // How many of Adjacency::facets are theirs' (inside, when active).
+  // How many of Adjacency::facets are theirs' (when active: inside, then
+  // outside with kOutside).
   uint16_t facet_count;
 };
 
@@ -165,15 +169,18 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
     for (size_t i = 0; i < index; ++i) offset += about.entries[i].facet_count;
     Entry& entry = about.entries[index];
     entry.theirs = state;
-    std::vector<uint32_t> inside;
+    std::vector<uint32_t> held;
     if (IsActive(state)) {
-      for (const auto& facet : statement->sphere().inside()) inside.push_back(FacetId(facet));
+      for (const auto& facet : statement->sphere().inside()) held.push_back(FacetId(facet));
+      for (const auto& facet : statement->sphere().outside()) {
+        held.push_back(FacetId(facet) | kOutside);
+      }
     }
     auto first = about.facets.begin() + static_cast<std::ptrdiff_t>(offset);
     about.facets.erase(first, first + entry.facet_count);
-    about.facets.insert(about.facets.begin() + static_cast<std::ptrdiff_t>(offset), inside.begin(),
-                        inside.end());
-    entry.facet_count = static_cast<uint16_t>(inside.size());
+    about.facets.insert(about.facets.begin() + static_cast<std::ptrdiff_t>(offset), held.begin(),
+                        held.end());
+    entry.facet_count = static_cast<uint16_t>(held.size());
   }
 
   for (auto& [id, adjacency] : changed) {
@@ -230,19 +237,49 @@ TrustGraph::Found TrustGraph::Find(Version at, std::string_view person,
   return found;
 }
 
+const TrustGraph::Entry* TrustGraph::EntryOf(const Adjacency& adjacency,
+                                             std::string_view other) const {
+  const auto& entries = adjacency.entries;
+  auto it = std::lower_bound(
+      entries.begin(), entries.end(), other,
+      [&](const Entry& entry, std::string_view id) { return Name(entry.other) < id; });
+  if (it == entries.end() || Name(it->other) != other) return nullptr;
+  return &*it;
+}
+
 std::optional<ReferenceEdge> TrustGraph::Reference(Version at, std::string_view person,
                                                    std::string_view other) const {
   const std::shared_ptr<const Adjacency> adjacency = Find(at, person, nullptr).adjacency;
   if (!adjacency) return std::nullopt;
-  const auto& entries = adjacency->entries;
-  auto it = std::lower_bound(
-      entries.begin(), entries.end(), other,
-      [&](const Entry& entry, std::string_view id) { return Name(entry.other) < id; });
-  if (it == entries.end() || Name(it->other) != other) return std::nullopt;
-  if (!IsActive(it->mine) || !IsActive(it->theirs)) return std::nullopt;
-  return ReferenceEdge{.other = Name(it->other),
-                       .outgoing = Unpack(it->mine).visibility,
-                       .incoming = Unpack(it->theirs).visibility};
+  const Entry* entry = EntryOf(*adjacency, other);
+  if (entry == nullptr || !IsActive(entry->mine) || !IsActive(entry->theirs)) return std::nullopt;
+  return ReferenceEdge{.other = Name(entry->other),
+                       .outgoing = Unpack(entry->mine).visibility,
+                       .incoming = Unpack(entry->theirs).visibility};
+}
+
+std::optional<FacetJudgement> TrustGraph::Judge(Version at, std::string_view truster,
+                                                std::string_view trustee,
+                                                const common::v1::Facet& facet) const {
+  const Found found = Find(at, trustee, &facet);
+  if (!found.adjacency) return std::nullopt;
+  const Entry* entry = EntryOf(*found.adjacency, truster);
+  if (entry == nullptr || !IsActive(entry->theirs)) return std::nullopt;
+  FacetJudgement judgement{.visibility = Unpack(entry->theirs).visibility,
+                           .verdict = v1::VERDICT_NOT_STATED};
+  if (!found.facet) return judgement;
+  size_t offset = 0;
+  for (const Entry* it = found.adjacency->entries.data(); it != entry; ++it) {
+    offset += it->facet_count;
+  }
+  const auto first = found.adjacency->facets.begin() + static_cast<std::ptrdiff_t>(offset);
+  const auto last = first + entry->facet_count;
+  if (std::find(first, last, *found.facet) != last) {
+    judgement.verdict = v1::VERDICT_INSIDE;
+  } else if (std::find(first, last, *found.facet | kOutside) != last) {
+    judgement.verdict = v1::VERDICT_OUTSIDE;
+  }
+  return judgement;
 }
 
 StatementCounts TrustGraph::Counts(Version at, std::string_view person) const {

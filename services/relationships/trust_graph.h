@@ -79,6 +79,10 @@ class TrustGraph {
 
   std::optional<ReferenceEdge> Reference(Version at, std::string_view person,
                                          std::string_view other) const;
+  // What truster's active statement about trustee says of `facet`.
+  std::optional<FacetJudgement> Judge(Version at, std::string_view truster,
+                                      std::string_view trustee,
+                                      const common::v1::Facet& facet) const;
   StatementCounts Counts(Version at, std::string_view person) const;
   // visit(other, mine, theirs) for each person `person` shares a statement
   // with (mine: person -> other; theirs: other -> person), in id order,
@@ -107,6 +111,8 @@ class TrustGraph {
     std::optional<uint32_t> facet;
   };
   Found Find(Version at, std::string_view person, const common::v1::Facet* facet) const;
+  // Other's entry in `adjacency`, null when none.
+  const Entry* EntryOf(const Adjacency& adjacency, std::string_view other) const;
   uint32_t IdOf(std::string_view person) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t FacetId(const common::v1::Facet& facet) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops the arrays no pinned reader can reach any more.

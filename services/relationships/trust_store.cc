@@ -1,5 +1,7 @@
 #include "services/relationships/trust_store.h"
 
+#include "services/common/core/facet.h"
+
 namespace trustsphere::relationships {
 namespace {
 
@@ -32,6 +34,19 @@ CountDeltas DeltasOf(const StatementChange& change) {
   deltas.truster.unanswered = Unanswered(after, reverse) - Unanswered(before, reverse);
   deltas.trustee.unanswered = Unanswered(reverse, after) - Unanswered(reverse, before);
   return deltas;
+}
+
+std::optional<FacetJudgement> Judge(const std::optional<v1::TrustStatement>& statement,
+                                    const common::v1::Facet& facet) {
+  if (!IsActive(statement)) return std::nullopt;
+  FacetJudgement judgement{.visibility = statement->visibility(),
+                           .verdict = v1::VERDICT_NOT_STATED};
+  if (ContainsFacet(statement->sphere().inside(), facet)) {
+    judgement.verdict = v1::VERDICT_INSIDE;
+  } else if (ContainsFacet(statement->sphere().outside(), facet)) {
+    judgement.verdict = v1::VERDICT_OUTSIDE;
+  }
+  return judgement;
 }
 
 void Add(StatementCounts& counts, const StatementCounts& delta) {

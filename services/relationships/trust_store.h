@@ -59,6 +59,19 @@ struct FacetHolder {
   v1::Visibility visibility = v1::VISIBILITY_UNSPECIFIED;
 };
 
+// What an active statement says of one facet, and who may see it.
+struct FacetJudgement {
+  v1::Visibility visibility = v1::VISIBILITY_UNSPECIFIED;
+  // INSIDE, OUTSIDE or NOT_STATED.
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+
+  bool operator==(const FacetJudgement&) const = default;
+};
+// The judgement of `facet` (normalised) by `statement`; nullopt unless it
+// is active.
+std::optional<FacetJudgement> Judge(const std::optional<v1::TrustStatement>& statement,
+                                    const common::v1::Facet& facet);
+
 // What a person's own statements add up to; the limits count these.
 struct StatementCounts {
   // Active statements the person made.
@@ -116,6 +129,11 @@ class TrustReader {
   // The statements of several (truster, trustee) pairs, nullopt where none.
   virtual absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> Statements(
       const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
+  // What truster's statement about trustee says of `facet` (normalised);
+  // nullopt unless that statement is active.
+  virtual absl::StatusOr<std::optional<FacetJudgement>> Judge(const std::string& truster,
+                                                              const std::string& trustee,
+                                                              const common::v1::Facet& facet) = 0;
   // nullopt when the two are not mutual references.
   virtual absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                                  const std::string& other) = 0;

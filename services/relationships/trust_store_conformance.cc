@@ -179,6 +179,24 @@ TEST_P(TrustStoreConformance, FacetHoldersCarryTheirStatementsVisibility) {
   EXPECT_EQ(visited, 1);
 }
 
+TEST_P(TrustStoreConformance, AJudgementSaysWhereAFacetIsInAnActiveStatement) {
+  v1::TrustStatement statement = Put("alice", "bob", v1::VISIBILITY_NETWORK, {"negotiation"});
+  *statement.mutable_sphere()->add_outside() = Competency("accounting");
+  ASSERT_TRUE(store_->Apply({ChangeTo(statement, v1::CHANGE_KIND_UPDATED)}, std::nullopt).ok());
+  auto reader = store_->Snapshot();
+  auto judge = [&](const std::string& key) {
+    return *reader->Judge("alice", "bob", Competency(key));
+  };
+  EXPECT_EQ(judge("negotiation"),
+            (FacetJudgement{.visibility = v1::VISIBILITY_NETWORK, .verdict = v1::VERDICT_INSIDE}));
+  EXPECT_EQ(judge("accounting")->verdict, v1::VERDICT_OUTSIDE);
+  EXPECT_EQ(judge("rigour")->verdict, v1::VERDICT_NOT_STATED);
+  EXPECT_EQ(*reader->Judge("bob", "alice", Competency("negotiation")), std::nullopt);
+  Revoke("alice", "bob");
+  EXPECT_EQ(*store_->Latest()->Judge("alice", "bob", Competency("negotiation")), std::nullopt);
+  EXPECT_TRUE(judge("negotiation").has_value());
+}
+
 TEST_P(TrustStoreConformance, PagesResumeFromTheirCursorAndHideFilteredEntries) {
   std::vector<std::string> trustees;
   for (int i = 0; i < 25; ++i) {

@@ -46,8 +46,7 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
   static constexpr int kBatch = 128;
 
   // Starts streaming the changes after sequence `after`.
-  WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry,
-              uint64_t after);
+  WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry, uint64_t after);
   ~WatchStream() override;
 
   // Ends the stream with `status` (after any write in flight).
