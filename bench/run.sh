@@ -93,6 +93,17 @@ start_servers
 await identity
 await relationships "$out/cold_start.json"
 await recommendations
+# The trust graph the relationships server built at that start: its size,
+# per person and per statement.
+grep -h '"trust graph built"' "$data/logs/relationships.log" | tail -1 | python3 -c '
+import json, sys
+line = json.loads(sys.stdin.read())
+people, statements, size = (int(line[k]) for k in ("people", "statements", "bytes"))
+json.dump({"people": people, "statements": statements, "bytes": size,
+           "bytes_per_person": round(size / max(people, 1), 1),
+           "bytes_per_statement": round(size / max(statements, 1), 1),
+           "build_seconds": float(line["seconds"])}, sys.stdout, indent=2)
+print()' >"$out/graph.json"
 
 common=(--shares_file="$data/shares" --duration="$duration" --warmup="$warmup" --pids="$(pids)")
 "${bench[@]}" settle --pids="$(pids)"
@@ -109,8 +120,9 @@ sweep() {  # NAME RATES...
   "${bench[@]}" run "${common[@]}" --out="$out/sweep_$name.json" --table="$out/sweep_$name.dat" \
     --scenarios="$scenarios"
 }
-sweep CheckTrust 1000 2000 4000 6000 8000 10000
-sweep FindVouchers2 50 100 200 400 800
+# Carried past the knee, up to what the closed loop reaches on this machine.
+sweep CheckTrust 2000 5000 10000 15000 20000 25000 30000
+sweep FindVouchers2 100 250 500 1000 2000 3000 4000
 
 stop_servers
 {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
+#include "absl/time/clock.h"
 #include "services/common/core/log.h"
 #include "services/common/downstream/downstream.h"
 #include "services/common/downstream/identity_client.h"
@@ -61,12 +62,14 @@ int main(int argc, char** argv) {
       .start = [&]() -> absl::Status {
         auto rocksdb = relationships::RocksDbTrustStore::Open(data_dir + "/db", sync_writes);
         if (!rocksdb.ok()) return rocksdb.status();
+        const absl::Time build_start = absl::Now();
         auto store = relationships::GraphTrustStore::Open(std::move(*rocksdb));
         if (!store.ok()) return store.status();
         const auto graph = (*store)->graph().size();
         Log(LogLevel::kInfo, "trust graph built",
             {F("people", graph.people), F("statements", graph.statements),
-             F("bytes", graph.bytes)});
+             F("bytes", graph.bytes),
+             F("seconds", absl::ToDoubleSeconds(absl::Now() - build_start))});
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
         if (absl::Status fetched = keys.Start(absl::GetFlag(FLAGS_startup_timeout));
