@@ -19,6 +19,11 @@
 //
 //   trustsphere_bench settle --pids=name:pid,...
 //     Waits until the servers are idle.
+//
+//   trustsphere_bench graph --people=N --seed=S --db=FOLDER [--out=graph.json]
+//     In process: writes the network into a relationships store at FOLDER
+//     (unless it is there already), then times the graph's build, its
+//     memory and its queries.
 
 #include <cstdio>
 #include <fstream>
@@ -29,6 +34,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/graph_build.h"
 #include "bench/load_generator.h"
 #include "bench/network_loader.h"
 #include "bench/person_tokens.h"
@@ -54,6 +60,7 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "run: unmeasured time before
 ABSL_FLAG(int, channels, 4, "run: connections per server.");
 ABSL_FLAG(std::string, pids, "", "run: name:pid of the servers to sample, comma-separated.");
 ABSL_FLAG(std::string, out, "", "Where to write the figures (JSON).");
+ABSL_FLAG(std::string, db, "", "graph: the relationships database folder to write or reuse.");
 ABSL_FLAG(std::string, table, "",
           "run: also write one line per scenario (whitespace-separated, for gnuplot).");
 
@@ -367,17 +374,32 @@ int RunScenarios() {
   return 0;
 }
 
+int Graph() {
+  if (absl::GetFlag(FLAGS_db).empty()) {
+    std::fprintf(stderr, "graph: --db=FOLDER is required\n");
+    return 2;
+  }
+  const json figures = MeasureGraph(GenerateFromFlags(), absl::GetFlag(FLAGS_db));
+  std::printf("%s\n", figures.dump(2).c_str());
+  WriteJson(figures);
+  return figures.contains("error") ? 1 : 0;
+}
+
 }  // namespace
 }  // namespace trustsphere::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("trustsphere_bench load|run [flags]; see bench/README.md");
+  absl::SetProgramUsageMessage(
+      "trustsphere_bench load|run|serving|settle|graph [flags]; see bench/README.md");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() > 1 ? args[1] : "";
   if (command == "load") return trustsphere::bench::Load();
   if (command == "run") return trustsphere::bench::RunScenarios();
   if (command == "serving") return trustsphere::bench::Serving();
   if (command == "settle") return trustsphere::bench::Settle();
-  std::fprintf(stderr, "usage: trustsphere_bench load|run [flags]; see bench/README.md\n");
+  if (command == "graph") return trustsphere::bench::Graph();
+  std::fprintf(
+      stderr,
+      "usage: trustsphere_bench load|run|serving|settle|graph [flags]; see bench/README.md\n");
   return 2;
 }

@@ -432,6 +432,11 @@ uint64_t Engine::CommittedChangeSequence() const {
   return *in_flight_changes_.begin() - 1;
 }
 
+uint64_t Engine::LastChangeSequence() const {
+  absl::MutexLock lock(&change_mu_);
+  return next_change_ - 1;
+}
+
 std::vector<RecordKindStats> Engine::Stats() const {
   std::vector<RecordKindStats> stats;
   for (Family family = 0; family < static_cast<Family>(options_.families.size()); ++family) {

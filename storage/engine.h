@@ -211,6 +211,8 @@ class Engine final : public StorageAdmin {
   // readable; a reader of the change log must not pass it (entries above it
   // may still be in flight and commit out of order).
   uint64_t CommittedChangeSequence() const;
+  // The highest sequence given to a change so far, committed or not.
+  uint64_t LastChangeSequence() const;
 
   // Engine metadata written with WriteBatch::PutMeta. NotFound when absent.
   absl::StatusOr<std::string> GetMeta(std::string_view key) const;

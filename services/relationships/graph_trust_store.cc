@@ -110,7 +110,7 @@ class GraphTrustReader final : public TrustReader {
   }
 
   absl::Status VisitStatements(
-      absl::FunctionRef<absl::StatusOr<bool>(v1::TrustStatement)> visit) override {
+      absl::FunctionRef<absl::StatusOr<bool>(const v1::TrustStatement&)> visit) override {
     if (!broken_.ok()) return broken_;
     return bodies_->VisitStatements(visit);
   }
@@ -189,25 +189,13 @@ absl::Status GraphTrustStore::Build() {
         graph_.Install(statements, sequences, store_->CommittedChangeSequence());
         if (after_install_) after_install_(changes, sequences);
       });
-  // In large installs: each copies the arrays it changes once.
-  constexpr size_t kBuildBatch = 1 << 16;
-  std::vector<v1::TrustStatement> batch;
-  auto install = [&] {
-    std::vector<const v1::TrustStatement*> statements;
-    statements.reserve(batch.size());
-    for (const auto& statement : batch) statements.push_back(&statement);
-    graph_.Install(statements, {}, 0);
-    batch.clear();
-  };
-  absl::Status visited = store_->Snapshot()->VisitStatements(
-      [&](v1::TrustStatement statement) -> absl::StatusOr<bool> {
-        batch.push_back(std::move(statement));
-        if (batch.size() == kBuildBatch) install();
-        return true;
-      });
-  if (!visited.ok()) return visited;
-  install();
-  return absl::OkStatus();
+  return graph_.Load([&](absl::FunctionRef<void(const v1::TrustStatement&)> add) {
+    return store_->Snapshot()->VisitStatements(
+        [&](const v1::TrustStatement& statement) -> absl::StatusOr<bool> {
+          add(statement);
+          return true;
+        });
+  });
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
@@ -218,6 +206,8 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
     // above it must be too, or the graph lags the snapshot.
     const uint64_t committed = store_->CommittedChangeSequence();
     bodies = store_->Snapshot();
+    // Nothing was given a sequence since: the snapshot holds no more.
+    if (store_->LastChangeSequence() == committed) return true;
     auto held = bodies->ChangeSequencesAfter(committed);
     if (!held.ok()) {
       broken = held.status();

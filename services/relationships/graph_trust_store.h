@@ -31,6 +31,7 @@ class GraphTrustStore final : public TrustStore {
     return store_->Changes(after, limit);
   }
   uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
+  uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
   // Called after the graph has the changes.
   void SetCommitHook(CommitHook hook) override { after_install_ = std::move(hook); }
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override {

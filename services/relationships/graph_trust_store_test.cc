@@ -257,6 +257,7 @@ class HeldCommitStore final : public TrustStore {
     return store_->Changes(after, limit);
   }
   uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
+  uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
   void SetCommitHook(CommitHook hook) override {
     store_->SetCommitHook([this, hook](const std::vector<StatementChange>& changes,
                                        absl::Span<const uint64_t> sequences) {

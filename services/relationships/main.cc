@@ -67,8 +67,7 @@ int main(int argc, char** argv) {
         if (!store.ok()) return store.status();
         const auto graph = (*store)->graph().size();
         Log(LogLevel::kInfo, "trust graph built",
-            {F("people", graph.people), F("statements", graph.statements),
-             F("bytes", graph.bytes),
+            {F("people", graph.people), F("statements", graph.statements), F("bytes", graph.bytes),
              F("seconds", absl::ToDoubleSeconds(absl::Now() - build_start))});
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();

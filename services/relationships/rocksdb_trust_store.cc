@@ -137,13 +137,16 @@ class RocksDbTrustReader final : public TrustReader {
   }
 
   absl::Status VisitStatements(
-      absl::FunctionRef<absl::StatusOr<bool>(v1::TrustStatement)> visit) override {
+      absl::FunctionRef<absl::StatusOr<bool>(const v1::TrustStatement&)> visit) override {
+    // One message for all: parsing into it again reuses its allocations.
+    v1::TrustStatement statement;
     return engine_.Scan(
         keys::kStatements, {},
         [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
-          auto statement = ParseValue<v1::TrustStatement>(value);
-          if (!statement.ok()) return statement.status();
-          return visit(std::move(*statement));
+          if (!statement.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+            return absl::DataLossError("a stored statement does not parse");
+          }
+          return visit(statement);
         },
         at());
   }
@@ -351,6 +354,8 @@ absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_
 uint64_t RocksDbTrustStore::CommittedChangeSequence() const {
   return engine_->CommittedChangeSequence();
 }
+
+uint64_t RocksDbTrustStore::LastChangeSequence() const { return engine_->LastChangeSequence(); }
 
 absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(
     const RequestKey& key) const {

@@ -30,6 +30,7 @@ class RocksDbTrustStore final : public TrustStore {
                                  const std::optional<RequestRecord>& request) override;
   absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after, int limit) const override;
   uint64_t CommittedChangeSequence() const override;
+  uint64_t LastChangeSequence() const override;
   void SetCommitHook(CommitHook hook) override { commit_hook_ = std::move(hook); }
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
   absl::StatusOr<std::string> KeepSecret(const std::string& name,

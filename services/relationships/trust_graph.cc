@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
-
 namespace trustsphere::relationships {
 namespace {
 
@@ -30,8 +28,10 @@ bool IsActive(uint8_t packed) { return (packed & kActive) != 0; }
 // Facet ids of an outside facet carry this bit.
 constexpr uint32_t kOutside = uint32_t{1} << 31;
 
-std::string FacetKey(const common::v1::Facet& facet) {
-  return absl::StrCat(static_cast<int>(facet.kind()), ":", facet.key());
+// The kind's number, then the key.
+void SetFacetKey(const common::v1::Facet& facet, std::string& key) {
+  key.assign(1, static_cast<char>(facet.kind()));
+  key.append(facet.key());
 }
 
 }  // namespace
@@ -105,8 +105,68 @@ uint32_t TrustGraph::IdOf(std::string_view person) {
 }
 
 uint32_t TrustGraph::FacetId(const common::v1::Facet& facet) {
-  return facet_ids_.try_emplace(FacetKey(facet), static_cast<uint32_t>(facet_ids_.size()))
-      .first->second;
+  SetFacetKey(facet, facet_key_);
+  auto it = facet_ids_.find(facet_key_);
+  if (it != facet_ids_.end()) return it->second;
+  return facet_ids_.emplace(facet_key_, static_cast<uint32_t>(facet_ids_.size())).first->second;
+}
+
+absl::Status TrustGraph::Load(StatementSource source) {
+  absl::MutexLock lock(&mu_);
+  // One half of a pair, from one person's side, in the order met.
+  struct Half {
+    uint32_t other;
+    uint8_t mine;
+    uint8_t theirs;
+    uint16_t facet_count;
+    // Where its facets start in `facets`.
+    uint32_t facets_at;
+  };
+  std::vector<std::vector<Half>> halves(slots_.size());
+  std::vector<uint32_t> facets;
+  auto add = [&](const v1::TrustStatement& statement) {
+    const uint32_t truster = IdOf(statement.truster_id());
+    const uint32_t trustee = IdOf(statement.trustee_id());
+    if (halves.size() < slots_.size()) halves.resize(slots_.size());
+    const uint8_t state = Pack(statement);
+    const auto at = static_cast<uint32_t>(facets.size());
+    if (IsActive(state)) {
+      for (const auto& facet : statement.sphere().inside()) facets.push_back(FacetId(facet));
+      for (const auto& facet : statement.sphere().outside()) {
+        facets.push_back(FacetId(facet) | kOutside);
+      }
+    }
+    halves[truster].push_back(Half{trustee, state, 0, 0, 0});
+    halves[trustee].push_back(
+        Half{truster, 0, state, static_cast<uint16_t>(facets.size() - at), at});
+    ++statements_;
+  };
+  if (absl::Status loaded = source(add); !loaded.ok()) return loaded;
+
+  const Version version = version_ + 1;
+  for (uint32_t id = 0; id < halves.size(); ++id) {
+    std::vector<Half>& mine = halves[id];
+    std::sort(mine.begin(), mine.end(), [&](const Half& a, const Half& b) {
+      return a.other != b.other && Name(a.other) < Name(b.other);
+    });
+    auto adjacency = std::make_shared<Adjacency>();
+    for (const Half& half : mine) {
+      if (adjacency->entries.empty() || adjacency->entries.back().other != half.other) {
+        adjacency->entries.push_back(
+            Entry{.other = half.other, .mine = 0, .theirs = 0, .facet_count = 0});
+      }
+      Entry& entry = adjacency->entries.back();
+      entry.mine |= half.mine;
+      entry.theirs |= half.theirs;
+      entry.facet_count = static_cast<uint16_t>(entry.facet_count + half.facet_count);
+      adjacency->facets.insert(adjacency->facets.end(), facets.begin() + half.facets_at,
+                               facets.begin() + half.facets_at + half.facet_count);
+    }
+    std::vector<Half>().swap(mine);
+    slots_[id] = Slot{{version, std::move(adjacency)}};
+  }
+  version_ = version;
+  return absl::OkStatus();
 }
 
 void TrustGraph::Trim(Slot& slot) const {
@@ -231,7 +291,9 @@ TrustGraph::Found TrustGraph::Find(Version at, std::string_view person,
     }
   }
   if (facet != nullptr) {
-    auto it = facet_ids_.find(FacetKey(*facet));
+    std::string key;
+    SetFacetKey(*facet, key);
+    auto it = facet_ids_.find(key);
     if (it != facet_ids_.end()) found.facet = it->second;
   }
   return found;
@@ -284,15 +346,17 @@ std::optional<FacetJudgement> TrustGraph::Judge(Version at, std::string_view tru
 
 StatementCounts TrustGraph::Counts(Version at, std::string_view person) const {
   StatementCounts counts;
-  VisitPairs(at, person, "", [&](const std::string&, Direction mine, Direction theirs) {
-    if (!mine.made) return true;
+  const std::shared_ptr<const Adjacency> adjacency = Find(at, person, nullptr).adjacency;
+  if (!adjacency) return counts;
+  for (const Entry& entry : adjacency->entries) {
+    if (!(entry.mine & kMade)) continue;
     ++counts.kept;
-    if (!mine.active) return true;
+    if (!IsActive(entry.mine)) continue;
     ++counts.active;
-    const bool answered = theirs.active && theirs.visibility != v1::VISIBILITY_PRIVATE;
+    const bool answered =
+        IsActive(entry.theirs) && Unpack(entry.theirs).visibility != v1::VISIBILITY_PRIVATE;
     if (!answered) ++counts.unanswered;
-    return true;
-  });
+  }
   return counts;
 }
 

@@ -61,6 +61,13 @@ class TrustGraph {
   TrustGraph(const TrustGraph&) = delete;
   TrustGraph& operator=(const TrustGraph&) = delete;
 
+  // Fills an empty graph, before anyone reads it, with every statement
+  // `source` passes to `add` (each pair once): each array is sorted once at
+  // the end instead of copied per change.
+  using StatementSource =
+      absl::FunctionRef<absl::Status(absl::FunctionRef<void(const v1::TrustStatement&)> add)>;
+  absl::Status Load(StatementSource source);
+
   // Installs the statements' new states (each replaces what its pair held;
   // later ones win within a call) as one new version, recording their
   // change sequences. Sequences up to `committed` (every change up to it is
@@ -125,6 +132,8 @@ class TrustGraph {
   absl::flat_hash_map<std::string_view, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> facet_ids_ ABSL_GUARDED_BY(mu_);
+  // FacetId's key, kept to reuse its allocation.
+  std::string facet_key_ ABSL_GUARDED_BY(mu_);
   // Installed changes above the store's committed watermark.
   absl::flat_hash_set<uint64_t> recent_ ABSL_GUARDED_BY(mu_);
   int64_t statements_ ABSL_GUARDED_BY(mu_) = 0;

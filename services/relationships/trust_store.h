@@ -169,8 +169,9 @@ class TrustReader {
 
   // Every statement, active or revoked, in (truster, trustee) id order,
   // until `visit` returns false or an error: what an index is built from.
+  // The statement visited is valid during the call only.
   virtual absl::Status VisitStatements(
-      absl::FunctionRef<absl::StatusOr<bool>(v1::TrustStatement)> visit) = 0;
+      absl::FunctionRef<absl::StatusOr<bool>(const v1::TrustStatement&)> visit) = 0;
   // The sequences of the change-log entries this view holds after `after`,
   // in order (a snapshot holds every change committed when it was taken).
   virtual absl::StatusOr<std::vector<uint64_t>> ChangeSequencesAfter(uint64_t after) = 0;
@@ -203,6 +204,9 @@ class TrustStore : public SecretKeeper, public RequestLog {
   // Every change up to this sequence is committed and its commit hook has
   // returned; changes above it may still be in flight.
   virtual uint64_t CommittedChangeSequence() const = 0;
+  // The highest sequence given to a change so far, committed or in flight
+  // (0 before the first).
+  virtual uint64_t LastChangeSequence() const = 0;
   // Set once, before the first Apply.
   virtual void SetCommitHook(CommitHook hook) = 0;
 
