@@ -1,5 +1,8 @@
 // relationships_server end to end, with the real identity_server behind it.
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "tests/relationships_fixture.h"
@@ -7,8 +10,8 @@
 namespace trustsphere::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
@@ -600,6 +603,79 @@ TEST_F(RelationshipsTest, SigtermEndsOpenWatchStreamsAndExitsCleanly) {
   rv1::TrustChange change;
   EXPECT_FALSE(stream->Read(&change));
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+class ConsistencyTokenTest : public RelationshipsTest {
+ protected:
+  std::vector<std::string> RelationshipsFlags() const override {
+    return {"--consistency_wait=300ms"};
+  }
+
+  // GetTrust of truster's statement about trustee, sending `token`.
+  grpc::Status GetWithToken(const Account& truster, const Account& trustee,
+                            const std::string& token,
+                            std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+    auto context = Context(truster.token);
+    context->set_deadline(std::chrono::system_clock::now() + deadline);
+    context->AddMetadata("trustsphere-consistency-token", token);
+    rv1::GetTrustRequest request;
+    request.set_truster_id(truster.person.id());
+    request.set_trustee_id(trustee.person.id());
+    rv1::TrustStatement statement;
+    return rel().GetTrust(context.get(), request, &statement);
+  }
+};
+
+uint64_t Position(const std::string& token) {
+  uint64_t position = 0;
+  EXPECT_TRUE(absl::StartsWith(token, "v1.") && absl::SimpleAtoi(token.substr(3), &position))
+      << token;
+  return position;
+}
+
+// A write's answer names the change-log position it is at; a read that
+// sends it back is answered once the replica has applied it, and one that
+// sends a position never reached gives up with the precise status.
+TEST_F(ConsistencyTokenTest, AWritesTokenIsHonouredAndAnUnreachedOneRefused) {
+  Account alice = SignUp("alice");
+  Account bob = SignUp("bob");
+  rv1::PutTrustRequest put;
+  put.mutable_statement()->set_trustee_id(bob.person.id());
+  auto context = Context(alice.token);
+  rv1::TrustStatement statement;
+  ASSERT_TRUE(rel().PutTrust(context.get(), put, &statement).ok());
+  auto header = context->GetServerInitialMetadata().find("trustsphere-consistency-token");
+  ASSERT_NE(header, context->GetServerInitialMetadata().end());
+  const std::string token(header->second.data(), header->second.size());
+  const uint64_t written_at = Position(token);
+  EXPECT_GE(written_at, 1u);
+
+  EXPECT_TRUE(GetWithToken(alice, bob, token).ok());
+  const std::string unreached = absl::StrCat("v1.", written_at + 1000000);
+  EXPECT_EQ(GetWithToken(alice, bob, unreached).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(GetWithToken(alice, bob, unreached, std::chrono::milliseconds(100)).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(GetWithToken(alice, bob, "not-a-token").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A write whose token is refused writes nothing.
+  rv1::PutTrustRequest narrowed = put;
+  *narrowed.mutable_statement()->mutable_sphere()->add_inside() = Tag("rigour");
+  auto refused = Context(alice.token);
+  refused->AddMetadata("trustsphere-consistency-token", "v1.x");
+  EXPECT_EQ(rel().PutTrust(refused.get(), narrowed, &statement).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Check(alice.token, alice, bob, Tag("rigour")), rv1::VERDICT_NOT_STATED);
+
+  // A later answer is at least as far along.
+  auto later = Context(alice.token);
+  rv1::GetTrustRequest get;
+  get.set_truster_id(alice.person.id());
+  get.set_trustee_id(bob.person.id());
+  ASSERT_TRUE(rel().GetTrust(later.get(), get, &statement).ok());
+  auto again = later->GetServerInitialMetadata().find("trustsphere-consistency-token");
+  ASSERT_NE(again, later->GetServerInitialMetadata().end());
+  EXPECT_GE(Position(std::string(again->second.data(), again->second.size())), written_at);
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(60),
           "How long to wait for identity's keys at start before giving up.");
 ABSL_FLAG(absl::Duration, tag_use_period, absl::Seconds(1),
           "How often the tags statements use are sent to identity's vocabulary.");
+ABSL_FLAG(absl::Duration, consistency_wait, absl::Seconds(2),
+          "How long a call that sends a consistency token may wait for this replica to apply "
+          "the changes up to it (within its deadline) before UNAVAILABLE.");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
   IdentityClient identity(DownstreamChannel(absl::GetFlag(FLAGS_identity_addr)), &service_token);
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<relationships::RelationshipLogic> logic;
+  std::unique_ptr<ConsistencyTokens> tokens;
 
   return RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -78,6 +82,13 @@ int main(int argc, char** argv) {
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
         handlers.Attach(logic.get());
+        relationships::TrustStore* trust_store = &logic->store();
+        tokens = std::make_unique<ConsistencyTokens>(
+            ConsistencyTokens::Positions{
+                .applied = [trust_store] { return trust_store->CommittedChangeSequence(); },
+                .issued = [trust_store] { return trust_store->LastChangeSequence(); }},
+            absl::GetFlag(FLAGS_consistency_wait));
+        parts.runner.SetConsistencyTokens(tokens.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
         Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
@@ -90,6 +101,8 @@ int main(int argc, char** argv) {
             handlers.WaitForStreams();
             parts.Attach(nullptr);
             handlers.Attach(nullptr);
+            parts.runner.SetConsistencyTokens(nullptr);
+            tokens.reset();
             logic.reset();
           },
   });

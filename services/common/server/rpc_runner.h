@@ -15,6 +15,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "services/common/auth/token_verifier.h"
 #include "services/common/core/caller.h"
+#include "services/common/server/consistency_tokens.h"
 #include "services/common/server/executor.h"
 #include "services/common/server/metrics.h"
 #include "services/common/server/request_parsing.h"
@@ -51,6 +52,11 @@ class RpcRunner {
 
   // Until ready, every call answers UNAVAILABLE (storage is still opening).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
+  // Tokens that calls may send and answers carry (null: none); they must
+  // outlive every call.
+  void SetConsistencyTokens(const ConsistencyTokens* tokens) {
+    tokens_.store(tokens, std::memory_order_release);
+  }
 
   // Admits a call (readiness, cancellation, deadline, token) and fills in
   // its caller.
@@ -75,14 +81,18 @@ class RpcRunner {
     // Taken here, on the thread gRPC called the handler on (see
     // request_parsing.h): the body never sees a request that did not parse.
     absl::Status unparsed = TakeRequestParseFailure();
+    const ConsistencyTokens* tokens = tokens_.load(std::memory_order_acquire);
     auto run = [=, this, body = std::move(body), unparsed = std::move(unparsed)]() mutable {
       Caller caller;
       absl::Status status = Admit(*context, access, &caller);
       if (status.ok()) status = unparsed;
+      if (status.ok() && tokens != nullptr) status = tokens->Await(*context, caller.deadline);
       if (status.ok()) status = body(static_cast<const Caller&>(caller));
+      if (status.ok() && tokens != nullptr) tokens->Stamp(*context);
       Finish(reactor, method, caller, status, start);
     };
-    if (work == Work::kQuickRead) {
+    // A read that must wait for its token waits off gRPC's threads.
+    if (work == Work::kQuickRead && (tokens == nullptr || tokens->Fresh(*context))) {
       run();
       return reactor;
     }
@@ -104,6 +114,7 @@ class RpcRunner {
   Metrics* metrics_;
   const bool log_every_call_;
   std::atomic<bool> ready_{false};
+  std::atomic<const ConsistencyTokens*> tokens_{nullptr};
 };
 
 // Moves a result into the response message and returns its status.
