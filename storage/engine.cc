@@ -437,6 +437,14 @@ uint64_t Engine::LastChangeSequence() const {
   return next_change_ - 1;
 }
 
+std::string Engine::Identity() const {
+  std::string identity;
+  // Only fails when the IDENTITY file cannot be read; an empty identity
+  // then matches nothing but another empty one.
+  db_->GetDbIdentity(identity).PermitUncheckedError();
+  return identity;
+}
+
 std::vector<RecordKindStats> Engine::Stats() const {
   std::vector<RecordKindStats> stats;
   for (Family family = 0; family < static_cast<Family>(options_.families.size()); ++family) {

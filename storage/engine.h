@@ -220,6 +220,10 @@ class Engine final : public StorageAdmin {
   // two first callers, the one that writes first wins for both).
   absl::StatusOr<std::string> KeepMeta(std::string_view key, const std::string& fresh);
 
+  // Names this database: kept across restarts and by its backups, another
+  // for any other database.
+  std::string Identity() const;
+
   // RocksDB's estimates for each family of EngineOptions::families.
   std::vector<RecordKindStats> Stats() const override;
 

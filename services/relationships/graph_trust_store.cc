@@ -1,6 +1,9 @@
 #include "services/relationships/graph_trust_store.h"
 
 #include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
 
 namespace trustsphere::relationships {
 namespace {
@@ -174,13 +177,23 @@ class GraphTrustReader final : public TrustReader {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GraphTrustStore>> GraphTrustStore::Open(
-    std::unique_ptr<TrustStore> store) {
+    std::unique_ptr<TrustStore> store, const std::string& checkpoint) {
   std::unique_ptr<GraphTrustStore> graph_store(new GraphTrustStore(std::move(store)));
-  if (absl::Status built = graph_store->Build(); !built.ok()) return built;
+  graph_store->InstallOnCommit();
+  if (!checkpoint.empty()) {
+    auto restored = graph_store->graph_.Restore(checkpoint, graph_store->CheckpointTag());
+    std::error_code ignored;
+    std::filesystem::remove(checkpoint, ignored);
+    if (!restored.ok()) return restored.status();
+    graph_store->restored_ = *restored;
+  }
+  if (!graph_store->restored_) {
+    if (absl::Status built = graph_store->Build(); !built.ok()) return built;
+  }
   return graph_store;
 }
 
-absl::Status GraphTrustStore::Build() {
+void GraphTrustStore::InstallOnCommit() {
   store_->SetCommitHook(
       [this](const std::vector<StatementChange>& changes, absl::Span<const uint64_t> sequences) {
         std::vector<const v1::TrustStatement*> statements;
@@ -189,6 +202,9 @@ absl::Status GraphTrustStore::Build() {
         graph_.Install(statements, sequences, store_->CommittedChangeSequence());
         if (after_install_) after_install_(changes, sequences);
       });
+}
+
+absl::Status GraphTrustStore::Build() {
   return graph_.Load([&](absl::FunctionRef<void(const v1::TrustStatement&)> add) {
     return store_->Snapshot()->VisitStatements(
         [&](const v1::TrustStatement& statement) -> absl::StatusOr<bool> {
@@ -196,6 +212,17 @@ absl::Status GraphTrustStore::Build() {
           return true;
         });
   });
+}
+
+std::string GraphTrustStore::CheckpointTag() const {
+  return absl::StrCat(store_->DatabaseIdentity(), "@", store_->LastChangeSequence());
+}
+
+absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) const {
+  if (store_->CommittedChangeSequence() != store_->LastChangeSequence()) {
+    return absl::FailedPreconditionError("writes are in flight");
+  }
+  return graph_.Save(checkpoint, CheckpointTag());
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {

@@ -18,8 +18,16 @@ namespace trustsphere::relationships {
 
 class GraphTrustStore final : public TrustStore {
  public:
-  // Reads every statement of `store`, which nothing else may write.
-  static absl::StatusOr<std::unique_ptr<GraphTrustStore>> Open(std::unique_ptr<TrustStore> store);
+  // Reads every statement of `store`, which nothing else may write, unless
+  // `checkpoint` names a file SaveCheckpoint wrote for the store as it is
+  // now. The file is removed either way: a checkpoint serves one start.
+  static absl::StatusOr<std::unique_ptr<GraphTrustStore>> Open(std::unique_ptr<TrustStore> store,
+                                                               const std::string& checkpoint = "");
+  // Writes the graph to `checkpoint` for the next Open; at a clean stop,
+  // once no write is in flight (FailedPrecondition otherwise).
+  absl::Status SaveCheckpoint(const std::string& checkpoint) const;
+  // Whether Open read the graph from a checkpoint.
+  bool restored() const { return restored_; }
 
   std::unique_ptr<TrustReader> Snapshot() const override;
   std::unique_ptr<TrustReader> Latest() const override;
@@ -32,6 +40,7 @@ class GraphTrustStore final : public TrustStore {
   }
   uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
   uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
+  std::string DatabaseIdentity() const override { return store_->DatabaseIdentity(); }
   // Called after the graph has the changes.
   void SetCommitHook(CommitHook hook) override { after_install_ = std::move(hook); }
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override {
@@ -49,12 +58,17 @@ class GraphTrustStore final : public TrustStore {
 
  private:
   explicit GraphTrustStore(std::unique_ptr<TrustStore> store) : store_(std::move(store)) {}
+  void InstallOnCommit();
   absl::Status Build();
+  // What a checkpoint must have been written at: this database, at this
+  // point of its change log.
+  std::string CheckpointTag() const;
 
   std::unique_ptr<TrustStore> store_;
   // Pinned by const readers.
   mutable TrustGraph graph_;
   CommitHook after_install_;
+  bool restored_ = false;
 };
 
 }  // namespace trustsphere::relationships

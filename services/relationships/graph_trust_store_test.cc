@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -209,6 +211,71 @@ TEST(GraphTrustStoreTest, TheGraphRebuiltAfterAKillEqualsTheStore) {
             Answers(*(*reopened)->wrapped().Snapshot(), people));
 }
 
+absl::StatusOr<std::unique_ptr<GraphTrustStore>> OpenWithCheckpoint(const std::string& folder,
+                                                                    const std::string& file) {
+  auto rocksdb = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+  if (!rocksdb.ok()) return rocksdb.status();
+  return GraphTrustStore::Open(std::move(*rocksdb), file);
+}
+
+// A checkpoint written at a clean stop is read at the next start and then
+// removed; one for another state of the store, or a damaged one, is left
+// aside and the graph is built from the statements.
+TEST(GraphTrustStoreTest, ACheckpointServesTheNextStartOnlyIfItMatchesTheStore) {
+  testing::TempDir dir;
+  const std::string folder = dir.Sub("db");
+  const std::string file = dir.Sub("graph.checkpoint");
+  std::vector<std::string> people = {"ann", "ben", "cat", "dan", "eve"};
+  std::mt19937 random(3);
+  std::string answers;
+  {
+    auto store = OpenWithCheckpoint(folder, file);
+    ASSERT_TRUE(store.ok());
+    EXPECT_FALSE((*store)->restored());
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE((*store)->Apply({RandomChange(**store, people, random)}, std::nullopt).ok());
+    }
+    answers = Answers(*(*store)->Snapshot(), people);
+    ASSERT_TRUE((*store)->SaveCheckpoint(file).ok());
+  }
+  {
+    auto store = OpenWithCheckpoint(folder, file);
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE((*store)->restored());
+    EXPECT_FALSE(std::filesystem::exists(file));
+    EXPECT_EQ(Answers(*(*store)->Snapshot(), people), answers);
+    EXPECT_EQ(Answers(*(*store)->wrapped().Snapshot(), people), answers);
+    // Written to after the restore: later changes land as usual.
+    ASSERT_TRUE((*store)->Apply({RandomChange(**store, people, random)}, std::nullopt).ok());
+    EXPECT_EQ(Answers(*(*store)->Snapshot(), people),
+              Answers(*(*store)->wrapped().Snapshot(), people));
+    ASSERT_TRUE((*store)->SaveCheckpoint(file).ok());
+    // One more change after the checkpoint: it no longer matches.
+    ASSERT_TRUE((*store)->Apply({RandomChange(**store, people, random)}, std::nullopt).ok());
+    answers = Answers(*(*store)->Snapshot(), people);
+  }
+  {
+    auto store = OpenWithCheckpoint(folder, file);
+    ASSERT_TRUE(store.ok());
+    EXPECT_FALSE((*store)->restored());
+    EXPECT_EQ(Answers(*(*store)->Snapshot(), people), answers);
+    ASSERT_TRUE((*store)->SaveCheckpoint(file).ok());
+  }
+  // A byte changed in the middle.
+  {
+    std::fstream damaged(file, std::ios::in | std::ios::out | std::ios::binary);
+    const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(file) / 2);
+    damaged.seekg(middle);
+    const char byte = static_cast<char>(damaged.get());
+    damaged.seekp(middle);
+    damaged.put(static_cast<char>(byte ^ 0xff));
+  }
+  auto store = OpenWithCheckpoint(folder, file);
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE((*store)->restored());
+  EXPECT_EQ(Answers(*(*store)->Snapshot(), people), answers);
+}
+
 // A snapshot pinned while writes go on keeps answering from its version,
 // and the versions it needed are let go when it ends.
 TEST(GraphTrustStoreTest, APinnedSnapshotKeepsItsVersionWhileWritesGoOn) {
@@ -258,6 +325,7 @@ class HeldCommitStore final : public TrustStore {
   }
   uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
   uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
+  std::string DatabaseIdentity() const override { return store_->DatabaseIdentity(); }
   void SetCommitHook(CommitHook hook) override {
     store_->SetCommitHook([this, hook](const std::vector<StatementChange>& changes,
                                        absl::Span<const uint64_t> sequences) {

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<relationships::RelationshipLogic> logic;
   std::unique_ptr<ConsistencyTokens> tokens;
+  // Written at a clean stop, read (and removed) at the next start.
+  const std::string checkpoint = data_dir + "/trust_graph.checkpoint";
+  relationships::GraphTrustStore* graph_store = nullptr;
 
   return RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -103,6 +106,12 @@ int main(int argc, char** argv) {
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();
+            if (graph_store != nullptr) {
+              absl::Status saved = graph_store->SaveCheckpoint(checkpoint);
+              Log(saved.ok() ? LogLevel::kInfo : LogLevel::kWarning, "trust graph checkpoint",
+                  {F("path", checkpoint), F("status", saved.ToString())});
+              graph_store = nullptr;
+            }
             logic.reset();
           },
   });

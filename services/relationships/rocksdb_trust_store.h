@@ -32,6 +32,7 @@ class RocksDbTrustStore final : public TrustStore {
   uint64_t CommittedChangeSequence() const override;
   uint64_t LastChangeSequence() const override;
   void SetCommitHook(CommitHook hook) override { commit_hook_ = std::move(hook); }
+  std::string DatabaseIdentity() const override { return engine_->Identity(); }
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
   absl::StatusOr<std::string> KeepSecret(const std::string& name,
                                          const std::string& fresh) override;

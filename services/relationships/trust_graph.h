@@ -68,6 +68,16 @@ class TrustGraph {
       absl::FunctionRef<absl::Status(absl::FunctionRef<void(const v1::TrustStatement&)> add)>;
   absl::Status Load(StatementSource source);
 
+  // Writes the latest version to `path` (a temporary file, synced, then
+  // renamed), tagged with `tag`: what the store is at, so that Restore
+  // takes it only for a store at the same point. Call it when nothing is
+  // installed any more (at a clean stop).
+  absl::Status Save(const std::string& path, const std::string& tag) const;
+  // Fills an empty graph from the file Save wrote at `path` when its tag is
+  // `tag`; false, the graph left empty, when there is no file, it is for
+  // another tag, or it is damaged (so the caller loads from the store).
+  absl::StatusOr<bool> Restore(const std::string& path, const std::string& tag);
+
   // Installs the statements' new states (each replaces what its pair held;
   // later ones win within a call) as one new version, recording their
   // change sequences. Sequences up to `committed` (every change up to it is

@@ -209,6 +209,9 @@ class TrustStore : public SecretKeeper, public RequestLog {
   virtual uint64_t LastChangeSequence() const = 0;
   // Set once, before the first Apply.
   virtual void SetCommitHook(CommitHook hook) = 0;
+  // Names this database: the same across restarts and in its backups,
+  // another for any other database.
+  virtual std::string DatabaseIdentity() const = 0;
 
   // Backups and figures, for operators.
   virtual storage::StorageAdmin& admin() = 0;
