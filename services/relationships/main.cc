@@ -70,11 +70,13 @@ int main(int argc, char** argv) {
         auto rocksdb = relationships::RocksDbTrustStore::Open(data_dir + "/db", sync_writes);
         if (!rocksdb.ok()) return rocksdb.status();
         const absl::Time build_start = absl::Now();
-        auto store = relationships::GraphTrustStore::Open(std::move(*rocksdb));
+        auto store = relationships::GraphTrustStore::Open(std::move(*rocksdb), checkpoint);
         if (!store.ok()) return store.status();
-        const auto graph = (*store)->graph().size();
+        graph_store = store->get();
+        const auto graph = graph_store->graph().size();
         Log(LogLevel::kInfo, "trust graph built",
-            {F("people", graph.people), F("statements", graph.statements), F("bytes", graph.bytes),
+            {F("from", graph_store->restored() ? "checkpoint" : "statements"),
+             F("people", graph.people), F("statements", graph.statements), F("bytes", graph.bytes),
              F("seconds", absl::ToDoubleSeconds(absl::Now() - build_start))});
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();

@@ -14,8 +14,9 @@
 #include "trustsphere/relationships/v1/relationships.grpc.pb.h"
 
 // Method, response, who may call, where the body runs. Writes and what calls
-// identity block; reads of local storage are quick; a graph search may
-// visit thousands of people (milliseconds), kept off gRPC's threads.
+// identity block; reads of local storage are quick, and so is FindVouchers:
+// a walk of the trust graph in memory, bounded by --max_visited people,
+// then one batched read of the page's statements.
 #define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                        \
   RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                    \
   RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead)                                   \
@@ -26,7 +27,7 @@
   RPC(ListPendingReciprocation, v1::ListPendingReciprocationResponse, kAuthenticated, kQuickRead) \
   RPC(CheckTrust, v1::CheckTrustResponse, kAuthenticated, kQuickRead)                             \
   RPC(BatchCheckTrust, v1::BatchCheckTrustResponse, kAuthenticated, kQuickRead)                   \
-  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kBlocking)                          \
+  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kQuickRead)                         \
   RPC(SuggestReferences, v1::SuggestReferencesResponse, kAuthenticated, kBlocking)                \
   RPC(GetCoverage, v1::GetCoverageResponse, kAuthenticated, kBlocking)
 

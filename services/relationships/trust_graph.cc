@@ -112,6 +112,8 @@ absl::Status TrustGraph::Load(StatementSource source) {
                                facets.begin() + half.facets_at + half.facet_count);
     }
     std::vector<Half>().swap(mine);
+    adjacency->entries.shrink_to_fit();
+    adjacency->facets.shrink_to_fit();
     slots_[id] = Slot{{version, std::move(adjacency)}};
   }
   version_ = version;
