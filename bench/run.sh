@@ -99,7 +99,7 @@ grep -h '"trust graph built"' "$data/logs/relationships.log" | tail -1 | python3
 import json, sys
 line = json.loads(sys.stdin.read())
 people, statements, size = (int(line[k]) for k in ("people", "statements", "bytes"))
-json.dump({"people": people, "statements": statements, "bytes": size,
+json.dump({"from": line.get("from"), "people": people, "statements": statements, "bytes": size,
            "bytes_per_person": round(size / max(people, 1), 1),
            "bytes_per_statement": round(size / max(statements, 1), 1),
            "build_seconds": float(line["seconds"])}, sys.stdout, indent=2)
