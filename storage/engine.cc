@@ -1,5 +1,7 @@
 #include "storage/engine.h"
 
+#include "absl/cleanup/cleanup.h"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -123,6 +125,10 @@ void WriteBatch::AppendChange(std::string_view value) { changes_.emplace_back(va
 
 void WriteBatch::PutMeta(std::string_view key, std::string_view value) {
   ops_.push_back({Op::Kind::kPut, kMetaFamily, std::string(key), std::string(value)});
+}
+
+void WriteBatch::DeleteMeta(std::string_view key) {
+  ops_.push_back({Op::Kind::kDelete, kMetaFamily, std::string(key), ""});
 }
 
 Snapshot::~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
@@ -330,14 +336,18 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(
 
   rocksdb::WriteOptions write;
   write.sync = options_.sync_writes;
-  rocksdb::Status status = db_->Write(write, &rocks_batch);
-  if (status.ok()) committed(sequences);
-
-  if (!sequences.empty()) {
-    absl::MutexLock lock(&change_mu_);
-    for (uint64_t sequence : sequences) in_flight_changes_.erase(sequence);
+  {
+    // Whatever happens below, the numbers leave the in-flight set, or the
+    // watermark would stop for good.
+    absl::Cleanup landed = [&] {
+      if (sequences.empty()) return;
+      absl::MutexLock lock(&change_mu_);
+      for (uint64_t sequence : sequences) in_flight_changes_.erase(sequence);
+    };
+    rocksdb::Status status = db_->Write(write, &rocks_batch);
+    if (!status.ok()) return FromRocks(status, "write");
+    committed(sequences);
   }
-  if (!status.ok()) return FromRocks(status, "write");
   return sequences;
 }
 
@@ -435,14 +445,6 @@ uint64_t Engine::CommittedChangeSequence() const {
 uint64_t Engine::LastChangeSequence() const {
   absl::MutexLock lock(&change_mu_);
   return next_change_ - 1;
-}
-
-std::string Engine::Identity() const {
-  std::string identity;
-  // Only fails when the IDENTITY file cannot be read; an empty identity
-  // then matches nothing but another empty one.
-  db_->GetDbIdentity(identity).PermitUncheckedError();
-  return identity;
 }
 
 std::vector<RecordKindStats> Engine::Stats() const {

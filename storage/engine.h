@@ -102,6 +102,7 @@ class WriteBatch {
   void AppendChange(std::string_view value);
   // Engine metadata (the "default" family), such as per-service secrets.
   void PutMeta(std::string_view key, std::string_view value);
+  void DeleteMeta(std::string_view key);
 
   bool empty() const { return ops_.empty() && changes_.empty(); }
 
@@ -219,10 +220,6 @@ class Engine final : public StorageAdmin {
   // The metadata at `key`; when absent, `fresh` is written and returned (of
   // two first callers, the one that writes first wins for both).
   absl::StatusOr<std::string> KeepMeta(std::string_view key, const std::string& fresh);
-
-  // Names this database: kept across restarts and by its backups, another
-  // for any other database.
-  std::string Identity() const;
 
   // RocksDB's estimates for each family of EngineOptions::families.
   std::vector<RecordKindStats> Stats() const override;

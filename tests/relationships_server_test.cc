@@ -607,16 +607,10 @@ TEST_F(RelationshipsTest, SigtermEndsOpenWatchStreamsAndExitsCleanly) {
 
 class ConsistencyTokenTest : public RelationshipsTest {
  protected:
-  std::vector<std::string> RelationshipsFlags() const override {
-    return {"--consistency_wait=300ms"};
-  }
-
   // GetTrust of truster's statement about trustee, sending `token`.
   grpc::Status GetWithToken(const Account& truster, const Account& trustee,
-                            const std::string& token,
-                            std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+                            const std::string& token) {
     auto context = Context(truster.token);
-    context->set_deadline(std::chrono::system_clock::now() + deadline);
     context->AddMetadata("trustsphere-consistency-token", token);
     rv1::GetTrustRequest request;
     request.set_truster_id(truster.person.id());
@@ -634,9 +628,9 @@ uint64_t Position(const std::string& token) {
 }
 
 // A write's answer names the change-log position it is at; a read that
-// sends it back is answered once the replica has applied it, and one that
-// sends a position never reached gives up with the precise status.
-TEST_F(ConsistencyTokenTest, AWritesTokenIsHonouredAndAnUnreachedOneRefused) {
+// sends it back is answered once the replica has applied it (the waits
+// themselves: consistency_tokens_test.cc); a malformed token is refused.
+TEST_F(ConsistencyTokenTest, AWritesTokenIsHonouredAndAMalformedOneRefused) {
   Account alice = SignUp("alice");
   Account bob = SignUp("bob");
   rv1::PutTrustRequest put;
@@ -651,10 +645,8 @@ TEST_F(ConsistencyTokenTest, AWritesTokenIsHonouredAndAnUnreachedOneRefused) {
   EXPECT_GE(written_at, 1u);
 
   EXPECT_TRUE(GetWithToken(alice, bob, token).ok());
-  const std::string unreached = absl::StrCat("v1.", written_at + 1000000);
-  EXPECT_EQ(GetWithToken(alice, bob, unreached).error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(GetWithToken(alice, bob, unreached, std::chrono::milliseconds(100)).error_code(),
-            grpc::StatusCode::DEADLINE_EXCEEDED);
+  // Past anything this database handed out: nothing to wait for.
+  EXPECT_TRUE(GetWithToken(alice, bob, absl::StrCat("v1.", written_at + 1000000)).ok());
   EXPECT_EQ(GetWithToken(alice, bob, "not-a-token").error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 

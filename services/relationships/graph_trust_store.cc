@@ -3,12 +3,18 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/core/crypto.h"
 
 namespace trustsphere::relationships {
 namespace {
 
 using Direction = TrustGraph::Direction;
+
+// The store's marker naming the checkpoint file written at its last clean
+// stop.
+constexpr char kCheckpointMarker[] = "trust_graph_checkpoint";
 
 // Reads of one graph version (or of the latest), statement bodies through
 // the store's reader of the same point in time.
@@ -72,6 +78,7 @@ class GraphTrustReader final : public TrustReader {
                                                           EdgeFilter keep) override {
     if (!broken_.ok()) return broken_;
     storage::Page<ReferenceEdge> page;
+    if (limit <= 0) return page;
     graph_.VisitPairs(
         at_, person, cursor, [&](const std::string& other, Direction mine, Direction theirs) {
           if (!mine.active || !theirs.active) return true;
@@ -181,9 +188,7 @@ absl::StatusOr<std::unique_ptr<GraphTrustStore>> GraphTrustStore::Open(
   std::unique_ptr<GraphTrustStore> graph_store(new GraphTrustStore(std::move(store)));
   graph_store->InstallOnCommit();
   if (!checkpoint.empty()) {
-    auto restored = graph_store->graph_.Restore(checkpoint, graph_store->CheckpointTag());
-    std::error_code ignored;
-    std::filesystem::remove(checkpoint, ignored);
+    auto restored = graph_store->Restore(checkpoint);
     if (!restored.ok()) return restored.status();
     graph_store->restored_ = *restored;
   }
@@ -191,6 +196,33 @@ absl::StatusOr<std::unique_ptr<GraphTrustStore>> GraphTrustStore::Open(
     if (absl::Status built = graph_store->Build(); !built.ok()) return built;
   }
   return graph_store;
+}
+
+absl::StatusOr<bool> GraphTrustStore::Restore(const std::string& checkpoint) {
+  auto marker = store_->Marker(kCheckpointMarker);
+  if (!marker.ok()) return marker.status();
+  bool restored = false;
+  if (!marker->empty()) {
+    // Unmarked first: should this start crash, the next one rebuilds.
+    if (absl::Status cleared = store_->SetMarker(kCheckpointMarker, ""); !cleared.ok()) {
+      return cleared;
+    }
+    // A marker names its change position: writes since make it stale.
+    const bool current = absl::EndsWith(*marker, absl::StrCat("@", store_->LastChangeSequence()));
+    auto read = current ? graph_.Restore(checkpoint, *marker) : absl::StatusOr<bool>(false);
+    if (!read.ok()) return read.status();
+    restored = *read;
+  }
+  std::error_code ignored;
+  std::filesystem::remove(checkpoint, ignored);
+  return restored;
+}
+
+absl::StatusOr<uint64_t> GraphTrustStore::Apply(const std::vector<StatementChange>& changes,
+                                                const std::optional<RequestRecord>& request) {
+  absl::ReaderMutexLock lock(&writes_mu_);
+  if (sealed_) return absl::FailedPreconditionError("the trust store is closing");
+  return store_->Apply(changes, request);
 }
 
 void GraphTrustStore::InstallOnCommit() {
@@ -214,15 +246,18 @@ absl::Status GraphTrustStore::Build() {
   });
 }
 
-std::string GraphTrustStore::CheckpointTag() const {
-  return absl::StrCat(store_->DatabaseIdentity(), "@", store_->LastChangeSequence());
-}
-
-absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) const {
+absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) {
+  absl::MutexLock lock(&writes_mu_);
+  sealed_ = true;
   if (store_->CommittedChangeSequence() != store_->LastChangeSequence()) {
-    return absl::FailedPreconditionError("writes are in flight");
+    return absl::InternalError("a change is in flight after every write ended");
   }
-  return graph_.Save(checkpoint, CheckpointTag());
+  // The file first: a marker never names a file that is not complete. The
+  // change position too, so that writes by anything else than this class
+  // (an older build) make the checkpoint stale.
+  const std::string tag = absl::StrCat(RandomToken(16), "@", store_->LastChangeSequence());
+  if (absl::Status saved = graph_.Save(checkpoint, tag); !saved.ok()) return saved;
+  return store_->SetMarker(kCheckpointMarker, tag);
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {

@@ -11,6 +11,8 @@
 
 #include <memory>
 
+#include "absl/synchronization/mutex.h"
+
 #include "services/relationships/trust_graph.h"
 #include "services/relationships/trust_store.h"
 
@@ -19,28 +21,34 @@ namespace trustsphere::relationships {
 class GraphTrustStore final : public TrustStore {
  public:
   // Reads every statement of `store`, which nothing else may write, unless
-  // `checkpoint` names a file SaveCheckpoint wrote for the store as it is
-  // now. The file is removed either way: a checkpoint serves one start.
+  // `checkpoint` names the file SaveCheckpoint wrote at the store's last
+  // clean stop. The store's marker of that checkpoint is removed (durably)
+  // before the file is read: a checkpoint serves one start, never one after
+  // a crash, a restore or writes it does not hold.
   static absl::StatusOr<std::unique_ptr<GraphTrustStore>> Open(std::unique_ptr<TrustStore> store,
                                                                const std::string& checkpoint = "");
-  // Writes the graph to `checkpoint` for the next Open; at a clean stop,
-  // once no write is in flight (FailedPrecondition otherwise).
-  absl::Status SaveCheckpoint(const std::string& checkpoint) const;
+  // Ends writes (a later Apply is FailedPrecondition) once those in flight
+  // have landed, then writes the graph to `checkpoint` and marks the store
+  // with it, for the next Open. At a clean stop.
+  absl::Status SaveCheckpoint(const std::string& checkpoint);
   // Whether Open read the graph from a checkpoint.
   bool restored() const { return restored_; }
 
   std::unique_ptr<TrustReader> Snapshot() const override;
   std::unique_ptr<TrustReader> Latest() const override;
   absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
-                                 const std::optional<RequestRecord>& request) override {
-    return store_->Apply(changes, request);
-  }
+                                 const std::optional<RequestRecord>& request) override;
   absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after, int limit) const override {
     return store_->Changes(after, limit);
   }
   uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
   uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
-  std::string DatabaseIdentity() const override { return store_->DatabaseIdentity(); }
+  absl::StatusOr<std::string> Marker(const std::string& name) const override {
+    return store_->Marker(name);
+  }
+  absl::Status SetMarker(const std::string& name, const std::string& value) override {
+    return store_->SetMarker(name, value);
+  }
   // Called after the graph has the changes.
   void SetCommitHook(CommitHook hook) override { after_install_ = std::move(hook); }
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override {
@@ -60,15 +68,17 @@ class GraphTrustStore final : public TrustStore {
   explicit GraphTrustStore(std::unique_ptr<TrustStore> store) : store_(std::move(store)) {}
   void InstallOnCommit();
   absl::Status Build();
-  // What a checkpoint must have been written at: this database, at this
-  // point of its change log.
-  std::string CheckpointTag() const;
+  // Reads the checkpoint the store's marker names, if any.
+  absl::StatusOr<bool> Restore(const std::string& checkpoint);
 
   std::unique_ptr<TrustStore> store_;
   // Pinned by const readers.
   mutable TrustGraph graph_;
   CommitHook after_install_;
   bool restored_ = false;
+  // Writes hold it shared; SaveCheckpoint holds it to end them.
+  absl::Mutex writes_mu_;
+  bool sealed_ ABSL_GUARDED_BY(writes_mu_) = false;
 };
 
 }  // namespace trustsphere::relationships

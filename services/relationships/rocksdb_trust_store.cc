@@ -369,6 +369,22 @@ absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(
                        .create_time = FromProto((*record)->create_time())};
 }
 
+absl::StatusOr<std::string> RocksDbTrustStore::Marker(const std::string& name) const {
+  auto value = engine_->GetMeta("marker/" + name);
+  if (absl::IsNotFound(value.status())) return std::string();
+  return value;
+}
+
+absl::Status RocksDbTrustStore::SetMarker(const std::string& name, const std::string& value) {
+  WriteBatch batch;
+  if (value.empty()) {
+    batch.DeleteMeta("marker/" + name);
+  } else {
+    batch.PutMeta("marker/" + name, value);
+  }
+  return engine_->Write(std::move(batch)).status();
+}
+
 absl::StatusOr<std::string> RocksDbTrustStore::KeepSecret(const std::string& name,
                                                           const std::string& fresh) {
   return engine_->KeepMeta(name, fresh);

@@ -32,7 +32,8 @@ class RocksDbTrustStore final : public TrustStore {
   uint64_t CommittedChangeSequence() const override;
   uint64_t LastChangeSequence() const override;
   void SetCommitHook(CommitHook hook) override { commit_hook_ = std::move(hook); }
-  std::string DatabaseIdentity() const override { return engine_->Identity(); }
+  absl::StatusOr<std::string> Marker(const std::string& name) const override;
+  absl::Status SetMarker(const std::string& name, const std::string& value) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
   absl::StatusOr<std::string> KeepSecret(const std::string& name,
                                          const std::string& fresh) override;

@@ -69,9 +69,8 @@ class TrustGraph {
   absl::Status Load(StatementSource source);
 
   // Writes the latest version to `path` (a temporary file, synced, then
-  // renamed), tagged with `tag`: what the store is at, so that Restore
-  // takes it only for a store at the same point. Call it when nothing is
-  // installed any more (at a clean stop).
+  // renamed, the folder synced), tagged with `tag`, so that Restore takes
+  // it only for that tag. Call it when nothing is installed any more.
   absl::Status Save(const std::string& path, const std::string& tag) const;
   // Fills an empty graph from the file Save wrote at `path` when its tag is
   // `tag`; false, the graph left empty, when there is no file, it is for

@@ -2,13 +2,17 @@
 // and read at the next start, so that a start need not rebuild it from every
 // statement. Layout (little-endian, as this machine writes it):
 //
-//   "TSGRAPH1", tag, people, each name, facet keys in id order,
+//   "TSGRAPH1", tag (the store's marker of it), people, each name, facet
+//   keys in id order,
 //   per person: entries (raw Entry), facet ids; statements made;
 //   a 64-bit checksum of all that came before.
 //
 // Strings are u32 length then bytes; counts are u32 (statements u64). The
 // checksum catches a torn or damaged file, not a forged one: the file lives
 // in the service's private data folder.
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -112,6 +116,9 @@ class BufferReader {
     return true;
   }
   bool AtEnd() const { return at_ == data_.size(); }
+  // Whether `count` items of `size` bytes can still be read: checked before
+  // anything is sized by a count the file gives.
+  bool Holds(uint64_t count, size_t size) const { return count <= (data_.size() - at_) / size; }
 
  private:
   std::string_view data_;
@@ -154,6 +161,12 @@ absl::Status TrustGraph::Save(const std::string& path, const std::string& tag) c
     std::filesystem::remove(temporary, error);
     return absl::UnavailableError(absl::StrCat("cannot write the graph checkpoint ", path));
   }
+  // The rename itself must survive a power loss before the store is marked.
+  const std::string folder = std::filesystem::path(path).parent_path().string();
+  const int directory = open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
+  const bool synced = directory >= 0 && fsync(directory) == 0;
+  if (directory >= 0) close(directory);
+  if (!synced) return absl::UnavailableError(absl::StrCat("cannot sync the folder of ", path));
   return absl::OkStatus();
 }
 
@@ -191,7 +204,7 @@ absl::StatusOr<bool> TrustGraph::Restore(const std::string& path, const std::str
     return false;
   };
   uint32_t people = 0;
-  if (!in.Value(&people)) return fail();
+  if (!in.Value(&people) || !in.Holds(people, sizeof(uint32_t))) return fail();
   ids_.reserve(people);
   for (uint32_t id = 0; id < people; ++id) {
     std::string_view name;
@@ -208,10 +221,10 @@ absl::StatusOr<bool> TrustGraph::Restore(const std::string& path, const std::str
     auto adjacency = std::make_shared<Adjacency>();
     uint32_t entries = 0;
     uint32_t facets = 0;
-    if (!in.Value(&entries)) return fail();
+    if (!in.Value(&entries) || !in.Holds(entries, sizeof(Entry))) return fail();
     adjacency->entries.resize(entries);
     if (!in.Bytes(adjacency->entries.data(), entries * sizeof(Entry))) return fail();
-    if (!in.Value(&facets)) return fail();
+    if (!in.Value(&facets) || !in.Holds(facets, sizeof(uint32_t))) return fail();
     adjacency->facets.resize(facets);
     if (!in.Bytes(adjacency->facets.data(), facets * sizeof(uint32_t))) return fail();
     uint64_t counted = 0;

@@ -167,8 +167,8 @@ class TrustReader {
                                          absl::FunctionRef<bool(const FacetHolder&)> visit) = 0;
   virtual absl::StatusOr<StatementCounts> Counts(const std::string& person) = 0;
 
-  // Every statement, active or revoked, in (truster, trustee) id order,
-  // until `visit` returns false or an error: what an index is built from.
+  // Every statement, active or revoked, in the store's own order, until
+  // `visit` returns false or an error: what an index is built from.
   // The statement visited is valid during the call only.
   virtual absl::Status VisitStatements(
       absl::FunctionRef<absl::StatusOr<bool>(const v1::TrustStatement&)> visit) = 0;
@@ -209,9 +209,11 @@ class TrustStore : public SecretKeeper, public RequestLog {
   virtual uint64_t LastChangeSequence() const = 0;
   // Set once, before the first Apply.
   virtual void SetCommitHook(CommitHook hook) = 0;
-  // Names this database: the same across restarts and in its backups,
-  // another for any other database.
-  virtual std::string DatabaseIdentity() const = 0;
+  // A small value kept in the database itself, outside the change log,
+  // written durably; "" when absent. A graph checkpoint pairs with one.
+  virtual absl::StatusOr<std::string> Marker(const std::string& name) const = 0;
+  // Sets the marker, or removes it when `value` is empty.
+  virtual absl::Status SetMarker(const std::string& name, const std::string& value) = 0;
 
   // Backups and figures, for operators.
   virtual storage::StorageAdmin& admin() = 0;

@@ -24,34 +24,44 @@ std::optional<uint64_t> ConsistencyTokens::Decode(absl::string_view token) {
   return position;
 }
 
-std::optional<absl::StatusOr<uint64_t>> ConsistencyTokens::Requested(
-    const grpc::CallbackServerContext& context) {
+absl::string_view ConsistencyTokens::TokenOf(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kConsistencyTokenHeader);
-  if (it == metadata.end()) return std::nullopt;
-  std::optional<uint64_t> position = Decode(absl::string_view(it->second.data(), it->second.size()));
+  if (it == metadata.end()) return {};
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+absl::StatusOr<std::optional<uint64_t>> ConsistencyTokens::Wanted(absl::string_view token) const {
+  if (token.empty()) return std::nullopt;
+  std::optional<uint64_t> position = Decode(token);
   if (!position) {
-    return absl::StatusOr<uint64_t>(absl::InvalidArgumentError(
-        absl::StrCat(kConsistencyTokenHeader, ": not a consistency token of this service")));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kConsistencyTokenHeader, ": not a consistency token of this service"));
   }
-  return absl::StatusOr<uint64_t>(*position);
+  return std::min(*position, positions_.issued());
 }
 
 bool ConsistencyTokens::Fresh(const grpc::CallbackServerContext& context) const {
-  auto requested = Requested(context);
-  return !requested || !requested->ok() || **requested <= positions_.applied();
+  auto wanted = Wanted(TokenOf(context));
+  return !wanted.ok() || !*wanted || **wanted <= positions_.applied();
 }
 
 absl::Status ConsistencyTokens::Await(const grpc::CallbackServerContext& context,
                                       absl::Time deadline) const {
-  auto requested = Requested(context);
-  if (!requested) return absl::OkStatus();
-  if (!requested->ok()) return requested->status();
-  const uint64_t position = **requested;
+  return AwaitToken(TokenOf(context), deadline, [&context] { return context.IsCancelled(); });
+}
+
+absl::Status ConsistencyTokens::AwaitToken(absl::string_view token, absl::Time deadline,
+                                           const std::function<bool()>& cancelled) const {
+  auto wanted = Wanted(token);
+  if (!wanted.ok()) return wanted.status();
+  if (!*wanted) return absl::OkStatus();
+  const uint64_t position = **wanted;
   const absl::Time give_up = std::min(deadline, absl::Now() + max_wait_);
   // Short sleeps first: a change in flight lands within a disk sync.
   absl::Duration pause = absl::Microseconds(100);
   while (positions_.applied() < position) {
+    if (cancelled()) return absl::CancelledError("the client went away");
     const absl::Time now = absl::Now();
     if (now >= give_up) {
       if (now >= deadline) return absl::DeadlineExceededError("waiting for the consistency token");

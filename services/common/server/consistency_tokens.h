@@ -5,10 +5,14 @@
 // under kConsistencyTokenHeader, a token naming a position of that log at
 // or after everything the answer reflects (for a write, its own changes).
 // A call that sends one back is answered only once this replica has applied
-// every change up to that position: it waits, within its deadline and at
-// most `max_wait`, then fails with DEADLINE_EXCEEDED (its deadline passed)
-// or UNAVAILABLE (this replica lags behind the token: try another one).
-// A token that does not parse is INVALID_ARGUMENT.
+// every change up to that position, or up to the last one the database has
+// handed out when the token names a later one (a token of an earlier life
+// of the database, whose last numbers went to writes that failed, or of
+// another database: nothing more can be waited for). It waits within its
+// deadline and at most `max_wait`, then fails with DEADLINE_EXCEEDED (its
+// deadline passed) or UNAVAILABLE (this replica lags: try another one);
+// CANCELLED when the client goes away. A malformed token is
+// INVALID_ARGUMENT.
 
 #include <cstdint>
 #include <functional>
@@ -41,6 +45,9 @@ class ConsistencyTokens {
   bool Fresh(const grpc::CallbackServerContext& context) const;
   // Waits until this replica is as fresh as the call's token.
   absl::Status Await(const grpc::CallbackServerContext& context, absl::Time deadline) const;
+  // The same for `token` (empty: none); `cancelled` says the caller left.
+  absl::Status AwaitToken(absl::string_view token, absl::Time deadline,
+                          const std::function<bool()>& cancelled) const;
   // Puts the token of the answer in the call's initial metadata.
   void Stamp(grpc::CallbackServerContext& context) const;
 
@@ -48,10 +55,11 @@ class ConsistencyTokens {
   static std::optional<uint64_t> Decode(absl::string_view token);
 
  private:
-  // The position the call asks for: nullopt when it sends no token;
-  // INVALID_ARGUMENT when its token does not parse.
-  static std::optional<absl::StatusOr<uint64_t>> Requested(
-      const grpc::CallbackServerContext& context);
+  // The call's token, empty when it sends none.
+  static absl::string_view TokenOf(const grpc::CallbackServerContext& context);
+  // The position to wait for: nullopt for no token, INVALID_ARGUMENT for a
+  // malformed one, at most what the database has handed out.
+  absl::StatusOr<std::optional<uint64_t>> Wanted(absl::string_view token) const;
 
   Positions positions_;
   absl::Duration max_wait_;
