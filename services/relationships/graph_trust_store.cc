@@ -199,16 +199,16 @@ absl::StatusOr<std::unique_ptr<GraphTrustStore>> GraphTrustStore::Open(
 }
 
 absl::StatusOr<bool> GraphTrustStore::Restore(const std::string& checkpoint) {
-  auto marker = store_->Marker(kCheckpointMarker);
+  auto marker = wrapped().Marker(kCheckpointMarker);
   if (!marker.ok()) return marker.status();
   bool restored = false;
   if (!marker->empty()) {
     // Unmarked first: should this start crash, the next one rebuilds.
-    if (absl::Status cleared = store_->SetMarker(kCheckpointMarker, ""); !cleared.ok()) {
+    if (absl::Status cleared = wrapped().SetMarker(kCheckpointMarker, ""); !cleared.ok()) {
       return cleared;
     }
     // A marker names its change position: writes since make it stale.
-    const bool current = absl::EndsWith(*marker, absl::StrCat("@", store_->LastChangeSequence()));
+    const bool current = absl::EndsWith(*marker, absl::StrCat("@", wrapped().LastChangeSequence()));
     auto read = current ? graph_.Restore(checkpoint, *marker) : absl::StatusOr<bool>(false);
     if (!read.ok()) return read.status();
     restored = *read;
@@ -222,23 +222,23 @@ absl::StatusOr<uint64_t> GraphTrustStore::Apply(const std::vector<StatementChang
                                                 const std::optional<RequestRecord>& request) {
   absl::ReaderMutexLock lock(&writes_mu_);
   if (sealed_) return absl::FailedPreconditionError("the trust store is closing");
-  return store_->Apply(changes, request);
+  return wrapped().Apply(changes, request);
 }
 
 void GraphTrustStore::InstallOnCommit() {
-  store_->SetCommitHook(
+  wrapped().SetCommitHook(
       [this](const std::vector<StatementChange>& changes, absl::Span<const uint64_t> sequences) {
         std::vector<const v1::TrustStatement*> statements;
         statements.reserve(changes.size());
         for (const auto& change : changes) statements.push_back(&change.after);
-        graph_.Install(statements, sequences, store_->CommittedChangeSequence());
+        graph_.Install(statements, sequences, wrapped().CommittedChangeSequence());
         if (after_install_) after_install_(changes, sequences);
       });
 }
 
 absl::Status GraphTrustStore::Build() {
   return graph_.Load([&](absl::FunctionRef<void(const v1::TrustStatement&)> add) {
-    return store_->Snapshot()->VisitStatements(
+    return wrapped().Snapshot()->VisitStatements(
         [&](const v1::TrustStatement& statement) -> absl::StatusOr<bool> {
           add(statement);
           return true;
@@ -249,15 +249,15 @@ absl::Status GraphTrustStore::Build() {
 absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) {
   absl::MutexLock lock(&writes_mu_);
   sealed_ = true;
-  if (store_->CommittedChangeSequence() != store_->LastChangeSequence()) {
+  if (wrapped().CommittedChangeSequence() != wrapped().LastChangeSequence()) {
     return absl::InternalError("a change is in flight after every write ended");
   }
   // The file first: a marker never names a file that is not complete. The
   // change position too, so that writes by anything else than this class
   // (an older build) make the checkpoint stale.
-  const std::string tag = absl::StrCat(RandomToken(16), "@", store_->LastChangeSequence());
+  const std::string tag = absl::StrCat(RandomToken(16), "@", wrapped().LastChangeSequence());
   if (absl::Status saved = graph_.Save(checkpoint, tag); !saved.ok()) return saved;
-  return store_->SetMarker(kCheckpointMarker, tag);
+  return wrapped().SetMarker(kCheckpointMarker, tag);
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
@@ -266,10 +266,10 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
   const TrustGraph::Version at = graph_.Pin([&](absl::FunctionRef<bool(uint64_t)> installed) {
     // Every change up to `committed` is installed; the snapshot's changes
     // above it must be too, or the graph lags the snapshot.
-    const uint64_t committed = store_->CommittedChangeSequence();
-    bodies = store_->Snapshot();
+    const uint64_t committed = wrapped().CommittedChangeSequence();
+    bodies = wrapped().Snapshot();
     // Nothing was given a sequence since: the snapshot holds no more.
-    if (store_->LastChangeSequence() == committed) return true;
+    if (wrapped().LastChangeSequence() == committed) return true;
     auto held = bodies->ChangeSequencesAfter(committed);
     if (!held.ok()) {
       broken = held.status();
@@ -284,7 +284,7 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
 
 std::unique_ptr<TrustReader> GraphTrustStore::Latest() const {
   return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
-                                            store_->Latest());
+                                            wrapped().Latest());
 }
 
 }  // namespace trustsphere::relationships

@@ -13,12 +13,13 @@
 
 #include "absl/synchronization/mutex.h"
 
+#include "services/relationships/forwarding_trust_store.h"
 #include "services/relationships/trust_graph.h"
 #include "services/relationships/trust_store.h"
 
 namespace trustsphere::relationships {
 
-class GraphTrustStore final : public TrustStore {
+class GraphTrustStore final : public ForwardingTrustStore {
  public:
   // Reads every statement of `store`, which nothing else may write, unless
   // `checkpoint` names the file SaveCheckpoint wrote at the store's last
@@ -38,40 +39,19 @@ class GraphTrustStore final : public TrustStore {
   std::unique_ptr<TrustReader> Latest() const override;
   absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
                                  const std::optional<RequestRecord>& request) override;
-  absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after, int limit) const override {
-    return store_->Changes(after, limit);
-  }
-  uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
-  uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
-  absl::StatusOr<std::string> Marker(const std::string& name) const override {
-    return store_->Marker(name);
-  }
-  absl::Status SetMarker(const std::string& name, const std::string& value) override {
-    return store_->SetMarker(name, value);
-  }
   // Called after the graph has the changes.
   void SetCommitHook(CommitHook hook) override { after_install_ = std::move(hook); }
-  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override {
-    return store_->FindRequest(key);
-  }
-  absl::StatusOr<std::string> KeepSecret(const std::string& name,
-                                         const std::string& fresh) override {
-    return store_->KeepSecret(name, fresh);
-  }
-  storage::StorageAdmin& admin() override { return store_->admin(); }
 
   const TrustGraph& graph() const { return graph_; }
-  // The store the bodies are read from.
-  TrustStore& wrapped() { return *store_; }
 
  private:
-  explicit GraphTrustStore(std::unique_ptr<TrustStore> store) : store_(std::move(store)) {}
+  explicit GraphTrustStore(std::unique_ptr<TrustStore> store)
+      : ForwardingTrustStore(std::move(store)) {}
   void InstallOnCommit();
   absl::Status Build();
   // Reads the checkpoint the store's marker names, if any.
   absl::StatusOr<bool> Restore(const std::string& checkpoint);
 
-  std::unique_ptr<TrustStore> store_;
   // Pinned by const readers.
   mutable TrustGraph graph_;
   CommitHook after_install_;

@@ -313,45 +313,19 @@ TEST(GraphTrustStoreTest, APinnedSnapshotKeepsItsVersionWhileWritesGoOn) {
 
 // A store whose commit hook waits for `release`: its writes stay committed
 // and readable while the graph has not installed them.
-class HeldCommitStore final : public TrustStore {
+class HeldCommitStore final : public ForwardingTrustStore {
  public:
   HeldCommitStore(std::unique_ptr<TrustStore> store, absl::Notification* release)
-      : store_(std::move(store)), release_(release) {}
-  std::unique_ptr<TrustReader> Snapshot() const override { return store_->Snapshot(); }
-  std::unique_ptr<TrustReader> Latest() const override { return store_->Latest(); }
-  absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
-                                 const std::optional<RequestRecord>& request) override {
-    return store_->Apply(changes, request);
-  }
-  absl::StatusOr<std::vector<TrustChangeEntry>> Changes(uint64_t after, int limit) const override {
-    return store_->Changes(after, limit);
-  }
-  uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
-  uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
-  absl::StatusOr<std::string> Marker(const std::string& name) const override {
-    return store_->Marker(name);
-  }
-  absl::Status SetMarker(const std::string& name, const std::string& value) override {
-    return store_->SetMarker(name, value);
-  }
+      : ForwardingTrustStore(std::move(store)), release_(release) {}
   void SetCommitHook(CommitHook hook) override {
-    store_->SetCommitHook([this, hook](const std::vector<StatementChange>& changes,
-                                       absl::Span<const uint64_t> sequences) {
+    ForwardingTrustStore::SetCommitHook([this, hook](const std::vector<StatementChange>& changes,
+                                                     absl::Span<const uint64_t> sequences) {
       release_->WaitForNotification();
       hook(changes, sequences);
     });
   }
-  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override {
-    return store_->FindRequest(key);
-  }
-  absl::StatusOr<std::string> KeepSecret(const std::string& name,
-                                         const std::string& fresh) override {
-    return store_->KeepSecret(name, fresh);
-  }
-  storage::StorageAdmin& admin() override { return store_->admin(); }
 
  private:
-  std::unique_ptr<TrustStore> store_;
   absl::Notification* release_;
 };
 
