@@ -6,9 +6,10 @@
 
 namespace trustsphere::relationships {
 
-void WatchRegistry::Add(WatchStream* stream) {
+bool WatchRegistry::Add(WatchStream* stream) {
   absl::MutexLock lock(&mu_);
   streams_.insert(stream);
+  return !closing_;
 }
 
 void WatchRegistry::Remove(WatchStream* stream) {
@@ -16,12 +17,19 @@ void WatchRegistry::Remove(WatchStream* stream) {
   streams_.erase(stream);
 }
 
+namespace {
+
+grpc::Status ShuttingDown() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "server shutting down; resume from your last cursor");
+}
+
+}  // namespace
+
 void WatchRegistry::CloseAll() {
   absl::MutexLock lock(&mu_);
-  for (WatchStream* stream : streams_) {
-    stream->Close(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                               "server shutting down; resume from your last cursor"));
-  }
+  closing_ = true;
+  for (WatchStream* stream : streams_) stream->Close(ShuttingDown());
 }
 
 void WatchRegistry::WaitUntilEmpty() {
@@ -41,7 +49,11 @@ bool ParseCursor(const std::string& cursor, uint64_t* sequence) {
 WatchStream::WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry,
                          uint64_t after)
     : store_(store), executor_(executor), registry_(registry), cursor_(after) {
-  registry_->Add(this);
+  // Opened while the server drains: it would outlive the drain.
+  if (!registry_->Add(this)) {
+    Close(ShuttingDown());
+    return;
+  }
   absl::MutexLock lock(&mu_);
   SchedulePoll();
 }

@@ -27,9 +27,10 @@ class WatchStream;
 // from their last cursor) instead of waiting for them to end by themselves.
 class WatchRegistry {
  public:
-  void Add(WatchStream* stream);
+  // false once CloseAll has run: the stream is to end at once.
+  bool Add(WatchStream* stream);
   void Remove(WatchStream* stream);
-  // Ends every open stream with UNAVAILABLE.
+  // Ends every open stream with UNAVAILABLE, and every one opened later.
   void CloseAll();
   // Waits until every stream is gone, storage reads included, so that the
   // database may close.
@@ -38,6 +39,7 @@ class WatchRegistry {
  private:
   absl::Mutex mu_;
   absl::flat_hash_set<WatchStream*> streams_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
