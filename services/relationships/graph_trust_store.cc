@@ -47,6 +47,16 @@ class GraphTrustReader final : public TrustReader {
     if (!broken_.ok()) return broken_;
     return graph_.Judge(at_, truster, trustee, facet);
   }
+  absl::StatusOr<std::vector<std::vector<common::v1::Facet>>> InsideFacets(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    if (!broken_.ok()) return broken_;
+    std::vector<std::vector<common::v1::Facet>> facets;
+    facets.reserve(pairs.size());
+    for (const auto& [truster, trustee] : pairs) {
+      facets.push_back(graph_.InsideFacets(at_, truster, trustee));
+    }
+    return facets;
+  }
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                          const std::string& other) override {
     if (!broken_.ok()) return broken_;

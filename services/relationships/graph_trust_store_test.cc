@@ -123,6 +123,11 @@ std::string Answers(TrustReader& reader, const std::vector<std::string>& people)
     for (const auto& other : people) {
       auto edge = *reader.Reference(person, other);
       if (edge) out += absl::StrCat("edge ", other, " ", edge->outgoing, edge->incoming, "\n");
+      auto inside = reader.InsideFacets({{person, other}});
+      EXPECT_TRUE(inside.ok());
+      for (const auto& facet : inside->front()) {
+        out += absl::StrCat("inside ", other, " ", facet.kind(), ":", facet.key(), "\n");
+      }
       for (const auto& key : {kFacets[0], kFacets[1], std::string("unheard-of")}) {
         auto judged = *reader.Judge(person, other, Competency(key));
         if (judged) out += absl::StrCat("judge ", other, " ", key, " ", judged->verdict, "\n");

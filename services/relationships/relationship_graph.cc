@@ -285,11 +285,10 @@ absl::StatusOr<v1::GetCoverageResponse> RelationshipLogic::GetCoverage(
   if (!scanned.ok()) return scanned;
   if (!viewer.status().ok()) return viewer.status();
   // What each visible reference vouches for, read at once.
-  auto statements = reader->Statements(vouchers);
-  if (!statements.ok()) return statements.status();
-  for (const auto& vouching : *statements) {
-    if (!vouching) return absl::DataLossError("a reference lacks its statement");
-    for (const auto& facet : vouching->sphere().inside()) {
+  auto insides = reader->InsideFacets(vouchers);
+  if (!insides.ok()) return insides.status();
+  for (const auto& inside : *insides) {
+    for (const auto& facet : inside) {
       if (facet.kind() == common::v1::FACET_KIND_FUNCTION) {
         ++by_position[facet.key()];
       } else {

@@ -51,6 +51,19 @@ class RocksDbTrustReader final : public TrustReader {
     return relationships::Judge(*statement, facet);
   }
 
+  absl::StatusOr<std::vector<std::vector<common::v1::Facet>>> InsideFacets(
+      const std::vector<std::pair<std::string, std::string>>& pairs) override {
+    auto statements = Statements(pairs);
+    if (!statements.ok()) return statements.status();
+    std::vector<std::vector<common::v1::Facet>> facets(pairs.size());
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      if (!IsActive((*statements)[i])) continue;
+      const auto& inside = (*statements)[i]->sphere().inside();
+      facets[i].assign(inside.begin(), inside.end());
+    }
+    return facets;
+  }
+
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                          const std::string& other) override {
     auto bytes = engine_.Find(keys::kReferences, keys::Pair(person, other), at());

@@ -27,9 +27,6 @@ TrustGraph::Direction Unpack(uint8_t packed) {
 
 bool IsActive(uint8_t packed) { return (packed & kActive) != 0; }
 
-// Facet ids of an outside facet carry this bit.
-constexpr uint32_t kOutside = uint32_t{1} << 31;
-
 // The kind's number, then the key.
 void SetFacetKey(const common::v1::Facet& facet, std::string& key) {
   key.assign(1, static_cast<char>(facet.kind()));
@@ -57,6 +54,7 @@ uint32_t TrustGraph::FacetId(const common::v1::Facet& facet) {
   SetFacetKey(facet, facet_key_);
   auto it = facet_ids_.find(facet_key_);
   if (it != facet_ids_.end()) return it->second;
+  facet_keys_.push_back(facet_key_);
   return facet_ids_.emplace(facet_key_, static_cast<uint32_t>(facet_ids_.size())).first->second;
 }
 
@@ -295,6 +293,27 @@ std::optional<FacetJudgement> TrustGraph::Judge(Version at, std::string_view tru
   return judgement;
 }
 
+std::vector<common::v1::Facet> TrustGraph::InsideFacets(Version at, std::string_view truster,
+                                                        std::string_view trustee) const {
+  std::vector<common::v1::Facet> facets;
+  const std::shared_ptr<const Adjacency> adjacency = Find(at, trustee, nullptr).adjacency;
+  if (!adjacency) return facets;
+  const Entry* entry = EntryOf(*adjacency, truster);
+  if (entry == nullptr || !IsActive(entry->theirs)) return facets;
+  size_t offset = 0;
+  for (const Entry* it = adjacency->entries.data(); it != entry; ++it) offset += it->facet_count;
+  absl::ReaderMutexLock lock(&mu_);
+  for (size_t i = offset; i < offset + entry->facet_count; ++i) {
+    const uint32_t id = adjacency->facets[i];
+    if (id & kOutside) continue;
+    const std::string& key = facet_keys_[id];
+    common::v1::Facet& facet = facets.emplace_back();
+    facet.set_kind(static_cast<common::v1::FacetKind>(key[0]));
+    facet.set_key(key.substr(1));
+  }
+  return facets;
+}
+
 StatementCounts TrustGraph::Counts(Version at, std::string_view person) const {
   StatementCounts counts;
   const std::shared_ptr<const Adjacency> adjacency = Find(at, person, nullptr).adjacency;
@@ -355,7 +374,8 @@ TrustGraph::Size TrustGraph::size() const {
   // A flat hash map: one control byte and one slot per bucket.
   bytes +=
       static_cast<int64_t>(ids_.capacity() * (sizeof(std::pair<std::string_view, uint32_t>) + 1));
-  for (const auto& [key, id] : facet_ids_) bytes += static_cast<int64_t>(key.capacity() + 1);
+  for (const auto& [key, id] : facet_ids_) bytes += 2 * static_cast<int64_t>(key.capacity() + 1);
+  bytes += static_cast<int64_t>(facet_keys_.capacity() * sizeof(std::string));
   bytes +=
       static_cast<int64_t>(facet_ids_.capacity() * (sizeof(std::pair<std::string, uint32_t>) + 1));
   for (const Slot& slot : slots_) {

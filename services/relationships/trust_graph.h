@@ -99,6 +99,10 @@ class TrustGraph {
   std::optional<FacetJudgement> Judge(Version at, std::string_view truster,
                                       std::string_view trustee,
                                       const common::v1::Facet& facet) const;
+  // The facets inside truster's active statement about trustee (none when
+  // it is not active).
+  std::vector<common::v1::Facet> InsideFacets(Version at, std::string_view truster,
+                                              std::string_view trustee) const;
   StatementCounts Counts(Version at, std::string_view person) const;
   // visit(other, mine, theirs) for each person `person` shares a statement
   // with (mine: person -> other; theirs: other -> person), in id order,
@@ -141,6 +145,8 @@ class TrustGraph {
   absl::flat_hash_map<std::string_view, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> facet_ids_ ABSL_GUARDED_BY(mu_);
+  // Each facet id's key.
+  std::vector<std::string> facet_keys_ ABSL_GUARDED_BY(mu_);
   // FacetId's key, kept to reuse its allocation.
   std::string facet_key_ ABSL_GUARDED_BY(mu_);
   // Installed changes above the store's committed watermark.

@@ -137,10 +137,8 @@ absl::Status TrustGraph::Save(const std::string& path, const std::string& tag) c
   out.String(tag);
   out.Value(static_cast<uint32_t>(slots_.size()));
   for (uint32_t id = 0; id < slots_.size(); ++id) out.String(Name(id));
-  std::vector<std::string_view> facet_keys(facet_ids_.size());
-  for (const auto& [key, id] : facet_ids_) facet_keys[id] = key;
-  out.Value(static_cast<uint32_t>(facet_keys.size()));
-  for (const auto& key : facet_keys) out.String(key);
+  out.Value(static_cast<uint32_t>(facet_keys_.size()));
+  for (const auto& key : facet_keys_) out.String(key);
   for (const Slot& slot : slots_) {
     const Adjacency* adjacency = slot.empty() ? nullptr : slot.front().second.get();
     const uint32_t entries = adjacency ? static_cast<uint32_t>(adjacency->entries.size()) : 0;
@@ -200,6 +198,7 @@ absl::StatusOr<bool> TrustGraph::Restore(const std::string& path, const std::str
     ids_.clear();
     slots_.clear();
     facet_ids_.clear();
+    facet_keys_.clear();
     statements_ = 0;
     return false;
   };
@@ -214,7 +213,10 @@ absl::StatusOr<bool> TrustGraph::Restore(const std::string& path, const std::str
   if (!in.Value(&facet_count)) return fail();
   for (uint32_t id = 0; id < facet_count; ++id) {
     std::string_view key;
-    if (!in.String(&key) || !facet_ids_.emplace(std::string(key), id).second) return fail();
+    if (!in.String(&key) || key.empty() || !facet_ids_.emplace(std::string(key), id).second) {
+      return fail();
+    }
+    facet_keys_.emplace_back(key);
   }
   const Version version = version_ + 1;
   for (uint32_t id = 0; id < people; ++id) {
@@ -233,6 +235,9 @@ absl::StatusOr<bool> TrustGraph::Restore(const std::string& path, const std::str
       counted += entry.facet_count;
     }
     if (counted != facets) return fail();
+    for (uint32_t facet : adjacency->facets) {
+      if ((facet & ~kOutside) >= facet_count) return fail();
+    }
     slots_[id] = Slot{{version, std::move(adjacency)}};
   }
   uint64_t statements = 0;

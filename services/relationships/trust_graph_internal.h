@@ -12,6 +12,9 @@
 
 namespace trustsphere::relationships {
 
+// Facet ids of an outside facet carry this bit.
+inline constexpr uint32_t kOutside = uint32_t{1} << 31;
+
 struct TrustGraph::Entry {
   uint32_t other;
   // person -> other, and other -> person (Pack).

@@ -134,6 +134,10 @@ class TrustReader {
   virtual absl::StatusOr<std::optional<FacetJudgement>> Judge(const std::string& truster,
                                                               const std::string& trustee,
                                                               const common::v1::Facet& facet) = 0;
+  // The facets inside each (truster, trustee) pair's statement, none where
+  // that statement is not active.
+  virtual absl::StatusOr<std::vector<std::vector<common::v1::Facet>>> InsideFacets(
+      const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
   // nullopt when the two are not mutual references.
   virtual absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                                  const std::string& other) = 0;

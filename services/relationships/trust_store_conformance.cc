@@ -192,8 +192,18 @@ TEST_P(TrustStoreConformance, AJudgementSaysWhereAFacetIsInAnActiveStatement) {
   EXPECT_EQ(judge("accounting")->verdict, v1::VERDICT_OUTSIDE);
   EXPECT_EQ(judge("rigour")->verdict, v1::VERDICT_NOT_STATED);
   EXPECT_EQ(*reader->Judge("bob", "alice", Competency("negotiation")), std::nullopt);
+  auto inside = reader->InsideFacets({{"alice", "bob"}, {"bob", "alice"}});
+  ASSERT_TRUE(inside.ok());
+  ASSERT_EQ(inside->size(), 2u);
+  ASSERT_EQ((*inside)[0].size(), 1u);
+  EXPECT_EQ((*inside)[0][0].key(), "negotiation");
+  EXPECT_EQ((*inside)[0][0].kind(), common::v1::FACET_KIND_COMPETENCY);
+  EXPECT_THAT((*inside)[1], IsEmpty());
   Revoke("alice", "bob");
   EXPECT_EQ(*store_->Latest()->Judge("alice", "bob", Competency("negotiation")), std::nullopt);
+  auto revoked = store_->Latest()->InsideFacets({{"alice", "bob"}});
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_THAT(revoked->front(), IsEmpty());
   EXPECT_TRUE(judge("negotiation").has_value());
 }
 
