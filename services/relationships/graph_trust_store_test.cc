@@ -19,10 +19,11 @@
 namespace trustsphere::relationships {
 namespace {
 
-absl::StatusOr<std::unique_ptr<GraphTrustStore>> OpenGraphStore(const std::string& folder) {
+absl::StatusOr<std::unique_ptr<GraphTrustStore>> OpenGraphStore(
+    const std::string& folder, const std::string& checkpoint = "") {
   auto rocksdb = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
   if (!rocksdb.ok()) return rocksdb.status();
-  return GraphTrustStore::Open(std::move(*rocksdb));
+  return GraphTrustStore::Open(std::move(*rocksdb), checkpoint);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -34,13 +35,6 @@ INSTANTIATE_TEST_SUITE_P(
     }));
 
 const std::vector<std::string> kFacets = {"negotiation", "rigour", "listening", "accounting"};
-
-common::v1::Facet Competency(const std::string& key) {
-  common::v1::Facet facet;
-  facet.set_kind(common::v1::FACET_KIND_COMPETENCY);
-  facet.set_key(key);
-  return facet;
-}
 
 // One random change to a pair: a new statement, a narrowing or widening of
 // its sphere, a visibility change, an answer, or a revocation.
@@ -79,9 +73,6 @@ StatementChange RandomChange(TrustStore& store, const std::vector<std::string>& 
   change.after = std::move(after);
   return change;
 }
-
-bool All(const v1::TrustStatement&) { return true; }
-bool AllEdges(const ReferenceEdge&) { return true; }
 
 // Everything each query answers about the people, page by page (pages of
 // three, so cursors are followed), as one comparable text.
@@ -216,13 +207,6 @@ TEST(GraphTrustStoreTest, TheGraphRebuiltAfterAKillEqualsTheStore) {
             Answers(*(*reopened)->wrapped().Snapshot(), people));
 }
 
-absl::StatusOr<std::unique_ptr<GraphTrustStore>> OpenWithCheckpoint(const std::string& folder,
-                                                                    const std::string& file) {
-  auto rocksdb = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
-  if (!rocksdb.ok()) return rocksdb.status();
-  return GraphTrustStore::Open(std::move(*rocksdb), file);
-}
-
 // A checkpoint written at a clean stop serves the next start, and only
 // that one; written to since, or damaged, it is set aside and the graph is
 // built from the statements. Saving it ends writes.
@@ -233,7 +217,7 @@ TEST(GraphTrustStoreTest, ACheckpointServesTheNextStartOnlyIfItMatchesTheStore) 
   std::vector<std::string> people = {"ann", "ben", "cat", "dan", "eve"};
   std::mt19937 random(3);
   auto reopen = [&](bool expect_restored) {
-    auto store = OpenWithCheckpoint(folder, file);
+    auto store = OpenGraphStore(folder, file);
     EXPECT_TRUE(store.ok()) << store.status();
     if (!store.ok()) return std::unique_ptr<GraphTrustStore>();
     EXPECT_EQ((*store)->restored(), expect_restored);

@@ -151,15 +151,13 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
   };
   // The index of other's entry in `adjacency`, inserted (empty) when missing.
   auto entry_index = [&](Adjacency& adjacency, uint32_t other) {
-    const std::string& name = Name(other);
-    auto it = std::lower_bound(
-        adjacency.entries.begin(), adjacency.entries.end(), name,
-        [&](const Entry& entry, const std::string& id) { return Name(entry.other) < id; });
-    if (it == adjacency.entries.end() || it->other != other) {
-      it = adjacency.entries.insert(
-          it, Entry{.other = other, .mine = 0, .theirs = 0, .facet_count = 0});
+    const size_t place = PlaceOf(adjacency, Name(other));
+    auto& entries = adjacency.entries;
+    if (place == entries.size() || entries[place].other != other) {
+      entries.insert(entries.begin() + static_cast<std::ptrdiff_t>(place),
+                     Entry{.other = other, .mine = 0, .theirs = 0, .facet_count = 0});
     }
-    return static_cast<size_t>(it - adjacency.entries.begin());
+    return place;
   };
 
   for (const v1::TrustStatement* statement : statements) {
@@ -174,8 +172,7 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
 
     Adjacency& about = writable(trustee);
     const size_t index = entry_index(about, truster);
-    size_t offset = 0;
-    for (size_t i = 0; i < index; ++i) offset += about.entries[i].facet_count;
+    const size_t offset = FacetOffset(about, index);
     Entry& entry = about.entries[index];
     entry.theirs = state;
     std::vector<uint32_t> held;
@@ -248,25 +245,40 @@ TrustGraph::Found TrustGraph::Find(Version at, std::string_view person,
   return found;
 }
 
-const TrustGraph::Entry* TrustGraph::EntryOf(const Adjacency& adjacency,
-                                             std::string_view other) const {
+size_t TrustGraph::FacetOffset(const Adjacency& adjacency, size_t index) {
+  size_t offset = 0;
+  for (size_t i = 0; i < index; ++i) offset += adjacency.entries[i].facet_count;
+  return offset;
+}
+
+size_t TrustGraph::PlaceOf(const Adjacency& adjacency, std::string_view other) const {
   const auto& entries = adjacency.entries;
   auto it = std::lower_bound(
       entries.begin(), entries.end(), other,
       [&](const Entry& entry, std::string_view id) { return Name(entry.other) < id; });
-  if (it == entries.end() || Name(it->other) != other) return nullptr;
-  return &*it;
+  return static_cast<size_t>(it - entries.begin());
+}
+
+std::optional<TrustGraph::Held> TrustGraph::ActiveAbout(const Adjacency& adjacency,
+                                                        std::string_view truster) const {
+  const size_t place = PlaceOf(adjacency, truster);
+  if (place == adjacency.entries.size()) return std::nullopt;
+  const Entry& entry = adjacency.entries[place];
+  if (Name(entry.other) != truster || !IsActive(entry.theirs)) return std::nullopt;
+  return Held{.entry = &entry,
+              .facets = absl::MakeConstSpan(adjacency.facets)
+                            .subspan(FacetOffset(adjacency, place), entry.facet_count)};
 }
 
 std::optional<ReferenceEdge> TrustGraph::Reference(Version at, std::string_view person,
                                                    std::string_view other) const {
   const std::shared_ptr<const Adjacency> adjacency = Find(at, person, nullptr).adjacency;
   if (!adjacency) return std::nullopt;
-  const Entry* entry = EntryOf(*adjacency, other);
-  if (entry == nullptr || !IsActive(entry->mine) || !IsActive(entry->theirs)) return std::nullopt;
-  return ReferenceEdge{.other = Name(entry->other),
-                       .outgoing = Unpack(entry->mine).visibility,
-                       .incoming = Unpack(entry->theirs).visibility};
+  const std::optional<Held> held = ActiveAbout(*adjacency, other);
+  if (!held || !IsActive(held->entry->mine)) return std::nullopt;
+  return ReferenceEdge{.other = Name(held->entry->other),
+                       .outgoing = Unpack(held->entry->mine).visibility,
+                       .incoming = Unpack(held->entry->theirs).visibility};
 }
 
 std::optional<FacetJudgement> TrustGraph::Judge(Version at, std::string_view truster,
@@ -274,20 +286,15 @@ std::optional<FacetJudgement> TrustGraph::Judge(Version at, std::string_view tru
                                                 const common::v1::Facet& facet) const {
   const Found found = Find(at, trustee, &facet);
   if (!found.adjacency) return std::nullopt;
-  const Entry* entry = EntryOf(*found.adjacency, truster);
-  if (entry == nullptr || !IsActive(entry->theirs)) return std::nullopt;
-  FacetJudgement judgement{.visibility = Unpack(entry->theirs).visibility,
+  const std::optional<Held> held = ActiveAbout(*found.adjacency, truster);
+  if (!held) return std::nullopt;
+  FacetJudgement judgement{.visibility = Unpack(held->entry->theirs).visibility,
                            .verdict = v1::VERDICT_NOT_STATED};
   if (!found.facet) return judgement;
-  size_t offset = 0;
-  for (const Entry* it = found.adjacency->entries.data(); it != entry; ++it) {
-    offset += it->facet_count;
-  }
-  const auto first = found.adjacency->facets.begin() + static_cast<std::ptrdiff_t>(offset);
-  const auto last = first + entry->facet_count;
-  if (std::find(first, last, *found.facet) != last) {
+  const auto& ids = held->facets;
+  if (std::find(ids.begin(), ids.end(), *found.facet) != ids.end()) {
     judgement.verdict = v1::VERDICT_INSIDE;
-  } else if (std::find(first, last, *found.facet | kOutside) != last) {
+  } else if (std::find(ids.begin(), ids.end(), *found.facet | kOutside) != ids.end()) {
     judgement.verdict = v1::VERDICT_OUTSIDE;
   }
   return judgement;
@@ -298,13 +305,10 @@ std::vector<common::v1::Facet> TrustGraph::InsideFacets(Version at, std::string_
   std::vector<common::v1::Facet> facets;
   const std::shared_ptr<const Adjacency> adjacency = Find(at, trustee, nullptr).adjacency;
   if (!adjacency) return facets;
-  const Entry* entry = EntryOf(*adjacency, truster);
-  if (entry == nullptr || !IsActive(entry->theirs)) return facets;
-  size_t offset = 0;
-  for (const Entry* it = adjacency->entries.data(); it != entry; ++it) offset += it->facet_count;
+  const std::optional<Held> held = ActiveAbout(*adjacency, truster);
+  if (!held) return facets;
   absl::ReaderMutexLock lock(&mu_);
-  for (size_t i = offset; i < offset + entry->facet_count; ++i) {
-    const uint32_t id = adjacency->facets[i];
+  for (const uint32_t id : held->facets) {
     if (id & kOutside) continue;
     const std::string& key = facet_keys_[id];
     common::v1::Facet& facet = facets.emplace_back();
@@ -323,9 +327,9 @@ StatementCounts TrustGraph::Counts(Version at, std::string_view person) const {
     ++counts.kept;
     if (!IsActive(entry.mine)) continue;
     ++counts.active;
-    const bool answered =
-        IsActive(entry.theirs) && Unpack(entry.theirs).visibility != v1::VISIBILITY_PRIVATE;
-    if (!answered) ++counts.unanswered;
+    if (!IsVisibleAnswer(IsActive(entry.theirs), Unpack(entry.theirs).visibility)) {
+      ++counts.unanswered;
+    }
   }
   return counts;
 }

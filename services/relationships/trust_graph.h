@@ -131,8 +131,17 @@ class TrustGraph {
     std::optional<uint32_t> facet;
   };
   Found Find(Version at, std::string_view person, const common::v1::Facet* facet) const;
-  // Other's entry in `adjacency`, null when none.
-  const Entry* EntryOf(const Adjacency& adjacency, std::string_view other) const;
+  // Where the facet ids of entry `index` start in `adjacency`'s.
+  static size_t FacetOffset(const Adjacency& adjacency, size_t index);
+  // Where other's entry is or would be in `adjacency`'s entries.
+  size_t PlaceOf(const Adjacency& adjacency, std::string_view other) const;
+  // Truster's statement about the person `adjacency` belongs to, when it is
+  // active: its entry and its facet ids.
+  struct Held {
+    const Entry* entry;
+    absl::Span<const uint32_t> facets;
+  };
+  std::optional<Held> ActiveAbout(const Adjacency& adjacency, std::string_view truster) const;
   uint32_t IdOf(std::string_view person) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t FacetId(const common::v1::Facet& facet) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops the arrays no pinned reader can reach any more.

@@ -14,12 +14,10 @@ bool Active(const v1::TrustStatement* statement) {
   return statement != nullptr && statement->state() == v1::TRUST_STATE_ACTIVE;
 }
 
-// Active, and waiting for an answer its truster can see: a PRIVATE
-// statement back is the trustee's alone, so it answers nothing (counting it
-// would let the truster learn it exists through their limit).
+// Active, and waiting for an answer its truster can see.
 bool Unanswered(const v1::TrustStatement* statement, const v1::TrustStatement* back) {
-  const bool answered = Active(back) && back->visibility() != v1::VISIBILITY_PRIVATE;
-  return Active(statement) && !answered;
+  return Active(statement) &&
+         !IsVisibleAnswer(Active(back), back ? back->visibility() : v1::VISIBILITY_UNSPECIFIED);
 }
 
 }  // namespace

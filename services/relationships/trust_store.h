@@ -46,11 +46,17 @@ struct ReferenceEdge {
   v1::Visibility incoming = v1::VISIBILITY_UNSPECIFIED;
 };
 
-// Whether the other one answers person's statement as person sees it: a
-// PRIVATE statement back is the other's alone, so it answers nothing (the
-// edge-based form of the rule DeltasOf counts by).
+// Whether a statement back (active or not, with its visibility) answers a
+// statement as its truster sees it: a PRIVATE statement back is the other's
+// alone, so it answers nothing (counting it would let the truster learn it
+// exists through their limit). The rule the counts and the limits go by.
+inline bool IsVisibleAnswer(bool active, v1::Visibility visibility) {
+  return active && visibility != v1::VISIBILITY_PRIVATE;
+}
+
+// Whether the other one answers person's statement as person sees it.
 inline bool AnswersVisibly(const std::optional<ReferenceEdge>& edge) {
-  return edge && edge->incoming != v1::VISIBILITY_PRIVATE;
+  return edge && IsVisibleAnswer(true, edge->incoming);
 }
 
 // A truster holding a facet inside their active statement about a subject.

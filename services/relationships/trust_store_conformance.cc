@@ -18,16 +18,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Optional;
 
-common::v1::Facet Competency(const std::string& key) {
-  common::v1::Facet facet;
-  facet.set_kind(common::v1::FACET_KIND_COMPETENCY);
-  facet.set_key(key);
-  return facet;
-}
-
-bool All(const v1::TrustStatement&) { return true; }
-bool AllEdges(const ReferenceEdge&) { return true; }
-
 // The other person of each statement of a page (trustee for Outgoing,
 // truster for the lists about a person).
 std::vector<std::string> Others(const storage::Page<v1::TrustStatement>& page, bool outgoing) {

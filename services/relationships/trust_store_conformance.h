@@ -19,6 +19,16 @@
 
 namespace trustsphere::relationships {
 
+// What the store tests share.
+inline common::v1::Facet Competency(const std::string& key) {
+  common::v1::Facet facet;
+  facet.set_kind(common::v1::FACET_KIND_COMPETENCY);
+  facet.set_key(key);
+  return facet;
+}
+inline bool All(const v1::TrustStatement&) { return true; }
+inline bool AllEdges(const ReferenceEdge&) { return true; }
+
 class TrustStoreConformance : public testing::StoreConformanceTest<TrustStore> {
  protected:
   // Applies truster's new statement about trustee (active, with `inside`
