@@ -413,27 +413,28 @@ std::unique_ptr<Snapshot> Engine::TakeSnapshot() const {
 
 absl::Status Engine::ScanChanges(uint64_t after,
                                  absl::FunctionRef<Visit(uint64_t, std::string_view)> visit) const {
-  if (options_.change_log < 0) return absl::InternalError("this engine keeps no change log");
   // Never past the watermark: a change numbered below it may still commit.
-  const uint64_t committed = CommittedChangeSequence();
-  if (after >= committed) return absl::OkStatus();
-  return Scan(options_.change_log,
-              {.start_after = KeyBuilder().U64(after).key(),
-               .end_before = KeyBuilder().U64(committed + 1).key()},
-              [&](std::string_view key, std::string_view value) -> Visit {
-                return visit(DecodeSequence(key), value);
-              });
+  return ScanChangeRange(after, CommittedChangeSequence(), nullptr, visit);
 }
 
 absl::Status Engine::ScanChanges(uint64_t after, const Snapshot& snapshot,
                                  absl::FunctionRef<Visit(uint64_t, std::string_view)> visit) const {
+  return ScanChangeRange(after, std::nullopt, &snapshot, visit);
+}
+
+absl::Status Engine::ScanChangeRange(
+    uint64_t after, std::optional<uint64_t> up_to, const Snapshot* snapshot,
+    absl::FunctionRef<Visit(uint64_t, std::string_view)> visit) const {
   if (options_.change_log < 0) return absl::InternalError("this engine keeps no change log");
+  if (up_to && *up_to <= after) return absl::OkStatus();
+  ScanRange range{.start_after = KeyBuilder().U64(after).key()};
+  if (up_to) range.end_before = KeyBuilder().U64(*up_to + 1).key();
   return Scan(
-      options_.change_log, {.start_after = KeyBuilder().U64(after).key()},
+      options_.change_log, range,
       [&](std::string_view key, std::string_view value) -> Visit {
         return visit(DecodeSequence(key), value);
       },
-      &snapshot);
+      snapshot);
 }
 
 uint64_t Engine::CommittedChangeSequence() const {

@@ -238,6 +238,11 @@ class Engine final : public StorageAdmin {
   Engine(EngineOptions options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
   absl::Status LoadChangeSequence();
+  // The change-log entries after `after`, up to `up_to` when given, as
+  // `snapshot` sees them (null: the latest state).
+  absl::Status ScanChangeRange(uint64_t after, std::optional<uint64_t> up_to,
+                               const Snapshot* snapshot,
+                               absl::FunctionRef<Visit(uint64_t, std::string_view)> visit) const;
   // Records the version of a new database, migrates an older one.
   absl::Status CheckSchemaVersion();
   absl::Status SetSchemaVersion(uint32_t version);
