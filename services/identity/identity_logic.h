@@ -69,6 +69,10 @@ class IdentityLogic {
   absl::StatusOr<v1::RecordTagUseResponse> RecordTagUse(const Caller& caller,
                                                         const v1::RecordTagUseRequest& request);
 
+  // Services' view of the change log (identity_changes.cc).
+  absl::StatusOr<v1::ListIdentityChangesResponse> ListIdentityChanges(
+      const Caller& caller, const v1::ListIdentityChangesRequest& request);
+
   // One batch of an operator's import (identity_import.cc); adds its counts
   // to `totals`.
   absl::Status ImportPersons(const Caller& caller, const v1::ImportPersonsRequest& request,

@@ -237,5 +237,53 @@ TEST_F(IdentityLogicTest, NamesWithBidiControlsAreRefused) {
   EXPECT_TRUE(absl::IsInvalidArgument(position.status())) << position.status();
 }
 
+TEST_F(IdentityLogicTest, ServicesFollowTheChangeLogAndSeeDeletions) {
+  const v1::Person first = Create("first@example.com");
+  const v1::Person second = Create("second@example.com");
+  const Caller service{.person_id = "relationships",
+                       .roles = static_cast<uint32_t>(Role::kService)};
+  const Caller person{.person_id = first.id(), .roles = static_cast<uint32_t>(Role::kUser)};
+
+  v1::ListIdentityChangesRequest request;
+  EXPECT_TRUE(absl::IsPermissionDenied(logic_->ListIdentityChanges(person, request).status()));
+  request.set_after_cursor("not a number");
+  EXPECT_TRUE(absl::IsInvalidArgument(logic_->ListIdentityChanges(service, request).status()));
+  request.set_after_cursor("");
+  request.set_page_size(1001);
+  EXPECT_TRUE(absl::IsInvalidArgument(logic_->ListIdentityChanges(service, request).status()));
+
+  // One page at a time, resumed from its cursor.
+  request.set_page_size(1);
+  auto page = logic_->ListIdentityChanges(service, request);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->changes_size(), 1);
+  EXPECT_EQ(page->changes(0).kind(), v1::IDENTITY_CHANGE_KIND_PERSON_CREATED);
+  EXPECT_EQ(page->changes(0).person_id(), first.id());
+  request.set_after_cursor(page->next_cursor());
+  page = logic_->ListIdentityChanges(service, request);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->changes_size(), 1);
+  EXPECT_EQ(page->changes(0).person_id(), second.id());
+
+  // Caught up: nothing, and the cursor stays.
+  request.set_after_cursor(page->next_cursor());
+  page = logic_->ListIdentityChanges(service, request);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->changes_size(), 0);
+  EXPECT_EQ(page->next_cursor(), request.after_cursor());
+
+  v1::DeletePersonRequest erase;
+  erase.set_id(second.id());
+  erase.set_etag(second.etag());
+  const Caller leaving{.person_id = second.id(), .roles = static_cast<uint32_t>(Role::kUser)};
+  ASSERT_TRUE(logic_->DeletePerson(leaving, erase).ok());
+  page = logic_->ListIdentityChanges(service, request);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->changes_size(), 1);
+  EXPECT_EQ(page->changes(0).kind(), v1::IDENTITY_CHANGE_KIND_PERSON_DELETED);
+  EXPECT_EQ(page->changes(0).person_id(), second.id());
+  EXPECT_TRUE(page->changes(0).has_commit_time());
+}
+
 }  // namespace
 }  // namespace trustsphere::identity

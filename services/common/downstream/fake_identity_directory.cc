@@ -1,5 +1,6 @@
 #include "services/common/downstream/fake_identity_directory.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/core/month_index.h"
 #include "services/common/core/text.h"
@@ -22,6 +23,7 @@ void FakeIdentityDirectory::AddPerson(const std::string& id, const std::string& 
   person.set_id(id);
   person.set_display_name(display_name.empty() ? id : display_name);
   person.set_state(identity::v1::PERSON_STATE_ACTIVE);
+  Log(identity::v1::IDENTITY_CHANGE_KIND_PERSON_CREATED, id);
 }
 
 void FakeIdentityDirectory::DeletePerson(const std::string& id) {
@@ -33,6 +35,37 @@ void FakeIdentityDirectory::DeletePerson(const std::string& id) {
   for (auto it = positions_.begin(); it != positions_.end();) {
     it = it->second.person_id() == id ? positions_.erase(it) : std::next(it);
   }
+  Log(identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED, id);
+}
+
+void FakeIdentityDirectory::Log(identity::v1::IdentityChangeKind kind,
+                                const std::string& person_id) {
+  identity::v1::IdentityChange& change = changes_.emplace_back();
+  change.set_cursor(absl::StrCat(changes_.size()));
+  change.set_kind(kind);
+  change.set_person_id(person_id);
+}
+
+int FakeIdentityDirectory::person_reads() const {
+  absl::MutexLock lock(&mu_);
+  return person_reads_;
+}
+
+absl::StatusOr<identity::v1::ListIdentityChangesResponse>
+FakeIdentityDirectory::ListIdentityChanges(const std::string& after_cursor, int limit, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering(); !up.ok()) return up;
+  size_t after = 0;
+  if (!after_cursor.empty() && !absl::SimpleAtoi(after_cursor, &after)) {
+    return absl::InvalidArgumentError("after_cursor: not a cursor of this log");
+  }
+  identity::v1::ListIdentityChangesResponse response;
+  for (size_t i = after; i < changes_.size() && response.changes_size() < limit; ++i) {
+    *response.add_changes() = changes_[i];
+  }
+  response.set_next_cursor(response.changes().empty() ? after_cursor
+                                                      : response.changes().rbegin()->cursor());
+  return response;
 }
 
 identity::v1::Position FakeIdentityDirectory::AddPosition(const std::string& person_id,
@@ -75,6 +108,7 @@ absl::Status FakeIdentityDirectory::Answering() const {
 absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std::string& id,
                                                                       absl::Time) {
   absl::MutexLock lock(&mu_);
+  ++person_reads_;
   if (absl::Status up = Answering(); !up.ok()) return up;
   auto it = persons_.find(id);
   if (it == persons_.end()) return absl::NotFoundError("no such person");
@@ -84,6 +118,7 @@ absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std:
 absl::StatusOr<std::vector<identity::v1::Person>> FakeIdentityDirectory::BatchGetPersons(
     const std::vector<std::string>& ids, absl::Time) {
   absl::MutexLock lock(&mu_);
+  ++person_reads_;
   if (absl::Status up = Answering(); !up.ok()) return up;
   if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
   std::vector<identity::v1::Person> found;

@@ -29,6 +29,8 @@ class FakeIdentityDirectory final : public IdentityDirectory {
   void SetUnavailable(bool unavailable);
   // The tags recorded so far, in order.
   std::vector<identity::v1::Tag> RecordedTags() const;
+  // How many calls asked for people (GetPerson, BatchGetPersons).
+  int person_reads() const;
 
   absl::StatusOr<identity::v1::Person> GetPerson(const std::string& id,
                                                  absl::Time deadline) override;
@@ -40,11 +42,16 @@ class FakeIdentityDirectory final : public IdentityDirectory {
       const std::string& person_id, absl::Time deadline) override;
   absl::StatusOr<std::vector<identity::v1::Position>> FindOverlappingPositions(
       const std::string& position_id, int limit, absl::Time deadline) override;
+  // The people added and deleted, as identity logs them.
+  absl::StatusOr<identity::v1::ListIdentityChangesResponse> ListIdentityChanges(
+      const std::string& after_cursor, int limit, absl::Time deadline) override;
   absl::Status RecordTagUse(const std::vector<identity::v1::Tag>& tags,
                             absl::Time deadline) override;
 
  private:
   absl::Status Answering() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void Log(identity::v1::IdentityChangeKind kind, const std::string& person_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
@@ -52,6 +59,8 @@ class FakeIdentityDirectory final : public IdentityDirectory {
   std::map<std::string, identity::v1::Position> positions_ ABSL_GUARDED_BY(mu_);
   std::vector<identity::v1::Tag> tags_ ABSL_GUARDED_BY(mu_);
   int next_position_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<identity::v1::IdentityChange> changes_ ABSL_GUARDED_BY(mu_);
+  int person_reads_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace trustsphere

@@ -42,6 +42,22 @@ absl::StatusOr<std::vector<identity_v1::Person>> IdentityClient::BatchGetPersons
   return persons;
 }
 
+absl::StatusOr<identity_v1::ListIdentityChangesResponse> IdentityClient::ListIdentityChanges(
+    const std::string& after_cursor, int limit, absl::Time deadline) {
+  auto context = DownstreamContext(token_, deadline);
+  if (!context.ok()) return context.status();
+  identity_v1::ListIdentityChangesRequest request;
+  request.set_after_cursor(after_cursor);
+  request.set_page_size(limit);
+  identity_v1::ListIdentityChangesResponse response;
+  if (auto status = FromDownstream(stub_->ListIdentityChanges(context->get(), request, &response),
+                                   "identity ListIdentityChanges");
+      !status.ok()) {
+    return status;
+  }
+  return response;
+}
+
 absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::BatchGetPositions(
     const std::vector<std::string>& ids, absl::Time deadline) {
   std::vector<identity_v1::Position> positions;

@@ -32,10 +32,12 @@ class IdentityClient final : public IdentityDirectory {
   absl::StatusOr<std::vector<identity_v1::Position>> BatchGetPositions(
       const std::vector<std::string>& ids, absl::Time deadline) override;
   // At most 200 positions, so at most two pages.
-  absl::StatusOr<std::vector<identity_v1::Position>> ListAllPositions(
-      const std::string& person_id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<identity_v1::Position>> ListAllPositions(const std::string& person_id,
+                                                                      absl::Time deadline) override;
   absl::StatusOr<std::vector<identity_v1::Position>> FindOverlappingPositions(
       const std::string& position_id, int limit, absl::Time deadline) override;
+  absl::StatusOr<identity_v1::ListIdentityChangesResponse> ListIdentityChanges(
+      const std::string& after_cursor, int limit, absl::Time deadline) override;
   absl::Status RecordTagUse(const std::vector<identity_v1::Tag>& tags,
                             absl::Time deadline) override;
   // Needs no token: how services learn the keys that verify user tokens.

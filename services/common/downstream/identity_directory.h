@@ -34,6 +34,10 @@ class IdentityDirectory {
   // Up to `limit` positions of other people overlapping the given one.
   virtual absl::StatusOr<std::vector<identity::v1::Position>> FindOverlappingPositions(
       const std::string& position_id, int limit, absl::Time deadline) = 0;
+  // Identity's changes after `after_cursor` (empty: from the first), at
+  // most `limit` (1 to 1000), in commit order.
+  virtual absl::StatusOr<identity::v1::ListIdentityChangesResponse> ListIdentityChanges(
+      const std::string& after_cursor, int limit, absl::Time deadline) = 0;
   // Adds uses to identity's tag vocabulary.
   virtual absl::Status RecordTagUse(const std::vector<identity::v1::Tag>& tags,
                                     absl::Time deadline) = 0;
