@@ -530,6 +530,35 @@ TEST_F(RelationshipsTest, IdentityOutageRefusesWritesAndKeepsReads) {
   EXPECT_EQ(GetCode(jacques.token, jacques, martin), grpc::StatusCode::OK);
 }
 
+TEST_F(RelationshipsTest, ADeletedPersonIsRefusedOnceIdentitysChangeLogSaysSo) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Account claire = SignUp("claire");
+  Put(jacques, martin);  // martin is now remembered as live
+  iv1::DeletePersonRequest erase;
+  erase.set_id(martin.person.id());
+  erase.set_etag(martin.person.etag());
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(ident().DeletePerson(Context(martin.token).get(), erase, &empty).ok());
+  // The follower learns of the tombstone within its bound (one second by
+  // default); from then on, and for good, statements about martin and by
+  // him are refused, and nothing is written.
+  grpc::Status status;
+  for (absl::Time stop = absl::Now() + absl::Seconds(10); absl::Now() < stop;) {
+    Put(jacques, martin, {Tag("negotiation")}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("trustee_id"));
+  Put(martin, claire, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  EXPECT_EQ(GetCode(claire.token, martin, claire), grpc::StatusCode::NOT_FOUND);
+  deployment_->RestartRelationships(/*kill=*/false);
+  Put(jacques, martin, {}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+}
+
 TEST_F(RelationshipsTest, WatchStreamsEveryChangeInOrderAndResumes) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");

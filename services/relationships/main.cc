@@ -28,6 +28,10 @@ ABSL_FLAG(absl::Duration, tag_use_period, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, consistency_wait, absl::Seconds(2),
           "How long a call that sends a consistency token may wait for this replica to apply "
           "the changes up to it (within its deadline) before UNAVAILABLE.");
+ABSL_FLAG(absl::Duration, identity_follow_bound, absl::Seconds(1),
+          "How long a person's deletion in identity may go unnoticed: confirmations that "
+          "people are live are remembered while identity's change log was read this recently; "
+          "0 asks identity on every write.");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
@@ -46,6 +50,8 @@ int main(int argc, char** argv) {
 
   relationships::RelationshipOptions options;
   options.tag_use_period = absl::GetFlag(FLAGS_tag_use_period);
+  options.live_people.trust_for = absl::GetFlag(FLAGS_identity_follow_bound);
+  options.live_people.poll_interval = options.live_people.trust_for / 4;
   options.limits = {.max_active = absl::GetFlag(FLAGS_max_statements_per_truster),
                     .max_kept = absl::GetFlag(FLAGS_max_kept_statements_per_truster),
                     .max_unanswered = absl::GetFlag(FLAGS_max_unanswered_per_truster)};
@@ -86,6 +92,9 @@ int main(int argc, char** argv) {
         }
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
+        if (options.live_people.trust_for > absl::ZeroDuration()) {
+          logic->live_people().StartFollowing();
+        }
         handlers.Attach(logic.get());
         relationships::TrustStore* trust_store = &logic->store();
         tokens = std::make_unique<ConsistencyTokens>(

@@ -52,7 +52,8 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     }
     statements.push_back(*std::move(normalized));
   }
-  if (absl::Status confirmed = ConfirmWithIdentity(*identity_, statements, Item, caller.deadline);
+  if (absl::Status confirmed =
+          ConfirmWithIdentity(*identity_, live_people_, statements, Item, caller.deadline);
       !confirmed.ok()) {
     return confirmed;
   }

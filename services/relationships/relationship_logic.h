@@ -20,6 +20,7 @@
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
 #include "services/common/downstream/identity_directory.h"
+#include "services/relationships/live_people.h"
 #include "services/relationships/statement_limits.h"
 #include "services/relationships/tag_use_recorder.h"
 #include "services/relationships/trust_store.h"
@@ -34,6 +35,9 @@ struct RelationshipOptions {
   int max_visited = 10000;
   // How often tag uses are sent to identity's vocabulary.
   absl::Duration tag_use_period = absl::Seconds(1);
+  // How confirmations that people are live are remembered (the server
+  // follows identity's changes; logic tests ask identity every time).
+  LivePeople::Options live_people;
 };
 
 class RelationshipLogic {
@@ -73,6 +77,7 @@ class RelationshipLogic {
                            v1::ImportTrustResponse* totals);
 
   TrustStore& store() { return *store_; }
+  LivePeople& live_people() { return live_people_; }
 
   static constexpr int kMaxDepth = 3;
   static constexpr int kMaxBatchChecks = 100;
@@ -111,6 +116,7 @@ class RelationshipLogic {
   KeyLocks locks_;
   RequestLedger requests_;
   TagUseRecorder tag_uses_;
+  LivePeople live_people_;
 };
 
 }  // namespace trustsphere::relationships

@@ -149,7 +149,7 @@ absl::StatusOr<std::vector<Item>> FetchInChunks(const std::set<std::string>& ids
 
 }  // namespace
 
-absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
+absl::Status ConfirmWithIdentity(IdentityDirectory& identity, LivePeople& people,
                                  const std::vector<v1::TrustStatement>& statements,
                                  absl::FunctionRef<std::string(size_t)> field,
                                  absl::Time deadline) {
@@ -159,20 +159,14 @@ absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
     person_ids.insert(statement.trustee_id());
     for (auto& id : NamedPositions(statement)) position_ids.insert(std::move(id));
   }
-  auto persons = FetchInChunks<identity::v1::Person>(
-      person_ids,
-      [&](const std::vector<std::string>& ids) { return identity.BatchGetPersons(ids, deadline); });
-  if (!persons.ok()) return persons.status();
+  auto live = people.Live(person_ids, deadline);
+  if (!live.ok()) return live.status();
   auto positions =
       FetchInChunks<identity::v1::Position>(position_ids, [&](const std::vector<std::string>& ids) {
         return identity.BatchGetPositions(ids, deadline);
       });
   if (!positions.ok()) return positions.status();
 
-  std::set<std::string> live;
-  for (const auto& person : *persons) {
-    if (person.state() == identity::v1::PERSON_STATE_ACTIVE) live.insert(person.id());
-  }
   absl::flat_hash_map<std::string, std::string> owner;
   for (const auto& position : *positions) owner[position.id()] = position.person_id();
   FieldErrors errors;
@@ -180,7 +174,7 @@ absl::Status ConfirmWithIdentity(IdentityDirectory& identity,
     const std::pair<const char*, const std::string*> ends[] = {
         {"truster_id", &statements[i].truster_id()}, {"trustee_id", &statements[i].trustee_id()}};
     for (const auto& [end, id] : ends) {
-      if (!live.contains(*id)) {
+      if (!live->contains(*id)) {
         return absl::NotFoundError(
             absl::StrCat(field(i), ".", end, ": the person does not exist or was deleted"));
       }
