@@ -26,7 +26,7 @@ ABSL_FLAG(std::string, durability, "sync",
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
-ABSL_FLAG(int32_t, worker_threads, 16,
+ABSL_FLAG(int32_t, worker_threads, 64,
           "Threads that run request bodies (storage calls block on disk syncs).");
 ABSL_FLAG(std::string, backup_dir, "",
           "Folder of online backups (AdminService/CreateBackup). Default: <data_dir>/backups.");
