@@ -140,6 +140,12 @@ std::vector<RpcCase> IdentityRpcCases() {
          r.mutable_tags(0)->set_key("negotiation");
          return Own(std::move(r));
        }},
+      {"identity", "IdentityService/ListIdentityChanges", kPrivilegedOnly,
+       [](const World&) -> Request {
+         iv1::ListIdentityChangesRequest r;
+         r.set_page_size(10);
+         return Own(std::move(r));
+       }},
       {"identity",
        "IdentityService/ImportPersons",
        {UNAUTHENTICATED, DENIED, DENIED, OK, DENIED},
