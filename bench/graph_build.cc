@@ -15,6 +15,7 @@ namespace {
 using relationships::GraphTrustStore;
 using relationships::RocksDbTrustStore;
 using relationships::StatementChange;
+using relationships::TrustIndexes;
 
 uint64_t PairKey(uint32_t truster, uint32_t trustee) { return (uint64_t{truster} << 32) | trustee; }
 
@@ -72,7 +73,8 @@ nlohmann::json MeasureGraph(const SyntheticNetwork& network, const std::string& 
   nlohmann::json figures = {{"people", network.people()},
                             {"statements", network.statements().size()}};
   if (!std::filesystem::exists(folder)) {
-    auto store = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+    auto store =
+        RocksDbTrustStore::Open(folder, /*sync_writes=*/false, TrustIndexes::kLeftToTheGraph);
     if (!store.ok()) return {{"error", store.status().ToString()}};
     const absl::Time start = absl::Now();
     if (absl::Status written = Write(network, **store); !written.ok()) {
@@ -82,7 +84,8 @@ nlohmann::json MeasureGraph(const SyntheticNetwork& network, const std::string& 
   }
   const double rss_before = SampleProcess(getpid()).rss_mib;
   absl::Time start = absl::Now();
-  auto rocksdb = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+  auto rocksdb =
+      RocksDbTrustStore::Open(folder, /*sync_writes=*/false, TrustIndexes::kLeftToTheGraph);
   if (!rocksdb.ok()) return {{"error", rocksdb.status().ToString()}};
   figures["open_seconds"] = absl::ToDoubleSeconds(absl::Now() - start);
   start = absl::Now();
@@ -140,7 +143,8 @@ nlohmann::json MeasureGraph(const SyntheticNetwork& network, const std::string& 
   figures["checkpoint_bytes"] = std::filesystem::file_size(checkpoint);
   store->reset();
   start = absl::Now();
-  auto reopened = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+  auto reopened =
+      RocksDbTrustStore::Open(folder, /*sync_writes=*/false, TrustIndexes::kLeftToTheGraph);
   if (!reopened.ok()) return {{"error", reopened.status().ToString()}};
   auto restored = GraphTrustStore::Open(std::move(*reopened), checkpoint);
   if (!restored.ok() || !(*restored)->restored()) return {{"error", "checkpoint not read"}};

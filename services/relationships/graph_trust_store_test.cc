@@ -19,9 +19,12 @@
 namespace trustsphere::relationships {
 namespace {
 
+// Over a store that keeps its indexes, so that tests can compare the
+// graph's answers with the store's own.
 absl::StatusOr<std::unique_ptr<GraphTrustStore>> OpenGraphStore(
-    const std::string& folder, const std::string& checkpoint = "") {
-  auto rocksdb = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+    const std::string& folder, const std::string& checkpoint = "",
+    TrustIndexes indexes = TrustIndexes::kKept) {
+  auto rocksdb = RocksDbTrustStore::Open(folder, /*sync_writes=*/false, indexes);
   if (!rocksdb.ok()) return rocksdb.status();
   return GraphTrustStore::Open(std::move(*rocksdb), checkpoint);
 }
@@ -33,6 +36,45 @@ INSTANTIATE_TEST_SUITE_P(
       if (!store.ok()) return store.status();
       return std::unique_ptr<TrustStore>(std::move(*store));
     }));
+
+// As the server runs it: the store writes statements and changes only, and
+// every query the suite makes is answered by the graph.
+INSTANTIATE_TEST_SUITE_P(
+    GraphOverRecordsOnly, TrustStoreConformance,
+    ::testing::Values([](const std::string& folder) -> absl::StatusOr<std::unique_ptr<TrustStore>> {
+      auto store = OpenGraphStore(folder, "", TrustIndexes::kLeftToTheGraph);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<TrustStore>(std::move(*store));
+    }));
+
+TEST(GraphTrustStoreTest, IndexesLeftToTheGraphAreNeitherReadNorTrustedAgain) {
+  testing::TempDir dir;
+  const std::string folder = dir.Sub("db");
+  {
+    auto store = OpenGraphStore(folder, "", TrustIndexes::kLeftToTheGraph);
+    ASSERT_TRUE(store.ok()) << store.status();
+    StatementChange change;
+    change.after.set_truster_id("ada");
+    change.after.set_trustee_id("bob");
+    change.after.set_state(v1::TRUST_STATE_ACTIVE);
+    change.kind = v1::CHANGE_KIND_CREATED;
+    ASSERT_TRUE((*store)->Apply({change}, std::nullopt).ok());
+    // The graph answers; the store underneath has no index to answer with.
+    EXPECT_EQ((*store)->Latest()->Counts("ada")->active, 1);
+    auto plain = (*store)->wrapped().Latest();
+    EXPECT_TRUE(absl::IsFailedPrecondition(plain->Counts("ada").status()));
+    EXPECT_TRUE(absl::IsFailedPrecondition(plain->Incoming("bob", "", 10, All).status()));
+    EXPECT_TRUE(absl::IsFailedPrecondition(plain->Reference("ada", "bob").status()));
+    EXPECT_TRUE(plain->Statement("ada", "bob")->has_value());
+  }
+  // The indexes stopped following the statements: an indexed store would
+  // answer from stale ones, so it is refused.
+  auto indexed = RocksDbTrustStore::Open(folder, /*sync_writes=*/false);
+  EXPECT_TRUE(absl::IsFailedPrecondition(indexed.status())) << indexed.status();
+  auto again = OpenGraphStore(folder, "", TrustIndexes::kLeftToTheGraph);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->Latest()->Counts("ada")->active, 1);
+}
 
 const std::vector<std::string> kFacets = {"negotiation", "rigour", "listening", "accounting"};
 

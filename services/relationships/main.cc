@@ -73,7 +73,9 @@ int main(int argc, char** argv) {
       .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
-        auto rocksdb = relationships::RocksDbTrustStore::Open(data_dir + "/db", sync_writes);
+        // Every index query is answered by the graph: the store keeps records.
+        auto rocksdb = relationships::RocksDbTrustStore::Open(
+            data_dir + "/db", sync_writes, relationships::TrustIndexes::kLeftToTheGraph);
         if (!rocksdb.ok()) return rocksdb.status();
         const absl::Time build_start = absl::Now();
         auto store = relationships::GraphTrustStore::Open(std::move(*rocksdb), checkpoint);

@@ -26,8 +26,14 @@ inline constexpr Family kChanges = 6;
 inline constexpr Family kCounters = 7;
 
 // 1: the first layout. 2: adds `counters`, filled from the statements by a
-// migration at open.
-inline constexpr uint32_t kSchemaVersion = 2;
+// migration at open. 3: the indexes (incoming, references, pending, facets,
+// counters) may be left to the trust graph, as the engine metadata at
+// kIndexesMeta says; builds before it would read them stale, so they refuse
+// this version.
+inline constexpr uint32_t kSchemaVersion = 3;
+// Engine metadata: kIndexesLeftToTheGraph once a store stopped keeping them.
+inline constexpr char kIndexesMeta[] = "indexes";
+inline constexpr char kIndexesLeftToTheGraph[] = "left to the trust graph";
 
 std::vector<std::string> FamilyNames();
 

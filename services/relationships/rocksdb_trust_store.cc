@@ -22,11 +22,17 @@ absl::StatusOr<ReferenceEdge> ParseEdge(std::string other, std::string_view byte
                        .incoming = edge->incoming_visibility()};
 }
 
+absl::Status NoIndexes() {
+  return absl::FailedPreconditionError(
+      "this store leaves its indexes to the trust graph: read through GraphTrustStore");
+}
+
 class RocksDbTrustReader final : public TrustReader {
  public:
   // snapshot null: each read sees the latest state.
-  RocksDbTrustReader(const storage::Engine& engine, std::unique_ptr<storage::Snapshot> snapshot)
-      : engine_(engine), snapshot_(std::move(snapshot)) {}
+  RocksDbTrustReader(const storage::Engine& engine, std::unique_ptr<storage::Snapshot> snapshot,
+                     TrustIndexes indexes)
+      : engine_(engine), snapshot_(std::move(snapshot)), indexed_(indexes == TrustIndexes::kKept) {}
 
   absl::StatusOr<std::optional<v1::TrustStatement>> Statement(const std::string& truster,
                                                               const std::string& trustee) override {
@@ -66,6 +72,7 @@ class RocksDbTrustReader final : public TrustReader {
 
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                          const std::string& other) override {
+    if (!indexed_) return NoIndexes();
     auto bytes = engine_.Find(keys::kReferences, keys::Pair(person, other), at());
     if (!bytes.ok()) return bytes.status();
     if (!bytes->has_value()) return std::nullopt;
@@ -91,18 +98,21 @@ class RocksDbTrustReader final : public TrustReader {
   absl::StatusOr<storage::Page<v1::TrustStatement>> Incoming(const std::string& person,
                                                              const std::string& cursor, int limit,
                                                              StatementFilter keep) override {
+    if (!indexed_) return NoIndexes();
     return StatementsAbout(keys::kIncoming, person, cursor, limit, keep);
   }
 
   absl::StatusOr<storage::Page<v1::TrustStatement>> Pending(const std::string& person,
                                                             const std::string& cursor, int limit,
                                                             StatementFilter keep) override {
+    if (!indexed_) return NoIndexes();
     return StatementsAbout(keys::kPending, person, cursor, limit, keep);
   }
 
   absl::StatusOr<storage::Page<ReferenceEdge>> References(const std::string& person,
                                                           const std::string& cursor, int limit,
                                                           EdgeFilter keep) override {
+    if (!indexed_) return NoIndexes();
     return OthersPage<ReferenceEdge>(
         keys::kReferences, person, cursor, limit,
         [&](std::string_view key,
@@ -116,6 +126,7 @@ class RocksDbTrustReader final : public TrustReader {
 
   absl::Status VisitReferences(const std::string& person,
                                absl::FunctionRef<bool(const ReferenceEdge&)> visit) override {
+    if (!indexed_) return NoIndexes();
     return engine_.Scan(
         keys::kReferences, {.prefix = keys::PairPrefix(person)},
         [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
@@ -128,6 +139,7 @@ class RocksDbTrustReader final : public TrustReader {
 
   absl::Status VisitFacetHolders(const std::string& subject, const common::v1::Facet& facet,
                                  absl::FunctionRef<bool(const FacetHolder&)> visit) override {
+    if (!indexed_) return NoIndexes();
     const std::string prefix =
         keys::FacetPrefix(subject, static_cast<uint8_t>(facet.kind()), facet.key());
     return engine_.Scan(
@@ -142,6 +154,7 @@ class RocksDbTrustReader final : public TrustReader {
   }
 
   absl::StatusOr<StatementCounts> Counts(const std::string& person) override {
+    if (!indexed_) return NoIndexes();
     auto counters =
         engine_.GetCounters(keys::kCounters, keys::Counters(person), keys::kCounterCount, at());
     if (!counters.ok()) return counters.status();
@@ -220,6 +233,7 @@ class RocksDbTrustReader final : public TrustReader {
 
   const storage::Engine& engine_;
   std::unique_ptr<storage::Snapshot> snapshot_;
+  const bool indexed_;
 };
 
 void WriteFacets(WriteBatch& batch, const v1::TrustStatement& statement, bool put) {
@@ -262,14 +276,14 @@ void AddCounts(WriteBatch& batch, const std::string& person, const StatementCoun
                     {delta.active, delta.kept, delta.unanswered});
 }
 
-void WriteChange(WriteBatch& batch, const StatementChange& change) {
+// The indexes of `change`: what a reader without the trust graph needs.
+void WriteIndexes(WriteBatch& batch, const StatementChange& change) {
   const v1::TrustStatement& after = change.after;
   const std::string& truster = after.truster_id();
   const std::string& trustee = after.trustee_id();
   const bool active = after.state() == v1::TRUST_STATE_ACTIVE;
   const bool reverse_active = IsActive(change.reverse);
 
-  batch.Put(keys::kStatements, keys::Pair(truster, trustee), after.SerializeAsString());
   batch.Put(keys::kIncoming, keys::Pair(trustee, truster), "");
 
   if (IsActive(change.before)) WriteFacets(batch, *change.before, /*put=*/false);
@@ -288,6 +302,13 @@ void WriteChange(WriteBatch& batch, const StatementChange& change) {
   const CountDeltas deltas = DeltasOf(change);
   AddCounts(batch, truster, deltas.truster);
   AddCounts(batch, trustee, deltas.trustee);
+}
+
+void WriteChange(WriteBatch& batch, const StatementChange& change, TrustIndexes indexes) {
+  const v1::TrustStatement& after = change.after;
+  batch.Put(keys::kStatements, keys::Pair(after.truster_id(), after.trustee_id()),
+            after.SerializeAsString());
+  if (indexes == TrustIndexes::kKept) WriteIndexes(batch, change);
 
   internal::ChangeRecord record;
   record.set_kind(change.kind);
@@ -297,10 +318,29 @@ void WriteChange(WriteBatch& batch, const StatementChange& change) {
   batch.AppendChange(record.SerializeAsString());
 }
 
+// Records, durably and before any write, that the indexes stop following
+// the statements; refuses to keep indexes that stopped earlier.
+absl::Status SettleIndexes(storage::Engine& engine, const std::string& path, TrustIndexes indexes) {
+  auto recorded = engine.GetMeta(keys::kIndexesMeta);
+  if (!recorded.ok() && !absl::IsNotFound(recorded.status())) return recorded.status();
+  const bool left = recorded.ok() && *recorded == keys::kIndexesLeftToTheGraph;
+  if (indexes == TrustIndexes::kKept && left) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path,
+                     " left its indexes to the trust graph; open it through the "
+                     "relationships server (GraphTrustStore), not as an indexed store"));
+  }
+  if (indexes == TrustIndexes::kKept || left) return absl::OkStatus();
+  WriteBatch batch;
+  batch.PutMeta(keys::kIndexesMeta, keys::kIndexesLeftToTheGraph);
+  return engine.Write(std::move(batch)).status();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> RocksDbTrustStore::Open(const std::string& path,
-                                                                           bool sync_writes) {
+                                                                           bool sync_writes,
+                                                                           TrustIndexes indexes) {
   storage::EngineOptions options;
   options.path = path;
   options.families = keys::FamilyNames();
@@ -309,25 +349,29 @@ absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> RocksDbTrustStore::Open(const
                                keys::kPending,    keys::kFacets,   keys::kRequests};
   options.counter_families = {keys::kCounters};
   options.schema_version = keys::kSchemaVersion;
-  options.migrations = {{.from = 1, .run = CountStatements}};
+  // Version 3 only says that indexes may be left to the graph: nothing to
+  // move.
+  options.migrations = {{.from = 1, .run = CountStatements},
+                        {.from = 2, .run = [](storage::Engine&) { return absl::OkStatus(); }}};
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status();
-  return std::unique_ptr<RocksDbTrustStore>(new RocksDbTrustStore(std::move(*engine)));
+  if (absl::Status settled = SettleIndexes(**engine, path, indexes); !settled.ok()) return settled;
+  return std::unique_ptr<RocksDbTrustStore>(new RocksDbTrustStore(std::move(*engine), indexes));
 }
 
 std::unique_ptr<TrustReader> RocksDbTrustStore::Snapshot() const {
-  return std::make_unique<RocksDbTrustReader>(*engine_, engine_->TakeSnapshot());
+  return std::make_unique<RocksDbTrustReader>(*engine_, engine_->TakeSnapshot(), indexes_);
 }
 
 std::unique_ptr<TrustReader> RocksDbTrustStore::Latest() const {
-  return std::make_unique<RocksDbTrustReader>(*engine_, nullptr);
+  return std::make_unique<RocksDbTrustReader>(*engine_, nullptr, indexes_);
 }
 
 absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementChange>& changes,
                                                   const std::optional<RequestRecord>& request) {
   WriteBatch batch;
-  for (const auto& change : changes) WriteChange(batch, change);
+  for (const auto& change : changes) WriteChange(batch, change, indexes_);
   if (request) {
     internal::RequestRecord record;
     record.set_fingerprint(request->fingerprint);

@@ -2,13 +2,21 @@
 
 // TrustStore over the embedded RocksDB engine: the only code that knows the
 // relationships key layout (relationships_keys.h, storage/KEY_LAYOUT.md).
-// Apply keeps, in the statement's batch:
+// Apply writes the statement and its change entry, and with the indexes
+// kept (TrustIndexes::kKept), in the same batch:
 //   incoming   mirrors statements;
 //   references holds (a, b) and (b, a) exactly when a->b and b->a are active;
 //   pending    holds (b, a) exactly when a->b is active and b->a is not;
 //   facets     holds one entry per facet inside an active statement;
 //   counters   adds DeltasOf(change) to both people's counts (merges: no read).
 // The caller serialises changes to one pair of people.
+//
+// With TrustIndexes::kLeftToTheGraph, for a store wrapped by GraphTrustStore,
+// which answers every index query from memory and rebuilds from the
+// statements alone, Apply writes 2 keys a statement instead of about 16, and
+// the reader's index queries are FAILED_PRECONDITION. The choice is recorded
+// in the database: once left to the graph, opening with kKept is refused
+// (the indexes stopped following the statements).
 
 #include <memory>
 #include <string>
@@ -18,11 +26,13 @@
 
 namespace trustsphere::relationships {
 
+enum class TrustIndexes { kKept, kLeftToTheGraph };
+
 class RocksDbTrustStore final : public TrustStore {
  public:
   // Opens (or creates) the database in `path`, migrating an older layout.
-  static absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> Open(const std::string& path,
-                                                                 bool sync_writes);
+  static absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> Open(
+      const std::string& path, bool sync_writes, TrustIndexes indexes = TrustIndexes::kKept);
 
   std::unique_ptr<TrustReader> Snapshot() const override;
   std::unique_ptr<TrustReader> Latest() const override;
@@ -40,9 +50,10 @@ class RocksDbTrustStore final : public TrustStore {
   storage::StorageAdmin& admin() override { return *engine_; }
 
  private:
-  explicit RocksDbTrustStore(std::unique_ptr<storage::Engine> engine)
-      : engine_(std::move(engine)) {}
+  RocksDbTrustStore(std::unique_ptr<storage::Engine> engine, TrustIndexes indexes)
+      : engine_(std::move(engine)), indexes_(indexes) {}
   std::unique_ptr<storage::Engine> engine_;
+  const TrustIndexes indexes_;
   CommitHook commit_hook_;
 };
 
