@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
 
   relationships::RelationshipOptions options;
   options.tag_use_period = absl::GetFlag(FLAGS_tag_use_period);
-  options.live_people.trust_for = absl::GetFlag(FLAGS_identity_follow_bound);
-  options.live_people.poll_interval = options.live_people.trust_for / 4;
+  options.identity_facts.trust_for = absl::GetFlag(FLAGS_identity_follow_bound);
+  options.identity_facts.poll_interval = options.identity_facts.trust_for / 4;
   options.limits = {.max_active = absl::GetFlag(FLAGS_max_statements_per_truster),
                     .max_kept = absl::GetFlag(FLAGS_max_kept_statements_per_truster),
                     .max_unanswered = absl::GetFlag(FLAGS_max_unanswered_per_truster)};
@@ -94,8 +94,8 @@ int main(int argc, char** argv) {
         }
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
-        if (options.live_people.trust_for > absl::ZeroDuration()) {
-          logic->live_people().StartFollowing();
+        if (options.identity_facts.trust_for > absl::ZeroDuration()) {
+          logic->identity_facts().StartFollowing();
         }
         handlers.Attach(logic.get());
         relationships::TrustStore* trust_store = &logic->store();

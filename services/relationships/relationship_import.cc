@@ -53,7 +53,7 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     statements.push_back(*std::move(normalized));
   }
   if (absl::Status confirmed =
-          ConfirmWithIdentity(*identity_, live_people_, statements, Item, caller.deadline);
+          ConfirmWithIdentity(identity_facts_, statements, Item, caller.deadline);
       !confirmed.ok()) {
     return confirmed;
   }

@@ -29,7 +29,7 @@ RelationshipLogic::RelationshipLogic(std::unique_ptr<TrustStore> store, Identity
       page_tokens_(std::move(page_tokens)),
       options_(options),
       tag_uses_(identity, options.tag_use_period),
-      live_people_(identity, options.live_people) {}
+      identity_facts_(identity, options.identity_facts) {}
 
 void RelationshipLogic::AddPairLockKeys(const std::string& truster, const std::string& trustee,
                                         std::vector<std::string>& keys) {
@@ -95,7 +95,7 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
   // Identity decides who exists and who owns which position; if it cannot
   // answer, nothing is written.
   if (absl::Status confirmed = ConfirmWithIdentity(
-          *identity_, live_people_, {*normalized}, [](size_t) { return std::string("statement"); },
+          identity_facts_, {*normalized}, [](size_t) { return std::string("statement"); },
           caller.deadline);
       !confirmed.ok()) {
     return confirmed;

@@ -20,7 +20,7 @@
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
 #include "services/common/downstream/identity_directory.h"
-#include "services/relationships/live_people.h"
+#include "services/relationships/identity_facts.h"
 #include "services/relationships/statement_limits.h"
 #include "services/relationships/tag_use_recorder.h"
 #include "services/relationships/trust_store.h"
@@ -37,7 +37,7 @@ struct RelationshipOptions {
   absl::Duration tag_use_period = absl::Seconds(1);
   // How confirmations that people are live are remembered (the server
   // follows identity's changes; logic tests ask identity every time).
-  LivePeople::Options live_people;
+  IdentityFacts::Options identity_facts;
 };
 
 class RelationshipLogic {
@@ -77,7 +77,7 @@ class RelationshipLogic {
                            v1::ImportTrustResponse* totals);
 
   TrustStore& store() { return *store_; }
-  LivePeople& live_people() { return live_people_; }
+  IdentityFacts& identity_facts() { return identity_facts_; }
 
   static constexpr int kMaxDepth = 3;
   static constexpr int kMaxBatchChecks = 100;
@@ -116,7 +116,7 @@ class RelationshipLogic {
   KeyLocks locks_;
   RequestLedger requests_;
   TagUseRecorder tag_uses_;
-  LivePeople live_people_;
+  IdentityFacts identity_facts_;
 };
 
 }  // namespace trustsphere::relationships

@@ -131,25 +131,9 @@ void CheckPositionOwnership(FieldErrors& errors, const std::string& field,
   check_functions(statement.sphere().outside(), "outside");
 }
 
-// Calls `fetch` on `ids` by chunks of 100 (identity's batch-read limit).
-template <typename Item, typename Fetch>
-absl::StatusOr<std::vector<Item>> FetchInChunks(const std::set<std::string>& ids, Fetch fetch) {
-  constexpr size_t kChunk = 100;
-  const std::vector<std::string> all(ids.begin(), ids.end());
-  std::vector<Item> found;
-  for (size_t begin = 0; begin < all.size(); begin += kChunk) {
-    auto part = fetch(std::vector<std::string>(all.begin() + begin,
-                                               all.begin() + std::min(all.size(), begin + kChunk)));
-    if (!part.ok()) return part.status();
-    found.insert(found.end(), std::make_move_iterator(part->begin()),
-                 std::make_move_iterator(part->end()));
-  }
-  return found;
-}
-
 }  // namespace
 
-absl::Status ConfirmWithIdentity(IdentityDirectory& identity, LivePeople& people,
+absl::Status ConfirmWithIdentity(IdentityFacts& facts,
                                  const std::vector<v1::TrustStatement>& statements,
                                  absl::FunctionRef<std::string(size_t)> field,
                                  absl::Time deadline) {
@@ -159,16 +143,10 @@ absl::Status ConfirmWithIdentity(IdentityDirectory& identity, LivePeople& people
     person_ids.insert(statement.trustee_id());
     for (auto& id : NamedPositions(statement)) position_ids.insert(std::move(id));
   }
-  auto live = people.Live(person_ids, deadline);
+  auto live = facts.Live(person_ids, deadline);
   if (!live.ok()) return live.status();
-  auto positions =
-      FetchInChunks<identity::v1::Position>(position_ids, [&](const std::vector<std::string>& ids) {
-        return identity.BatchGetPositions(ids, deadline);
-      });
-  if (!positions.ok()) return positions.status();
-
-  absl::flat_hash_map<std::string, std::string> owner;
-  for (const auto& position : *positions) owner[position.id()] = position.person_id();
+  auto owner = facts.Owners(position_ids, deadline);
+  if (!owner.ok()) return owner.status();
   FieldErrors errors;
   for (size_t i = 0; i < statements.size(); ++i) {
     const std::pair<const char*, const std::string*> ends[] = {
@@ -179,7 +157,7 @@ absl::Status ConfirmWithIdentity(IdentityDirectory& identity, LivePeople& people
             absl::StrCat(field(i), ".", end, ": the person does not exist or was deleted"));
       }
     }
-    CheckPositionOwnership(errors, field(i), statements[i], owner);
+    CheckPositionOwnership(errors, field(i), statements[i], *owner);
   }
   return errors.ToStatus();
 }

@@ -14,7 +14,7 @@
 #include "services/common/core/errors.h"
 #include "services/common/core/facet.h"
 #include "services/common/downstream/identity_directory.h"
-#include "services/relationships/live_people.h"
+#include "services/relationships/identity_facts.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
@@ -35,13 +35,12 @@ absl::StatusOr<v1::TrustStatement> NormalizeStatement(
 // facets), without repeats.
 std::vector<std::string> NamedPositions(const v1::TrustStatement& statement);
 
-// Confirms, through `people` (remembered or asked of identity in batches),
-// that each statement's truster and trustee exist and are not deleted
-// (NOT_FOUND), and with identity, in a few batched calls, that its
-// context positions belong to one of them and its FUNCTION facets to the
-// trustee (INVALID_ARGUMENT). Errors name statement i's fields under
-// `field(i)` ("statement", "statements[3]").
-absl::Status ConfirmWithIdentity(IdentityDirectory& identity, LivePeople& people,
+// Confirms with what identity says (remembered by `facts`, or asked in a
+// few batched calls) that each statement's truster and trustee exist and
+// are not deleted (NOT_FOUND), that its context positions belong to one of
+// them and its FUNCTION facets to the trustee (INVALID_ARGUMENT). Errors name statement i's fields
+// under `field(i)` ("statement", "statements[3]").
+absl::Status ConfirmWithIdentity(IdentityFacts& facts,
                                  const std::vector<v1::TrustStatement>& statements,
                                  absl::FunctionRef<std::string(size_t)> field, absl::Time deadline);
 

@@ -38,17 +38,26 @@ void FakeIdentityDirectory::DeletePerson(const std::string& id) {
   Log(identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED, id);
 }
 
-void FakeIdentityDirectory::Log(identity::v1::IdentityChangeKind kind,
-                                const std::string& person_id) {
+void FakeIdentityDirectory::RemovePosition(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = positions_.find(id);
+  if (it == positions_.end()) return;
+  Log(identity::v1::IDENTITY_CHANGE_KIND_POSITION_REMOVED, it->second.person_id(), id);
+  positions_.erase(it);
+}
+
+void FakeIdentityDirectory::Log(identity::v1::IdentityChangeKind kind, const std::string& person_id,
+                                const std::string& position_id) {
   identity::v1::IdentityChange& change = changes_.emplace_back();
   change.set_cursor(absl::StrCat(changes_.size()));
   change.set_kind(kind);
   change.set_person_id(person_id);
+  change.set_position_id(position_id);
 }
 
-int FakeIdentityDirectory::person_reads() const {
+int FakeIdentityDirectory::reads() const {
   absl::MutexLock lock(&mu_);
-  return person_reads_;
+  return reads_;
 }
 
 absl::StatusOr<identity::v1::ListIdentityChangesResponse>
@@ -108,7 +117,7 @@ absl::Status FakeIdentityDirectory::Answering() const {
 absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std::string& id,
                                                                       absl::Time) {
   absl::MutexLock lock(&mu_);
-  ++person_reads_;
+  ++reads_;
   if (absl::Status up = Answering(); !up.ok()) return up;
   auto it = persons_.find(id);
   if (it == persons_.end()) return absl::NotFoundError("no such person");
@@ -118,7 +127,7 @@ absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std:
 absl::StatusOr<std::vector<identity::v1::Person>> FakeIdentityDirectory::BatchGetPersons(
     const std::vector<std::string>& ids, absl::Time) {
   absl::MutexLock lock(&mu_);
-  ++person_reads_;
+  ++reads_;
   if (absl::Status up = Answering(); !up.ok()) return up;
   if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
   std::vector<identity::v1::Person> found;
@@ -131,6 +140,7 @@ absl::StatusOr<std::vector<identity::v1::Person>> FakeIdentityDirectory::BatchGe
 absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::BatchGetPositions(
     const std::vector<std::string>& ids, absl::Time) {
   absl::MutexLock lock(&mu_);
+  ++reads_;
   if (absl::Status up = Answering(); !up.ok()) return up;
   if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
   std::vector<identity::v1::Position> found;

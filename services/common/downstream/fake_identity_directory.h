@@ -29,8 +29,11 @@ class FakeIdentityDirectory final : public IdentityDirectory {
   void SetUnavailable(bool unavailable);
   // The tags recorded so far, in order.
   std::vector<identity::v1::Tag> RecordedTags() const;
-  // How many calls asked for people (GetPerson, BatchGetPersons).
-  int person_reads() const;
+  // Removes a position, as identity's RemovePosition does.
+  void RemovePosition(const std::string& id);
+  // How many calls asked for people or positions (GetPerson,
+  // BatchGetPersons, BatchGetPositions).
+  int reads() const;
 
   absl::StatusOr<identity::v1::Person> GetPerson(const std::string& id,
                                                  absl::Time deadline) override;
@@ -50,8 +53,8 @@ class FakeIdentityDirectory final : public IdentityDirectory {
 
  private:
   absl::Status Answering() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void Log(identity::v1::IdentityChangeKind kind, const std::string& person_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Log(identity::v1::IdentityChangeKind kind, const std::string& person_id,
+           const std::string& position_id = "") ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
@@ -60,7 +63,7 @@ class FakeIdentityDirectory final : public IdentityDirectory {
   std::vector<identity::v1::Tag> tags_ ABSL_GUARDED_BY(mu_);
   int next_position_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<identity::v1::IdentityChange> changes_ ABSL_GUARDED_BY(mu_);
-  int person_reads_ ABSL_GUARDED_BY(mu_) = 0;
+  int reads_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace trustsphere

@@ -1,4 +1,4 @@
-#include "services/relationships/live_people.h"
+#include "services/relationships/identity_facts.h"
 
 #include <gtest/gtest.h>
 
@@ -19,39 +19,39 @@ bool Eventually(Done done) {
   return done();
 }
 
-class LivePeopleTest : public ::testing::Test {
+class IdentityFactsTest : public ::testing::Test {
  protected:
-  LivePeopleTest() {
+  IdentityFactsTest() {
     identity_.AddPerson("prs_ada");
     identity_.AddPerson("prs_bob");
   }
 
   FakeIdentityDirectory identity_;
-  const LivePeople::Options options_{.poll_interval = absl::Milliseconds(5),
-                                     .trust_for = absl::Seconds(5)};
+  const IdentityFacts::Options options_{.poll_interval = absl::Milliseconds(5),
+                                        .trust_for = absl::Seconds(5)};
 };
 
-TEST_F(LivePeopleTest, WithoutFollowingEveryQuestionGoesToIdentity) {
-  LivePeople people(&identity_, options_);
+TEST_F(IdentityFactsTest, WithoutFollowingEveryQuestionGoesToIdentity) {
+  IdentityFacts people(&identity_, options_);
   for (int i = 1; i <= 3; ++i) {
     auto live = people.Live({"prs_ada", "prs_bob", "prs_nobody"}, kNoDeadline);
     ASSERT_TRUE(live.ok()) << live.status();
     EXPECT_EQ(*live, (absl::flat_hash_set<std::string>{"prs_ada", "prs_bob"}));
-    EXPECT_EQ(identity_.person_reads(), i);
+    EXPECT_EQ(identity_.reads(), i);
   }
   EXPECT_FALSE(people.fresh());
 }
 
-TEST_F(LivePeopleTest, AConfirmationIsRememberedUntilThePersonIsDeleted) {
-  LivePeople people(&identity_, options_);
+TEST_F(IdentityFactsTest, AConfirmationIsRememberedUntilThePersonIsDeleted) {
+  IdentityFacts people(&identity_, options_);
   people.StartFollowing();
   ASSERT_TRUE(Eventually([&] { return people.fresh(); }));
   ASSERT_TRUE(people.Live({"prs_ada", "prs_bob"}, kNoDeadline).ok());
-  const int asked = identity_.person_reads();
+  const int asked = identity_.reads();
   auto live = people.Live({"prs_ada", "prs_bob"}, kNoDeadline);
   ASSERT_TRUE(live.ok());
   EXPECT_EQ(live->size(), 2u);
-  EXPECT_EQ(identity_.person_reads(), asked);  // from memory
+  EXPECT_EQ(identity_.reads(), asked);  // from memory
 
   identity_.DeletePerson("prs_bob");
   EXPECT_TRUE(Eventually([&] {
@@ -59,25 +59,25 @@ TEST_F(LivePeopleTest, AConfirmationIsRememberedUntilThePersonIsDeleted) {
     return now.ok() && *now == absl::flat_hash_set<std::string>{"prs_ada"};
   }));
   // Nobody is remembered as missing: an unknown id is asked every time.
-  const int before = identity_.person_reads();
+  const int before = identity_.reads();
   ASSERT_TRUE(people.Live({"prs_nobody"}, kNoDeadline).ok());
-  EXPECT_EQ(identity_.person_reads(), before + 1);
+  EXPECT_EQ(identity_.reads(), before + 1);
 }
 
-TEST_F(LivePeopleTest, ATombstoneIdentityReportsIsKeptEvenWithoutFollowing) {
-  LivePeople people(&identity_, options_);
+TEST_F(IdentityFactsTest, ATombstoneIdentityReportsIsKeptEvenWithoutFollowing) {
+  IdentityFacts people(&identity_, options_);
   identity_.DeletePerson("prs_bob");
   ASSERT_TRUE(people.Live({"prs_bob"}, kNoDeadline).ok());
-  const int asked = identity_.person_reads();
+  const int asked = identity_.reads();
   auto live = people.Live({"prs_bob"}, kNoDeadline);
   ASSERT_TRUE(live.ok());
   EXPECT_TRUE(live->empty());
-  EXPECT_EQ(identity_.person_reads(), asked);
+  EXPECT_EQ(identity_.reads(), asked);
 }
 
-TEST_F(LivePeopleTest, WhenIdentityStopsAnsweringNothingRememberedIsUsedForLong) {
-  LivePeople people(&identity_,
-                    {.poll_interval = absl::Milliseconds(5), .trust_for = absl::Milliseconds(100)});
+TEST_F(IdentityFactsTest, WhenIdentityStopsAnsweringNothingRememberedIsUsedForLong) {
+  IdentityFacts people(
+      &identity_, {.poll_interval = absl::Milliseconds(5), .trust_for = absl::Milliseconds(100)});
   people.StartFollowing();
   ASSERT_TRUE(Eventually([&] { return people.fresh(); }));
   ASSERT_TRUE(people.Live({"prs_ada"}, kNoDeadline).ok());
@@ -93,20 +93,41 @@ TEST_F(LivePeopleTest, WhenIdentityStopsAnsweringNothingRememberedIsUsedForLong)
   EXPECT_TRUE(live->contains("prs_ada"));
 }
 
-TEST_F(LivePeopleTest, PastItsBoundWhatIsRememberedIsForgottenAtOnce) {
-  LivePeople people(
+TEST_F(IdentityFactsTest, PastItsBoundWhatIsRememberedIsForgottenAtOnce) {
+  IdentityFacts people(
       &identity_,
       {.poll_interval = absl::Milliseconds(5), .trust_for = absl::Seconds(5), .max_remembered = 1});
   people.StartFollowing();
   ASSERT_TRUE(Eventually([&] { return people.fresh(); }));
   ASSERT_TRUE(people.Live({"prs_ada"}, kNoDeadline).ok());
-  int asked = identity_.person_reads();
+  int asked = identity_.reads();
   ASSERT_TRUE(people.Live({"prs_ada"}, kNoDeadline).ok());
-  EXPECT_EQ(identity_.person_reads(), asked);               // remembered
+  EXPECT_EQ(identity_.reads(), asked);                      // remembered
   ASSERT_TRUE(people.Live({"prs_bob"}, kNoDeadline).ok());  // one too many: ada is forgotten
-  asked = identity_.person_reads();
+  asked = identity_.reads();
   ASSERT_TRUE(people.Live({"prs_ada"}, kNoDeadline).ok());
-  EXPECT_EQ(identity_.person_reads(), asked + 1);
+  EXPECT_EQ(identity_.reads(), asked + 1);
+}
+
+TEST_F(IdentityFactsTest, AnOwnerIsRememberedUntilThePositionIsRemoved) {
+  const std::string kept = identity_.AddPosition("prs_ada", "Acme", 2020, 1).id();
+  const std::string removed = identity_.AddPosition("prs_ada", "Initech", 2018, 1).id();
+  IdentityFacts facts(&identity_, options_);
+  facts.StartFollowing();
+  ASSERT_TRUE(Eventually([&] { return facts.fresh(); }));
+  auto owners = facts.Owners({kept, removed, "pos_unknown"}, kNoDeadline);
+  ASSERT_TRUE(owners.ok()) << owners.status();
+  EXPECT_EQ(*owners, (absl::flat_hash_map<std::string, std::string>{{kept, "prs_ada"},
+                                                                    {removed, "prs_ada"}}));
+  const int asked = identity_.reads();
+  ASSERT_TRUE(facts.Owners({kept, removed}, kNoDeadline).ok());
+  EXPECT_EQ(identity_.reads(), asked);  // from memory
+
+  identity_.RemovePosition(removed);
+  EXPECT_TRUE(Eventually([&] {
+    auto now = facts.Owners({kept, removed}, kNoDeadline);
+    return now.ok() && now->size() == 1 && now->contains(kept);
+  }));
 }
 
 }  // namespace
