@@ -34,10 +34,10 @@ std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
 }
 
 // Sends items [0, count) in batches over `streams` concurrent client streams,
-// item i going to stream i % streams; `fill(i, request)` adds item i.
-template <typename Request, typename Response, typename Open, typename Fill>
+// item i going to stream `stream_of(i)`; `fill(i, request)` adds item i.
+template <typename Request, typename Response, typename Open, typename StreamOf, typename Fill>
 absl::StatusOr<std::vector<Response>> Stream(int64_t count, int streams, const std::string& token,
-                                             Open open, Fill fill) {
+                                             Open open, StreamOf stream_of, Fill fill) {
   std::vector<Response> responses(streams);
   std::vector<grpc::Status> statuses(streams);
   std::vector<std::thread> threads;
@@ -54,7 +54,8 @@ absl::StatusOr<std::vector<Response>> Stream(int64_t count, int streams, const s
       };
       bool open_stream = true;
       int in_batch = 0;
-      for (int64_t i = stream; i < count && open_stream; i += streams) {
+      for (int64_t i = 0; i < count && open_stream; ++i) {
+        if (stream_of(i) != stream) continue;
         fill(i, request);
         if (++in_batch == kBatch) {
           open_stream = flush();
@@ -90,6 +91,7 @@ absl::StatusOr<ImportFigures> ImportNetwork(const SyntheticNetwork& network,
       [&](grpc::ClientContext* context, iv1::ImportPersonsResponse* response) {
         return identity->ImportPersons(context, response);
       },
+      [&](int64_t i) { return static_cast<int>(i % streams); },
       [&](int64_t i, iv1::ImportPersonsRequest& request) {
         *request.add_persons() = network.ImportedPerson(static_cast<uint32_t>(i));
       });
@@ -107,6 +109,9 @@ absl::StatusOr<ImportFigures> ImportNetwork(const SyntheticNetwork& network,
       [&](grpc::ClientContext* context, rv1::ImportTrustResponse* response) {
         return relationships->ImportTrust(context, response);
       },
+      // One truster's statements in one stream: streams never wait for each
+      // other's hold on a truster (its limits are read and written per batch).
+      [&](int64_t i) { return static_cast<int>(statements[i].truster % streams); },
       [&](int64_t i, rv1::ImportTrustRequest& request) {
         *request.add_statements() = network.Statement(statements[i]);
       });
