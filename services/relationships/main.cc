@@ -29,9 +29,9 @@ ABSL_FLAG(absl::Duration, consistency_wait, absl::Seconds(2),
           "How long a call that sends a consistency token may wait for this replica to apply "
           "the changes up to it (within its deadline) before UNAVAILABLE.");
 ABSL_FLAG(absl::Duration, identity_follow_bound, absl::Seconds(1),
-          "How long a person's deletion in identity may go unnoticed: confirmations that "
-          "people are live are remembered while identity's change log was read this recently; "
-          "0 asks identity on every write.");
+          "How long a person's deletion or a position's removal in identity may go unnoticed: "
+          "identity's answers (live people, position owners) are remembered while its change "
+          "log was read this recently; 0 asks identity on every write.");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
