@@ -51,6 +51,9 @@ void IdentityFacts::Follow() {
   while (!stopping_) {
     mu_.Unlock();
     absl::Status caught_up = CatchUp(absl::Now());
+    mu_.Lock();
+    if (stopping_) break;  // a catch-up cut short by the stop is no failure
+    mu_.Unlock();
     if (!caught_up.ok() && !failing) {
       Log(LogLevel::kWarning, "not following identity's changes; asking identity every time",
           {F("error", caught_up.ToString())});
