@@ -122,7 +122,9 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
       store_->Apply({change}, pending->Record(change.after.SerializeAsString(), absl::Now()));
   if (!written.ok()) return written.status();
 
-  tag_uses_.Add(VocabularyTags(change.after));
+  // As the truster spelt them ("Négociation"): the vocabulary keeps a
+  // tag's first spelling for display, and the normalised key has lost it.
+  tag_uses_.Add(VocabularyTags(input));
   return change.after;
 }
 
