@@ -133,6 +133,12 @@ std::vector<RpcCase> IdentityRpcCases() {
          r.set_prefix("neg");
          return Own(std::move(r));
        }},
+      {"identity", "IdentityService/BatchGetTags", kAnyAccount,
+       [](const World&) -> Request {
+         iv1::BatchGetTagsRequest r;
+         *r.add_facets() = Tag("negotiation");
+         return Own(std::move(r));
+       }},
       {"identity", "IdentityService/RecordTagUse", kPrivilegedOnly,
        [](const World&) -> Request {
          iv1::RecordTagUseRequest r;

@@ -34,6 +34,11 @@ class IdentityDirectory {
   // Up to `limit` positions of other people overlapping the given one.
   virtual absl::StatusOr<std::vector<identity::v1::Position>> FindOverlappingPositions(
       const std::string& position_id, int limit, absl::Time deadline) = 0;
+  // The vocabulary's entries for the given competency and quality facets
+  // (at most 100, keys normalised), in order; tags never recorded are left
+  // out.
+  virtual absl::StatusOr<std::vector<identity::v1::Tag>> BatchGetTags(
+      const std::vector<common::v1::Facet>& facets, absl::Time deadline) = 0;
   // Adds uses to identity's tag vocabulary.
   virtual absl::Status RecordTagUse(const std::vector<identity::v1::Tag>& tags,
                                     absl::Time deadline) = 0;
