@@ -181,6 +181,14 @@ std::vector<RpcCase> RelationshipRpcCases() {
          r.set_trustee_id(w.carol.person.id());
          return Own(std::move(r));
        }},
+      // Statements the caller may not see are left out: an empty answer.
+      {"relationships", "RelationshipService/BatchGetTrust", kAnyAccount,
+       [](const World& w) -> Request {
+         rv1::BatchGetTrustRequest r;
+         r.add_pairs()->set_truster_id(w.alice.person.id());
+         r.mutable_pairs(0)->set_trustee_id(w.carol.person.id());
+         return Own(std::move(r));
+       }},
       {"relationships",
        "RelationshipService/RevokeTrust",
        {UNAUTHENTICATED, OK, DENIED, DENIED, DENIED},
