@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/core/concurrently.h"
 #include "services/common/core/crypto.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/validation.h"
@@ -158,9 +159,12 @@ absl::StatusOr<std::vector<ConfirmedRecommendation>> RecommendationLogic::Confir
     pairs.emplace_back(recommendation.author_id(), recommendation.subject_id());
     AppendTrustChecks(recommendation, checks);
   }
-  auto statements = trust_->Statements(pairs, deadline);
+  absl::StatusOr<std::vector<std::optional<relationships::v1::TrustStatement>>> statements;
+  absl::StatusOr<std::vector<relationships::v1::Verdict>> verdicts;
+  // Independent reads: their round trips overlap.
+  RunConcurrently({[&] { statements = trust_->Statements(pairs, deadline); },
+                   [&] { verdicts = trust_->Verdicts(checks, deadline); }});
   if (!statements.ok()) return statements.status();
-  auto verdicts = trust_->Verdicts(checks, deadline);
   if (!verdicts.ok()) return verdicts.status();
 
   std::vector<ConfirmedRecommendation> confirmed;

@@ -7,7 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/core/proto_time.h"
+#include "services/common/core/concurrently.h"
 #include "services/recommendations/signed_export.h"
 
 namespace trustsphere::recommendations {
@@ -68,7 +68,7 @@ struct IdentityFacts {
 };
 
 // The people, positions and tags the recommendations name: three batched
-// reads, one per kind (more only past a hundred of a kind).
+// reads at once, one per kind (more only past a hundred of a kind).
 absl::StatusOr<IdentityFacts> ReadIdentityFacts(
     IdentityDirectory& identity, const std::string& subject_id,
     const std::vector<ConfirmedRecommendation>& confirmed, absl::Time deadline) {
@@ -87,39 +87,51 @@ absl::StatusOr<IdentityFacts> ReadIdentityFacts(
     }
   }
 
-  IdentityFacts facts;
-  auto persons = InBatches<iv1::Person, std::string>(
-      {person_ids.begin(), person_ids.end()},
-      [&](const std::vector<std::string>& ids) { return identity.BatchGetPersons(ids, deadline); });
-  if (!persons.ok()) return persons.status();
-  for (auto& person : *persons) {
-    if (person.state() == iv1::PERSON_STATE_ACTIVE) {
-      std::string id = person.id();
-      facts.live_persons.emplace(std::move(id), std::move(person));
-    }
-  }
-
-  auto positions = InBatches<iv1::Position, std::string>(
-      {position_ids.begin(), position_ids.end()}, [&](const std::vector<std::string>& ids) {
-        return identity.BatchGetPositions(ids, deadline);
-      });
-  if (!positions.ok()) return positions.status();
-  for (auto& position : *positions) {
-    std::string id = position.id();
-    facts.positions.emplace(std::move(id), std::move(position));
-  }
-
   std::vector<common::v1::Facet> tag_facets;
   for (const auto& [kind, key] : tags) {
     common::v1::Facet& facet = tag_facets.emplace_back();
     facet.set_kind(static_cast<common::v1::FacetKind>(kind));
     facet.set_key(key);
   }
-  auto vocabulary = InBatches<iv1::Tag, common::v1::Facet>(
-      tag_facets, [&](const std::vector<common::v1::Facet>& facets) {
-        return identity.BatchGetTags(facets, deadline);
-      });
+  absl::StatusOr<std::vector<iv1::Person>> persons;
+  absl::StatusOr<std::vector<iv1::Position>> positions;
+  absl::StatusOr<std::vector<iv1::Tag>> vocabulary;
+  // Independent reads: their round trips overlap.
+  RunConcurrently({
+      [&] {
+        persons = InBatches<iv1::Person, std::string>(
+            {person_ids.begin(), person_ids.end()}, [&](const std::vector<std::string>& ids) {
+              return identity.BatchGetPersons(ids, deadline);
+            });
+      },
+      [&] {
+        positions = InBatches<iv1::Position, std::string>(
+            {position_ids.begin(), position_ids.end()}, [&](const std::vector<std::string>& ids) {
+              return identity.BatchGetPositions(ids, deadline);
+            });
+      },
+      [&] {
+        vocabulary = InBatches<iv1::Tag, common::v1::Facet>(
+            tag_facets, [&](const std::vector<common::v1::Facet>& facets) {
+              return identity.BatchGetTags(facets, deadline);
+            });
+      },
+  });
+  if (!persons.ok()) return persons.status();
+  if (!positions.ok()) return positions.status();
   if (!vocabulary.ok()) return vocabulary.status();
+
+  IdentityFacts facts;
+  for (auto& person : *persons) {
+    if (person.state() == iv1::PERSON_STATE_ACTIVE) {
+      std::string id = person.id();
+      facts.live_persons.emplace(std::move(id), std::move(person));
+    }
+  }
+  for (auto& position : *positions) {
+    std::string id = position.id();
+    facts.positions.emplace(std::move(id), std::move(position));
+  }
   for (const auto& tag : *vocabulary) {
     facts.tag_spellings[{tag.kind(), tag.key()}] = tag.display_name();
   }
