@@ -2,7 +2,8 @@
 // measures them under load. bench/run.sh drives it; see bench/README.md.
 //
 //   trustsphere_bench load --people=N --seed=S --signing_key_file=F
-//       [--streams=2] [--shares=200] [--shares_file=F] [--out=load.json]
+//       [--streams=2] [--shares=200] [--recommendations_per_share=20]
+//       [--shares_file=F] [--out=load.json]
 //     Imports the network (ImportPersons, ImportTrust) and seeds shared
 //     dossiers; writes the share tokens to --shares_file.
 //
@@ -34,6 +35,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/dossier_shares.h"
 #include "bench/graph_build.h"
 #include "bench/load_generator.h"
 #include "bench/network_loader.h"
@@ -53,6 +55,8 @@ ABSL_FLAG(std::string, recommendations, "127.0.0.1:50053", "recommendations serv
 ABSL_FLAG(std::string, signing_key_file, "", "identity's signing key (tokens are minted with it).");
 ABSL_FLAG(int, streams, 2, "load: concurrent import streams.");
 ABSL_FLAG(int, shares, 200, "load: shared dossiers to create.");
+ABSL_FLAG(int, recommendations_per_share, 20,
+          "load: recommendations in each shared dossier, each by another reference.");
 ABSL_FLAG(std::string, shares_file, "", "Share tokens: written by load, read by run.");
 ABSL_FLAG(std::string, scenarios, "CheckTrust@c1", "run: comma-separated RPC@c<N> or RPC@r<R>.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "run: measured time per phase.");
@@ -124,13 +128,15 @@ int Load() {
       imported->statements_seconds,
       static_cast<double>(imported->statements) / imported->statements_seconds);
   absl::Time start = absl::Now();
-  auto shares = SeedShares(network, endpoints, tokens, absl::GetFlag(FLAGS_shares));
+  auto shares = SeedDossierShares(network, endpoints, tokens, absl::GetFlag(FLAGS_shares),
+                                  absl::GetFlag(FLAGS_recommendations_per_share));
   if (!shares.ok()) {
     std::fprintf(stderr, "seeding shares failed: %s\n", shares.status().ToString().c_str());
     return 1;
   }
   const double shares_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  std::printf("seeded %zu shared dossiers in %.1f s\n", shares->size(), shares_seconds);
+  std::printf("seeded %zu shared dossiers of %d recommendations in %.1f s\n", shares->size(),
+              absl::GetFlag(FLAGS_recommendations_per_share), shares_seconds);
   if (!absl::GetFlag(FLAGS_shares_file).empty()) {
     std::ofstream file(absl::GetFlag(FLAGS_shares_file));
     for (const auto& token : *shares) file << token << "\n";

@@ -563,6 +563,29 @@ TEST_F(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
   search.set_kind(common::v1::FACET_KIND_QUALITY);
   ASSERT_TRUE(stub_->SearchTags(Context(jacques.token).get(), search, &found).ok());
   EXPECT_THAT(found.tags(), IsEmpty());
+
+  // A reader spells many facets in one call: by key, in request order,
+  // each once; tags never recorded left out.
+  v1::BatchGetTagsRequest batch;
+  for (const char* key : {"planning", "Négociation", "rust", "negociation"}) {
+    auto* facet = batch.add_facets();
+    facet->set_kind(common::v1::FACET_KIND_COMPETENCY);
+    facet->set_key(key);
+  }
+  v1::BatchGetTagsResponse spelt;
+  ASSERT_TRUE(stub_->BatchGetTags(Context(jacques.token).get(), batch, &spelt).ok());
+  ASSERT_EQ(spelt.tags_size(), 2);
+  EXPECT_EQ(spelt.tags(0).display_name(), "Planning");
+  EXPECT_EQ(spelt.tags(1).key(), "negociation");
+  EXPECT_EQ(spelt.tags(1).display_name(), "Négociation");
+  batch.mutable_facets(1)->set_kind(common::v1::FACET_KIND_FUNCTION);
+  grpc::Status refused = stub_->BatchGetTags(Context(jacques.token).get(), batch, &spelt);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(refused), ElementsAre("facets[1].kind"));
+  batch.mutable_facets(1)->set_kind(common::v1::FACET_KIND_COMPETENCY);
+  while (batch.facets_size() <= 100) *batch.add_facets() = batch.facets(0);
+  refused = stub_->BatchGetTags(Context(jacques.token).get(), batch, &spelt);
+  EXPECT_THAT(ViolatedFields(refused), ElementsAre("facets"));
 }
 
 TEST_F(IdentityServerTest, PositionCountIsLimited) {

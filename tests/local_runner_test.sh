@@ -51,6 +51,9 @@ grep -q "recommendations: listening on $recommendations" "$work/run.log"
   --relationships_addr="$relationships" --recommendations_addr="$recommendations" \
   >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; exit 1; }
 grep -q "share token" "$work/demo.log"
+# The dossier behind it names its authors, read with the token alone.
+grep -q "Letter by Jacques Dupont, Directeur commercial" "$work/demo.log" ||
+  { cat "$work/demo.log"; exit 1; }
 # Tokens (720 hours, enough to stream every private statement), databases
 # and logs: nothing readable by another account.
 shared=$(find "$work/data" -perm /077 -print)

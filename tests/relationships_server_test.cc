@@ -200,6 +200,36 @@ TEST_F(RelationshipsTest, EtagsGuardReplacementAndRequestIdsMakeRetriesSafe) {
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
 }
 
+TEST_F(RelationshipsTest, BatchGetTrustReadsSeveralStatementsInRequestOrder) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Account claire = SignUp("claire");
+  Put(jacques, martin, {Tag("negociation")});
+  Put(claire, martin, {Tag("vente")});
+  const std::string service = deployment_->Token("recommendations", "service");
+  rv1::BatchGetTrustRequest request;
+  for (const Account* truster : {&claire, &martin, &jacques}) {
+    rv1::GetTrustRequest& pair = *request.add_pairs();
+    pair.set_truster_id(truster->person.id());
+    pair.set_trustee_id(truster == &martin ? jacques.person.id() : martin.person.id());
+  }
+  rv1::BatchGetTrustResponse response;
+  ASSERT_TRUE(rel().BatchGetTrust(Context(service).get(), request, &response).ok());
+  // Martin states nothing about Jacques: left out.
+  ASSERT_EQ(response.statements_size(), 2);
+  EXPECT_EQ(response.statements(0).truster_id(), claire.person.id());
+  EXPECT_EQ(response.statements(1).truster_id(), jacques.person.id());
+  EXPECT_EQ(response.statements(1).sphere().inside(0).key(), "negociation");
+
+  request.mutable_pairs(1)->set_trustee_id("not an id!");
+  grpc::Status refused = rel().BatchGetTrust(Context(service).get(), request, &response);
+  EXPECT_THAT(ViolatedFields(refused), ElementsAre("pairs[1].trustee_id"));
+  request.mutable_pairs(1)->set_trustee_id(jacques.person.id());
+  while (request.pairs_size() <= 100) *request.add_pairs() = request.pairs(0);
+  refused = rel().BatchGetTrust(Context(service).get(), request, &response);
+  EXPECT_THAT(ViolatedFields(refused), ElementsAre("pairs"));
+}
+
 TEST_F(RelationshipsTest, OnlyTheTrusterRevokes) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");

@@ -29,6 +29,7 @@ class VisibilityTest : public RelationshipsTest {
     bool check;
     bool in_trusted;
     bool in_trusting;
+    bool in_batch_get;
   };
   Seen WhatSees(const Account& caller) {
     Seen seen;
@@ -42,6 +43,14 @@ class VisibilityTest : public RelationshipsTest {
     trusting.set_person_id(trustee_.person.id());
     seen.in_trusting = ::testing::Matches(Contains(Pair()))(
         Trusters(&rv1::RelationshipService::Stub::ListTrusting, caller.token, trusting));
+    // Asked for with a pair the caller can see, so the call itself succeeds.
+    rv1::BatchGetTrustRequest batch;
+    batch.add_pairs()->set_truster_id(truster_.person.id());
+    batch.mutable_pairs(0)->set_trustee_id(trustee_.person.id());
+    batch.add_pairs()->set_truster_id(truster_.person.id());
+    batch.mutable_pairs(1)->set_trustee_id(member_.person.id());
+    seen.in_batch_get = ::testing::Matches(Contains(Pair()))(
+        Trusters(&rv1::RelationshipService::Stub::BatchGetTrust, caller.token, batch));
     return seen;
   }
   std::string Pair() const { return truster_.person.id() + ">" + trustee_.person.id(); }
@@ -52,6 +61,7 @@ class VisibilityTest : public RelationshipsTest {
     EXPECT_EQ(seen.check, visible) << caller.person.display_name();
     EXPECT_EQ(seen.in_trusted, visible) << caller.person.display_name();
     EXPECT_EQ(seen.in_trusting, visible) << caller.person.display_name();
+    EXPECT_EQ(seen.in_batch_get, visible) << caller.person.display_name();
   }
 
   Account truster_, trustee_, member_, outsider_;

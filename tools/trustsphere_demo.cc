@@ -7,6 +7,9 @@
 //
 //   trustsphere_demo [--identity_addr=...] [--relationships_addr=...]
 //                    [--recommendations_addr=...]
+//
+// It ends by reading the share's dossier with the token alone and printing
+// it as a recruiter would read it.
 
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +22,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
@@ -136,14 +141,18 @@ class Demo {
     person.positions.push_back(added);
   }
 
+  // `context` names the positions, of either of them, where they met.
   void Trust(const Person& truster, const Person& trustee, std::vector<Facet> inside,
              std::vector<Facet> outside, rv1::Role role,
-             rv1::Visibility visibility = rv1::VISIBILITY_NETWORK) {
+             rv1::Visibility visibility = rv1::VISIBILITY_NETWORK,
+             const std::vector<std::string>& context = {}, const std::string& note = "") {
     rv1::PutTrustRequest put;
     auto* statement = put.mutable_statement();
     statement->set_trustee_id(trustee.id);
     statement->add_roles(role);
     statement->set_visibility(visibility);
+    for (const auto& id : context) statement->add_context_position_ids(id);
+    statement->set_note(note);
     for (auto& facet : inside) *statement->mutable_sphere()->add_inside() = facet;
     for (auto& facet : outside) *statement->mutable_sphere()->add_outside() = facet;
     rv1::TrustStatement stated;
@@ -151,16 +160,22 @@ class Demo {
           "PutTrust " + truster.name + " -> " + trustee.name);
   }
 
+  // An oral reference when `contact` is set. `context` names the positions
+  // the recommendation speaks of.
   cv1::Recommendation Recommend(const Person& author, const Person& subject,
                                 std::vector<Facet> facets, const std::string& text,
-                                const std::string& contact = "") {
+                                const std::vector<std::string>& context = {},
+                                const std::string& contact = "",
+                                const std::string& availability = "") {
     cv1::WriteRecommendationRequest write;
     auto* recommendation = write.mutable_recommendation();
     recommendation->set_subject_id(subject.id);
     recommendation->set_form(contact.empty() ? cv1::FORM_WRITTEN : cv1::FORM_ORAL);
     recommendation->set_text(text);
     recommendation->set_contact(contact);
+    recommendation->set_availability(availability);
     for (auto& facet : facets) *recommendation->add_facets() = facet;
+    for (const auto& id : context) recommendation->add_context_position_ids(id);
     // At most 64 characters: the tails of the ids are unique enough here.
     write.set_request_id(absl::StrCat("demo-", author.id.substr(author.id.size() - 12), "-",
                                       subject.id.substr(subject.id.size() - 12), "-",
@@ -190,6 +205,15 @@ class Demo {
     return share.token();
   }
 
+  // What a recruiter reads with the token, with no account.
+  cv1::Dossier ReadDossier(const std::string& token) {
+    cv1::GetSharedDossierRequest read;
+    read.set_token(token);
+    cv1::Dossier dossier;
+    Check(recommendations_->GetSharedDossier(Context().get(), read, &dossier), "GetSharedDossier");
+    return dossier;
+  }
+
  private:
   std::unique_ptr<iv1::IdentityService::Stub> identity_;
   std::unique_ptr<rv1::RelationshipService::Stub> relationships_;
@@ -204,6 +228,84 @@ Facet Quality(const std::string& key) {
 }
 Facet Function(const iv1::Position& position) {
   return MakeFacet(trustsphere::common::v1::FACET_KIND_FUNCTION, position.id());
+}
+
+// The person's position at the organisation (matched by its key).
+const iv1::Position& PositionAt(const Person& person, const std::string& organization_key) {
+  for (const auto& position : person.positions) {
+    if (position.organization_key() == organization_key) return position;
+  }
+  std::fprintf(stderr, "%s holds no position at %s\n", person.name.c_str(),
+               organization_key.c_str());
+  std::exit(1);
+}
+
+std::string MonthYear(const trustsphere::common::v1::YearMonth& month) {
+  return absl::StrFormat("%02d/%d", month.month(), month.year());
+}
+
+std::string PeriodText(const trustsphere::common::v1::Period& period) {
+  if (!period.has_end()) return "since " + MonthYear(period.start());
+  return MonthYear(period.start()) + " to " + MonthYear(period.end());
+}
+
+// ROLE_DIRECT_REPORT -> "direct report".
+std::string RoleText(int role) {
+  std::string name = rv1::Role_Name(static_cast<rv1::Role>(role)).substr(5);
+  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", " "}});
+}
+
+std::string FacetKindText(trustsphere::common::v1::FacetKind kind) {
+  switch (kind) {
+    case trustsphere::common::v1::FACET_KIND_FUNCTION:
+      return "function";
+    case trustsphere::common::v1::FACET_KIND_COMPETENCY:
+      return "competency";
+    default:
+      return "quality";
+  }
+}
+
+// The dossier as a recruiter would read it, from the answer alone.
+void PrintDossier(const cv1::Dossier& dossier) {
+  const auto& subject = dossier.subject();
+  std::printf("  %s, %s\n", subject.display_name().c_str(), subject.headline().c_str());
+  for (int i = 0; i < dossier.entries_size(); ++i) {
+    const cv1::DossierRecommendation& entry = dossier.entries(i);
+    const cv1::Recommendation& recommendation = entry.recommendation();
+    const bool oral = recommendation.form() == cv1::FORM_ORAL;
+    std::printf("  %d. %s %s, %s\n", i + 1, oral ? "Oral reference by" : "Letter by",
+                entry.author().display_name().c_str(), entry.author().headline().c_str());
+    std::vector<std::string> roles;
+    for (int role : entry.relation().roles()) roles.push_back(RoleText(role));
+    std::printf("     %s to the author, trusted since %s\n", absl::StrJoin(roles, ", ").c_str(),
+                absl::FormatTime("%d/%m/%Y",
+                                 absl::FromUnixSeconds(entry.relation().trusted_since().seconds()),
+                                 absl::UTCTimeZone())
+                    .c_str());
+    for (const auto& position : entry.relation().context_positions()) {
+      const std::string& holder = position.person_id() == subject.person_id()
+                                      ? subject.display_name()
+                                      : entry.author().display_name();
+      std::printf("     - %s: %s at %s, %s\n", holder.c_str(), position.title().c_str(),
+                  position.organization().c_str(), PeriodText(position.period()).c_str());
+    }
+    std::vector<std::string> facets;
+    for (const auto& facet : entry.facets()) {
+      facets.push_back(
+          absl::StrCat(facet.display_name(), " (", FacetKindText(facet.facet().kind()), ")"));
+    }
+    std::printf("     Vouches for: %s\n", absl::StrJoin(facets, "; ").c_str());
+    if (!recommendation.text().empty()) {
+      std::printf("     \u00ab %s \u00bb\n", recommendation.text().c_str());
+    }
+    if (oral) {
+      std::printf("     Contact: %s (%s)\n", recommendation.contact().c_str(),
+                  recommendation.availability().c_str());
+    }
+    std::printf("     Signed export: %zu characters, key %s\n",
+                entry.signed_recommendation().size(), dossier.signature_keys().key_id().c_str());
+  }
 }
 
 }  // namespace
@@ -227,11 +329,24 @@ int main(int argc, char** argv) {
       martin.positions.begin(), martin.positions.end(), [](const iv1::Position& position) {
         return position.organization_key() == "societe generale";
       });
-  demo.Trust(jacques, martin,
-             {Competency("Négociation"), Quality("Loyauté"), Function(shared_years)},
-             {Competency("Planification de projet")}, rv1::ROLE_DIRECT_REPORT);
+  // Jacques' note is his own: it never reaches a dossier.
+  demo.Trust(
+      jacques, martin, {Competency("Négociation"), Quality("Loyauté"), Function(shared_years)},
+      {Competency("Planification de projet")}, rv1::ROLE_DIRECT_REPORT, rv1::VISIBILITY_NETWORK,
+      {PositionAt(jacques, "societe generale").id(), shared_years.id()},
+      "Ne pas lui confier les plannings.");
   demo.Trust(martin, jacques, {Competency("Management"), Quality("Exigence")}, {},
              rv1::ROLE_MANAGER);
+
+  // Claire managed Martin's buying at Airbus and agrees to be called.
+  Person claire = demo.Join("Claire Moreau", "Directrice des achats");
+  demo.Hold(claire, iv1::POSITION_KIND_EMPLOYMENT, "Airbus", "Directrice des achats", 2016, 0);
+  const iv1::Position& buying_years = PositionAt(martin, "airbus");
+  demo.Trust(claire, martin,
+             {Competency("Négociation"), Quality("Fiabilité"), Function(buying_years)}, {},
+             rv1::ROLE_DIRECT_REPORT, rv1::VISIBILITY_NETWORK,
+             {PositionAt(claire, "airbus").id(), buying_years.id()});
+  demo.Trust(martin, claire, {Competency("Vente")}, {}, rv1::ROLE_MANAGER);
 
   // A few dozen people across organisations and time.
   const std::vector<std::pair<std::string, std::string>> organizations = {
@@ -285,15 +400,13 @@ int main(int argc, char** argv) {
   }
 
   // Jacques recommends Martin in writing; Claire agrees to be called.
-  Person& claire = people[2];
-  demo.Trust(claire, martin, {Competency("Négociation"), Quality("Fiabilité")}, {},
-             rv1::ROLE_PARTNER);
-  demo.Trust(martin, claire, {Competency("Vente")}, {}, rv1::ROLE_PARTNER);
-  cv1::Recommendation letter =
-      demo.Recommend(jacques, martin, {Competency("négociation")},
-                     "Martin a négocié nos plus grands contrats avec calme et précision.");
-  cv1::Recommendation oral = demo.Recommend(claire, martin, {Competency("négociation")},
-                                            "Joignable pour en parler.", "+33 6 12 34 56 78");
+  cv1::Recommendation letter = demo.Recommend(
+      jacques, martin, {Competency("négociation"), Function(shared_years)},
+      "Martin a négocié nos plus grands contrats avec calme et précision.", {shared_years.id()});
+  cv1::Recommendation oral =
+      demo.Recommend(claire, martin, {Competency("négociation"), Function(buying_years)},
+                     "Je peux parler de ses négociations avec nos fournisseurs.",
+                     {buying_years.id()}, "+33 6 12 34 56 78", "en semaine, après 18 h");
   const std::string token =
       demo.ShareWith(martin, {letter.id(), oral.id()}, "recrutement@acme.example");
 
@@ -304,6 +417,9 @@ int main(int argc, char** argv) {
   std::printf("Martin:  martin.durand@demo.trustsphere.example / \"%s\" (id %s)\n", kPassword,
               martin.id.c_str());
   std::printf("Martin's share token (for a recruiter): %s\n\n", token.c_str());
+  std::printf("What the recruiter reads with it, without an account:\n");
+  PrintDossier(demo.ReadDossier(token));
+  std::printf("\n");
   std::printf(
       "Try (grpcurl -plaintext, or .tools/node_modules/.bin/buf curl --protocol grpc "
       "--http2-prior-knowledge):\n");

@@ -27,6 +27,7 @@
   RPC(ListPositions, v1::ListPositionsResponse, kAuthenticated, kQuickRead)                      \
   RPC(FindOverlappingPositions, v1::FindOverlappingPositionsResponse, kAuthenticated, kBlocking) \
   RPC(SearchTags, v1::SearchTagsResponse, kAuthenticated, kBlocking)                             \
+  RPC(BatchGetTags, v1::BatchGetTagsResponse, kAuthenticated, kQuickRead)                        \
   RPC(RecordTagUse, v1::RecordTagUseResponse, kAuthenticated, kBlocking)                         \
   RPC(ListIdentityChanges, v1::ListIdentityChangesResponse, kAuthenticated, kQuickRead)
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/auth/access_token.h"
@@ -503,6 +504,36 @@ absl::StatusOr<v1::SearchTagsResponse> IdentityLogic::SearchTags(
   v1::SearchTagsResponse response;
   for (int i = 0; i < std::min<int>(page_size, candidates->size()); ++i) {
     *response.add_tags() = std::move((*candidates)[i]);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::BatchGetTagsResponse> IdentityLogic::BatchGetTags(
+    const Caller&, const v1::BatchGetTagsRequest& request) {
+  FieldErrors errors;
+  if (request.facets().empty() || request.facets_size() > kMaxBatchGet) {
+    errors.Add("facets", absl::StrCat("1 to ", kMaxBatchGet, " facets"));
+  }
+  for (int i = 0; i < request.facets_size() && i < kMaxBatchGet; ++i) {
+    const auto& facet = request.facets(i);
+    const std::string field = absl::StrCat("facets[", i, "]");
+    if (facet.kind() != common::v1::FACET_KIND_COMPETENCY &&
+        facet.kind() != common::v1::FACET_KIND_QUALITY) {
+      errors.Add(field + ".kind", "FACET_KIND_COMPETENCY or FACET_KIND_QUALITY");
+    }
+    CheckText(errors, field + ".key", facet.key(), 1, kMaxTagChars);
+  }
+  if (!errors.empty()) return errors.ToStatus();
+
+  // One point read per distinct tag, at most a hundred: no scan.
+  absl::flat_hash_set<std::pair<int, std::string>> seen;
+  v1::BatchGetTagsResponse response;
+  for (const auto& facet : request.facets()) {
+    std::pair<int, std::string> id = {facet.kind(), NormalizeKey(facet.key())};
+    if (id.second.empty() || !seen.insert(id).second) continue;
+    auto stored = store_->Tag(facet.kind(), id.second);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) *response.add_tags() = std::move(**stored);
   }
   return response;
 }

@@ -66,6 +66,8 @@ class IdentityLogic {
 
   absl::StatusOr<v1::SearchTagsResponse> SearchTags(const Caller& caller,
                                                     const v1::SearchTagsRequest& request);
+  absl::StatusOr<v1::BatchGetTagsResponse> BatchGetTags(const Caller& caller,
+                                                        const v1::BatchGetTagsRequest& request);
   absl::StatusOr<v1::RecordTagUseResponse> RecordTagUse(const Caller& caller,
                                                         const v1::RecordTagUseRequest& request);
 

@@ -56,6 +56,17 @@ void FakeTrust::State(const std::string& truster, const std::string& trustee,
   Publish(created ? rv1::CHANGE_KIND_CREATED : rv1::CHANGE_KIND_UPDATED, statement);
 }
 
+void FakeTrust::Describe(const rv1::TrustStatement& description) {
+  absl::MutexLock lock(&mu_);
+  rv1::TrustStatement& statement =
+      statements_[{description.truster_id(), description.trustee_id()}];
+  const rv1::TrustState state = statement.state();
+  const rv1::Sphere sphere = statement.sphere();
+  statement = description;
+  statement.set_state(state);
+  *statement.mutable_sphere() = sphere;
+}
+
 void FakeTrust::Revoke(const std::string& truster, const std::string& trustee) {
   absl::MutexLock lock(&mu_);
   rv1::TrustStatement& statement = statements_[{truster, trustee}];
@@ -93,6 +104,19 @@ absl::StatusOr<std::vector<rv1::Verdict>> FakeTrust::Verdicts(
     }
   }
   return verdicts;
+}
+
+absl::StatusOr<std::vector<std::optional<rv1::TrustStatement>>> FakeTrust::Statements(
+    const std::vector<std::pair<std::string, std::string>>& pairs, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (unavailable_) return absl::UnavailableError("relationships is down (fake)");
+  std::vector<std::optional<rv1::TrustStatement>> found;
+  for (const auto& pair : pairs) {
+    auto it = statements_.find(pair);
+    found.push_back(it == statements_.end() ? std::nullopt
+                                            : std::optional<rv1::TrustStatement>(it->second));
+  }
+  return found;
 }
 
 absl::StatusOr<std::unique_ptr<TrustChangeStream>> FakeTrust::Follow(

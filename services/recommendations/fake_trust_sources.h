@@ -23,14 +23,19 @@ class FakeTrust final : public TrustOracle, public TrustChanges {
   void State(const std::string& truster, const std::string& trustee,
              const std::vector<common::v1::Facet>& inside,
              const std::vector<common::v1::Facet>& outside = {});
+  // Replaces the rest of the current statement (roles, context positions,
+  // note, creation time), keeping its state and sphere; not streamed.
+  void Describe(const rv1::TrustStatement& statement);
   void Revoke(const std::string& truster, const std::string& trustee);
-  // While set, Verdicts answers UNAVAILABLE.
+  // While set, Verdicts and Statements answer UNAVAILABLE.
   void SetUnavailable(bool unavailable);
   // Changes published so far (the last one's cursor).
   int changes() const;
 
   absl::StatusOr<std::vector<rv1::Verdict>> Verdicts(
       const std::vector<rv1::CheckTrustRequest>& checks, absl::Time deadline) override;
+  absl::StatusOr<std::vector<std::optional<rv1::TrustStatement>>> Statements(
+      const std::vector<std::pair<std::string, std::string>>& pairs, absl::Time deadline) override;
   absl::StatusOr<std::unique_ptr<TrustChangeStream>> Follow(
       const std::string& after_cursor) override;
 

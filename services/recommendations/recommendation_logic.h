@@ -7,7 +7,9 @@
 //   recommendation_logic.cc     writing, revising, publishing, reading
 //   recommendation_requests.cc  requests, and the requesters an author blocks
 //   recommendation_shares.cc    shares, dossiers, the access log
+//   shared_dossier.cc           what a dossier shows beyond the recommendations
 //   recommendation_signing.cc   signed exports and their verification
+//   signed_export.cc            the signed export's canonical bytes
 //   recommendation_staleness.cc trust changes that make recommendations stale
 
 #include <memory>
@@ -23,6 +25,7 @@
 #include "services/common/core/request_ledger.h"
 #include "services/common/downstream/identity_directory.h"
 #include "services/recommendations/recommendation_store.h"
+#include "services/recommendations/shared_dossier.h"
 #include "services/recommendations/trust_sources.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
 
@@ -111,6 +114,14 @@ class RecommendationLogic {
   // Context positions belong to the author or the subject.
   absl::Status CheckContextPositions(const Caller& caller,
                                      const v1::Recommendation& recommendation);
+  // The shared recommendations still published, whose facets are all
+  // inside their author's active statement about the subject, with that
+  // statement; UNAVAILABLE when relationships cannot answer.
+  absl::StatusOr<std::vector<ConfirmedRecommendation>> ConfirmedOf(const v1::Share& share,
+                                                                   absl::Time deadline);
+  // Appends the read and what it showed to the access log of the subject
+  // and of each author shown.
+  absl::Status LogRead(const v1::Share& share, const v1::Dossier& dossier, absl::Time now);
   // Changes the state of a recommendation the caller is `role` of.
   enum class Party { kAuthor, kSubject };
   absl::StatusOr<v1::Recommendation> Transition(const Caller& caller, const std::string& id,

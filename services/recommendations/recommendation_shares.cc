@@ -8,10 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/core/concurrently.h"
 #include "services/common/core/crypto.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/validation.h"
 #include "services/recommendations/recommendation_logic.h"
+#include "services/recommendations/shared_dossier.h"
 
 namespace trustsphere::recommendations {
 namespace {
@@ -25,6 +27,10 @@ constexpr absl::Duration kMaxShareLifetime = absl::Hours(24 * 90);
 constexpr size_t kMaxTokenChars = 64;
 
 absl::Status NoSuchShare() { return absl::NotFoundError("no such share, or it has ended"); }
+
+// Where a dossier's reader finds the keys of its signed recommendations.
+constexpr char kPublicKeysMethod[] =
+    "trustsphere.recommendations.v1.RecommendationService/GetPublicKeys";
 
 }  // namespace
 
@@ -108,6 +114,32 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   absl::Time now = absl::Now();
   if (share.has_revoke_time() || FromProto(share.expire_time()) <= now) return NoSuchShare();
 
+  auto confirmed = ConfirmedOf(share, caller.deadline);
+  if (!confirmed.ok()) return confirmed.status();
+  auto contents = ReadDossierContents(*identity_, share.subject_id(), std::move(*confirmed),
+                                      signing_key_, now, caller.deadline);
+  if (!contents.ok()) return contents.status();
+
+  v1::Dossier dossier;
+  dossier.set_share_id(share.id());
+  dossier.set_subject_id(share.subject_id());
+  dossier.set_recruiter(share.recruiter());
+  *dossier.mutable_expire_time() = share.expire_time();
+  *dossier.mutable_subject() = std::move(contents->subject);
+  // The only path that releases an oral reference's contact.
+  for (auto& entry : contents->entries) {
+    *dossier.add_recommendations() = entry.recommendation();
+    *dossier.add_entries() = std::move(entry);
+  }
+  dossier.mutable_signature_keys()->set_public_keys_method(kPublicKeysMethod);
+  dossier.mutable_signature_keys()->set_key_id(signing_key_.key_id);
+
+  if (absl::Status logged = LogRead(share, dossier, now); !logged.ok()) return logged;
+  return dossier;
+}
+
+absl::StatusOr<std::vector<ConfirmedRecommendation>> RecommendationLogic::ConfirmedOf(
+    const v1::Share& share, absl::Time deadline) {
   // Candidates: still published now.
   auto shared = store_->Recommendations(
       {share.recommendation_ids().begin(), share.recommendation_ids().end()});
@@ -121,27 +153,41 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   // Confirmed with relationships before anything is shown: a revocation
   // that has returned must hide its recommendations even if the change
   // stream has not reached us yet. Relationships down: nothing is shown.
+  std::vector<std::pair<std::string, std::string>> pairs;
   std::vector<relationships::v1::CheckTrustRequest> checks;
-  for (const auto& recommendation : candidates) AppendTrustChecks(recommendation, checks);
-  auto verdicts = trust_->Verdicts(checks, caller.deadline);
+  for (const auto& recommendation : candidates) {
+    pairs.emplace_back(recommendation.author_id(), recommendation.subject_id());
+    AppendTrustChecks(recommendation, checks);
+  }
+  absl::StatusOr<std::vector<std::optional<relationships::v1::TrustStatement>>> statements;
+  absl::StatusOr<std::vector<relationships::v1::Verdict>> verdicts;
+  // Independent reads: their round trips overlap.
+  RunConcurrently({[&] { statements = trust_->Statements(pairs, deadline); },
+                   [&] { verdicts = trust_->Verdicts(checks, deadline); }});
+  if (!statements.ok()) return statements.status();
   if (!verdicts.ok()) return verdicts.status();
 
-  v1::Dossier dossier;
-  dossier.set_share_id(share.id());
-  dossier.set_subject_id(share.subject_id());
-  dossier.set_recruiter(share.recruiter());
-  *dossier.mutable_expire_time() = share.expire_time();
+  std::vector<ConfirmedRecommendation> confirmed;
   size_t next = 0;
-  for (auto& recommendation : candidates) {
+  for (size_t r = 0; r < candidates.size(); ++r) {
     bool still_inside = true;
-    for (int i = 0; i < recommendation.facets_size(); ++i, ++next) {
+    for (int i = 0; i < candidates[r].facets_size(); ++i, ++next) {
       still_inside = still_inside && (*verdicts)[next] == relationships::v1::VERDICT_INSIDE;
     }
-    // The only path that releases an oral reference's contact.
-    if (still_inside) *dossier.add_recommendations() = std::move(recommendation);
+    // The statement is read apart from the verdicts: if it was revoked in
+    // between, the recommendation is not shown either.
+    std::optional<relationships::v1::TrustStatement>& statement = (*statements)[r];
+    if (still_inside && statement && statement->state() == relationships::v1::TRUST_STATE_ACTIVE) {
+      confirmed.push_back({std::move(candidates[r]), std::move(*statement)});
+    }
   }
+  return confirmed;
+}
 
-  // Every read is logged for the subject and for each author shown.
+absl::Status RecommendationLogic::LogRead(const v1::Share& share, const v1::Dossier& dossier,
+                                          absl::Time now) {
+  // Every read is logged for the subject and for each author shown, with
+  // what it showed.
   v1::AccessEntry entry;
   *entry.mutable_time() = ToProto(now);
   entry.set_share_id(share.id());
@@ -150,13 +196,17 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   std::set<std::string> readers = {share.subject_id()};
   for (const auto& recommendation : dossier.recommendations()) {
     entry.add_recommendation_ids(recommendation.id());
+    v1::ShownRecommendation& shown = *entry.add_shown();
+    shown.set_recommendation_id(recommendation.id());
+    shown.set_version(recommendation.version());
+    shown.set_author_id(recommendation.author_id());
+    shown.set_contact_shown(!recommendation.contact().empty());
     readers.insert(recommendation.author_id());
   }
   const std::string entry_id = NewId("acc_");
   RecommendationWrite write;
   for (const auto& person : readers) write.AppendAccess(person, entry, entry_id);
-  if (absl::Status written = store_->Apply(write); !written.ok()) return written;
-  return dossier;
+  return store_->Apply(write);
 }
 
 absl::StatusOr<v1::Share> RecommendationLogic::RevokeShare(const Caller& caller,

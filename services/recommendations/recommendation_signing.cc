@@ -1,6 +1,6 @@
-// Signed recommendations: a compact JWS (EdDSA, the service's own key) over
-// a canonical JSON of the recommendation, verifiable here or offline with
-// GetPublicKeys.
+// Signed recommendations (signed_export.h): exported by the author or the
+// subject, verified here for anyone, and the keys published for offline
+// checks.
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -8,54 +8,9 @@
 #include "services/common/auth/jws.h"
 #include "services/common/core/validation.h"
 #include "services/recommendations/recommendation_logic.h"
+#include "services/recommendations/signed_export.h"
 
 namespace trustsphere::recommendations {
-namespace {
-
-constexpr char kPayloadType[] = "trustsphere.recommendation.v1";
-
-std::string FacetKindName(common::v1::FacetKind kind) {
-  switch (kind) {
-    case common::v1::FACET_KIND_FUNCTION:
-      return "FUNCTION";
-    case common::v1::FACET_KIND_COMPETENCY:
-      return "COMPETENCY";
-    case common::v1::FACET_KIND_QUALITY:
-      return "QUALITY";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
-// Canonical: nlohmann's objects keep keys sorted and dump() adds no spaces,
-// so the same recommendation always gives the same bytes.
-nlohmann::json CanonicalPayload(const v1::Recommendation& recommendation,
-                                const std::string& author_name, const std::string& subject_name,
-                                absl::Time signed_at) {
-  nlohmann::json facets = nlohmann::json::array();
-  for (const auto& facet : recommendation.facets()) {
-    facets.push_back({{"kind", FacetKindName(facet.kind())}, {"key", facet.key()}});
-  }
-  nlohmann::json payload = {
-      {"typ", kPayloadType},
-      {"id", recommendation.id()},
-      {"version", recommendation.version()},
-      {"form", recommendation.form() == v1::FORM_ORAL ? "ORAL" : "WRITTEN"},
-      {"author", {{"id", recommendation.author_id()}, {"name", author_name}}},
-      {"subject", {{"id", recommendation.subject_id()}, {"name", subject_name}}},
-      {"facets", facets},
-      {"text", recommendation.text()},
-      {"context_position_ids", recommendation.context_position_ids()},
-      {"signed_at", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", signed_at, absl::UTCTimeZone())}};
-  // Oral references carry their availability, never the contact: the
-  // contact travels only in dossiers.
-  if (recommendation.form() == v1::FORM_ORAL) {
-    payload["availability"] = recommendation.availability();
-  }
-  return payload;
-}
-
-}  // namespace
 
 absl::StatusOr<v1::ExportSignedRecommendationResponse>
 RecommendationLogic::ExportSignedRecommendation(
@@ -80,10 +35,8 @@ RecommendationLogic::ExportSignedRecommendation(
   if (!subject.ok()) return subject.status();
 
   v1::ExportSignedRecommendationResponse response;
-  response.set_jws(SignCompactJws({{"typ", "JOSE"}, {"cty", kPayloadType}},
-                                  CanonicalPayload(*recommendation, author->display_name(),
-                                                   subject->display_name(), absl::Now()),
-                                  signing_key_));
+  response.set_jws(SignRecommendation(*recommendation, author->display_name(),
+                                      subject->display_name(), absl::Now(), signing_key_));
   return response;
 }
 
@@ -104,7 +57,7 @@ absl::StatusOr<v1::VerifyRecommendationResponse> RecommendationLogic::VerifyReco
     return response;
   }
   const nlohmann::json& payload = verified->payload;
-  if (payload.value("typ", "") != kPayloadType || !payload.contains("id") ||
+  if (payload.value("typ", "") != kSignedRecommendationType || !payload.contains("id") ||
       !payload["id"].is_string() || !payload.contains("version") ||
       !payload["version"].is_number_integer()) {
     response.set_reason("signed by us, but not a recommendation");

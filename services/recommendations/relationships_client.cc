@@ -1,5 +1,7 @@
 #include "services/recommendations/relationships_client.h"
 
+#include <algorithm>
+
 #include "services/common/downstream/downstream.h"
 
 namespace trustsphere::recommendations {
@@ -51,6 +53,43 @@ absl::StatusOr<std::vector<rv1::Verdict>> RelationshipsClient::Verdicts(
     for (int verdict : response.verdicts()) verdicts.push_back(static_cast<rv1::Verdict>(verdict));
   }
   return verdicts;
+}
+
+absl::StatusOr<std::vector<std::optional<rv1::TrustStatement>>> RelationshipsClient::Statements(
+    const std::vector<std::pair<std::string, std::string>>& pairs, absl::Time deadline) {
+  std::vector<std::optional<rv1::TrustStatement>> statements;
+  for (size_t start = 0; start < pairs.size(); start += kMaxPairsPerCall) {
+    const size_t end = std::min(pairs.size(), start + kMaxPairsPerCall);
+    rv1::BatchGetTrustRequest request;
+    for (size_t i = start; i < end; ++i) {
+      rv1::GetTrustRequest& pair = *request.add_pairs();
+      pair.set_truster_id(pairs[i].first);
+      pair.set_trustee_id(pairs[i].second);
+    }
+    auto context = DownstreamContext(token_, deadline);
+    if (!context.ok()) return context.status();
+    rv1::BatchGetTrustResponse response;
+    if (absl::Status status =
+            FromDownstream(stub_->BatchGetTrust(context->get(), request, &response),
+                           "relationships BatchGetTrust");
+        !status.ok()) {
+      return status;
+    }
+    // The answer leaves out pairs with no statement and keeps request
+    // order, so each statement is matched to its pair by walking both.
+    int next = 0;
+    for (size_t i = start; i < end; ++i) {
+      const bool found = next < response.statements_size() &&
+                         response.statements(next).truster_id() == pairs[i].first &&
+                         response.statements(next).trustee_id() == pairs[i].second;
+      if (found) {
+        statements.push_back(std::move(*response.mutable_statements(next++)));
+      } else {
+        statements.push_back(std::nullopt);
+      }
+    }
+  }
+  return statements;
 }
 
 absl::StatusOr<std::unique_ptr<TrustChangeStream>> RelationshipsClient::Follow(

@@ -18,12 +18,16 @@ namespace trustsphere::recommendations {
 class RelationshipsClient final : public TrustOracle, public TrustChanges {
  public:
   static constexpr int kMaxChecksPerCall = 100;
+  static constexpr int kMaxPairsPerCall = 100;
 
   RelationshipsClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token);
 
   // Read in batches of kMaxChecksPerCall.
   absl::StatusOr<std::vector<rv1::Verdict>> Verdicts(
       const std::vector<rv1::CheckTrustRequest>& checks, absl::Time deadline) override;
+  // Read in batches of kMaxPairsPerCall.
+  absl::StatusOr<std::vector<std::optional<rv1::TrustStatement>>> Statements(
+      const std::vector<std::pair<std::string, std::string>>& pairs, absl::Time deadline) override;
   // WatchTrustChanges, with no deadline: it lives until cancelled.
   absl::StatusOr<std::unique_ptr<TrustChangeStream>> Follow(
       const std::string& after_cursor) override;

@@ -1,13 +1,14 @@
 #pragma once
 
 // What recommendations learns from relationships, as interfaces: verdicts
-// on a statement's sphere (TrustOracle) and the stream of statement
-// changes (TrustChanges). Implemented over gRPC by RelationshipsClient, as a
-// `service` caller that sees every statement, and in memory by the fakes of
-// the logic tests.
+// on a statement's sphere and the statements themselves (TrustOracle), and
+// the stream of statement changes (TrustChanges). Implemented over gRPC by RelationshipsClient, as
+// a `service` caller that sees every statement, and in memory by the fakes of the logic tests.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,10 @@ class TrustOracle {
   // answer.
   virtual absl::StatusOr<std::vector<rv1::Verdict>> Verdicts(
       const std::vector<rv1::CheckTrustRequest>& checks, absl::Time deadline) = 0;
+  // The statements of (truster, trustee) pairs, in order, nullopt where
+  // none; UNAVAILABLE when relationships cannot answer.
+  virtual absl::StatusOr<std::vector<std::optional<rv1::TrustStatement>>> Statements(
+      const std::vector<std::pair<std::string, std::string>>& pairs, absl::Time deadline) = 0;
 };
 
 // One subscription to the change stream.

@@ -20,6 +20,7 @@
 #define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                        \
   RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                    \
   RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead)                                   \
+  RPC(BatchGetTrust, v1::BatchGetTrustResponse, kAuthenticated, kQuickRead)                       \
   RPC(RevokeTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                 \
   RPC(ListTrusted, v1::ListTrustedResponse, kAuthenticated, kQuickRead)                           \
   RPC(ListTrusting, v1::ListTrustingResponse, kAuthenticated, kQuickRead)                         \

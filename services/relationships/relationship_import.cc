@@ -98,6 +98,9 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   };
 
   std::vector<StatementChange> changes;
+  // As the operator spelt them: the vocabulary keeps a tag's first spelling
+  // for display, so the normalised keys would lose its accents and case.
+  std::vector<identity::v1::Tag> tags_used;
   v1::ImportTrustResponse batch_totals;
   for (size_t i = 0; i < statements.size(); ++i) {
     // Copies: the statement is moved into the change below.
@@ -125,6 +128,7 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
     Add(**trustee_counts, deltas.trustee);
     current[PairKey{truster, trustee}] = change.after;
     changes.push_back(std::move(change));
+    for (auto& tag : VocabularyTags(request.statements(i))) tags_used.push_back(std::move(tag));
     batch_totals.set_statements_imported(batch_totals.statements_imported() + 1);
   }
   if (auto applied = store_->Apply(changes, std::nullopt); !applied.ok()) {
@@ -133,7 +137,7 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   totals->set_statements_imported(totals->statements_imported() +
                                   batch_totals.statements_imported());
   totals->set_statements_skipped(totals->statements_skipped() + batch_totals.statements_skipped());
-  for (const auto& change : changes) tag_uses_.Add(VocabularyTags(change.after));
+  tag_uses_.Add(tags_used);
   return absl::OkStatus();
 }
 

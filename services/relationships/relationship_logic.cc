@@ -123,7 +123,9 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& cal
       store_->Apply({change}, pending->Record(change.after.SerializeAsString(), absl::Now()));
   if (!written.ok()) return written.status();
 
-  tag_uses_.Add(VocabularyTags(change.after));
+  // As the truster spelt them ("Négociation"): the vocabulary keeps a
+  // tag's first spelling for display, and the normalised key has lost it.
+  tag_uses_.Add(VocabularyTags(input));
   return change.after;
 }
 
@@ -143,6 +145,33 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::GetTrust(const Caller& cal
     return StatementNotFound();
   }
   return std::move(**statement);
+}
+
+absl::StatusOr<v1::BatchGetTrustResponse> RelationshipLogic::BatchGetTrust(
+    const Caller& caller, const v1::BatchGetTrustRequest& request) {
+  FieldErrors errors;
+  if (request.pairs().empty() || request.pairs_size() > kMaxBatchGets) {
+    errors.Add("pairs", absl::StrCat("1 to ", kMaxBatchGets, " pairs"));
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int i = 0; i < request.pairs_size() && i < kMaxBatchGets; ++i) {
+    const std::string field = absl::StrCat("pairs[", i, "].");
+    CheckId(errors, field + "truster_id", request.pairs(i).truster_id());
+    CheckId(errors, field + "trustee_id", request.pairs(i).trustee_id());
+    pairs.emplace_back(request.pairs(i).truster_id(), request.pairs(i).trustee_id());
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  // One snapshot: the statements of a dossier agree with each other.
+  auto reader = store_->Snapshot();
+  auto statements = reader->Statements(pairs);
+  if (!statements.ok()) return statements.status();
+  Viewer viewer(caller, *reader);
+  v1::BatchGetTrustResponse response;
+  for (auto& statement : *statements) {
+    if (statement && viewer.CanSee(*statement)) *response.add_statements() = std::move(*statement);
+  }
+  if (!viewer.status().ok()) return viewer.status();
+  return response;
 }
 
 absl::StatusOr<v1::TrustStatement> RelationshipLogic::RevokeTrust(

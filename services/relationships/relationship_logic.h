@@ -49,6 +49,8 @@ class RelationshipLogic {
                                               const v1::PutTrustRequest& request);
   absl::StatusOr<v1::TrustStatement> GetTrust(const Caller& caller,
                                               const v1::GetTrustRequest& request);
+  absl::StatusOr<v1::BatchGetTrustResponse> BatchGetTrust(const Caller& caller,
+                                                          const v1::BatchGetTrustRequest& request);
   absl::StatusOr<v1::TrustStatement> RevokeTrust(const Caller& caller,
                                                  const v1::RevokeTrustRequest& request);
   absl::StatusOr<v1::ListTrustedResponse> ListTrusted(const Caller& caller,
@@ -81,6 +83,7 @@ class RelationshipLogic {
 
   static constexpr int kMaxDepth = 3;
   static constexpr int kMaxBatchChecks = 100;
+  static constexpr int kMaxBatchGets = 100;
   static constexpr int kMaxImportBatch = 500;
   static constexpr int kMaxCandidatesPerPosition = 20;
 

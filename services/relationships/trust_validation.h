@@ -45,7 +45,9 @@ absl::Status ConfirmWithIdentity(IdentityFacts& facts,
                                  absl::FunctionRef<std::string(size_t)> field, absl::Time deadline);
 
 // The statement's competency and quality facets as tags of identity's
-// vocabulary (identity normalises them the same way we do).
+// vocabulary, spelt as in `statement`: identity normalises the keys the same
+// way we do and keeps the first spelling it records for display, so pass
+// the statement as its truster wrote it.
 std::vector<identity::v1::Tag> VocabularyTags(const v1::TrustStatement& statement);
 
 }  // namespace trustsphere::relationships

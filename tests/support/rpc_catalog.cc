@@ -133,6 +133,12 @@ std::vector<RpcCase> IdentityRpcCases() {
          r.set_prefix("neg");
          return Own(std::move(r));
        }},
+      {"identity", "IdentityService/BatchGetTags", kAnyAccount,
+       [](const World&) -> Request {
+         iv1::BatchGetTagsRequest r;
+         *r.add_facets() = Tag("negotiation");
+         return Own(std::move(r));
+       }},
       {"identity", "IdentityService/RecordTagUse", kPrivilegedOnly,
        [](const World&) -> Request {
          iv1::RecordTagUseRequest r;
@@ -179,6 +185,14 @@ std::vector<RpcCase> RelationshipRpcCases() {
          rv1::GetTrustRequest r;
          r.set_truster_id(w.alice.person.id());
          r.set_trustee_id(w.carol.person.id());
+         return Own(std::move(r));
+       }},
+      // Statements the caller may not see are left out: an empty answer.
+      {"relationships", "RelationshipService/BatchGetTrust", kAnyAccount,
+       [](const World& w) -> Request {
+         rv1::BatchGetTrustRequest r;
+         r.add_pairs()->set_truster_id(w.alice.person.id());
+         r.mutable_pairs(0)->set_trustee_id(w.carol.person.id());
          return Own(std::move(r));
        }},
       {"relationships",

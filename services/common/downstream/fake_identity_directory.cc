@@ -1,5 +1,7 @@
 #include "services/common/downstream/fake_identity_directory.h"
 
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/core/month_index.h"
@@ -17,11 +19,13 @@ bool Overlap(const common::v1::Period& a, const common::v1::Period& b) {
 
 }  // namespace
 
-void FakeIdentityDirectory::AddPerson(const std::string& id, const std::string& display_name) {
+void FakeIdentityDirectory::AddPerson(const std::string& id, const std::string& display_name,
+                                      const std::string& headline) {
   absl::MutexLock lock(&mu_);
   identity::v1::Person& person = persons_[id];
   person.set_id(id);
   person.set_display_name(display_name.empty() ? id : display_name);
+  person.set_headline(headline);
   person.set_state(identity::v1::PERSON_STATE_ACTIVE);
   Log(identity::v1::IDENTITY_CHANGE_KIND_PERSON_CREATED, id);
 }
@@ -56,14 +60,13 @@ void FakeIdentityDirectory::Log(identity::v1::IdentityChangeKind kind, const std
 }
 
 int FakeIdentityDirectory::reads() const {
-  absl::MutexLock lock(&mu_);
-  return reads_;
+  return Calls("GetPerson") + Calls("BatchGetPersons") + Calls("BatchGetPositions");
 }
 
 absl::StatusOr<identity::v1::ListIdentityChangesResponse>
 FakeIdentityDirectory::ListIdentityChanges(const std::string& after_cursor, int limit, absl::Time) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("ListIdentityChanges"); !up.ok()) return up;
   size_t after = 0;
   if (!after_cursor.empty() && !absl::SimpleAtoi(after_cursor, &after)) {
     return absl::InvalidArgumentError("after_cursor: not a cursor of this log");
@@ -99,6 +102,27 @@ identity::v1::Position FakeIdentityDirectory::AddPosition(const std::string& per
   return position;
 }
 
+void FakeIdentityDirectory::RetitlePosition(const std::string& position_id,
+                                            const std::string& title) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = positions_.find(position_id); it != positions_.end()) it->second.set_title(title);
+}
+
+void FakeIdentityDirectory::AddTag(common::v1::FacetKind kind, const std::string& key,
+                                   const std::string& display_name) {
+  absl::MutexLock lock(&mu_);
+  identity::v1::Tag& tag = vocabulary_[{kind, NormalizeKey(key)}];
+  tag.set_kind(kind);
+  tag.set_key(NormalizeKey(key));
+  tag.set_display_name(display_name);
+}
+
+int FakeIdentityDirectory::Calls(const std::string& method) const {
+  absl::MutexLock lock(&mu_);
+  auto it = calls_.find(method);
+  return it == calls_.end() ? 0 : it->second;
+}
+
 void FakeIdentityDirectory::SetUnavailable(bool unavailable) {
   absl::MutexLock lock(&mu_);
   unavailable_ = unavailable;
@@ -109,7 +133,8 @@ std::vector<identity::v1::Tag> FakeIdentityDirectory::RecordedTags() const {
   return tags_;
 }
 
-absl::Status FakeIdentityDirectory::Answering() const {
+absl::Status FakeIdentityDirectory::Answering(const char* method) {
+  ++calls_[method];
   if (unavailable_) return absl::UnavailableError("identity is down (fake)");
   return absl::OkStatus();
 }
@@ -117,8 +142,7 @@ absl::Status FakeIdentityDirectory::Answering() const {
 absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std::string& id,
                                                                       absl::Time) {
   absl::MutexLock lock(&mu_);
-  ++reads_;
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("GetPerson"); !up.ok()) return up;
   auto it = persons_.find(id);
   if (it == persons_.end()) return absl::NotFoundError("no such person");
   return it->second;
@@ -127,8 +151,7 @@ absl::StatusOr<identity::v1::Person> FakeIdentityDirectory::GetPerson(const std:
 absl::StatusOr<std::vector<identity::v1::Person>> FakeIdentityDirectory::BatchGetPersons(
     const std::vector<std::string>& ids, absl::Time) {
   absl::MutexLock lock(&mu_);
-  ++reads_;
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("BatchGetPersons"); !up.ok()) return up;
   if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
   std::vector<identity::v1::Person> found;
   for (const auto& id : ids) {
@@ -140,8 +163,7 @@ absl::StatusOr<std::vector<identity::v1::Person>> FakeIdentityDirectory::BatchGe
 absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::BatchGetPositions(
     const std::vector<std::string>& ids, absl::Time) {
   absl::MutexLock lock(&mu_);
-  ++reads_;
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("BatchGetPositions"); !up.ok()) return up;
   if (ids.empty() || ids.size() > 100) return absl::InvalidArgumentError("1 to 100 ids");
   std::vector<identity::v1::Position> found;
   for (const auto& id : ids) {
@@ -153,7 +175,7 @@ absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::Batch
 absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::ListAllPositions(
     const std::string& person_id, absl::Time) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("ListAllPositions"); !up.ok()) return up;
   std::vector<identity::v1::Position> found;
   for (const auto& [id, position] : positions_) {
     if (position.person_id() == person_id) found.push_back(position);
@@ -164,7 +186,7 @@ absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::ListA
 absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::FindOverlappingPositions(
     const std::string& position_id, int limit, absl::Time) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("FindOverlappingPositions"); !up.ok()) return up;
   auto mine = positions_.find(position_id);
   if (mine == positions_.end()) return absl::NotFoundError("no such position");
   std::vector<identity::v1::Position> found;
@@ -182,9 +204,32 @@ absl::StatusOr<std::vector<identity::v1::Position>> FakeIdentityDirectory::FindO
 absl::Status FakeIdentityDirectory::RecordTagUse(const std::vector<identity::v1::Tag>& tags,
                                                  absl::Time) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status up = Answering(); !up.ok()) return up;
+  if (absl::Status up = Answering("RecordTagUse"); !up.ok()) return up;
   tags_.insert(tags_.end(), tags.begin(), tags.end());
+  // The first spelling recorded stays the display name, as in identity.
+  for (const auto& tag : tags) {
+    auto [entry, created] = vocabulary_.try_emplace({tag.kind(), NormalizeKey(tag.key())});
+    if (!created) continue;
+    entry->second.set_kind(tag.kind());
+    entry->second.set_key(NormalizeKey(tag.key()));
+    entry->second.set_display_name(tag.key());
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<identity::v1::Tag>> FakeIdentityDirectory::BatchGetTags(
+    const std::vector<common::v1::Facet>& facets, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status up = Answering("BatchGetTags"); !up.ok()) return up;
+  if (facets.empty() || facets.size() > 100) return absl::InvalidArgumentError("1 to 100 facets");
+  std::vector<identity::v1::Tag> found;
+  std::set<std::pair<int, std::string>> seen;
+  for (const auto& facet : facets) {
+    const std::pair<int, std::string> id = {facet.kind(), NormalizeKey(facet.key())};
+    if (!seen.insert(id).second) continue;
+    if (auto it = vocabulary_.find(id); it != vocabulary_.end()) found.push_back(it->second);
+  }
+  return found;
 }
 
 }  // namespace trustsphere

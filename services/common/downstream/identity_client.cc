@@ -122,6 +122,24 @@ absl::StatusOr<std::vector<identity_v1::Position>> IdentityClient::FindOverlappi
   return positions;
 }
 
+absl::StatusOr<std::vector<identity_v1::Tag>> IdentityClient::BatchGetTags(
+    const std::vector<common::v1::Facet>& facets, absl::Time deadline) {
+  std::vector<identity_v1::Tag> tags;
+  if (facets.empty()) return tags;
+  auto context = DownstreamContext(token_, deadline);
+  if (!context.ok()) return context.status();
+  identity_v1::BatchGetTagsRequest request;
+  for (const auto& facet : facets) *request.add_facets() = facet;
+  identity_v1::BatchGetTagsResponse response;
+  if (auto status = FromDownstream(stub_->BatchGetTags(context->get(), request, &response),
+                                   "identity BatchGetTags");
+      !status.ok()) {
+    return status;
+  }
+  tags.assign(response.tags().begin(), response.tags().end());
+  return tags;
+}
+
 absl::Status IdentityClient::RecordTagUse(const std::vector<identity_v1::Tag>& tags,
                                           absl::Time deadline) {
   if (tags.empty()) return absl::OkStatus();

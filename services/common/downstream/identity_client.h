@@ -38,6 +38,8 @@ class IdentityClient final : public IdentityDirectory {
       const std::string& position_id, int limit, absl::Time deadline) override;
   absl::StatusOr<identity_v1::ListIdentityChangesResponse> ListIdentityChanges(
       const std::string& after_cursor, int limit, absl::Time deadline) override;
+  absl::StatusOr<std::vector<identity_v1::Tag>> BatchGetTags(
+      const std::vector<common::v1::Facet>& facets, absl::Time deadline) override;
   absl::Status RecordTagUse(const std::vector<identity_v1::Tag>& tags,
                             absl::Time deadline) override;
   // Needs no token: how services learn the keys that verify user tokens.

@@ -38,6 +38,11 @@ class IdentityDirectory {
   // most `limit` (1 to 1000), in commit order.
   virtual absl::StatusOr<identity::v1::ListIdentityChangesResponse> ListIdentityChanges(
       const std::string& after_cursor, int limit, absl::Time deadline) = 0;
+  // The vocabulary's entries for the given competency and quality facets
+  // (at most 100, keys normalised), in order; tags never recorded are left
+  // out.
+  virtual absl::StatusOr<std::vector<identity::v1::Tag>> BatchGetTags(
+      const std::vector<common::v1::Facet>& facets, absl::Time deadline) = 0;
   // Adds uses to identity's tag vocabulary.
   virtual absl::Status RecordTagUse(const std::vector<identity::v1::Tag>& tags,
                                     absl::Time deadline) = 0;

@@ -1,0 +1,41 @@
+#include "services/common/core/concurrently.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+
+namespace trustsphere {
+namespace {
+
+TEST(RunConcurrentlyTest, TasksOverlap) {
+  // Each task waits for the other: run one after the other, both time out.
+  absl::Notification first_started, second_started;
+  bool first_saw_second = false, second_saw_first = false;
+  RunConcurrently({[&] {
+                     first_started.Notify();
+                     first_saw_second =
+                         second_started.WaitForNotificationWithTimeout(absl::Seconds(10));
+                   },
+                   [&] {
+                     second_started.Notify();
+                     second_saw_first =
+                         first_started.WaitForNotificationWithTimeout(absl::Seconds(10));
+                   }});
+  EXPECT_TRUE(first_saw_second);
+  EXPECT_TRUE(second_saw_first);
+}
+
+TEST(RunConcurrentlyTest, ReturnsOnceEveryTaskHas) {
+  std::atomic<int> done = 0;
+  std::vector<std::function<void()>> tasks;
+  for (int i = 0; i < 5; ++i) tasks.push_back([&] { ++done; });
+  RunConcurrently(std::move(tasks));
+  EXPECT_EQ(done.load(), 5);
+  RunConcurrently({});  // nothing to run: returns at once
+}
+
+}  // namespace
+}  // namespace trustsphere
