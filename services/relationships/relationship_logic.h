@@ -35,8 +35,8 @@ struct RelationshipOptions {
   int max_visited = 10000;
   // How often tag uses are sent to identity's vocabulary.
   absl::Duration tag_use_period = absl::Seconds(1);
-  // How confirmations that people are live are remembered (the server
-  // follows identity's changes; logic tests ask identity every time).
+  // How identity's answers (live people, position owners) are remembered
+  // (the server follows identity's changes; logic tests ask every time).
   IdentityFacts::Options identity_facts;
 };
 
