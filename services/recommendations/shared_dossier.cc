@@ -1,6 +1,7 @@
 #include "services/recommendations/shared_dossier.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <utility>
 
