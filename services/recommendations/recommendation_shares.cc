@@ -116,8 +116,8 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
 
   auto confirmed = ConfirmedOf(share, caller.deadline);
   if (!confirmed.ok()) return confirmed.status();
-  auto contents = ReadDossierContents(*identity_, share.subject_id(), std::move(*confirmed),
-                                      signing_key_, now, caller.deadline);
+  auto contents =
+      ReadDossierContents(*identity_, share.subject_id(), std::move(*confirmed), caller.deadline);
   if (!contents.ok()) return contents.status();
 
   v1::Dossier dossier;
@@ -134,7 +134,16 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   dossier.mutable_signature_keys()->set_public_keys_method(kPublicKeysMethod);
   dossier.mutable_signature_keys()->set_key_id(signing_key_.key_id);
 
-  if (absl::Status logged = LogRead(share, dossier, now); !logged.ok()) return logged;
+  // What the log records does not depend on the signatures: the read is
+  // logged while the letters are signed.
+  absl::Status logged;
+  std::vector<std::string> signed_exports;
+  RunConcurrently({[&] { logged = LogRead(share, dossier, now); },
+                   [&] { signed_exports = SignedExports(dossier, signing_key_, now); }});
+  if (!logged.ok()) return logged;
+  for (int i = 0; i < dossier.entries_size(); ++i) {
+    dossier.mutable_entries(i)->set_signed_recommendation(std::move(signed_exports[i]));
+  }
   return dossier;
 }
 

@@ -1,6 +1,7 @@
 #include "services/recommendations/shared_dossier.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -180,7 +181,6 @@ v1::DossierFacet DossierFacetOf(const common::v1::Facet& facet, const IdentityFa
 absl::StatusOr<DossierContents> ReadDossierContents(IdentityDirectory& identity,
                                                     const std::string& subject_id,
                                                     std::vector<ConfirmedRecommendation> confirmed,
-                                                    const SigningKeyPair& key, absl::Time now,
                                                     absl::Time deadline) {
   auto facts = ReadIdentityFacts(identity, subject_id, confirmed, deadline);
   if (!facts.ok()) return facts.status();
@@ -212,11 +212,19 @@ absl::StatusOr<DossierContents> ReadDossierContents(IdentityDirectory& identity,
          PositionsOfThePair(recommendation.context_position_ids(), *facts, recommendation)) {
       *entry.add_context_positions() = std::move(position);
     }
-    entry.set_signed_recommendation(SignRecommendation(
-        recommendation, author->second.display_name(), subject->second.display_name(), now, key));
     *entry.mutable_recommendation() = std::move(recommendation);
   }
   return contents;
+}
+
+std::vector<std::string> SignedExports(const v1::Dossier& dossier, const SigningKeyPair& key,
+                                       absl::Time now) {
+  std::vector<std::string> exports;
+  for (const auto& entry : dossier.entries()) {
+    exports.push_back(SignRecommendation(entry.recommendation(), entry.author().display_name(),
+                                         dossier.subject().display_name(), now, key));
+  }
+  return exports;
 }
 
 }  // namespace trustsphere::recommendations

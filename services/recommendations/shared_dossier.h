@@ -38,13 +38,19 @@ struct DossierContents {
   std::vector<v1::DossierRecommendation> entries;
 };
 
-// The contents for `subject_id`'s recommendations, each signed with `key`
-// at `now`. NOT_FOUND when the subject was deleted (their dossier ends with
-// them); UNAVAILABLE when identity cannot answer, and then nothing is shown.
+// The contents for `subject_id`'s recommendations, their signed exports
+// not yet made. NOT_FOUND when the subject was deleted (their dossier ends
+// with them); UNAVAILABLE when identity cannot answer, and then nothing is
+// shown.
 absl::StatusOr<DossierContents> ReadDossierContents(IdentityDirectory& identity,
                                                     const std::string& subject_id,
                                                     std::vector<ConfirmedRecommendation> confirmed,
-                                                    const SigningKeyPair& key, absl::Time now,
                                                     absl::Time deadline);
+
+// The signed export of each of the dossier's entries, in order, with the
+// names the dossier shows, signed with `key` at `now`. Reads `dossier`
+// only, so it may run while the read is being logged.
+std::vector<std::string> SignedExports(const v1::Dossier& dossier, const SigningKeyPair& key,
+                                       absl::Time now);
 
 }  // namespace trustsphere::recommendations
