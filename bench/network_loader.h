@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "bench/person_tokens.h"
 #include "bench/synthetic_network.h"
 #include "bench/workload.h"
 
@@ -26,12 +25,5 @@ struct ImportFigures {
 absl::StatusOr<ImportFigures> ImportNetwork(const SyntheticNetwork& network,
                                             const Endpoints& endpoints,
                                             const std::string& operator_token, int streams);
-
-// For `subjects` people: two of their references write a recommendation
-// each (facets from their own statements), the subject publishes them and
-// shares them. Returns the share tokens.
-absl::StatusOr<std::vector<std::string>> SeedShares(const SyntheticNetwork& network,
-                                                    const Endpoints& endpoints,
-                                                    PersonTokens& tokens, int subjects);
 
 }  // namespace trustsphere::bench
