@@ -1,16 +1,13 @@
 // recommendations_server end to end, with identity and relationships
 // running for real behind it.
 
-#include <sys/wait.h>
-
-#include <fstream>
 #include <thread>
 
 #include "absl/time/clock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/relationships_fixture.h"
-#include "tests/support/child_process.h"
+#include "tests/support/offline_verification.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -19,32 +16,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 namespace cv1 = recommendations_v1;
 using namespace std::chrono_literals;
-
-// Standard base64, as JSON clients print the published key.
-std::string Base64(const std::string& bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - i);
-    uint32_t chunk = 0;
-    for (size_t j = 0; j < 3; ++j) {
-      chunk = (chunk << 8) | (j < n ? static_cast<uint8_t>(bytes[i + j]) : 0);
-    }
-    for (size_t j = 0; j < 4; ++j) {
-      out.push_back(j <= n ? kAlphabet[(chunk >> (18 - 6 * j)) & 63] : '=');
-    }
-  }
-  return out;
-}
-
-// Runs scripts/verify_recommendation.sh; true when it accepts the JWS.
-bool VerifiesOffline(const TempDir& dir, const std::string& jws, const std::string& key) {
-  std::ofstream(dir.Sub("letter.jws")) << jws;
-  ChildProcess script({"/bin/bash", VERIFY_SCRIPT, dir.Sub("letter.jws"), Base64(key)});
-  auto status = script.Wait(std::chrono::seconds(30));
-  return status.has_value() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
-}
 
 class RecommendationsTest : public RelationshipsTest {
  protected:
@@ -464,10 +435,10 @@ TEST_F(RecommendationsTest, SignedExportsVerifyAndTamperingIsCaught) {
   cv1::GetPublicKeysResponse keys;
   ASSERT_TRUE(recs().GetPublicKeys(Context().get(), {}, &keys).ok());
   ASSERT_EQ(keys.keys(0).public_key().size(), 32u);
-  EXPECT_TRUE(VerifiesOffline(dir_, jws, keys.keys(0).public_key()));
+  EXPECT_TRUE(VerifyOffline(dir_, jws, keys.keys(0).public_key()).has_value());
   std::string tampered = jws;
   tampered[jws.find('.') + 5] = tampered[jws.find('.') + 5] == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(VerifiesOffline(dir_, tampered, keys.keys(0).public_key()));
+  EXPECT_FALSE(VerifyOffline(dir_, tampered, keys.keys(0).public_key()).has_value());
 }
 
 TEST_F(RecommendationsTest, RelationshipsOutageWritesNothingAndShowsNothing) {

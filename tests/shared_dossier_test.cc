@@ -4,15 +4,12 @@
 // statement beyond the relation; erasure; letters verified offline with the
 // published key; an identity outage showing nothing; the access log.
 
-#include <sys/wait.h>
-
-#include <fstream>
 #include <thread>
 
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "tests/relationships_fixture.h"
-#include "tests/support/child_process.h"
+#include "tests/support/offline_verification.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -23,35 +20,12 @@ using ::testing::Not;
 namespace cv1 = recommendations_v1;
 using namespace std::chrono_literals;
 
-// Standard base64, as JSON clients print the published key.
-std::string Base64(const std::string& bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - i);
-    uint32_t chunk = 0;
-    for (size_t j = 0; j < 3; ++j) {
-      chunk = (chunk << 8) | (j < n ? static_cast<uint8_t>(bytes[i + j]) : 0);
-    }
-    for (size_t j = 0; j < 4; ++j) {
-      out.push_back(j <= n ? kAlphabet[(chunk >> (18 - 6 * j)) & 63] : '=');
-    }
-  }
-  return out;
-}
-
-// Runs scripts/verify_recommendation.sh as a recruiter would; the payload
-// it prints when it accepts the JWS, nullopt when it refuses it.
+// The payload the script prints when it accepts the JWS, nullopt when it
+// refuses it.
 std::optional<nlohmann::json> VerifiedOffline(const TempDir& dir, const std::string& jws,
                                               const std::string& key) {
-  std::ofstream(dir.Sub("letter.jws")) << jws;
-  ChildProcess script({"/bin/bash", VERIFY_SCRIPT, dir.Sub("letter.jws"), Base64(key)});
-  std::optional<std::string> printed = script.ReadLine(std::chrono::seconds(30));
-  auto status = script.Wait(std::chrono::seconds(30));
-  if (!status.has_value() || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0 || !printed) {
-    return std::nullopt;
-  }
+  std::optional<std::string> printed = VerifyOffline(dir, jws, key);
+  if (!printed) return std::nullopt;
   return nlohmann::json::parse(*printed, nullptr, /*allow_exceptions=*/false);
 }
 

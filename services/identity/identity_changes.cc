@@ -1,8 +1,8 @@
 // ListIdentityChanges: the change log, read by the services that follow
 // identity (relationships forgets deleted people through it).
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/core/change_cursor.h"
 #include "services/common/core/validation.h"
 #include "services/identity/identity_logic.h"
 
@@ -11,15 +11,6 @@ namespace {
 
 constexpr int kDefaultChangesPage = 500;
 constexpr int kMaxChangesPage = 1000;
-
-// A cursor is a change sequence in decimal; empty is the start.
-bool ParseChangeCursor(const std::string& cursor, uint64_t* sequence) {
-  if (cursor.empty()) {
-    *sequence = 0;
-    return true;
-  }
-  return cursor.size() <= 20 && absl::SimpleAtoi(cursor, sequence);
-}
 
 v1::IdentityChangeKind KindOf(internal::Change::Kind kind) {
   switch (kind) {

@@ -1,5 +1,6 @@
 #include "services/relationships/relationship_handlers.h"
 
+#include "services/common/core/change_cursor.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/log.h"
 #include "services/common/server/import_stream.h"
@@ -45,7 +46,7 @@ grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChang
         absl::PermissionDeniedError("the change stream is for services and operators"));
   }
   uint64_t after = 0;
-  if (!ParseCursor(request->after_cursor(), &after)) {
+  if (!ParseChangeCursor(request->after_cursor(), &after)) {
     return new RefusedStream(InvalidField("after_cursor", "not a cursor of this stream"));
   }
   Log(LogLevel::kInfo, "watch opened",

@@ -1,6 +1,5 @@
 #include "services/relationships/watch_stream.h"
 
-#include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "services/common/core/log.h"
 
@@ -36,14 +35,6 @@ void WatchRegistry::WaitUntilEmpty() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](absl::flat_hash_set<WatchStream*>* streams) { return streams->empty(); }, &streams_));
-}
-
-bool ParseCursor(const std::string& cursor, uint64_t* sequence) {
-  if (cursor.empty()) {
-    *sequence = 0;
-    return true;
-  }
-  return cursor.size() <= 20 && absl::SimpleAtoi(cursor, sequence);
 }
 
 WatchStream::WatchStream(const TrustStore* store, Executor* executor, WatchRegistry* registry,

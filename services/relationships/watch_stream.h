@@ -100,7 +100,4 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// Cursors are the decimal change sequence; "" means from the start.
-bool ParseCursor(const std::string& cursor, uint64_t* sequence);
-
 }  // namespace trustsphere::relationships

@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/core/change_cursor.h"
 #include "services/common/core/month_index.h"
 #include "services/common/core/text.h"
 
@@ -67,8 +67,8 @@ absl::StatusOr<identity::v1::ListIdentityChangesResponse>
 FakeIdentityDirectory::ListIdentityChanges(const std::string& after_cursor, int limit, absl::Time) {
   absl::MutexLock lock(&mu_);
   if (absl::Status up = Answering("ListIdentityChanges"); !up.ok()) return up;
-  size_t after = 0;
-  if (!after_cursor.empty() && !absl::SimpleAtoi(after_cursor, &after)) {
+  uint64_t after = 0;
+  if (!ParseChangeCursor(after_cursor, &after)) {
     return absl::InvalidArgumentError("after_cursor: not a cursor of this log");
   }
   identity::v1::ListIdentityChangesResponse response;
