@@ -16,6 +16,7 @@
 #include "services/common/downstream/fake_identity_directory.h"
 #include "services/recommendations/fake_trust_sources.h"
 #include "services/recommendations/rocksdb_recommendation_store.h"
+#include "services/recommendations/test_logic.h"
 #include "services/recommendations/trust_change_consumer.h"
 #include "tests/support/temp_dir.h"
 
@@ -48,14 +49,9 @@ class RecommendationLogicTest : public ::testing::Test {
 
   void Open() {
     logic_.reset();
-    auto store = RocksDbRecommendationStore::Open(dir_.Sub("db"), /*sync_writes=*/false);
-    ASSERT_TRUE(store.ok()) << store.status();
-    auto page_tokens = PageTokenCodecFor(**store);
-    ASSERT_TRUE(page_tokens.ok());
-    auto key = LoadOrCreateSigningKey(dir_.Sub("key.json"));
-    ASSERT_TRUE(key.ok());
-    logic_ = std::make_unique<RecommendationLogic>(std::move(*store), &identity_, &trust_,
-                                                   std::move(*page_tokens), *key);
+    auto logic = OpenTestLogic(dir_, &identity_, &trust_);
+    ASSERT_TRUE(logic.ok()) << logic.status();
+    logic_ = std::move(*logic);
   }
 
   v1::WriteRecommendationRequest Letter(std::vector<common::v1::Facet> facets,

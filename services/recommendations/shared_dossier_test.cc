@@ -16,6 +16,7 @@
 #include "services/recommendations/fake_trust_sources.h"
 #include "services/recommendations/recommendation_logic.h"
 #include "services/recommendations/rocksdb_recommendation_store.h"
+#include "services/recommendations/test_logic.h"
 #include "tests/support/temp_dir.h"
 
 namespace trustsphere::recommendations {
@@ -77,14 +78,9 @@ class SharedDossierTest : public ::testing::Test {
     *relation.mutable_create_time() = ToProto(trusted_since_);
     trust_.Describe(relation);
 
-    auto store = RocksDbRecommendationStore::Open(dir_.Sub("db"), /*sync_writes=*/false);
-    ASSERT_TRUE(store.ok()) << store.status();
-    auto page_tokens = PageTokenCodecFor(**store);
-    ASSERT_TRUE(page_tokens.ok());
-    auto key = LoadOrCreateSigningKey(dir_.Sub("key.json"));
-    ASSERT_TRUE(key.ok());
-    logic_ = std::make_unique<RecommendationLogic>(std::move(*store), &identity_, &trust_,
-                                                   std::move(*page_tokens), *key);
+    auto logic = OpenTestLogic(dir_, &identity_, &trust_);
+    ASSERT_TRUE(logic.ok()) << logic.status();
+    logic_ = std::move(*logic);
   }
 
   static common::v1::Facet Function(const std::string& position_id) {
