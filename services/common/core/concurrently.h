@@ -9,9 +9,9 @@
 
 namespace trustsphere {
 
-// Runs every task, the first on the calling thread and each other on a
-// thread of its own, and returns once all have returned. Tasks must not
-// throw; each reports through what it captures.
+// Runs every task and returns once all have returned, each on the calling
+// thread or on a thread of a shared pool, whichever takes it first. Tasks
+// must not throw; each reports through what it captures.
 void RunConcurrently(std::vector<std::function<void()>> tasks);
 
 }  // namespace trustsphere

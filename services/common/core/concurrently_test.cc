@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -35,6 +36,27 @@ TEST(RunConcurrentlyTest, ReturnsOnceEveryTaskHas) {
   RunConcurrently(std::move(tasks));
   EXPECT_EQ(done.load(), 5);
   RunConcurrently({});  // nothing to run: returns at once
+}
+
+TEST(RunConcurrentlyTest, ABusyPoolLeavesTheTasksToTheCaller) {
+  // More tasks blocked at once than the pool has threads.
+  absl::Notification release;
+  std::thread blocker([&] {
+    std::vector<std::function<void()>> blocked;
+    for (int i = 0; i < 64; ++i) blocked.push_back([&] { release.WaitForNotification(); });
+    RunConcurrently(std::move(blocked));
+  });
+  absl::Notification finished;
+  std::atomic<int> done = 0;
+  std::thread caller([&] {
+    RunConcurrently({[&] { ++done; }, [&] { ++done; }, [&] { ++done; }});
+    finished.Notify();
+  });
+  EXPECT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(done.load(), 3);
+  release.Notify();
+  caller.join();
+  blocker.join();
 }
 
 }  // namespace
