@@ -197,6 +197,20 @@ Engine::Engine(EngineOptions options, rocksdb::DB* db,
     : options_(std::move(options)), db_(db), handles_(std::move(handles)) {}
 
 Engine::~Engine() {
+  std::thread syncer;
+  bool unsynced = false;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    closing_ = true;
+    syncer = std::move(syncer_);
+  }
+  if (syncer.joinable()) syncer.join();
+  {
+    absl::MutexLock lock(&sync_mu_);
+    unsynced = unsynced_;
+  }
+  // Deferred writes reach the disk before the database closes.
+  if (unsynced) db_->SyncWAL().PermitUncheckedError();
   // The WAL already holds every acknowledged write; flushing the memtables
   // on a clean stop only spares the next start from replaying it.
   // A failed flush loses nothing for the same reason, so its status is
@@ -335,7 +349,8 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(
   }
 
   rocksdb::WriteOptions write;
-  write.sync = options_.sync_writes;
+  const bool deferred = options_.sync_writes && batch.defer_sync_;
+  write.sync = options_.sync_writes && !deferred;
   {
     // Whatever happens below, the numbers leave the in-flight set, or the
     // watermark would stop for good.
@@ -348,7 +363,32 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(
     if (!status.ok()) return FromRocks(status, "write");
     committed(sequences);
   }
+  if (deferred) {
+    absl::MutexLock lock(&sync_mu_);
+    unsynced_ = true;
+    if (!syncer_.joinable()) syncer_ = std::thread([this] { SyncDeferredWrites(); });
+  }
   return sequences;
+}
+
+void Engine::SyncDeferredWrites() {
+  absl::MutexLock lock(&sync_mu_);
+  auto pending = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_) { return unsynced_ || closing_; };
+  while (true) {
+    sync_mu_.Await(absl::Condition(&pending));
+    if (closing_) return;  // the destructor syncs what is left
+    // The deferred writes of the next interval share this sync.
+    sync_mu_.AwaitWithTimeout(absl::Condition(&closing_), options_.deferred_sync_bound);
+    unsynced_ = false;
+    sync_mu_.Unlock();
+    rocksdb::Status synced = db_->SyncWAL();
+    sync_mu_.Lock();
+    // A failed sync leaves the writes to the next synced write or to the
+    // close; a failing disk also fails the next write, which is where the
+    // service sees it.
+    if (!synced.ok()) unsynced_ = true;
+    if (closing_) return;
+  }
 }
 
 absl::StatusOr<std::vector<int64_t>> Engine::GetCounters(Family family, std::string_view key,

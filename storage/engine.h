@@ -19,12 +19,14 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "storage/storage_admin.h"
 
@@ -69,6 +71,11 @@ struct EngineOptions {
   // (survives power loss). false: once it is in the OS page cache (survives
   // a process crash, not a power loss).
   bool sync_writes = true;
+  // A batch marked WriteBatch::DeferSync() is acknowledged once in the OS
+  // page cache, and the WAL is synced at most this long after it: such a
+  // write survives a process crash at once and a power loss after the
+  // bound. One sync serves every deferred write of the interval.
+  absl::Duration deferred_sync_bound = absl::Milliseconds(50);
   // Shared LRU cache for data, index and filter blocks.
   size_t block_cache_bytes = 64 << 20;
   // Families whose keys start with a length-prefixed part (KeyBuilder::Str)
@@ -104,6 +111,12 @@ class WriteBatch {
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
 
+  // Acknowledge this batch before its WAL record reaches the disk (see
+  // EngineOptions::deferred_sync_bound): for records whose loss in a power
+  // cut within the bound is acceptable, such as a log of reads, and whose
+  // writer should not wait out a disk sync.
+  void DeferSync() { defer_sync_ = true; }
+
   bool empty() const { return ops_.empty() && changes_.empty(); }
 
  private:
@@ -118,6 +131,7 @@ class WriteBatch {
   static constexpr Family kMetaFamily = -1;
   std::vector<Op> ops_;
   std::vector<std::string> changes_;
+  bool defer_sync_ = false;
 };
 
 // A consistent point-in-time view for multi-key reads. Must not outlive the
@@ -257,6 +271,14 @@ class Engine final : public StorageAdmin {
   std::set<uint64_t> in_flight_changes_ ABSL_GUARDED_BY(change_mu_);
   // Makes KeepMeta's read and write one step.
   absl::Mutex keep_meta_mu_;
+
+  // Syncs the WAL within deferred_sync_bound of a deferred write; started
+  // by the first one.
+  void SyncDeferredWrites();
+  absl::Mutex sync_mu_;
+  bool unsynced_ ABSL_GUARDED_BY(sync_mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(sync_mu_) = false;
+  std::thread syncer_ ABSL_GUARDED_BY(sync_mu_);
 };
 
 }  // namespace trustsphere::storage
