@@ -2,7 +2,8 @@
 // real servers: every name, headline, relation, position and facet spelling
 // read from identity and relationships at read time; nothing of a
 // statement beyond the relation; erasure; letters verified offline with the
-// published key; an identity outage showing nothing; the access log.
+// published key; an identity outage showing nothing; the access log, also
+// across a kill of the server.
 
 #include <thread>
 
@@ -318,6 +319,23 @@ TEST_F(SharedDossierTest, IdentityDownShowsNothingAndLogsNothing) {
   EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAVAILABLE) << read.error_message();
   EXPECT_EQ(dossier.entries_size(), 0);
   EXPECT_TRUE(AccessLogOf(martin_).empty());
+}
+
+// The log of reads is written without waiting for a disk sync; a crash of
+// the process right after the answer still keeps it.
+TEST_F(SharedDossierTest, AReadStaysInTheLogWhenTheServerIsKilledRightAfter) {
+  cv1::Recommendation letter = Published(jacques_, {Tag("negociation")});
+  const std::string token = Share({letter});
+  cv1::Dossier dossier;
+  ASSERT_TRUE(Dossier(token, &dossier).ok());
+  deployment_->StopRecommendations(/*kill=*/true);
+  ASSERT_TRUE(deployment_->Start(Server::kRecommendations));
+  for (const Account* reader : {&martin_, &jacques_}) {
+    std::vector<cv1::AccessEntry> log = AccessLogOf(*reader);
+    ASSERT_EQ(log.size(), 1u) << reader->person.display_name();
+    EXPECT_EQ(log[0].share_id(), dossier.share_id());
+    EXPECT_THAT(log[0].recommendation_ids(), ElementsAre(letter.id()));
+  }
 }
 
 }  // namespace

@@ -45,6 +45,12 @@ class RecommendationWrite {
   void SetTrustCursor(std::string cursor);
   // The answer of a request that carried a request id (RequestLedger).
   void RecordRequest(std::optional<RequestRecord> record);
+  // Acknowledged before it reaches the disk: it survives a crash of the
+  // process at once and a power cut after a short bound (RocksDB: the
+  // engine's deferred_sync_bound). For the log of dossier reads, whose
+  // reader should not wait out a disk sync.
+  void SyncLater() { sync_later_ = true; }
+  bool sync_later() const { return sync_later_; }
 
   struct Put {
     v1::Recommendation recommendation;
@@ -86,6 +92,7 @@ class RecommendationWrite {
   std::vector<std::pair<std::string, std::string>> unblocks_;
   std::optional<std::string> trust_cursor_;
   std::vector<RequestRecord> request_records_;
+  bool sync_later_ = false;
 };
 
 using RecommendationFilter = absl::FunctionRef<bool(const v1::Recommendation&)>;

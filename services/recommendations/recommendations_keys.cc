@@ -22,7 +22,8 @@ std::vector<std::string> FamilyNames() {
           "access_log",
           "idempotency",
           "requests_by_pair",
-          "blocks"};
+          "blocks",
+          "access_entries"};
 }
 
 std::vector<Family> PrefixedFamilies() {

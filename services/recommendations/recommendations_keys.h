@@ -31,10 +31,14 @@ inline constexpr Family kIdempotency = 12;
 // Since schema version 2.
 inline constexpr Family kRequestsByPair = 13;
 inline constexpr Family kBlocks = 14;
+// Since schema version 3.
+inline constexpr Family kAccessEntries = 15;
 
 // 1: the first layout. 2: adds requests_by_pair (filled from the requests
-// by a migration at open) and blocks.
-inline constexpr uint32_t kSchemaVersion = 2;
+// by a migration at open) and blocks. 3: an access entry is kept once in
+// access_entries and the access_log of each reader names it (entries
+// written before keep their inline copies).
+inline constexpr uint32_t kSchemaVersion = 3;
 
 std::vector<std::string> FamilyNames();
 std::vector<Family> PrefixedFamilies();

@@ -1,5 +1,6 @@
 #include "services/recommendations/rocksdb_recommendation_store.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "services/common/core/proto_time.h"
 #include "services/recommendations/recommendations_keys.h"
 #include "storage/paging.h"
@@ -58,7 +59,9 @@ absl::StatusOr<std::unique_ptr<RocksDbRecommendationStore>> RocksDbRecommendatio
   options.families = keys::FamilyNames();
   options.prefixed_families = keys::PrefixedFamilies();
   options.schema_version = keys::kSchemaVersion;
-  options.migrations = {{.from = 1, .run = IndexRequestsByPair}};
+  options.migrations = {{.from = 1, .run = IndexRequestsByPair},
+                        // Version 3 only adds a family; old entries stay inline.
+                        {.from = 2, .run = [](storage::Engine&) { return absl::OkStatus(); }}};
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status();
@@ -240,10 +243,21 @@ absl::StatusOr<storage::Page<v1::Share>> RocksDbRecommendationStore::SharesOfSub
 
 absl::StatusOr<storage::Page<v1::AccessEntry>> RocksDbRecommendationStore::AccessLog(
     const std::string& person, const std::string& cursor, int limit) const {
+  // One point in time for the timeline and the entries it names.
+  std::unique_ptr<storage::Snapshot> snapshot = engine_->TakeSnapshot();
   return storage::ScanPage<v1::AccessEntry>(
       *engine_, keys::kAccessLog,
       {.prefix = keys::TimelinePrefix(person), .start_after = cursor, .reverse = true}, limit,
-      nullptr, storage::ParsedValue<v1::AccessEntry>);
+      snapshot.get(),
+      [&](std::string_view key,
+          std::string_view value) -> absl::StatusOr<std::optional<v1::AccessEntry>> {
+        // Written before schema version 3: the entry itself.
+        if (!value.empty()) return storage::ParsedValue<v1::AccessEntry>(key, value);
+        auto entry =
+            engine_->Get(keys::kAccessEntries, keys::Id(keys::IdOfTimeline(key)), snapshot.get());
+        if (!entry.ok()) return entry.status();
+        return storage::ParsedValue<v1::AccessEntry>(key, *entry);
+      });
 }
 
 absl::StatusOr<std::string> RocksDbRecommendationStore::TrustCursor() const {
@@ -267,10 +281,14 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
     batch.Put(keys::kSharesBySubject,
               keys::Timeline(share.subject_id(), Micros(share.create_time()), share.id()), "");
   }
+  // A read shown to twenty authors is one entry, named by twenty timelines.
+  absl::flat_hash_set<std::string> entries_put;
   for (const auto& access : write.accesses()) {
+    if (entries_put.insert(access.entry_id).second) {
+      batch.Put(keys::kAccessEntries, keys::Id(access.entry_id), access.entry.SerializeAsString());
+    }
     batch.Put(keys::kAccessLog,
-              keys::Timeline(access.person, Micros(access.entry.time()), access.entry_id),
-              access.entry.SerializeAsString());
+              keys::Timeline(access.person, Micros(access.entry.time()), access.entry_id), "");
   }
   for (const auto& [author, blocked] : write.blocks()) {
     batch.Put(keys::kBlocks, keys::Block(author, blocked.person_id()), blocked.SerializeAsString());
@@ -287,6 +305,7 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
     batch.Put(keys::kIdempotency, keys::Idempotency(request.key.scope, request.key.request_id),
               record.SerializeAsString());
   }
+  if (write.sync_later()) batch.DeferSync();
   return engine_->Write(std::move(batch)).status();
 }
 
