@@ -26,6 +26,7 @@
 #include "services/common/downstream/identity_directory.h"
 #include "services/recommendations/recommendation_store.h"
 #include "services/recommendations/shared_dossier.h"
+#include "services/recommendations/signed_letter_cache.h"
 #include "services/recommendations/trust_sources.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
 
@@ -102,6 +103,10 @@ class RecommendationLogic {
   static constexpr int kMaxRequestsPerDay = 20;
   // Requesters one author may block.
   static constexpr int kMaxBlocked = 1000;
+  // Signed letters kept for dossiers read again (about 2 KB each), and how
+  // long one is handed out before it is signed anew.
+  static constexpr size_t kSignedLettersKept = 20000;
+  static constexpr absl::Duration kSignedLetterMaxAge = absl::Hours(1);
 
  private:
   // The stored recommendation; NOT_FOUND when absent.
@@ -137,6 +142,7 @@ class RecommendationLogic {
   SigningKeyPair signing_key_;
   RequestLedger requests_;
   KeyLocks locks_;
+  SignedLetterCache signed_letters_{kSignedLettersKept, kSignedLetterMaxAge};
 };
 
 // The lock key of one author's recommendations of one subject.

@@ -138,8 +138,9 @@ absl::StatusOr<v1::Dossier> RecommendationLogic::GetSharedDossier(
   // logged while the letters are signed.
   absl::Status logged;
   std::vector<std::string> signed_exports;
-  RunConcurrently({[&] { logged = LogRead(share, dossier, now); },
-                   [&] { signed_exports = SignedExports(dossier, signing_key_, now); }});
+  RunConcurrently(
+      {[&] { logged = LogRead(share, dossier, now); },
+       [&] { signed_exports = SignedExports(dossier, signing_key_, now, signed_letters_); }});
   if (!logged.ok()) return logged;
   for (int i = 0; i < dossier.entries_size(); ++i) {
     dossier.mutable_entries(i)->set_signed_recommendation(std::move(signed_exports[i]));

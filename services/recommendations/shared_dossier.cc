@@ -9,7 +9,6 @@
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/core/concurrently.h"
-#include "services/recommendations/signed_export.h"
 
 namespace trustsphere::recommendations {
 namespace {
@@ -218,11 +217,11 @@ absl::StatusOr<DossierContents> ReadDossierContents(IdentityDirectory& identity,
 }
 
 std::vector<std::string> SignedExports(const v1::Dossier& dossier, const SigningKeyPair& key,
-                                       absl::Time now) {
+                                       absl::Time now, SignedLetterCache& letters) {
   std::vector<std::string> exports;
   for (const auto& entry : dossier.entries()) {
-    exports.push_back(SignRecommendation(entry.recommendation(), entry.author().display_name(),
-                                         dossier.subject().display_name(), now, key));
+    exports.push_back(letters.Sign(entry.recommendation(), entry.author().display_name(),
+                                   dossier.subject().display_name(), now, key));
   }
   return exports;
 }

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "services/common/auth/signing_key.h"
 #include "services/common/downstream/identity_directory.h"
+#include "services/recommendations/signed_letter_cache.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
 #include "trustsphere/relationships/v1/relationships.pb.h"
 
@@ -48,9 +49,10 @@ absl::StatusOr<DossierContents> ReadDossierContents(IdentityDirectory& identity,
                                                     absl::Time deadline);
 
 // The signed export of each of the dossier's entries, in order, with the
-// names the dossier shows, signed with `key` at `now`. Reads `dossier`
-// only, so it may run while the read is being logged.
+// names the dossier shows, signed with `key` at `now` or taken from
+// `letters`. Reads `dossier` only, so it may run while the read is being
+// logged.
 std::vector<std::string> SignedExports(const v1::Dossier& dossier, const SigningKeyPair& key,
-                                       absl::Time now);
+                                       absl::Time now, SignedLetterCache& letters);
 
 }  // namespace trustsphere::recommendations
