@@ -12,6 +12,8 @@ PACKAGES=(
   libsodium-dev libicu-dev nlohmann-json3-dev libcpp-httplib-dev libjemalloc-dev
   golang-github-gogo-googleapis-dev
   openssl
+  # Distributed mode: libpq, and PostgreSQL 15 for its tests.
+  libpq-dev postgresql-15
 )
 BUF_VERSION=1.47.2
 

@@ -1,0 +1,115 @@
+#include "tests/support/postgres_server.h"
+
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace trustsphere::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kSuperuser[] = "trustsphere";
+
+std::string BinDir() {
+  const char* dir = std::getenv("TRUSTSPHERE_PG_BINDIR");
+  return dir != nullptr ? dir : "/usr/lib/postgresql/15/bin";
+}
+
+bool RunToEnd(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+  ChildProcess child(argv);
+  while (child.ReadLine(timeout)) {
+  }  // drained, so that its output never fills the pipe
+  std::optional<int> status = child.Wait(timeout);
+  return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+}  // namespace
+
+std::unique_ptr<PostgresServer> PostgresServer::Start() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "trustsphere-pg.XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return nullptr;
+  }
+  std::unique_ptr<PostgresServer> server(new PostgresServer(pattern));
+  if (geteuid() == 0) {
+    const passwd* owner = getpwnam("postgres");
+    if (owner == nullptr || chown(pattern.c_str(), owner->pw_uid, owner->pw_gid) != 0) {
+      ADD_FAILURE() << "running as root needs the postgres account (postgresql-15 installed)";
+      return nullptr;
+    }
+  }
+  if (!RunToEnd(
+          server->AsOwner({BinDir() + "/initdb", "--pgdata=" + pattern + "/data",
+                           std::string("--username=") + kSuperuser, "--auth=trust",
+                           "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"}),
+          60s)) {
+    ADD_FAILURE() << "initdb failed in " << pattern;
+    return nullptr;
+  }
+  if (!server->Launch()) return nullptr;
+  return server;
+}
+
+PostgresServer::~PostgresServer() {
+  Stop(/*kill=*/false);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::vector<std::string> PostgresServer::AsOwner(std::vector<std::string> argv) const {
+  if (geteuid() != 0) return argv;
+  std::vector<std::string> as_owner = {"/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres",
+                                       "--clear-groups", "--"};
+  as_owner.insert(as_owner.end(), argv.begin(), argv.end());
+  return as_owner;
+}
+
+std::string PostgresServer::ConnInfo(const std::string& database) const {
+  return "host=" + dir_ + " port=5432 user=" + kSuperuser + " dbname=" + database;
+}
+
+bool PostgresServer::Launch() {
+  server_ = std::make_unique<ChildProcess>(
+      AsOwner({BinDir() + "/postgres", "-D", dir_ + "/data", "-k", dir_, "-p", "5432", "-c",
+               "listen_addresses=", "-c", "max_connections=50", "-c", "shared_buffers=32MB", "-c",
+               "log_min_messages=fatal", "-c", "log_min_error_statement=panic", "-c",
+               "log_checkpoints=off"}));
+  const std::string conninfo = ConnInfo();
+  for (int i = 0; i < 300; ++i) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) return true;
+    if (server_->Wait(100ms)) break;  // it exited
+  }
+  ADD_FAILURE() << "PostgreSQL did not accept connections on " << dir_;
+  return false;
+}
+
+void PostgresServer::Stop(bool kill) {
+  if (server_ == nullptr) return;
+  // SIGINT: PostgreSQL's fast shutdown (clients disconnected, a checkpoint).
+  server_->Signal(kill ? SIGKILL : SIGINT);
+  if (!server_->Wait(30s)) server_->Signal(SIGKILL);
+  server_.reset();
+}
+
+bool PostgresServer::Restart() {
+  Stop(/*kill=*/false);
+  return Launch();
+}
+
+bool PostgresServer::Psql(const std::string& sql, const std::string& database) const {
+  return RunToEnd({"/usr/bin/psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
+                   ConnInfo(database), "--command=" + sql},
+                  30s);
+}
+
+}  // namespace trustsphere::testing

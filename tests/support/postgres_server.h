@@ -1,0 +1,47 @@
+#pragma once
+
+// A throwaway PostgreSQL 15 for tests: a cluster made by initdb in a fresh
+// folder, served on a Unix socket in that folder only (no TCP port to
+// collide with parallel tests), a superuser "trustsphere" trusted on that
+// socket. Debian's binaries (postgresql-15, installed by the set-up) or
+// $TRUSTSPHERE_PG_BINDIR. Run as root, the server runs as the "postgres"
+// account, since PostgreSQL refuses root.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+
+namespace trustsphere::testing {
+
+class PostgresServer {
+ public:
+  // The cluster made and the server accepting connections; nullptr (and a
+  // test failure saying why) otherwise.
+  static std::unique_ptr<PostgresServer> Start();
+  ~PostgresServer();
+
+  // A libpq connection string to `database` as the superuser.
+  std::string ConnInfo(const std::string& database = "postgres") const;
+
+  // Stops the server: SIGKILL of the postmaster (its backends linger until
+  // they notice) or a fast shutdown.
+  void Stop(bool kill);
+  // A fast shutdown, then the server again on the same cluster; false if it
+  // does not accept connections within 30 s.
+  bool Restart();
+  // Runs one SQL command with psql as the superuser; false on failure.
+  bool Psql(const std::string& sql, const std::string& database = "postgres") const;
+
+ private:
+  explicit PostgresServer(std::string dir) : dir_(std::move(dir)) {}
+  // argv run as the account that owns the cluster.
+  std::vector<std::string> AsOwner(std::vector<std::string> argv) const;
+  bool Launch();
+
+  std::string dir_;
+  std::unique_ptr<ChildProcess> server_;
+};
+
+}  // namespace trustsphere::testing
