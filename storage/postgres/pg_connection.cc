@@ -41,6 +41,23 @@ absl::Status FromSqlState(absl::string_view state, const std::string& message) {
 
 }  // namespace
 
+PgParam PgParam::ByteaArray(const std::vector<std::string>& elements) {
+  // {"\\x6869",...}: each element quoted, its backslash escaped, in hex.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string literal = "{";
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += "\"\\\\x";
+    for (unsigned char byte : elements[i]) {
+      literal += kHex[byte >> 4];
+      literal += kHex[byte & 15];
+    }
+    literal += '"';
+  }
+  literal += '}';
+  return Text(literal);
+}
+
 int64_t PgResult::Int64(int row, int column) const {
   std::string_view bytes = Value(row, column);
   uint64_t value = 0;

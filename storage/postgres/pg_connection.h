@@ -37,6 +37,8 @@ struct PgParam {
   static PgParam Text(std::string_view text) { return {std::string(text), false, false}; }
   static PgParam Bytes(std::string_view bytes) { return {std::string(bytes), true, false}; }
   static PgParam Null() { return {"", false, true}; }
+  // A bytea[] (for `= ANY($n)` and `unnest($n::bytea[])`), sent as text.
+  static PgParam ByteaArray(const std::vector<std::string>& elements);
 
   std::string value;
   bool bytea = false;
@@ -59,6 +61,8 @@ class PgResult {
   }
   // An int8 (bigint) column, sent in binary: 8 bytes, big-endian.
   int64_t Int64(int row, int column) const;
+  // A boolean column, sent in binary: one byte.
+  bool Bool(int row, int column) const { return Value(row, column) == std::string_view("\1", 1); }
   // The number of rows an INSERT, UPDATE or DELETE touched.
   int64_t RowsAffected() const;
 

@@ -58,6 +58,15 @@ void PgPool::GiveBack(std::unique_ptr<PgConnection> connection) {
   idle_.push_back(std::move(connection));
 }
 
+absl::StatusOr<PgResult> PgPool::Query(std::string_view sql, absl::Span<const PgParam> params) {
+  for (int stale = 0;; ++stale) {
+    auto lease = Acquire(absl::Now() + options_.connect_timeout);
+    if (!lease.ok()) return lease.status();
+    auto result = (*lease)->Exec(sql, params);
+    if (result.ok() || !(*lease)->broken() || stale >= options_.max_connections) return result;
+  }
+}
+
 int PgPool::open() const {
   absl::MutexLock lock(&mu_);
   return open_;

@@ -55,6 +55,10 @@ class PgPool {
   // A connection, waiting at most acquire_timeout and not past `deadline`.
   absl::StatusOr<Lease> Acquire(absl::Time deadline);
 
+  // One statement outside any transaction (a read of one point in time),
+  // on a connection of the pool; a stale idle connection is replaced.
+  absl::StatusOr<PgResult> Query(std::string_view sql, absl::Span<const PgParam> params = {});
+
   // Connections open now, lent or idle.
   int open() const;
   int max_connections() const { return options_.max_connections; }
