@@ -1,6 +1,7 @@
 #include "tests/support/child_process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,7 +15,7 @@
 
 namespace trustsphere::testing {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, std::optional<Account> account) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> args;
@@ -24,6 +25,11 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Credentials first: changing them clears the parent-death signal.
+    if (account &&
+        (setgroups(0, nullptr) != 0 || setgid(account->gid) != 0 || setuid(account->uid) != 0)) {
+      _exit(126);
+    }
     // Dies with the test, even one killed before its destructors ran, so no
     // server outlives it holding ports and CPU.
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -15,8 +15,14 @@ namespace trustsphere::testing {
 // the test's own thread).
 class ChildProcess {
  public:
-  // Starts argv[0] with the arguments argv[1..].
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  // An account to run the child as (from root): its uid and gid.
+  struct Account {
+    uid_t uid;
+    gid_t gid;
+  };
+  // Starts argv[0] with the arguments argv[1..], as `account` when given.
+  explicit ChildProcess(const std::vector<std::string>& argv,
+                        std::optional<Account> account = std::nullopt);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

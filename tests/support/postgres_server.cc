@@ -24,8 +24,9 @@ std::string BinDir() {
   return dir != nullptr ? dir : "/usr/lib/postgresql/15/bin";
 }
 
-bool RunToEnd(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
-  ChildProcess child(argv);
+bool RunToEnd(const std::vector<std::string>& argv, std::chrono::seconds timeout,
+              std::optional<ChildProcess::Account> account = std::nullopt) {
+  ChildProcess child(argv, account);
   while (child.ReadLine(timeout)) {
   }  // drained, so that its output never fills the pipe
   std::optional<int> status = child.Wait(timeout);
@@ -47,12 +48,12 @@ std::unique_ptr<PostgresServer> PostgresServer::Start() {
       ADD_FAILURE() << "running as root needs the postgres account (postgresql-15 installed)";
       return nullptr;
     }
+    server->owner_ = ChildProcess::Account{.uid = owner->pw_uid, .gid = owner->pw_gid};
   }
-  if (!RunToEnd(
-          server->AsOwner({BinDir() + "/initdb", "--pgdata=" + pattern + "/data",
-                           std::string("--username=") + kSuperuser, "--auth=trust",
-                           "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"}),
-          60s)) {
+  if (!RunToEnd({BinDir() + "/initdb", "--pgdata=" + pattern + "/data",
+                 std::string("--username=") + kSuperuser, "--auth=trust", "--encoding=UTF8",
+                 "--locale=C", "--no-sync", "--no-instructions"},
+                60s, server->owner_)) {
     ADD_FAILURE() << "initdb failed in " << pattern;
     return nullptr;
   }
@@ -66,24 +67,17 @@ PostgresServer::~PostgresServer() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-std::vector<std::string> PostgresServer::AsOwner(std::vector<std::string> argv) const {
-  if (geteuid() != 0) return argv;
-  std::vector<std::string> as_owner = {"/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres",
-                                       "--clear-groups", "--"};
-  as_owner.insert(as_owner.end(), argv.begin(), argv.end());
-  return as_owner;
-}
-
 std::string PostgresServer::ConnInfo(const std::string& database) const {
   return "host=" + dir_ + " port=5432 user=" + kSuperuser + " dbname=" + database;
 }
 
 bool PostgresServer::Launch() {
   server_ = std::make_unique<ChildProcess>(
-      AsOwner({BinDir() + "/postgres", "-D", dir_ + "/data", "-k", dir_, "-p", "5432", "-c",
-               "listen_addresses=", "-c", "max_connections=50", "-c", "shared_buffers=32MB", "-c",
-               "log_min_messages=fatal", "-c", "log_min_error_statement=panic", "-c",
-               "log_checkpoints=off"}));
+      std::vector<std::string>{BinDir() + "/postgres", "-D", dir_ + "/data", "-k", dir_, "-p",
+                               "5432", "-c", "listen_addresses=", "-c", "max_connections=50", "-c",
+                               "shared_buffers=32MB", "-c", "log_min_messages=fatal", "-c",
+                               "log_min_error_statement=panic", "-c", "log_checkpoints=off"},
+      owner_);
   const std::string conninfo = ConnInfo();
   for (int i = 0; i < 300; ++i) {
     if (PQping(conninfo.c_str()) == PQPING_OK) return true;

@@ -5,9 +5,11 @@
 // collide with parallel tests), a superuser "trustsphere" trusted on that
 // socket. Debian's binaries (postgresql-15, installed by the set-up) or
 // $TRUSTSPHERE_PG_BINDIR. Run as root, the server runs as the "postgres"
-// account, since PostgreSQL refuses root.
+// account, since PostgreSQL refuses root. Like every ChildProcess, it dies
+// with the test process, however that ends.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,11 +38,11 @@ class PostgresServer {
 
  private:
   explicit PostgresServer(std::string dir) : dir_(std::move(dir)) {}
-  // argv run as the account that owns the cluster.
-  std::vector<std::string> AsOwner(std::vector<std::string> argv) const;
   bool Launch();
 
   std::string dir_;
+  // Under root: the postgres account, which owns the cluster.
+  std::optional<ChildProcess::Account> owner_;
   std::unique_ptr<ChildProcess> server_;
 };
 
