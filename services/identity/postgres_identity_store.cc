@@ -1,0 +1,429 @@
+#include "services/identity/postgres_identity_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/core/month_index.h"
+#include "services/common/core/proto_time.h"
+#include "storage/key_encoding.h"
+#include "storage/postgres/pg_schema.h"
+#include "storage/proto_value.h"
+
+namespace trustsphere::identity {
+namespace {
+
+using storage::ParseValue;
+using storage::postgres::PgConnection;
+using storage::postgres::PgParam;
+using storage::postgres::PgResult;
+
+// The SQL kept to what YugabyteDB's YSQL documents: plain tables and
+// b-tree indexes, INSERT ... ON CONFLICT, UPDATE ... RETURNING, unnest.
+const std::vector<storage::postgres::PgMigration>& Migrations() {
+  static const auto* migrations = new std::vector<storage::postgres::PgMigration>{
+      {.to_version = 1,
+       .statements =
+           {
+               "CREATE TABLE identity_persons (id bytea PRIMARY KEY, record bytea NOT NULL)",
+               "CREATE TABLE identity_emails (email bytea PRIMARY KEY, person_id bytea NOT NULL)",
+               // end_month 0: ongoing.
+               "CREATE TABLE identity_positions (id bytea PRIMARY KEY, person_id bytea NOT NULL, "
+               "org_key bytea NOT NULL, start_month integer NOT NULL, end_month integer NOT NULL, "
+               "record bytea NOT NULL)",
+               "CREATE INDEX identity_positions_by_person ON identity_positions "
+               "(person_id, start_month, id)",
+               "CREATE INDEX identity_positions_by_org ON identity_positions "
+               "(org_key, start_month, id)",
+               "CREATE TABLE identity_tags (kind integer NOT NULL, key bytea NOT NULL, "
+               "record bytea NOT NULL, PRIMARY KEY (kind, key))",
+               "CREATE TABLE identity_requests (scope bytea NOT NULL, method bytea NOT NULL, "
+               "request_id bytea NOT NULL, record bytea NOT NULL, "
+               "PRIMARY KEY (scope, method, request_id))",
+               "CREATE TABLE identity_secrets (name bytea PRIMARY KEY, value bytea NOT NULL)",
+               "CREATE TABLE identity_changes (sequence bigint PRIMARY KEY, change bytea NOT NULL)",
+               "CREATE TABLE identity_change_head (one integer PRIMARY KEY CHECK (one = 1), "
+               "sequence bigint NOT NULL)",
+               "INSERT INTO identity_change_head VALUES (1, 0)",
+           }},
+  };
+  return *migrations;
+}
+
+const std::vector<std::string> kTables = {
+    "identity_persons",  "identity_emails",  "identity_positions", "identity_tags",
+    "identity_requests", "identity_secrets", "identity_changes"};
+
+// How long a write may take when its caller gave no deadline.
+constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
+
+PgParam Int(int64_t value) { return PgParam::Text(absl::StrCat(value)); }
+
+template <typename Message>
+absl::StatusOr<std::optional<Message>> FirstOrNone(const absl::StatusOr<PgResult>& result) {
+  if (!result.ok()) return result.status();
+  if (result->rows() == 0) return std::nullopt;
+  auto message = ParseValue<Message>(result->Value(0, 0));
+  if (!message.ok()) return message.status();
+  return std::optional<Message>(std::move(*message));
+}
+
+template <typename Message>
+absl::StatusOr<std::vector<Message>> AllOf(const absl::StatusOr<PgResult>& result, int column = 0) {
+  if (!result.ok()) return result.status();
+  std::vector<Message> messages;
+  for (int row = 0; row < result->rows(); ++row) {
+    auto message = ParseValue<Message>(result->Value(row, column));
+    if (!message.ok()) return message.status();
+    messages.push_back(std::move(*message));
+  }
+  return messages;
+}
+
+// Cursors of position lists: the start month and id of the last row.
+std::string PositionCursor(std::string_view start_month_text, std::string_view id) {
+  std::string cursor(start_month_text);
+  cursor += ':';
+  cursor.append(id);
+  return cursor;
+}
+
+struct ParsedCursor {
+  int start_month = 0;
+  std::string id;
+};
+
+absl::StatusOr<std::optional<ParsedCursor>> ParsePositionCursor(const std::string& cursor) {
+  if (cursor.empty()) return std::nullopt;
+  const size_t colon = cursor.find(':');
+  ParsedCursor parsed;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(cursor).substr(0, colon), &parsed.start_month)) {
+    return absl::InvalidArgumentError("malformed position cursor");
+  }
+  parsed.id = cursor.substr(colon + 1);
+  return std::optional<ParsedCursor>(std::move(parsed));
+}
+
+int StartMonth(const v1::Position& position) { return MonthIndex(position.period().start()); }
+int EndMonth(const v1::Position& position) {
+  return position.period().has_end() ? MonthIndex(position.period().end()) : 0;
+}
+
+absl::Status Exec(PgConnection& connection, std::string_view sql,
+                  std::initializer_list<PgParam> params) {
+  return connection.Exec(sql, std::vector<PgParam>(params)).status();
+}
+
+absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write) {
+  for (const auto& [record, previous] : write.persons()) {
+    if (previous && !previous->normalized_email().empty() &&
+        previous->normalized_email() != record.normalized_email()) {
+      if (auto s = Exec(connection, "DELETE FROM identity_emails WHERE email = $1",
+                        {PgParam::Bytes(previous->normalized_email())});
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (!record.normalized_email().empty()) {
+      if (auto s = Exec(
+              connection,
+              "INSERT INTO identity_emails VALUES ($1, $2) "
+              "ON CONFLICT (email) DO UPDATE SET person_id = excluded.person_id",
+              {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())});
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (auto s = Exec(
+            connection,
+            "INSERT INTO identity_persons VALUES ($1, $2) "
+            "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+            {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())});
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& position : write.removed_positions()) {
+    if (auto s = Exec(connection, "DELETE FROM identity_positions WHERE id = $1",
+                      {PgParam::Bytes(position.id())});
+        !s.ok()) {
+      return s;
+    }
+  }
+  // The indexed columns live in the position's row: replacing the row
+  // replaces its index entries, whatever `previous` held.
+  for (const auto& put : write.positions()) {
+    const v1::Position& position = put.position;
+    if (auto s = Exec(connection,
+                      "INSERT INTO identity_positions VALUES ($1, $2, $3, $4, $5, $6) "
+                      "ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, "
+                      "org_key = excluded.org_key, start_month = excluded.start_month, "
+                      "end_month = excluded.end_month, record = excluded.record",
+                      {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
+                       PgParam::Bytes(position.organization_key()), Int(StartMonth(position)),
+                       Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())});
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& tag : write.tags()) {
+    if (auto s = Exec(
+            connection,
+            "INSERT INTO identity_tags VALUES ($1, $2, $3) "
+            "ON CONFLICT (kind, key) DO UPDATE SET record = excluded.record",
+            {Int(tag.kind()), PgParam::Bytes(tag.key()), PgParam::Bytes(tag.SerializeAsString())});
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& request : write.requests()) {
+    internal::RequestRecord record;
+    record.set_fingerprint(request.fingerprint);
+    record.set_resource_id(request.response);
+    *record.mutable_create_time() = ToProto(request.create_time);
+    if (auto s = Exec(
+            connection,
+            "INSERT INTO identity_requests VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (scope, method, request_id) DO UPDATE SET record = "
+            "excluded.record",
+            {PgParam::Bytes(request.key.scope), PgParam::Bytes(request.key.method),
+             PgParam::Bytes(request.key.request_id), PgParam::Bytes(record.SerializeAsString())});
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (write.changes().empty()) return absl::OkStatus();
+  // Last, so that the head row is held only until the commit that follows.
+  auto head = connection.Exec(
+      "UPDATE identity_change_head SET sequence = sequence + $1::bigint RETURNING sequence",
+      {Int(static_cast<int64_t>(write.changes().size()))});
+  if (!head.ok()) return head.status();
+  int64_t sequence = head->Int64(0, 0) - static_cast<int64_t>(write.changes().size());
+  for (const auto& change : write.changes()) {
+    if (auto s = Exec(connection, "INSERT INTO identity_changes VALUES ($1::bigint, $2)",
+                      {Int(++sequence), PgParam::Bytes(change.SerializeAsString())});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+PostgresIdentityStore::PostgresIdentityStore(std::unique_ptr<storage::postgres::PgPool> pool)
+    : pool_(std::move(pool)), admin_(pool_.get(), kTables) {}
+
+absl::StatusOr<std::unique_ptr<PostgresIdentityStore>> PostgresIdentityStore::Open(
+    std::unique_ptr<storage::postgres::PgPool> pool) {
+  if (absl::Status checked = pool->Check(); !checked.ok()) return checked;
+  if (absl::Status migrated = storage::postgres::MigrateSchema(*pool, "identity", Migrations());
+      !migrated.ok()) {
+    return migrated;
+  }
+  return std::unique_ptr<PostgresIdentityStore>(new PostgresIdentityStore(std::move(pool)));
+}
+
+absl::StatusOr<std::optional<internal::PersonRecord>> PostgresIdentityStore::Person(
+    const std::string& id) const {
+  return FirstOrNone<internal::PersonRecord>(
+      pool_->Query("SELECT record FROM identity_persons WHERE id = $1", {PgParam::Bytes(id)}));
+}
+
+absl::StatusOr<std::vector<internal::PersonRecord>> PostgresIdentityStore::Persons(
+    const std::vector<std::string>& ids) const {
+  return AllOf<internal::PersonRecord>(
+      pool_->Query("SELECT p.record FROM unnest($1::bytea[]) WITH ORDINALITY AS wanted(id, n) "
+                   "JOIN identity_persons p ON p.id = wanted.id ORDER BY wanted.n",
+                   {PgParam::ByteaArray(ids)}));
+}
+
+absl::StatusOr<std::optional<std::string>> PostgresIdentityStore::PersonIdByEmail(
+    const std::string& normalized_email) const {
+  auto row = pool_->Query("SELECT person_id FROM identity_emails WHERE email = $1",
+                          {PgParam::Bytes(normalized_email)});
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) return std::nullopt;
+  return std::optional<std::string>(row->Value(0, 0));
+}
+
+absl::StatusOr<std::optional<v1::Position>> PostgresIdentityStore::Position(
+    const std::string& id) const {
+  return FirstOrNone<v1::Position>(
+      pool_->Query("SELECT record FROM identity_positions WHERE id = $1", {PgParam::Bytes(id)}));
+}
+
+absl::StatusOr<std::vector<v1::Position>> PostgresIdentityStore::Positions(
+    const std::vector<std::string>& ids) const {
+  return AllOf<v1::Position>(
+      pool_->Query("SELECT p.record FROM unnest($1::bytea[]) WITH ORDINALITY AS wanted(id, n) "
+                   "JOIN identity_positions p ON p.id = wanted.id ORDER BY wanted.n",
+                   {PgParam::ByteaArray(ids)}));
+}
+
+absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
+    const std::string& person_id, const std::string& cursor, int limit) const {
+  auto after = ParsePositionCursor(cursor);
+  if (!after.ok()) return after.status();
+  // Newest first: (start month, id) descending; one more row than the page
+  // tells whether a next page exists.
+  std::vector<PgParam> params = {PgParam::Bytes(person_id), Int(limit + 1)};
+  std::string sql =
+      "SELECT start_month::text, id, record FROM identity_positions WHERE person_id = $1";
+  if (*after) {
+    sql += " AND (start_month, id) < ($3::integer, $4)";
+    params.push_back(Int((*after)->start_month));
+    params.push_back(PgParam::Bytes((*after)->id));
+  }
+  sql += " ORDER BY start_month DESC, id DESC LIMIT $2::bigint";
+  auto rows = pool_->Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  storage::Page<v1::Position> page;
+  std::string last;
+  for (int row = 0; row < rows->rows(); ++row) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = last;
+      break;
+    }
+    last = PositionCursor(rows->Value(row, 0), rows->Value(row, 1));
+    auto position = ParseValue<v1::Position>(rows->Value(row, 2));
+    if (!position.ok()) return position.status();
+    page.items.push_back(std::move(*position));
+  }
+  return page;
+}
+
+absl::StatusOr<int> PostgresIdentityStore::CountPositions(const std::string& person_id,
+                                                          int up_to) const {
+  auto row = pool_->Query(
+      "SELECT count(*)::bigint FROM (SELECT 1 FROM identity_positions WHERE person_id = $1 "
+      "LIMIT $2::bigint) AS held",
+      {PgParam::Bytes(person_id), Int(up_to)});
+  if (!row.ok()) return row.status();
+  return static_cast<int>(row->Int64(0, 0));
+}
+
+absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPositions(
+    const OverlapQuery& query, const std::string& cursor, int limit, int max_examined) const {
+  auto after = ParsePositionCursor(cursor);
+  if (!after.ok()) return after.status();
+  // Index order is (organisation, start month, id), as in RocksDB: rows
+  // that start after the period ends are never read, those that ended
+  // before it starts are read and skipped, and at most max_examined rows
+  // are read per call.
+  std::vector<PgParam> params = {PgParam::Bytes(query.organization_key), Int(max_examined + 1)};
+  std::string sql =
+      "SELECT start_month::text, id, person_id, end_month::text, record FROM identity_positions "
+      "WHERE org_key = $1";
+  if (query.end_month) {
+    params.push_back(Int(*query.end_month));
+    sql += absl::StrCat(" AND start_month <= $", params.size(), "::integer");
+  }
+  if (*after) {
+    params.push_back(Int((*after)->start_month));
+    params.push_back(PgParam::Bytes((*after)->id));
+    sql += absl::StrCat(" AND (start_month, id) > ($", params.size() - 1, "::integer, $",
+                        params.size(), ")");
+  }
+  sql += " ORDER BY start_month, id LIMIT $2::bigint";
+  auto rows = pool_->Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  storage::Page<v1::Position> page;
+  std::string last;
+  int examined = 0;
+  for (int row = 0; row < rows->rows(); ++row) {
+    if (static_cast<int>(page.items.size()) == limit || examined == max_examined) {
+      page.next_cursor = last;
+      break;
+    }
+    ++examined;
+    last = PositionCursor(rows->Value(row, 0), rows->Value(row, 1));
+    int end_month = 0;
+    absl::SimpleAtoi(absl::string_view(rows->Value(row, 3).data(), rows->Value(row, 3).size()),
+                     &end_month);
+    const bool ended_before = end_month != 0 && end_month < query.start_month;
+    if (rows->Value(row, 2) == query.excluded_person_id || ended_before) continue;
+    auto position = ParseValue<v1::Position>(rows->Value(row, 4));
+    if (!position.ok()) return position.status();
+    page.items.push_back(std::move(*position));
+  }
+  return page;
+}
+
+absl::StatusOr<std::optional<v1::Tag>> PostgresIdentityStore::Tag(common::v1::FacetKind kind,
+                                                                  const std::string& key) const {
+  return FirstOrNone<v1::Tag>(
+      pool_->Query("SELECT record FROM identity_tags WHERE kind = $1::integer AND key = $2",
+                   {Int(kind), PgParam::Bytes(key)}));
+}
+
+absl::StatusOr<std::vector<v1::Tag>> PostgresIdentityStore::TagsWithPrefix(
+    common::v1::FacetKind kind, const std::string& key_prefix, int limit) const {
+  std::vector<PgParam> params = {Int(kind), PgParam::Bytes(key_prefix), Int(limit)};
+  std::string sql = "SELECT record FROM identity_tags WHERE kind = $1::integer AND key >= $2";
+  // Every key with the prefix sorts below the prefix's successor (none
+  // when the prefix is all 0xff bytes or empty).
+  const std::string successor = storage::PrefixSuccessor(key_prefix);
+  if (!successor.empty()) {
+    params.push_back(PgParam::Bytes(successor));
+    sql += " AND key < $4";
+  }
+  sql += " ORDER BY key LIMIT $3::bigint";
+  return AllOf<v1::Tag>(pool_->Query(sql, params));
+}
+
+absl::Status PostgresIdentityStore::Apply(const IdentityWrite& write) {
+  // READ COMMITTED: the write's checks were made by the logic; the change
+  // head's row lock is what orders concurrent writers.
+  return storage::postgres::RunTransaction(
+      *pool_, absl::Now() + kWriteDeadline,
+      [&](PgConnection& connection) { return ApplyOn(connection, write); },
+      /*attempts=*/5, "READ COMMITTED");
+}
+
+absl::StatusOr<std::vector<ChangeEntry>> PostgresIdentityStore::Changes(uint64_t after,
+                                                                        int limit) const {
+  auto rows = pool_->Query(
+      "SELECT sequence, change FROM identity_changes WHERE sequence > $1::bigint "
+      "ORDER BY sequence LIMIT $2::bigint",
+      {Int(static_cast<int64_t>(after)), Int(limit)});
+  if (!rows.ok()) return rows.status();
+  std::vector<ChangeEntry> entries;
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto change = ParseValue<internal::Change>(rows->Value(row, 1));
+    if (!change.ok()) return change.status();
+    entries.push_back(
+        {.sequence = static_cast<uint64_t>(rows->Int64(row, 0)), .change = std::move(*change)});
+  }
+  return entries;
+}
+
+absl::StatusOr<std::optional<RequestRecord>> PostgresIdentityStore::FindRequest(
+    const RequestKey& key) const {
+  auto stored = FirstOrNone<internal::RequestRecord>(pool_->Query(
+      "SELECT record FROM identity_requests WHERE scope = $1 AND method = $2 AND "
+      "request_id = $3",
+      {PgParam::Bytes(key.scope), PgParam::Bytes(key.method), PgParam::Bytes(key.request_id)}));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::nullopt;
+  return RequestRecord{.key = key,
+                       .fingerprint = (*stored)->fingerprint(),
+                       .response = (*stored)->resource_id(),
+                       .create_time = FromProto((*stored)->create_time())};
+}
+
+absl::StatusOr<std::string> PostgresIdentityStore::KeepSecret(const std::string& name,
+                                                              const std::string& fresh) {
+  // Of two first keepers on any replicas, the first insert wins for both.
+  auto kept =
+      pool_->Query("INSERT INTO identity_secrets VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                   {PgParam::Bytes(name), PgParam::Bytes(fresh)});
+  if (!kept.ok()) return kept.status();
+  auto row =
+      pool_->Query("SELECT value FROM identity_secrets WHERE name = $1", {PgParam::Bytes(name)});
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) return absl::InternalError("a kept secret is missing");
+  return std::string(row->Value(0, 0));
+}
+
+}  // namespace trustsphere::identity
