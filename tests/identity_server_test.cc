@@ -1,11 +1,15 @@
 // identity_server end to end: the real binary on a loopback port, called
-// through the generated stubs, with its RocksDB in a fresh folder per test.
+// through the generated stubs, over RocksDB in a fresh folder per test and
+// over a fresh PostgreSQL database.
+
+#include <sys/wait.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/support/identity_client.h"
+#include "tests/support/postgres_server.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -17,16 +21,35 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 namespace v1 = identity_v1;
 
-class IdentityServerTest : public ::testing::Test {
+// A new database on this process's PostgreSQL (started at first use,
+// stopped when the process exits): its connection string, or empty.
+std::string FreshPostgresDatabase() {
+  static std::unique_ptr<PostgresServer> server = PostgresServer::Start();
+  static int databases = 0;
+  if (server == nullptr) return "";
+  const std::string database = "identity_" + std::to_string(++databases);
+  return server->Psql("CREATE DATABASE " + database) ? server->ConnInfo(database) : "";
+}
+
+// Every test runs over each storage: RocksDB in the test's folder, and a
+// fresh database on a throwaway PostgreSQL 15 of the test's process.
+class IdentityServerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { StartServer(); }
 
   void StartServer() {
     // A cheap Argon2id setting keeps sign-ups fast in tests; the algorithm
     // and code path are the production ones.
-    server_ = ServerProcess::Start(
-        IDENTITY_SERVER, {"--data_dir=" + dir_.Sub("identity"), "--password_hash_memory_kib=8192",
-                          "--password_hash_passes=1"});
+    std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("identity"),
+                                      "--password_hash_memory_kib=8192",
+                                      "--password_hash_passes=1"};
+    if (GetParam() == "postgres") {
+      if (database_url_.empty()) database_url_ = FreshPostgresDatabase();
+      ASSERT_FALSE(database_url_.empty());
+      flags.push_back("--storage=postgres");
+      flags.push_back("--database_url=" + database_url_);
+    }
+    server_ = ServerProcess::Start(IDENTITY_SERVER, flags);
     ASSERT_NE(server_, nullptr);
     stub_ = v1::IdentityService::NewStub(server_->NewChannel());
   }
@@ -81,11 +104,12 @@ class IdentityServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string database_url_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::IdentityService::Stub> stub_;
 };
 
-TEST_F(IdentityServerTest, HealthAndReflectionAnswerWithoutToken) {
+TEST_P(IdentityServerTest, HealthAndReflectionAnswerWithoutToken) {
   EXPECT_EQ(server_->Health(), "SERVING");
   EXPECT_EQ(server_->Health("trustsphere.identity.v1.IdentityService"), "SERVING");
 
@@ -116,7 +140,7 @@ TEST_F(IdentityServerTest, HealthAndReflectionAnswerWithoutToken) {
   stream->WritesDone();
 }
 
-TEST_F(IdentityServerTest, SignUpThenLogInThenReadProfile) {
+TEST_P(IdentityServerTest, SignUpThenLogInThenReadProfile) {
   Account jacques = SignUp(*stub_, "Jacques  Dupont ", "Jacques@Example.fr");
   EXPECT_EQ(jacques.person.display_name(), "Jacques Dupont");
   EXPECT_EQ(jacques.person.state(), v1::PERSON_STATE_ACTIVE);
@@ -143,7 +167,7 @@ TEST_F(IdentityServerTest, SignUpThenLogInThenReadProfile) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(IdentityServerTest, EveryAuthenticatedRpcRefusesMissingOrForgedTokens) {
+TEST_P(IdentityServerTest, EveryAuthenticatedRpcRefusesMissingOrForgedTokens) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   std::string forged = jacques.token;
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
@@ -166,7 +190,7 @@ TEST_F(IdentityServerTest, EveryAuthenticatedRpcRefusesMissingOrForgedTokens) {
   }
 }
 
-TEST_F(IdentityServerTest, CreatePersonNamesEveryBadField) {
+TEST_P(IdentityServerTest, CreatePersonNamesEveryBadField) {
   v1::CreatePersonRequest request;
   request.mutable_person()->set_display_name("   ");
   request.mutable_person()->set_email("not-an-email");
@@ -182,7 +206,7 @@ TEST_F(IdentityServerTest, CreatePersonNamesEveryBadField) {
                                    "person.locale", "password", "request_id"));
 }
 
-TEST_F(IdentityServerTest, EmailsAreUniqueWhateverTheirCase) {
+TEST_P(IdentityServerTest, EmailsAreUniqueWhateverTheirCase) {
   SignUp(*stub_, "Jacques", "jacques@example.fr");
   v1::CreatePersonRequest again;
   again.mutable_person()->set_display_name("Impostor");
@@ -193,7 +217,7 @@ TEST_F(IdentityServerTest, EmailsAreUniqueWhateverTheirCase) {
             grpc::StatusCode::ALREADY_EXISTS);
 }
 
-TEST_F(IdentityServerTest, RetriedCreateReturnsTheFirstResult) {
+TEST_P(IdentityServerTest, RetriedCreateReturnsTheFirstResult) {
   v1::CreatePersonRequest request;
   request.mutable_person()->set_display_name("Martin");
   request.mutable_person()->set_email("martin@example.fr");
@@ -212,7 +236,7 @@ TEST_F(IdentityServerTest, RetriedCreateReturnsTheFirstResult) {
   EXPECT_THAT(ViolatedFields(reused), ElementsAre("request_id"));
 }
 
-TEST_F(IdentityServerTest, UpdatePersonNeedsTheOwnerAndTheCurrentEtag) {
+TEST_P(IdentityServerTest, UpdatePersonNeedsTheOwnerAndTheCurrentEtag) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
 
@@ -260,7 +284,7 @@ TEST_F(IdentityServerTest, UpdatePersonNeedsTheOwnerAndTheCurrentEtag) {
   EXPECT_EQ(updated.display_name(), "Jacques D.");
 }
 
-TEST_F(IdentityServerTest, ChangingEmailMovesTheLogin) {
+TEST_P(IdentityServerTest, ChangingEmailMovesTheLogin) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   SignUp(*stub_, "Martin", "martin@example.fr");
   v1::UpdatePersonRequest update;
@@ -283,7 +307,7 @@ TEST_F(IdentityServerTest, ChangingEmailMovesTheLogin) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(IdentityServerTest, DeletePersonErasesDataAndKeepsATombstone) {
+TEST_P(IdentityServerTest, DeletePersonErasesDataAndKeepsATombstone) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
   v1::Position position = AddPosition(jacques, "Acme", 2010, 2015);
@@ -337,7 +361,7 @@ TEST_F(IdentityServerTest, DeletePersonErasesDataAndKeepsATombstone) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(IdentityServerTest, RepeatedWrongPasswordsAreThrottled) {
+TEST_P(IdentityServerTest, RepeatedWrongPasswordsAreThrottled) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   v1::AuthenticateRequest login;
   login.set_email("jacques@example.fr");
@@ -357,7 +381,7 @@ TEST_F(IdentityServerTest, RepeatedWrongPasswordsAreThrottled) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(IdentityServerTest, SigningKeysVerifyIssuedTokens) {
+TEST_P(IdentityServerTest, SigningKeysVerifyIssuedTokens) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   v1::GetSigningKeysResponse keys;
   ASSERT_TRUE(stub_->GetSigningKeys(Context().get(), {}, &keys).ok());
@@ -369,7 +393,7 @@ TEST_F(IdentityServerTest, SigningKeysVerifyIssuedTokens) {
   EXPECT_FALSE(header.empty());
 }
 
-TEST_F(IdentityServerTest, PositionsAreValidatedAndOwned) {
+TEST_P(IdentityServerTest, PositionsAreValidatedAndOwned) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
 
@@ -430,7 +454,7 @@ TEST_F(IdentityServerTest, PositionsAreValidatedAndOwned) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(IdentityServerTest, ListPositionsPagesNewestFirstWithTokensBoundToTheQuery) {
+TEST_P(IdentityServerTest, ListPositionsPagesNewestFirstWithTokensBoundToTheQuery) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
   for (int year : {2001, 2005, 2003, 2009, 2007}) AddPosition(jacques, "Org", year, 0);
@@ -473,7 +497,7 @@ TEST_F(IdentityServerTest, ListPositionsPagesNewestFirstWithTokensBoundToTheQuer
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(IdentityServerTest, OverlappingPositionsShareOrganisationAndTime) {
+TEST_P(IdentityServerTest, OverlappingPositionsShareOrganisationAndTime) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   Account martin = SignUp(*stub_, "Martin", "martin@example.fr");
   Account claire = SignUp(*stub_, "Claire", "claire@example.fr");
@@ -507,7 +531,7 @@ TEST_F(IdentityServerTest, OverlappingPositionsShareOrganisationAndTime) {
   (void)paul_elsewhere;
 }
 
-TEST_F(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
+TEST_P(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   auto record = [&](const std::string& token, std::vector<std::string> keys) {
     v1::RecordTagUseRequest request;
@@ -588,7 +612,7 @@ TEST_F(IdentityServerTest, TagsAreRecordedByServicesAndRankedByUse) {
   EXPECT_THAT(ViolatedFields(refused), ElementsAre("facets"));
 }
 
-TEST_F(IdentityServerTest, PositionCountIsLimited) {
+TEST_P(IdentityServerTest, PositionCountIsLimited) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   for (int i = 0; i < 200; ++i) AddPosition(jacques, "Org " + std::to_string(i), 2000, 0);
   grpc::Status status;
@@ -596,7 +620,7 @@ TEST_F(IdentityServerTest, PositionCountIsLimited) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
-TEST_F(IdentityServerTest, AcknowledgedWritesSurviveSigkill) {
+TEST_P(IdentityServerTest, AcknowledgedWritesSurviveSigkill) {
   Account jacques = SignUp(*stub_, "Jacques", "jacques@example.fr");
   v1::Position position = AddPosition(jacques, "Acme", 2010, 0);
   RestartServer(/*kill=*/true);
@@ -615,18 +639,44 @@ TEST_F(IdentityServerTest, AcknowledgedWritesSurviveSigkill) {
   EXPECT_TRUE(stub_->Authenticate(Context().get(), login, &session).ok());
 }
 
-TEST_F(IdentityServerTest, SigtermDrainsAndExitsCleanly) {
+TEST_P(IdentityServerTest, SigtermDrainsAndExitsCleanly) {
   SignUp(*stub_, "Jacques", "jacques@example.fr");
   EXPECT_EQ(server_->Terminate(), 0);
   server_.reset();
 }
 
-TEST_F(IdentityServerTest, ExpiredDeadlinesAreNotServed) {
+TEST_P(IdentityServerTest, ExpiredDeadlinesAreNotServed) {
   v1::GetSigningKeysResponse keys;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
   EXPECT_EQ(stub_->GetSigningKeys(&context, {}, &keys).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+INSTANTIATE_TEST_SUITE_P(Storage, IdentityServerTest, ::testing::Values("rocksdb", "postgres"));
+
+// A wrong database, or none reachable: the server does not start, and says
+// why in one line.
+TEST(IdentityServerOnPostgresTest, WrongDatabaseSettingsRefuseToStartWithTheReason) {
+  auto postgres = PostgresServer::Start();
+  ASSERT_NE(postgres, nullptr);
+  TempDir dir;
+  // Its standard error read through the pipe of its standard output.
+  ChildProcess server(
+      {"/bin/sh", "-c",
+       std::string(IDENTITY_SERVER) + " --listen=127.0.0.1:0 --data_dir=" + dir.Sub("identity") +
+           " --storage=postgres --database_url='" + postgres->ConnInfo("nosuch") + "' 2>&1"});
+  std::vector<std::string> lines;
+  while (auto line = server.ReadLine(std::chrono::seconds(30))) lines.push_back(*line);
+  std::optional<int> status = server.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_FALSE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  bool said_why = false;
+  for (const auto& line : lines) {
+    said_why = said_why || (line.find("cannot start") != std::string::npos &&
+                            line.find("nosuch") != std::string::npos);
+  }
+  EXPECT_TRUE(said_why) << ::testing::PrintToString(lines);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/identity/identity_handlers.h"
+#include "services/identity/postgres_identity_store.h"
 #include "services/identity/rocksdb_identity_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on; port 0 picks one.");
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   const std::string key_file =
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
+  const auto postgres = PostgresFromFlags("identity");
 
   identity::IdentityOptions options;
   options.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
@@ -44,7 +46,13 @@ int main(int argc, char** argv) {
       .start = [&]() -> absl::Status {
         auto key = LoadOrCreateSigningKey(key_file);
         if (!key.ok()) return key.status();
-        auto store = identity::RocksDbIdentityStore::Open(data_dir + "/db", sync_writes);
+        absl::StatusOr<std::unique_ptr<identity::IdentityStore>> store;
+        if (postgres) {
+          store = identity::PostgresIdentityStore::Open(
+              std::make_unique<storage::postgres::PgPool>(*postgres));
+        } else {
+          store = identity::RocksDbIdentityStore::Open(data_dir + "/db", sync_writes);
+        }
         if (!store.ok()) return store.status();
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
@@ -55,7 +63,9 @@ int main(int argc, char** argv) {
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
-        Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir), F("key_id", key->key_id)});
+        Log(LogLevel::kInfo, "storage open",
+            {F("storage", postgres ? "postgres" : "rocksdb"), F("data_dir", data_dir),
+             F("key_id", key->key_id)});
         return absl::OkStatus();
       },
       .stop =

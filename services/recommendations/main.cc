@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   const std::string key_file =
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
+  PostgresFromFlags("recommendations");  // refuses --storage=postgres for now
 
   ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
   recommendations::RecommendationHandlers handlers(&parts.runner);

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   const std::string token_file =
       PathOrDefault(absl::GetFlag(FLAGS_service_token_file), data_dir, "service_token");
   const bool sync_writes = SyncWritesFromFlags();
+  PostgresFromFlags("relationships");  // refuses --storage=postgres for now
 
   relationships::RelationshipOptions options;
   options.tag_use_period = absl::GetFlag(FLAGS_tag_use_period);

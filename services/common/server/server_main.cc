@@ -23,6 +23,15 @@ ABSL_FLAG(std::string, data_dir, "", "Folder of the service's RocksDB database."
 ABSL_FLAG(std::string, durability, "sync",
           "sync: a write is acknowledged once its log record is on disk (survives power "
           "loss); async: once the OS has it (survives a crash of the process only).");
+ABSL_FLAG(std::string, storage, "rocksdb",
+          "rocksdb: an embedded database under --data_dir; postgres: a PostgreSQL-protocol "
+          "database at --database_url, shared by the service's replicas (identity so far).");
+ABSL_FLAG(std::string, database_url, "",
+          "libpq connection string of --storage=postgres (in Kubernetes, from a Secret as "
+          "TRUSTSPHERE_DATABASE_URL).");
+ABSL_FLAG(int32_t, database_connections, 16,
+          "Most connections to the database; a call finding all busy for 500 ms gets "
+          "RESOURCE_EXHAUSTED.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
@@ -83,6 +92,30 @@ bool SyncWritesFromFlags() {
     std::exit(2);
   }
   return durability == "sync";
+}
+
+std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags(const std::string& service) {
+  const std::string storage = absl::GetFlag(FLAGS_storage);
+  if (storage == "rocksdb") return std::nullopt;
+  if (storage != "postgres") {
+    std::fprintf(stderr, "--storage must be rocksdb or postgres, not %s\n", storage.c_str());
+    std::exit(2);
+  }
+  if (service != "identity") {
+    std::fprintf(stderr, "--storage=postgres: %s has no PostgreSQL store yet (identity has)\n",
+                 service.c_str());
+    std::exit(2);
+  }
+  storage::postgres::PgPoolOptions options;
+  options.conninfo = absl::GetFlag(FLAGS_database_url);
+  options.max_connections = absl::GetFlag(FLAGS_database_connections);
+  if (options.conninfo.empty() || options.max_connections < 1) {
+    std::fprintf(stderr,
+                 "--storage=postgres needs --database_url (or TRUSTSPHERE_DATABASE_URL) and "
+                 "--database_connections of at least 1\n");
+    std::exit(2);
+  }
+  return options;
 }
 
 bool LogEveryCallFromFlags() {

@@ -5,6 +5,7 @@
 // shutdown sequence.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "services/common/server/metrics.h"
+#include "storage/postgres/pg_pool.h"
 
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, backup_dir);
@@ -35,6 +37,12 @@ void InitServerProcess(int argc, char** argv, const char* usage);
 // true for --durability=sync (the default), false for async; exits with a
 // message on any other value.
 bool SyncWritesFromFlags();
+
+// --storage=postgres: the pool options for --database_url and
+// --database_connections; nullopt for --storage=rocksdb (the default).
+// Exits with a message on any other value, or when postgres has no URL or
+// `service` has no PostgreSQL store yet.
+std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags(const std::string& service);
 
 // true for --access_log=all, false for failures (the default); exits with a
 // message on any other value.
