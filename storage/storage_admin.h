@@ -36,6 +36,10 @@ class StorageAdmin {
       const std::string& backup_dir) const = 0;
   // Estimates per record kind (column family, table).
   virtual std::vector<RecordKindStats> Stats() const = 0;
+  // OK when the storage can take writes now; UNAVAILABLE with the reason
+  // otherwise (a lost or read-only database). Embedded RocksDB answers OK:
+  // its own failures surface on the writes themselves.
+  virtual absl::Status CheckWritable() { return absl::OkStatus(); }
 };
 
 }  // namespace trustsphere::storage

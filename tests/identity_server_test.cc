@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/support/identity_client.h"
 #include "tests/support/postgres_server.h"
@@ -677,6 +679,44 @@ TEST(IdentityServerOnPostgresTest, WrongDatabaseSettingsRefuseToStartWithTheReas
                             line.find("nosuch") != std::string::npos);
   }
   EXPECT_TRUE(said_why) << ::testing::PrintToString(lines);
+}
+
+// The database lost while serving: health says NOT_SERVING within a few
+// probes and writes are UNAVAILABLE; once it is back, SERVING again and
+// writes go through, with no restart of the server.
+TEST(IdentityServerOnPostgresTest, HealthFollowsTheDatabase) {
+  auto postgres = PostgresServer::Start();
+  ASSERT_NE(postgres, nullptr);
+  TempDir dir;
+  auto server = ServerProcess::Start(
+      IDENTITY_SERVER, {"--data_dir=" + dir.Sub("identity"), "--password_hash_memory_kib=8192",
+                        "--password_hash_passes=1", "--storage=postgres",
+                        "--database_url=" + postgres->ConnInfo(), "--health_probe_period=100ms"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::IdentityService::NewStub(server->NewChannel());
+  auto health_becomes = [&](const std::string& wanted) {
+    for (int i = 0; i < 300; ++i) {
+      if (server->Health() == wanted) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(health_becomes("SERVING"));
+
+  postgres->Stop(/*kill=*/false);
+  EXPECT_TRUE(health_becomes("NOT_SERVING")) << server->Health();
+  v1::CreatePersonRequest request;
+  request.mutable_person()->set_display_name("Camille Martin");
+  request.mutable_person()->set_email("camille@example.fr");
+  request.set_password("a long enough password");
+  v1::Person created;
+  grpc::Status refused = stub->CreatePerson(Context("").get(), request, &created);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+
+  ASSERT_TRUE(postgres->Restart());
+  EXPECT_TRUE(health_becomes("SERVING")) << server->Health();
+  Account camille = SignUp(*stub, "Camille Martin", "camille@example.fr");
+  EXPECT_FALSE(camille.person.id().empty());
 }
 
 }  // namespace

@@ -19,6 +19,15 @@ absl::StatusOr<std::vector<BackupInfo>> PgAdmin::ListBackups(const std::string&)
   return BackupsAreTheDatabases();
 }
 
+absl::Status PgAdmin::CheckWritable() {
+  auto row = pool_->Query("SELECT current_setting('transaction_read_only')");
+  if (!row.ok()) return row.status();
+  if (row->Value(0, 0) == "on") {
+    return absl::UnavailableError("the database is read-only (a standby, or a failover under way)");
+  }
+  return absl::OkStatus();
+}
+
 std::vector<RecordKindStats> PgAdmin::Stats() const {
   std::vector<RecordKindStats> stats;
   for (const std::string& table : tables_) {

@@ -23,6 +23,8 @@ class PgAdmin final : public StorageAdmin {
   absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) const override;
   // Per table: the planner's row estimate and its size on disk (sst_bytes).
   std::vector<RecordKindStats> Stats() const override;
+  // The database answers and takes writes: not a standby, not read-only.
+  absl::Status CheckWritable() override;
 
  private:
   PgPool* pool_;

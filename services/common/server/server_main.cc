@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -32,6 +34,9 @@ ABSL_FLAG(std::string, database_url, "",
 ABSL_FLAG(int32_t, database_connections, 16,
           "Most connections to the database; a call finding all busy for 500 ms gets "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(absl::Duration, health_probe_period, absl::Seconds(1),
+          "How often a server whose storage can be lost (--storage=postgres) checks that it "
+          "can write, and says NOT_SERVING while it cannot.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
@@ -190,10 +195,33 @@ int RunServer(ServerSpec spec) {
   health->SetServingStatus(true);
   health->SetServingStatus(spec.name, true);
   Log(LogLevel::kInfo, "serving", {F("service", spec.name)});
+  absl::Notification stop_probing;
+  std::thread prober;
+  if (spec.writable) {
+    prober = std::thread([&] {
+      bool serving = true;
+      while (
+          !stop_probing.WaitForNotificationWithTimeout(absl::GetFlag(FLAGS_health_probe_period))) {
+        const absl::Status writable = spec.writable();
+        if (writable.ok() == serving) continue;
+        serving = writable.ok();
+        health->SetServingStatus(serving);
+        health->SetServingStatus(spec.name, serving);
+        if (serving) {
+          Log(LogLevel::kInfo, "storage writable again: serving", {F("service", spec.name)});
+        } else {
+          Log(LogLevel::kError, "storage cannot write: not serving",
+              {F("service", spec.name), F("error", writable.ToString())});
+        }
+      }
+    });
+  }
 
   sigset_t signals = TerminationSignals();
   int received = 0;
   sigwait(&signals, &received);
+  stop_probing.Notify();
+  if (prober.joinable()) prober.join();
 
   Log(LogLevel::kInfo, "draining", {F("service", spec.name), F("signal", received)});
   health->SetServingStatus(false);

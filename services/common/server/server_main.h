@@ -73,13 +73,18 @@ struct ServerSpec {
   // Runs after the server drained: makes the services unready and closes
   // storage.
   std::function<void()> stop;
+  // Optional: whether the storage can take writes now. Asked every
+  // --health_probe_period while serving; an error turns health NOT_SERVING
+  // (so that Kubernetes takes the replica out of its Service) until it
+  // answers OK again. Each change is logged.
+  std::function<absl::Status()> writable;
 };
 
 // Binds, prints "listening on HOST:PORT" on standard output (and, with
 // --metrics_listen, "metrics on HOST:PORT"), starts, serves
-// SERVING until SIGTERM or SIGINT, then goes NOT_SERVING, stops accepting,
-// lets in-flight calls finish within --drain_timeout (then cancels them) and
-// calls spec.stop. Returns the process exit code.
+// SERVING (while spec.writable says so) until SIGTERM or SIGINT, then goes NOT_SERVING, stops
+// accepting, lets in-flight calls finish within --drain_timeout (then cancels them) and calls
+// spec.stop. Returns the process exit code.
 int RunServer(ServerSpec spec);
 
 }  // namespace trustsphere
