@@ -34,4 +34,19 @@ void IdentityWrite::Log(internal::Change::Kind kind, const std::string& person_i
   changes_.push_back(std::move(change));
 }
 
+internal::RequestRecord StoredRequest(const RequestRecord& request) {
+  internal::RequestRecord record;
+  record.set_fingerprint(request.fingerprint);
+  record.set_resource_id(request.response);
+  *record.mutable_create_time() = ToProto(request.create_time);
+  return record;
+}
+
+RequestRecord LoadedRequest(const RequestKey& key, const internal::RequestRecord& stored) {
+  return RequestRecord{.key = key,
+                       .fingerprint = stored.fingerprint(),
+                       .response = stored.resource_id(),
+                       .create_time = FromProto(stored.create_time())};
+}
+
 }  // namespace trustsphere::identity

@@ -65,6 +65,10 @@ class IdentityWrite {
   std::vector<internal::Change> changes_;
 };
 
+// A request record as every store keeps it, and back.
+internal::RequestRecord StoredRequest(const RequestRecord& request);
+RequestRecord LoadedRequest(const RequestKey& key, const internal::RequestRecord& stored);
+
 // Which positions may overlap a period at one organisation.
 struct OverlapQuery {
   std::string organization_key;

@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/month_index.h"
-#include "services/common/core/proto_time.h"
 #include "storage/key_encoding.h"
 #include "storage/postgres/pg_schema.h"
 #include "storage/proto_value.h"
@@ -79,6 +78,16 @@ absl::StatusOr<std::vector<Message>> AllOf(const absl::StatusOr<PgResult>& resul
   return messages;
 }
 
+// The records of `table` (an id and a record column) among `ids` that
+// exist, in the order of `ids`.
+absl::StatusOr<PgResult> RecordsInOrder(storage::postgres::PgPool& pool, const std::string& table,
+                                        const std::vector<std::string>& ids) {
+  return pool.Query(absl::StrCat("SELECT t.record FROM unnest($1::bytea[]) WITH ORDINALITY AS "
+                                 "wanted(id, n) JOIN ",
+                                 table, " t ON t.id = wanted.id ORDER BY wanted.n"),
+                    {PgParam::ByteaArray(ids)});
+}
+
 // Cursors of position lists: the start month and id of the last row.
 std::string PositionCursor(std::string_view start_month_text, std::string_view id) {
   std::string cursor(start_month_text);
@@ -109,102 +118,85 @@ int EndMonth(const v1::Position& position) {
   return position.period().has_end() ? MonthIndex(position.period().end()) : 0;
 }
 
-absl::Status Exec(PgConnection& connection, std::string_view sql,
-                  std::initializer_list<PgParam> params) {
-  return connection.Exec(sql, std::vector<PgParam>(params)).status();
-}
+// One statement of a write, with its parameters.
+struct Statement {
+  const char* sql;
+  std::vector<PgParam> params;
+};
 
-absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write) {
+// The statements of a write but its change-log entries, in order.
+std::vector<Statement> StatementsOf(const IdentityWrite& write) {
+  std::vector<Statement> statements;
   for (const auto& [record, previous] : write.persons()) {
     if (previous && !previous->normalized_email().empty() &&
         previous->normalized_email() != record.normalized_email()) {
-      if (auto s = Exec(connection, "DELETE FROM identity_emails WHERE email = $1",
-                        {PgParam::Bytes(previous->normalized_email())});
-          !s.ok()) {
-        return s;
-      }
+      statements.push_back({"DELETE FROM identity_emails WHERE email = $1",
+                            {PgParam::Bytes(previous->normalized_email())}});
     }
     if (!record.normalized_email().empty()) {
-      if (auto s = Exec(
-              connection,
-              "INSERT INTO identity_emails VALUES ($1, $2) "
-              "ON CONFLICT (email) DO UPDATE SET person_id = excluded.person_id",
-              {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())});
-          !s.ok()) {
-        return s;
-      }
+      statements.push_back(
+          {"INSERT INTO identity_emails VALUES ($1, $2) "
+           "ON CONFLICT (email) DO UPDATE SET person_id = excluded.person_id",
+           {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())}});
     }
-    if (auto s = Exec(
-            connection,
-            "INSERT INTO identity_persons VALUES ($1, $2) "
-            "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-            {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())});
-        !s.ok()) {
-      return s;
-    }
+    statements.push_back(
+        {"INSERT INTO identity_persons VALUES ($1, $2) "
+         "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+         {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())}});
   }
   for (const auto& position : write.removed_positions()) {
-    if (auto s = Exec(connection, "DELETE FROM identity_positions WHERE id = $1",
-                      {PgParam::Bytes(position.id())});
-        !s.ok()) {
-      return s;
-    }
+    statements.push_back(
+        {"DELETE FROM identity_positions WHERE id = $1", {PgParam::Bytes(position.id())}});
   }
   // The indexed columns live in the position's row: replacing the row
   // replaces its index entries, whatever `previous` held.
   for (const auto& put : write.positions()) {
     const v1::Position& position = put.position;
-    if (auto s = Exec(connection,
-                      "INSERT INTO identity_positions VALUES ($1, $2, $3, $4, $5, $6) "
-                      "ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, "
-                      "org_key = excluded.org_key, start_month = excluded.start_month, "
-                      "end_month = excluded.end_month, record = excluded.record",
-                      {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
-                       PgParam::Bytes(position.organization_key()), Int(StartMonth(position)),
-                       Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())});
-        !s.ok()) {
-      return s;
-    }
+    statements.push_back(
+        {"INSERT INTO identity_positions VALUES ($1, $2, $3, $4, $5, $6) "
+         "ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, "
+         "org_key = excluded.org_key, start_month = excluded.start_month, "
+         "end_month = excluded.end_month, record = excluded.record",
+         {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
+          PgParam::Bytes(position.organization_key()), Int(StartMonth(position)),
+          Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())}});
   }
   for (const auto& tag : write.tags()) {
-    if (auto s = Exec(
-            connection,
-            "INSERT INTO identity_tags VALUES ($1, $2, $3) "
-            "ON CONFLICT (kind, key) DO UPDATE SET record = excluded.record",
-            {Int(tag.kind()), PgParam::Bytes(tag.key()), PgParam::Bytes(tag.SerializeAsString())});
-        !s.ok()) {
-      return s;
-    }
+    statements.push_back(
+        {"INSERT INTO identity_tags VALUES ($1, $2, $3) "
+         "ON CONFLICT (kind, key) DO UPDATE SET record = excluded.record",
+         {Int(tag.kind()), PgParam::Bytes(tag.key()), PgParam::Bytes(tag.SerializeAsString())}});
   }
   for (const auto& request : write.requests()) {
-    internal::RequestRecord record;
-    record.set_fingerprint(request.fingerprint);
-    record.set_resource_id(request.response);
-    *record.mutable_create_time() = ToProto(request.create_time);
-    if (auto s = Exec(
-            connection,
-            "INSERT INTO identity_requests VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (scope, method, request_id) DO UPDATE SET record = "
-            "excluded.record",
-            {PgParam::Bytes(request.key.scope), PgParam::Bytes(request.key.method),
-             PgParam::Bytes(request.key.request_id), PgParam::Bytes(record.SerializeAsString())});
-        !s.ok()) {
-      return s;
+    statements.push_back(
+        {"INSERT INTO identity_requests VALUES ($1, $2, $3, $4) "
+         "ON CONFLICT (scope, method, request_id) DO UPDATE SET record = "
+         "excluded.record",
+         {PgParam::Bytes(request.key.scope), PgParam::Bytes(request.key.method),
+          PgParam::Bytes(request.key.request_id),
+          PgParam::Bytes(StoredRequest(request).SerializeAsString())}});
+  }
+  return statements;
+}
+
+absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write) {
+  for (const Statement& statement : StatementsOf(write)) {
+    if (auto ran = connection.Exec(statement.sql, statement.params); !ran.ok()) {
+      return ran.status();
     }
   }
   if (write.changes().empty()) return absl::OkStatus();
   // Last, so that the head row is held only until the commit that follows.
+  const auto count = static_cast<int64_t>(write.changes().size());
   auto head = connection.Exec(
       "UPDATE identity_change_head SET sequence = sequence + $1::bigint RETURNING sequence",
-      {Int(static_cast<int64_t>(write.changes().size()))});
+      {Int(count)});
   if (!head.ok()) return head.status();
-  int64_t sequence = head->Int64(0, 0) - static_cast<int64_t>(write.changes().size());
+  int64_t sequence = head->Int64(0, 0) - count;
   for (const auto& change : write.changes()) {
-    if (auto s = Exec(connection, "INSERT INTO identity_changes VALUES ($1::bigint, $2)",
-                      {Int(++sequence), PgParam::Bytes(change.SerializeAsString())});
-        !s.ok()) {
-      return s;
-    }
+    auto inserted = connection.Exec("INSERT INTO identity_changes VALUES ($1::bigint, $2)",
+                                    {Int(++sequence), PgParam::Bytes(change.SerializeAsString())});
+    if (!inserted.ok()) return inserted.status();
   }
   return absl::OkStatus();
 }
@@ -232,10 +224,7 @@ absl::StatusOr<std::optional<internal::PersonRecord>> PostgresIdentityStore::Per
 
 absl::StatusOr<std::vector<internal::PersonRecord>> PostgresIdentityStore::Persons(
     const std::vector<std::string>& ids) const {
-  return AllOf<internal::PersonRecord>(
-      pool_->Query("SELECT p.record FROM unnest($1::bytea[]) WITH ORDINALITY AS wanted(id, n) "
-                   "JOIN identity_persons p ON p.id = wanted.id ORDER BY wanted.n",
-                   {PgParam::ByteaArray(ids)}));
+  return AllOf<internal::PersonRecord>(RecordsInOrder(*pool_, "identity_persons", ids));
 }
 
 absl::StatusOr<std::optional<std::string>> PostgresIdentityStore::PersonIdByEmail(
@@ -255,10 +244,7 @@ absl::StatusOr<std::optional<v1::Position>> PostgresIdentityStore::Position(
 
 absl::StatusOr<std::vector<v1::Position>> PostgresIdentityStore::Positions(
     const std::vector<std::string>& ids) const {
-  return AllOf<v1::Position>(
-      pool_->Query("SELECT p.record FROM unnest($1::bytea[]) WITH ORDINALITY AS wanted(id, n) "
-                   "JOIN identity_positions p ON p.id = wanted.id ORDER BY wanted.n",
-                   {PgParam::ByteaArray(ids)}));
+  return AllOf<v1::Position>(RecordsInOrder(*pool_, "identity_positions", ids));
 }
 
 absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
@@ -313,7 +299,7 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPo
   // are read per call.
   std::vector<PgParam> params = {PgParam::Bytes(query.organization_key), Int(max_examined + 1)};
   std::string sql =
-      "SELECT start_month::text, id, person_id, end_month::text, record FROM identity_positions "
+      "SELECT start_month::text, id, person_id, end_month::bigint, record FROM identity_positions "
       "WHERE org_key = $1";
   if (query.end_month) {
     params.push_back(Int(*query.end_month));
@@ -338,9 +324,7 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPo
     }
     ++examined;
     last = PositionCursor(rows->Value(row, 0), rows->Value(row, 1));
-    int end_month = 0;
-    absl::SimpleAtoi(absl::string_view(rows->Value(row, 3).data(), rows->Value(row, 3).size()),
-                     &end_month);
+    const int64_t end_month = rows->Int64(row, 3);
     const bool ended_before = end_month != 0 && end_month < query.start_month;
     if (rows->Value(row, 2) == query.excluded_person_id || ended_before) continue;
     auto position = ParseValue<v1::Position>(rows->Value(row, 4));
@@ -406,10 +390,7 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresIdentityStore::FindRequest(
       {PgParam::Bytes(key.scope), PgParam::Bytes(key.method), PgParam::Bytes(key.request_id)}));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::nullopt;
-  return RequestRecord{.key = key,
-                       .fingerprint = (*stored)->fingerprint(),
-                       .response = (*stored)->resource_id(),
-                       .create_time = FromProto((*stored)->create_time())};
+  return LoadedRequest(key, **stored);
 }
 
 absl::StatusOr<std::string> PostgresIdentityStore::KeepSecret(const std::string& name,

@@ -1,7 +1,6 @@
 #include "services/identity/rocksdb_identity_store.h"
 
 #include "services/common/core/month_index.h"
-#include "services/common/core/proto_time.h"
 #include "services/identity/identity_keys.h"
 #include "storage/paging.h"
 #include "storage/proto_value.h"
@@ -197,10 +196,7 @@ absl::Status RocksDbIdentityStore::Apply(const IdentityWrite& write) {
               tag.SerializeAsString());
   }
   for (const auto& request : write.requests()) {
-    internal::RequestRecord record;
-    record.set_fingerprint(request.fingerprint);
-    record.set_resource_id(request.response);
-    *record.mutable_create_time() = ToProto(request.create_time);
+    const internal::RequestRecord record = StoredRequest(request);
     batch.Put(keys::kRequests,
               keys::Request(request.key.scope, request.key.method, request.key.request_id),
               record.SerializeAsString());
@@ -229,10 +225,7 @@ absl::StatusOr<std::optional<RequestRecord>> RocksDbIdentityStore::FindRequest(
       engine_->Get(keys::kRequests, keys::Request(key.scope, key.method, key.request_id)));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::nullopt;
-  return RequestRecord{.key = key,
-                       .fingerprint = (*stored)->fingerprint(),
-                       .response = (*stored)->resource_id(),
-                       .create_time = FromProto((*stored)->create_time())};
+  return LoadedRequest(key, **stored);
 }
 
 absl::StatusOr<std::string> RocksDbIdentityStore::KeepSecret(const std::string& name,

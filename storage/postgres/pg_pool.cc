@@ -1,5 +1,6 @@
 #include "storage/postgres/pg_pool.h"
 
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -58,37 +59,31 @@ void PgPool::GiveBack(std::unique_ptr<PgConnection> connection) {
   idle_.push_back(std::move(connection));
 }
 
-absl::StatusOr<PgResult> PgPool::Query(std::string_view sql, absl::Span<const PgParam> params) {
+absl::StatusOr<PgPool::Lease> PgPool::AcquireLive(
+    absl::Time deadline, absl::FunctionRef<absl::Status(PgConnection&)> first) {
   for (int stale = 0;; ++stale) {
-    auto lease = Acquire(absl::Now() + options_.connect_timeout);
+    auto lease = Acquire(deadline);
     if (!lease.ok()) return lease.status();
-    auto result = (*lease)->Exec(sql, params);
-    if (result.ok() || !(*lease)->broken() || stale >= options_.max_connections) return result;
+    absl::Status ran = first(**lease);
+    if (ran.ok()) return lease;
+    if (!(*lease)->broken() || stale >= options_.max_connections) return ran;
   }
+}
+
+absl::StatusOr<PgResult> PgPool::Query(std::string_view sql, absl::Span<const PgParam> params) {
+  std::optional<absl::StatusOr<PgResult>> result;
+  auto lease = AcquireLive(absl::Now() + options_.connect_timeout, [&](PgConnection& connection) {
+    result = connection.Exec(sql, params);
+    return result->status();
+  });
+  if (!lease.ok()) return lease.status();
+  return std::move(*result);
 }
 
 int PgPool::open() const {
   absl::MutexLock lock(&mu_);
   return open_;
 }
-
-namespace {
-
-// A connection with a transaction begun. Idle connections that the
-// database dropped (a restart, a failover) only show it when used: each is
-// discarded and the next tried, up to a fresh one.
-absl::StatusOr<PgPool::Lease> Begin(PgPool& pool, absl::Time deadline, const char* isolation,
-                                    int max_stale) {
-  for (int stale = 0;; ++stale) {
-    auto lease = pool.Acquire(deadline);
-    if (!lease.ok()) return lease.status();
-    absl::Status begun = (*lease)->Exec(absl::StrCat("BEGIN ISOLATION LEVEL ", isolation)).status();
-    if (begun.ok()) return lease;
-    if (!(*lease)->broken() || stale >= max_stale) return begun;
-  }
-}
-
-}  // namespace
 
 absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
                             absl::FunctionRef<absl::Status(PgConnection&)> body, int attempts,
@@ -101,7 +96,9 @@ absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
       return last.ok() ? absl::DeadlineExceededError("deadline passed before the transaction")
                        : last;
     }
-    auto lease = Begin(pool, deadline, isolation, pool.max_connections());
+    auto lease = pool.AcquireLive(deadline, [&](PgConnection& connection) {
+      return connection.Exec(absl::StrCat("BEGIN ISOLATION LEVEL ", isolation)).status();
+    });
     if (!lease.ok()) return lease.status();
     PgConnection& connection = **lease;
     // The server stops the statement at the caller's deadline.

@@ -55,13 +55,18 @@ class PgPool {
   // A connection, waiting at most acquire_timeout and not past `deadline`.
   absl::StatusOr<Lease> Acquire(absl::Time deadline);
 
+  // A connection on which `first` succeeded. Idle connections that the
+  // database dropped (a restart, a failover) only show it when used: each
+  // is discarded and the next tried, up to a fresh one.
+  absl::StatusOr<Lease> AcquireLive(absl::Time deadline,
+                                    absl::FunctionRef<absl::Status(PgConnection&)> first);
+
   // One statement outside any transaction (a read of one point in time),
   // on a connection of the pool; a stale idle connection is replaced.
   absl::StatusOr<PgResult> Query(std::string_view sql, absl::Span<const PgParam> params = {});
 
   // Connections open now, lent or idle.
   int open() const;
-  int max_connections() const { return options_.max_connections; }
 
  private:
   void GiveBack(std::unique_ptr<PgConnection> connection);
