@@ -23,14 +23,11 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 namespace v1 = identity_v1;
 
-// A new database on this process's PostgreSQL (started at first use,
-// stopped when the process exits): its connection string, or empty.
+// A new database on this process's PostgreSQL: its connection string, or
+// empty.
 std::string FreshPostgresDatabase() {
-  static std::unique_ptr<PostgresServer> server = PostgresServer::Start();
-  static int databases = 0;
-  if (server == nullptr) return "";
-  const std::string database = "identity_" + std::to_string(++databases);
-  return server->Psql("CREATE DATABASE " + database) ? server->ConnInfo(database) : "";
+  auto conninfo = FreshDatabase("identity");
+  return conninfo.ok() ? *conninfo : "";
 }
 
 // Every test runs over each storage: RocksDB in the test's folder, and a

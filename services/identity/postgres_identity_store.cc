@@ -5,6 +5,8 @@
 #include "absl/time/clock.h"
 #include "services/common/core/month_index.h"
 #include "storage/key_encoding.h"
+#include "storage/postgres/pg_messages.h"
+#include "storage/postgres/pg_named_values.h"
 #include "storage/postgres/pg_schema.h"
 #include "storage/proto_value.h"
 
@@ -12,6 +14,8 @@ namespace trustsphere::identity {
 namespace {
 
 using storage::ParseValue;
+using storage::postgres::AllOf;
+using storage::postgres::FirstOrNone;
 using storage::postgres::PgConnection;
 using storage::postgres::PgParam;
 using storage::postgres::PgResult;
@@ -54,39 +58,6 @@ const std::vector<std::string> kTables = {
 
 // How long a write may take when its caller gave no deadline.
 constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
-
-PgParam Int(int64_t value) { return PgParam::Text(absl::StrCat(value)); }
-
-template <typename Message>
-absl::StatusOr<std::optional<Message>> FirstOrNone(const absl::StatusOr<PgResult>& result) {
-  if (!result.ok()) return result.status();
-  if (result->rows() == 0) return std::nullopt;
-  auto message = ParseValue<Message>(result->Value(0, 0));
-  if (!message.ok()) return message.status();
-  return std::optional<Message>(std::move(*message));
-}
-
-template <typename Message>
-absl::StatusOr<std::vector<Message>> AllOf(const absl::StatusOr<PgResult>& result, int column = 0) {
-  if (!result.ok()) return result.status();
-  std::vector<Message> messages;
-  for (int row = 0; row < result->rows(); ++row) {
-    auto message = ParseValue<Message>(result->Value(row, column));
-    if (!message.ok()) return message.status();
-    messages.push_back(std::move(*message));
-  }
-  return messages;
-}
-
-// The records of `table` (an id and a record column) among `ids` that
-// exist, in the order of `ids`.
-absl::StatusOr<PgResult> RecordsInOrder(storage::postgres::PgPool& pool, const std::string& table,
-                                        const std::vector<std::string>& ids) {
-  return pool.Query(absl::StrCat("SELECT t.record FROM unnest($1::bytea[]) WITH ORDINALITY AS "
-                                 "wanted(id, n) JOIN ",
-                                 table, " t ON t.id = wanted.id ORDER BY wanted.n"),
-                    {PgParam::ByteaArray(ids)});
-}
 
 // Cursors of position lists: the start month and id of the last row.
 std::string PositionCursor(std::string_view start_month_text, std::string_view id) {
@@ -158,14 +129,15 @@ std::vector<Statement> StatementsOf(const IdentityWrite& write) {
          "org_key = excluded.org_key, start_month = excluded.start_month, "
          "end_month = excluded.end_month, record = excluded.record",
          {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
-          PgParam::Bytes(position.organization_key()), Int(StartMonth(position)),
-          Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())}});
+          PgParam::Bytes(position.organization_key()), PgParam::Int(StartMonth(position)),
+          PgParam::Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())}});
   }
   for (const auto& tag : write.tags()) {
     statements.push_back(
         {"INSERT INTO identity_tags VALUES ($1, $2, $3) "
          "ON CONFLICT (kind, key) DO UPDATE SET record = excluded.record",
-         {Int(tag.kind()), PgParam::Bytes(tag.key()), PgParam::Bytes(tag.SerializeAsString())}});
+         {PgParam::Int(tag.kind()), PgParam::Bytes(tag.key()),
+          PgParam::Bytes(tag.SerializeAsString())}});
   }
   for (const auto& request : write.requests()) {
     statements.push_back(
@@ -190,12 +162,13 @@ absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write) {
   const auto count = static_cast<int64_t>(write.changes().size());
   auto head = connection.Exec(
       "UPDATE identity_change_head SET sequence = sequence + $1::bigint RETURNING sequence",
-      {Int(count)});
+      {PgParam::Int(count)});
   if (!head.ok()) return head.status();
   int64_t sequence = head->Int64(0, 0) - count;
   for (const auto& change : write.changes()) {
-    auto inserted = connection.Exec("INSERT INTO identity_changes VALUES ($1::bigint, $2)",
-                                    {Int(++sequence), PgParam::Bytes(change.SerializeAsString())});
+    auto inserted =
+        connection.Exec("INSERT INTO identity_changes VALUES ($1::bigint, $2)",
+                        {PgParam::Int(++sequence), PgParam::Bytes(change.SerializeAsString())});
     if (!inserted.ok()) return inserted.status();
   }
   return absl::OkStatus();
@@ -208,7 +181,6 @@ PostgresIdentityStore::PostgresIdentityStore(std::unique_ptr<storage::postgres::
 
 absl::StatusOr<std::unique_ptr<PostgresIdentityStore>> PostgresIdentityStore::Open(
     std::unique_ptr<storage::postgres::PgPool> pool) {
-  if (absl::Status checked = pool->Check(); !checked.ok()) return checked;
   if (absl::Status migrated = storage::postgres::MigrateSchema(*pool, "identity", Migrations());
       !migrated.ok()) {
     return migrated;
@@ -224,7 +196,8 @@ absl::StatusOr<std::optional<internal::PersonRecord>> PostgresIdentityStore::Per
 
 absl::StatusOr<std::vector<internal::PersonRecord>> PostgresIdentityStore::Persons(
     const std::vector<std::string>& ids) const {
-  return AllOf<internal::PersonRecord>(RecordsInOrder(*pool_, "identity_persons", ids));
+  return AllOf<internal::PersonRecord>(
+      storage::postgres::RecordsInOrder(*pool_, "identity_persons", ids));
 }
 
 absl::StatusOr<std::optional<std::string>> PostgresIdentityStore::PersonIdByEmail(
@@ -244,7 +217,7 @@ absl::StatusOr<std::optional<v1::Position>> PostgresIdentityStore::Position(
 
 absl::StatusOr<std::vector<v1::Position>> PostgresIdentityStore::Positions(
     const std::vector<std::string>& ids) const {
-  return AllOf<v1::Position>(RecordsInOrder(*pool_, "identity_positions", ids));
+  return AllOf<v1::Position>(storage::postgres::RecordsInOrder(*pool_, "identity_positions", ids));
 }
 
 absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
@@ -253,12 +226,12 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
   if (!after.ok()) return after.status();
   // Newest first: (start month, id) descending; one more row than the page
   // tells whether a next page exists.
-  std::vector<PgParam> params = {PgParam::Bytes(person_id), Int(limit + 1)};
+  std::vector<PgParam> params = {PgParam::Bytes(person_id), PgParam::Int(limit + 1)};
   std::string sql =
       "SELECT start_month::text, id, record FROM identity_positions WHERE person_id = $1";
   if (*after) {
     sql += " AND (start_month, id) < ($3::integer, $4)";
-    params.push_back(Int((*after)->start_month));
+    params.push_back(PgParam::Int((*after)->start_month));
     params.push_back(PgParam::Bytes((*after)->id));
   }
   sql += " ORDER BY start_month DESC, id DESC LIMIT $2::bigint";
@@ -284,7 +257,7 @@ absl::StatusOr<int> PostgresIdentityStore::CountPositions(const std::string& per
   auto row = pool_->Query(
       "SELECT count(*)::bigint FROM (SELECT 1 FROM identity_positions WHERE person_id = $1 "
       "LIMIT $2::bigint) AS held",
-      {PgParam::Bytes(person_id), Int(up_to)});
+      {PgParam::Bytes(person_id), PgParam::Int(up_to)});
   if (!row.ok()) return row.status();
   return static_cast<int>(row->Int64(0, 0));
 }
@@ -297,16 +270,17 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPo
   // that start after the period ends are never read, those that ended
   // before it starts are read and skipped, and at most max_examined rows
   // are read per call.
-  std::vector<PgParam> params = {PgParam::Bytes(query.organization_key), Int(max_examined + 1)};
+  std::vector<PgParam> params = {PgParam::Bytes(query.organization_key),
+                                 PgParam::Int(max_examined + 1)};
   std::string sql =
       "SELECT start_month::text, id, person_id, end_month::bigint, record FROM identity_positions "
       "WHERE org_key = $1";
   if (query.end_month) {
-    params.push_back(Int(*query.end_month));
+    params.push_back(PgParam::Int(*query.end_month));
     sql += absl::StrCat(" AND start_month <= $", params.size(), "::integer");
   }
   if (*after) {
-    params.push_back(Int((*after)->start_month));
+    params.push_back(PgParam::Int((*after)->start_month));
     params.push_back(PgParam::Bytes((*after)->id));
     sql += absl::StrCat(" AND (start_month, id) > ($", params.size() - 1, "::integer, $",
                         params.size(), ")");
@@ -338,12 +312,13 @@ absl::StatusOr<std::optional<v1::Tag>> PostgresIdentityStore::Tag(common::v1::Fa
                                                                   const std::string& key) const {
   return FirstOrNone<v1::Tag>(
       pool_->Query("SELECT record FROM identity_tags WHERE kind = $1::integer AND key = $2",
-                   {Int(kind), PgParam::Bytes(key)}));
+                   {PgParam::Int(kind), PgParam::Bytes(key)}));
 }
 
 absl::StatusOr<std::vector<v1::Tag>> PostgresIdentityStore::TagsWithPrefix(
     common::v1::FacetKind kind, const std::string& key_prefix, int limit) const {
-  std::vector<PgParam> params = {Int(kind), PgParam::Bytes(key_prefix), Int(limit)};
+  std::vector<PgParam> params = {PgParam::Int(kind), PgParam::Bytes(key_prefix),
+                                 PgParam::Int(limit)};
   std::string sql = "SELECT record FROM identity_tags WHERE kind = $1::integer AND key >= $2";
   // Every key with the prefix sorts below the prefix's successor (none
   // when the prefix is all 0xff bytes or empty).
@@ -370,7 +345,7 @@ absl::StatusOr<std::vector<ChangeEntry>> PostgresIdentityStore::Changes(uint64_t
   auto rows = pool_->Query(
       "SELECT sequence, change FROM identity_changes WHERE sequence > $1::bigint "
       "ORDER BY sequence LIMIT $2::bigint",
-      {Int(static_cast<int64_t>(after)), Int(limit)});
+      {PgParam::Int(static_cast<int64_t>(after)), PgParam::Int(limit)});
   if (!rows.ok()) return rows.status();
   std::vector<ChangeEntry> entries;
   for (int row = 0; row < rows->rows(); ++row) {
@@ -395,16 +370,7 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresIdentityStore::FindRequest(
 
 absl::StatusOr<std::string> PostgresIdentityStore::KeepSecret(const std::string& name,
                                                               const std::string& fresh) {
-  // Of two first keepers on any replicas, the first insert wins for both.
-  auto kept =
-      pool_->Query("INSERT INTO identity_secrets VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                   {PgParam::Bytes(name), PgParam::Bytes(fresh)});
-  if (!kept.ok()) return kept.status();
-  auto row =
-      pool_->Query("SELECT value FROM identity_secrets WHERE name = $1", {PgParam::Bytes(name)});
-  if (!row.ok()) return row.status();
-  if (row->rows() == 0) return absl::InternalError("a kept secret is missing");
-  return std::string(row->Value(0, 0));
+  return storage::postgres::KeepFirstValue(*pool_, "identity_secrets", name, fresh);
 }
 
 }  // namespace trustsphere::identity

@@ -16,16 +16,10 @@ namespace trustsphere::identity {
 namespace {
 
 absl::StatusOr<std::unique_ptr<IdentityStore>> OpenOnPostgres(const std::string&) {
-  // Stopped when the test process exits.
-  static std::unique_ptr<testing::PostgresServer> server = testing::PostgresServer::Start();
-  static int databases = 0;
-  if (server == nullptr) return absl::UnavailableError("PostgreSQL did not start");
-  const std::string database = "identity_" + std::to_string(++databases);
-  if (!server->Psql("CREATE DATABASE " + database)) {
-    return absl::InternalError("CREATE DATABASE failed");
-  }
+  auto conninfo = testing::FreshDatabase("identity");
+  if (!conninfo.ok()) return conninfo.status();
   auto store = PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
-      storage::postgres::PgPoolOptions{.conninfo = server->ConnInfo(database)}));
+      storage::postgres::PgPoolOptions{.conninfo = *conninfo}));
   if (!store.ok()) return store.status();
   return std::unique_ptr<IdentityStore>(std::move(*store));
 }

@@ -37,6 +37,8 @@ struct PgParam {
   static PgParam Text(std::string_view text) { return {std::string(text), false, false}; }
   static PgParam Bytes(std::string_view bytes) { return {std::string(bytes), true, false}; }
   static PgParam Null() { return {"", false, true}; }
+  // An integer, sent as text: cast it where the type matters ($1::bigint).
+  static PgParam Int(int64_t value) { return Text(std::to_string(value)); }
   // A bytea[] (for `= ANY($n)` and `unnest($n::bytea[])`), sent as text.
   static PgParam ByteaArray(const std::vector<std::string>& elements);
 

@@ -3,10 +3,16 @@
 #include <optional>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace trustsphere::storage::postgres {
+namespace {
+
+constexpr char kOutcomeUnknown[] = "commit outcome unknown: ";
+
+}  // namespace
 
 absl::Status PgPool::Check() {
   auto lease = Acquire(absl::Now() + options_.connect_timeout);
@@ -87,7 +93,8 @@ int PgPool::open() const {
 
 absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
                             absl::FunctionRef<absl::Status(PgConnection&)> body, int attempts,
-                            const char* isolation) {
+                            const char* isolation,
+                            absl::FunctionRef<void(const absl::Status&)> settled) {
   thread_local std::minstd_rand random(std::random_device{}());
   absl::Status last;
   for (int attempt = 0; attempt < attempts; ++attempt) {
@@ -108,19 +115,23 @@ absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
     if (status.ok()) status = body(connection);
     if (status.ok()) {
       status = connection.Exec("COMMIT").status();
-      if (status.ok()) return status;
       if (absl::IsUnavailable(status) && connection.broken()) {
-        return absl::UnavailableError(absl::StrCat("commit outcome unknown: ", status.message()));
+        status = absl::UnavailableError(absl::StrCat(kOutcomeUnknown, status.message()));
       }
     } else if (!connection.broken()) {
       connection.Exec("ROLLBACK").IgnoreError();
     }
+    settled(status);
     if (!absl::IsAborted(status)) return status;
     last = status;
     // Conflicting transactions retried at once would meet again.
     absl::SleepFor(absl::Milliseconds(1 + random() % (5 << attempt)));
   }
   return last;
+}
+
+bool IsOutcomeUnknown(const absl::Status& status) {
+  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), kOutcomeUnknown);
 }
 
 }  // namespace trustsphere::storage::postgres

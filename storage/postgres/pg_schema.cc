@@ -38,6 +38,7 @@ int ParseVersion(std::string_view text) {
 }  // namespace
 
 absl::StatusOr<int> SchemaVersion(PgPool& pool, const std::string& service) {
+  if (absl::Status checked = pool.Check(); !checked.ok()) return checked;
   if (absl::Status created = CreateVersionTable(pool); !created.ok()) return created;
   auto row = pool.Query("SELECT version::text FROM trustsphere_schema WHERE service = $1",
                         {PgParam::Text(service)});
@@ -47,6 +48,7 @@ absl::StatusOr<int> SchemaVersion(PgPool& pool, const std::string& service) {
 
 absl::Status MigrateSchema(PgPool& pool, const std::string& service,
                            const std::vector<PgMigration>& migrations) {
+  if (absl::Status checked = pool.Check(); !checked.ok()) return checked;
   if (absl::Status created = CreateVersionTable(pool); !created.ok()) return created;
   const int latest = migrations.empty() ? 0 : migrations.back().to_version;
   return RunTransaction(

@@ -20,8 +20,10 @@ struct PgMigration {
   std::vector<std::string> statements;
 };
 
-// Runs the migrations past the stored version, in order, each in the
-// transaction that records its version. FAILED_PRECONDITION when the stored
+// Checks that the database answers (PgPool::Check: a wrong connection
+// string or role is reported in one line), then runs the migrations past
+// the stored version, in order, each in the transaction that records its
+// version. FAILED_PRECONDITION when the stored
 // version is newer than the last migration, or when the role may not
 // create tables (a one-line reason for the server to refuse to start).
 absl::Status MigrateSchema(PgPool& pool, const std::string& service,

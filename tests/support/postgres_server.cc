@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 
@@ -104,6 +105,17 @@ bool PostgresServer::Psql(const std::string& sql, const std::string& database) c
   return RunToEnd({"/usr/bin/psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
                    ConnInfo(database), "--command=" + sql},
                   30s);
+}
+
+absl::StatusOr<std::string> FreshDatabase(const std::string& prefix) {
+  static std::unique_ptr<PostgresServer> server = PostgresServer::Start();
+  static std::atomic<int> databases = 0;
+  if (server == nullptr) return absl::UnavailableError("PostgreSQL did not start");
+  const std::string database = prefix + "_" + std::to_string(++databases);
+  if (!server->Psql("CREATE DATABASE " + database)) {
+    return absl::InternalError("CREATE DATABASE " + database + " failed");
+  }
+  return server->ConnInfo(database);
 }
 
 }  // namespace trustsphere::testing

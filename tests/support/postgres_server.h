@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "tests/support/child_process.h"
 
 namespace trustsphere::testing {
@@ -45,5 +46,10 @@ class PostgresServer {
   std::optional<ChildProcess::Account> owner_;
   std::unique_ptr<ChildProcess> server_;
 };
+
+// The connection string of a database made for one caller, on a server
+// this test process starts at its first call and stops at its exit: what a
+// store's conformance suite opens for each test.
+absl::StatusOr<std::string> FreshDatabase(const std::string& prefix);
 
 }  // namespace trustsphere::testing

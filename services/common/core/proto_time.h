@@ -18,4 +18,9 @@ inline absl::Time FromProto(const google::protobuf::Timestamp& proto) {
   return absl::FromUnixSeconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
 }
 
+// Microseconds since the epoch: the unit of every store's timelines.
+inline int64_t UnixMicros(const google::protobuf::Timestamp& proto) {
+  return proto.seconds() * 1000000 + proto.nanos() / 1000;
+}
+
 }  // namespace trustsphere
