@@ -8,6 +8,7 @@
 #include "google/rpc/status.pb.h"
 #include "tests/relationships_fixture.h"
 #include "tests/support/offline_verification.h"
+#include "tests/support/postgres_server.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -17,11 +18,20 @@ using ::testing::IsEmpty;
 namespace cv1 = recommendations_v1;
 using namespace std::chrono_literals;
 
-class RecommendationsTest : public RelationshipsTest {
+// Every test runs over each storage of recommendations: RocksDB in the
+// test's folder, and a fresh database on a throwaway PostgreSQL 15 of the
+// test's process.
+class RecommendationsTest : public RelationshipsTest,
+                            public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
     RelationshipsTest::SetUp();
-    ASSERT_TRUE(deployment_->StartRecommendations());
+    if (GetParam() == "postgres") {
+      auto conninfo = FreshDatabase("recommendations");
+      ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+      recommendations_flags_ = {"--storage=postgres", "--database_url=" + *conninfo};
+    }
+    ASSERT_TRUE(deployment_->StartRecommendations(recommendations_flags_));
     jacques_ = SignUp("jacques");
     martin_ = SignUp("martin");
     // The essay: Jacques vouches for Martin's negotiation, not his planning.
@@ -30,6 +40,8 @@ class RecommendationsTest : public RelationshipsTest {
   }
 
   cv1::RecommendationService::Stub& recs() { return deployment_->recommendations(); }
+
+  std::vector<std::string> recommendations_flags_;
 
   cv1::Recommendation Write(const Account& author, const Account& subject,
                             std::vector<common::v1::Facet> facets, grpc::Status* status = nullptr,
@@ -112,7 +124,7 @@ class RecommendationsTest : public RelationshipsTest {
 };
 
 // The whole story of the essay, in order.
-TEST_F(RecommendationsTest, TheEssaysStoryFromRequestToRevocation) {
+TEST_P(RecommendationsTest, TheEssaysStoryFromRequestToRevocation) {
   // Martin asks Jacques; Jacques sees the request.
   cv1::RequestRecommendationRequest ask;
   ask.set_author_id(jacques_.person.id());
@@ -183,7 +195,7 @@ TEST_F(RecommendationsTest, TheEssaysStoryFromRequestToRevocation) {
   EXPECT_TRUE(BecomesStale(martin_, letter.id()));
 }
 
-TEST_F(RecommendationsTest, NarrowingTheSphereMakesItStale) {
+TEST_P(RecommendationsTest, NarrowingTheSphereMakesItStale) {
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
   Put(jacques_, martin_, {Tag("rigour")}, {});  // negotiation left the sphere
   EXPECT_TRUE(BecomesStale(jacques_, letter.id()));
@@ -204,7 +216,7 @@ TEST_F(RecommendationsTest, NarrowingTheSphereMakesItStale) {
   EXPECT_EQ(revised.version(), 2);
 }
 
-TEST_F(RecommendationsTest, NoTrustMeansNoRecommendation) {
+TEST_P(RecommendationsTest, NoTrustMeansNoRecommendation) {
   Account stranger = SignUp("stranger");
   grpc::Status status;
   Write(stranger, martin_, {Tag("negociation")}, &status);
@@ -215,7 +227,7 @@ TEST_F(RecommendationsTest, NoTrustMeansNoRecommendation) {
   EXPECT_THAT(ViolatedFields(status), ElementsAre("recommendation.facets"));
 }
 
-TEST_F(RecommendationsTest, EachPartyDoesOnlyWhatIsTheirs) {
+TEST_P(RecommendationsTest, EachPartyDoesOnlyWhatIsTheirs) {
   Account outsider = SignUp("outsider");
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
 
@@ -260,7 +272,7 @@ TEST_F(RecommendationsTest, EachPartyDoesOnlyWhatIsTheirs) {
   EXPECT_EQ(listed.recommendations_size(), 1);
 }
 
-TEST_F(RecommendationsTest, OralContactsTravelOnlyInDossiers) {
+TEST_P(RecommendationsTest, OralContactsTravelOnlyInDossiers) {
   cv1::Recommendation oral =
       Write(jacques_, martin_, {Tag("negociation")}, nullptr, cv1::FORM_ORAL);
   EXPECT_EQ(oral.contact(), "+33 6 00 00 00 00");  // the author sees their own
@@ -277,7 +289,7 @@ TEST_F(RecommendationsTest, OralContactsTravelOnlyInDossiers) {
   EXPECT_EQ(dossier.recommendations(0).contact(), "+33 6 00 00 00 00");
 }
 
-TEST_F(RecommendationsTest, RevisionsKeepVersionsAndResetPublication) {
+TEST_P(RecommendationsTest, RevisionsKeepVersionsAndResetPublication) {
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
   ASSERT_EQ(Publish(martin_, letter.id()), grpc::StatusCode::OK);
   cv1::GetRecommendationRequest get;
@@ -324,7 +336,7 @@ TEST_F(RecommendationsTest, RevisionsKeepVersionsAndResetPublication) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(RecommendationsTest, SharesAreBoundedAndEndedTokensOpenNothing) {
+TEST_P(RecommendationsTest, SharesAreBoundedAndEndedTokensOpenNothing) {
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
   grpc::Status status;
   Share(martin_, {letter.id()}, absl::Hours(24), &status);
@@ -380,7 +392,7 @@ TEST_F(RecommendationsTest, SharesAreBoundedAndEndedTokensOpenNothing) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(RecommendationsTest, SignedExportsVerifyAndTamperingIsCaught) {
+TEST_P(RecommendationsTest, SignedExportsVerifyAndTamperingIsCaught) {
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
   cv1::ExportSignedRecommendationRequest exported;
   exported.set_id(letter.id());
@@ -441,7 +453,7 @@ TEST_F(RecommendationsTest, SignedExportsVerifyAndTamperingIsCaught) {
   EXPECT_FALSE(VerifyOffline(dir_, tampered, keys.keys(0).public_key()).has_value());
 }
 
-TEST_F(RecommendationsTest, RelationshipsOutageWritesNothingAndShowsNothing) {
+TEST_P(RecommendationsTest, RelationshipsOutageWritesNothingAndShowsNothing) {
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
   ASSERT_EQ(Publish(martin_, letter.id()), grpc::StatusCode::OK);
   cv1::CreateShareResponse share = Share(martin_, {letter.id()});
@@ -460,16 +472,18 @@ TEST_F(RecommendationsTest, RelationshipsOutageWritesNothingAndShowsNothing) {
   EXPECT_EQ(Dossier(share.token(), &dossier).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
-TEST_F(RecommendationsTest, TheWatchResumesAfterRestarts) {
+TEST_P(RecommendationsTest, TheWatchResumesAfterRestarts) {
   cv1::Recommendation letter = Write(jacques_, martin_, {Tag("negociation")});
   // Recommendations is down while the trust is revoked...
   deployment_->StopRecommendations(/*kill=*/true);
   ASSERT_TRUE(Revoke(jacques_, martin_).ok());
   // ... and relationships restarts too; the change is not lost.
   deployment_->RestartRelationships(/*kill=*/true);
-  ASSERT_TRUE(deployment_->StartRecommendations());
+  ASSERT_TRUE(deployment_->StartRecommendations(recommendations_flags_));
   EXPECT_TRUE(BecomesStale(jacques_, letter.id()));
 }
+
+INSTANTIATE_TEST_SUITE_P(Storage, RecommendationsTest, ::testing::Values("rocksdb", "postgres"));
 
 }  // namespace
 }  // namespace trustsphere::testing

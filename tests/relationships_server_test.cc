@@ -6,6 +6,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "tests/relationships_fixture.h"
+#include "tests/support/postgres_server.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -15,7 +16,24 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-TEST_F(RelationshipsTest, MutualTrustMakesAReferenceAndRevokingEndsIt) {
+// The tests of RelationshipsServerTest run over each storage of
+// relationships: RocksDB in the test's folder, and a fresh database on a
+// throwaway PostgreSQL 15 of the test's process.
+class RelationshipsServerTest : public RelationshipsTest,
+                                public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::vector<std::string> RelationshipsFlags() const override {
+    if (GetParam() != "postgres") return {};
+    auto conninfo = FreshDatabase("relationships");
+    EXPECT_TRUE(conninfo.ok()) << conninfo.status();
+    return {"--storage=postgres", "--database_url=" + conninfo.value_or("")};
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Storage, RelationshipsServerTest,
+                         ::testing::Values("rocksdb", "postgres"));
+
+TEST_P(RelationshipsServerTest, MutualTrustMakesAReferenceAndRevokingEndsIt) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
 
@@ -48,7 +66,7 @@ TEST_F(RelationshipsTest, MutualTrustMakesAReferenceAndRevokingEndsIt) {
   EXPECT_THAT(References(jacques.token, jacques), ElementsAre(martin.person.id()));
 }
 
-TEST_F(RelationshipsTest, CheckTrustAnswersForTheSphere) {
+TEST_P(RelationshipsServerTest, CheckTrustAnswersForTheSphere) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   iv1::Position sales = AddPosition(martin, "Acme", 2010, 2014);
@@ -92,7 +110,7 @@ TEST_F(RelationshipsTest, CheckTrustAnswersForTheSphere) {
   EXPECT_THAT(ViolatedFields(status), ElementsAre("facet.kind"));
 }
 
-TEST_F(RelationshipsTest, PutTrustRefusesBadStatementsAndWritesNothing) {
+TEST_P(RelationshipsServerTest, PutTrustRefusesBadStatementsAndWritesNothing) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Account claire = SignUp("claire");
@@ -173,7 +191,7 @@ TEST_F(RelationshipsTest, PutTrustRefusesBadStatementsAndWritesNothing) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(RelationshipsTest, EtagsGuardReplacementAndRequestIdsMakeRetriesSafe) {
+TEST_P(RelationshipsServerTest, EtagsGuardReplacementAndRequestIdsMakeRetriesSafe) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   rv1::PutTrustRequest request;
@@ -200,7 +218,7 @@ TEST_F(RelationshipsTest, EtagsGuardReplacementAndRequestIdsMakeRetriesSafe) {
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
 }
 
-TEST_F(RelationshipsTest, BatchGetTrustReadsSeveralStatementsInRequestOrder) {
+TEST_P(RelationshipsServerTest, BatchGetTrustReadsSeveralStatementsInRequestOrder) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Account claire = SignUp("claire");
@@ -230,7 +248,7 @@ TEST_F(RelationshipsTest, BatchGetTrustReadsSeveralStatementsInRequestOrder) {
   EXPECT_THAT(ViolatedFields(refused), ElementsAre("pairs"));
 }
 
-TEST_F(RelationshipsTest, OnlyTheTrusterRevokes) {
+TEST_P(RelationshipsServerTest, OnlyTheTrusterRevokes) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Put(jacques, martin);
@@ -246,7 +264,7 @@ TEST_F(RelationshipsTest, OnlyTheTrusterRevokes) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(RelationshipsTest, PendingReciprocationListsWhoAwaitsAnAnswer) {
+TEST_P(RelationshipsServerTest, PendingReciprocationListsWhoAwaitsAnAnswer) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Account claire = SignUp("claire");
@@ -265,7 +283,7 @@ TEST_F(RelationshipsTest, PendingReciprocationListsWhoAwaitsAnAnswer) {
   EXPECT_EQ(pending().size(), 2u);
 }
 
-TEST_F(RelationshipsTest, ListsPageByIdWithTokensBoundToTheQuery) {
+TEST_P(RelationshipsServerTest, ListsPageByIdWithTokensBoundToTheQuery) {
   Account jacques = SignUp("jacques");
   std::vector<std::string> expected;
   for (int i = 0; i < 5; ++i) {
@@ -297,7 +315,7 @@ TEST_F(RelationshipsTest, ListsPageByIdWithTokensBoundToTheQuery) {
             grpc::StatusCode::INVALID_ARGUMENT);  // another caller's token
 }
 
-TEST_F(RelationshipsTest, FindVouchersPathGoesThroughTheSmallestIdOneLevelUp) {
+TEST_P(RelationshipsServerTest, FindVouchersPathGoesThroughTheSmallestIdOneLevelUp) {
   // me - x - v and me - y - v: v is two hops away by both; the path names
   // whichever of x and y has the smaller id, as a breadth-first walk in id
   // order does, at every depth the search is asked for.
@@ -320,7 +338,7 @@ TEST_F(RelationshipsTest, FindVouchersPathGoesThroughTheSmallestIdOneLevelUp) {
   EXPECT_EQ(Vouchers(me.token, subject, Tag("welding"), 1).vouchers_size(), 0);
 }
 
-TEST_F(RelationshipsTest, FindVouchersFollowsMutualReferencesWithShortestPaths) {
+TEST_P(RelationshipsServerTest, FindVouchersFollowsMutualReferencesWithShortestPaths) {
   // me - a - b - c, me - d; b and c and d vouch for subject's negotiation.
   Account me = SignUp("me");
   Account a = SignUp("a");
@@ -379,7 +397,7 @@ TEST_F(RelationshipsTest, FindVouchersFollowsMutualReferencesWithShortestPaths) 
   EXPECT_THAT(ids(Vouchers(me.token, subject, Tag("negotiation"), 3)), ElementsAre(d.person.id()));
 }
 
-TEST_F(RelationshipsTest, CoverageCountsReferencesPerPositionAndFacet) {
+TEST_P(RelationshipsServerTest, CoverageCountsReferencesPerPositionAndFacet) {
   Account martin = SignUp("martin");
   Account jacques = SignUp("jacques");
   Account claire = SignUp("claire");
@@ -408,7 +426,7 @@ TEST_F(RelationshipsTest, CoverageCountsReferencesPerPositionAndFacet) {
   EXPECT_EQ(coverage.facets(1).reference_count(), 1);
 }
 
-TEST_F(RelationshipsTest, SuggestionsComeFromOverlappingPositionsOfNonReferences) {
+TEST_P(RelationshipsServerTest, SuggestionsComeFromOverlappingPositionsOfNonReferences) {
   Account martin = SignUp("martin");
   Account long_colleague = SignUp("long");
   Account short_colleague = SignUp("short");
@@ -439,7 +457,7 @@ TEST_F(RelationshipsTest, SuggestionsComeFromOverlappingPositionsOfNonReferences
 
 // An ongoing position that starts next year has overlapped nobody yet: it
 // gets no candidate, never a blank one.
-TEST_F(RelationshipsTest, APositionNotStartedYetGetsNoBlankCandidate) {
+TEST_P(RelationshipsServerTest, APositionNotStartedYetGetsNoBlankCandidate) {
   Account martin = SignUp("martin");
   Account colleague = SignUp("colleague");
   absl::CivilMonth soon = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone()) + 6;
@@ -537,7 +555,7 @@ TEST_F(RelationshipLimitsTest, RevokedStatementsFreeTheirPlaceWithinTheKeptHisto
   EXPECT_THAT(status.error_message(), HasSubstr("revoked ones included"));
 }
 
-TEST_F(RelationshipsTest, AcknowledgedStatementsSurviveSigkill) {
+TEST_P(RelationshipsServerTest, AcknowledgedStatementsSurviveSigkill) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Mutual(jacques, martin, {Tag("negotiation")});
@@ -546,7 +564,7 @@ TEST_F(RelationshipsTest, AcknowledgedStatementsSurviveSigkill) {
   EXPECT_EQ(Check(jacques.token, martin, jacques, Tag("negotiation")), rv1::VERDICT_INSIDE);
 }
 
-TEST_F(RelationshipsTest, IdentityOutageRefusesWritesAndKeepsReads) {
+TEST_P(RelationshipsServerTest, IdentityOutageRefusesWritesAndKeepsReads) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Put(jacques, martin);
@@ -560,7 +578,7 @@ TEST_F(RelationshipsTest, IdentityOutageRefusesWritesAndKeepsReads) {
   EXPECT_EQ(GetCode(jacques.token, jacques, martin), grpc::StatusCode::OK);
 }
 
-TEST_F(RelationshipsTest, ADeletedPersonIsRefusedOnceIdentitysChangeLogSaysSo) {
+TEST_P(RelationshipsServerTest, ADeletedPersonIsRefusedOnceIdentitysChangeLogSaysSo) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   Account claire = SignUp("claire");
@@ -589,7 +607,7 @@ TEST_F(RelationshipsTest, ADeletedPersonIsRefusedOnceIdentitysChangeLogSaysSo) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
 }
 
-TEST_F(RelationshipsTest, WatchStreamsEveryChangeInOrderAndResumes) {
+TEST_P(RelationshipsServerTest, WatchStreamsEveryChangeInOrderAndResumes) {
   Account jacques = SignUp("jacques");
   Account martin = SignUp("martin");
   std::string service = deployment_->Token("recommendations", "service");
@@ -652,7 +670,7 @@ TEST_F(RelationshipsTest, WatchStreamsEveryChangeInOrderAndResumes) {
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(RelationshipsTest, SigtermEndsOpenWatchStreamsAndExitsCleanly) {
+TEST_P(RelationshipsServerTest, SigtermEndsOpenWatchStreamsAndExitsCleanly) {
   std::string service = deployment_->Token("recommendations", "service");
   rv1::WatchTrustChangesRequest request;
   auto context = Context(service);
@@ -727,6 +745,48 @@ TEST_F(ConsistencyTokenTest, AWritesTokenIsHonouredAndAMalformedOneRefused) {
   auto again = later->GetServerInitialMetadata().find("trustsphere-consistency-token");
   ASSERT_NE(again, later->GetServerInitialMetadata().end());
   EXPECT_GE(Position(std::string(again->second.data(), again->second.size())), written_at);
+}
+
+class RelationshipsOnPostgresTest : public RelationshipsTest {
+ protected:
+  std::vector<std::string> RelationshipsFlags() const override {
+    return {"--storage=postgres", "--database_url=" + (postgres_ ? postgres_->ConnInfo() : ""),
+            "--health_probe_period=100ms"};
+  }
+
+  bool HealthBecomes(const std::string& wanted) {
+    for (int i = 0; i < 300; ++i) {
+      if (deployment_->relationships_server().Health() == wanted) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
+  // Started before SetUp asks for the flags.
+  std::unique_ptr<PostgresServer> postgres_ = PostgresServer::Start();
+};
+
+// The database lost while serving: NOT_SERVING within a few probes and
+// writes UNAVAILABLE, with nothing half-written; once it is back, SERVING
+// again and writes go through, with no restart of the server.
+TEST_F(RelationshipsOnPostgresTest, HealthAndWritesFollowTheDatabase) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Put(jacques, martin, {Tag("negotiation")});
+  ASSERT_TRUE(HealthBecomes("SERVING"));
+
+  postgres_->Stop(/*kill=*/false);
+  EXPECT_TRUE(HealthBecomes("NOT_SERVING")) << deployment_->relationships_server().Health();
+  grpc::Status status;
+  Put(martin, jacques, {Tag("negotiation")}, {}, rv1::VISIBILITY_UNSPECIFIED, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+
+  ASSERT_TRUE(postgres_->Restart());
+  EXPECT_TRUE(HealthBecomes("SERVING")) << deployment_->relationships_server().Health();
+  EXPECT_THAT(References(jacques.token, jacques), IsEmpty());
+  Put(martin, jacques, {Tag("negotiation")});
+  EXPECT_THAT(References(jacques.token, jacques), ElementsAre(martin.person.id()));
+  EXPECT_EQ(Check(jacques.token, martin, jacques, Tag("negotiation")), rv1::VERDICT_INSIDE);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   const std::string key_file =
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
-  const auto postgres = PostgresFromFlags("identity");
+  const auto postgres = PostgresFromFlags();
 
   identity::IdentityOptions options;
   options.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);

@@ -10,6 +10,7 @@
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
+#include "services/recommendations/postgres_recommendation_store.h"
 #include "services/recommendations/recommendation_handlers.h"
 #include "services/recommendations/relationships_client.h"
 #include "services/recommendations/rocksdb_recommendation_store.h"
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
   const std::string key_file =
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
-  PostgresFromFlags("recommendations");  // refuses --storage=postgres for now
+  const auto postgres = PostgresFromFlags();
 
   ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
   recommendations::RecommendationHandlers handlers(&parts.runner);
@@ -60,8 +61,13 @@ int main(int argc, char** argv) {
       .start = [&]() -> absl::Status {
         auto signing_key = LoadOrCreateSigningKey(key_file);
         if (!signing_key.ok()) return signing_key.status();
-        auto store =
-            recommendations::RocksDbRecommendationStore::Open(data_dir + "/db", sync_writes);
+        absl::StatusOr<std::unique_ptr<recommendations::RecommendationStore>> store;
+        if (postgres) {
+          store = recommendations::PostgresRecommendationStore::Open(
+              std::make_unique<storage::postgres::PgPool>(*postgres));
+        } else {
+          store = recommendations::RocksDbRecommendationStore::Open(data_dir + "/db", sync_writes);
+        }
         if (!store.ok()) return store.status();
         auto page_tokens = PageTokenCodecFor(**store);
         if (!page_tokens.ok()) return page_tokens.status();
@@ -78,7 +84,8 @@ int main(int argc, char** argv) {
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
-        Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
+        Log(LogLevel::kInfo, "storage open",
+            {F("storage", postgres ? "postgres" : "rocksdb"), F("data_dir", data_dir)});
         return absl::OkStatus();
       },
       .stop =
@@ -89,5 +96,9 @@ int main(int argc, char** argv) {
             handlers.Attach(nullptr);
             logic.reset();
           },
+      // Only a database that can be lost is probed.
+      .writable = postgres ? std::function<absl::Status()>(
+                                 [&] { return logic->store().admin().CheckWritable(); })
+                           : nullptr,
   });
 }

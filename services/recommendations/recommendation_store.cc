@@ -1,5 +1,7 @@
 #include "services/recommendations/recommendation_store.h"
 
+#include "services/common/core/proto_time.h"
+
 namespace trustsphere::recommendations {
 
 void RecommendationWrite::PutRecommendation(v1::Recommendation recommendation, bool new_version,
@@ -32,6 +34,21 @@ void RecommendationWrite::SetTrustCursor(std::string cursor) { trust_cursor_ = s
 
 void RecommendationWrite::RecordRequest(std::optional<RequestRecord> record) {
   if (record) request_records_.push_back(std::move(*record));
+}
+
+internal::RequestRecord StoredRequest(const RequestRecord& request) {
+  internal::RequestRecord record;
+  record.set_fingerprint(request.fingerprint);
+  record.set_recommendation_id(request.response);
+  *record.mutable_create_time() = ToProto(request.create_time);
+  return record;
+}
+
+RequestRecord LoadedRequest(const RequestKey& key, const internal::RequestRecord& stored) {
+  return RequestRecord{.key = key,
+                       .fingerprint = stored.fingerprint(),
+                       .response = stored.recommendation_id(),
+                       .create_time = FromProto(stored.create_time())};
 }
 
 }  // namespace trustsphere::recommendations

@@ -95,6 +95,10 @@ class RecommendationWrite {
   bool sync_later_ = false;
 };
 
+// An idempotency record as every store keeps it (records.proto).
+internal::RequestRecord StoredRequest(const RequestRecord& request);
+RequestRecord LoadedRequest(const RequestKey& key, const internal::RequestRecord& stored);
+
 using RecommendationFilter = absl::FunctionRef<bool(const v1::Recommendation&)>;
 
 class RecommendationStore : public SecretKeeper, public RequestLog {

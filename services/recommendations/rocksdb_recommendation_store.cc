@@ -13,11 +13,6 @@ using storage::ParseIfPresent;
 using storage::ParseValue;
 using storage::WriteBatch;
 
-// Microseconds since the epoch, the unit of timeline keys.
-int64_t Micros(const google::protobuf::Timestamp& time) {
-  return time.seconds() * 1000000 + time.nanos() / 1000;
-}
-
 // Every record of a timeline.
 constexpr auto kEverything = [](const auto&) { return true; };
 
@@ -31,7 +26,7 @@ void PutRecommendation(WriteBatch& batch, const RecommendationWrite::Put& put) {
               value);
   }
   if (!put.created) return;
-  const int64_t micros = Micros(recommendation.create_time());
+  const int64_t micros = UnixMicros(recommendation.create_time());
   batch.Put(keys::kBySubject,
             keys::Timeline(recommendation.subject_id(), micros, recommendation.id()), "");
   batch.Put(keys::kByAuthor,
@@ -42,7 +37,7 @@ void PutRecommendation(WriteBatch& batch, const RecommendationWrite::Put& put) {
 }
 
 void IndexRequest(WriteBatch& batch, const v1::RecommendationRequest& request) {
-  const int64_t micros = Micros(request.create_time());
+  const int64_t micros = UnixMicros(request.create_time());
   batch.Put(keys::kRequestsByAuthor, keys::Timeline(request.author_id(), micros, request.id()), "");
   batch.Put(keys::kRequestsBySubject, keys::Timeline(request.subject_id(), micros, request.id()),
             "");
@@ -279,7 +274,7 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
     if (!created) continue;
     batch.Put(keys::kShareTokens, keys::ShareToken(record.token_hash()), share.id());
     batch.Put(keys::kSharesBySubject,
-              keys::Timeline(share.subject_id(), Micros(share.create_time()), share.id()), "");
+              keys::Timeline(share.subject_id(), UnixMicros(share.create_time()), share.id()), "");
   }
   // A read shown to twenty authors is one entry, named by twenty timelines.
   absl::flat_hash_set<std::string> entries_put;
@@ -288,7 +283,7 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
       batch.Put(keys::kAccessEntries, keys::Id(access.entry_id), access.entry.SerializeAsString());
     }
     batch.Put(keys::kAccessLog,
-              keys::Timeline(access.person, Micros(access.entry.time()), access.entry_id), "");
+              keys::Timeline(access.person, UnixMicros(access.entry.time()), access.entry_id), "");
   }
   for (const auto& [author, blocked] : write.blocks()) {
     batch.Put(keys::kBlocks, keys::Block(author, blocked.person_id()), blocked.SerializeAsString());
@@ -298,12 +293,8 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
   }
   if (write.trust_cursor()) batch.PutMeta(keys::kWatchCursorMeta, *write.trust_cursor());
   for (const auto& request : write.request_records()) {
-    internal::RequestRecord record;
-    record.set_fingerprint(request.fingerprint);
-    record.set_recommendation_id(request.response);
-    *record.mutable_create_time() = ToProto(request.create_time);
     batch.Put(keys::kIdempotency, keys::Idempotency(request.key.scope, request.key.request_id),
-              record.SerializeAsString());
+              StoredRequest(request).SerializeAsString());
   }
   if (write.sync_later()) batch.DeferSync();
   return engine_->Write(std::move(batch)).status();
@@ -315,10 +306,7 @@ absl::StatusOr<std::optional<RequestRecord>> RocksDbRecommendationStore::FindReq
       engine_->Get(keys::kIdempotency, keys::Idempotency(key.scope, key.request_id)));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::nullopt;
-  return RequestRecord{.key = key,
-                       .fingerprint = (*stored)->fingerprint(),
-                       .response = (*stored)->recommendation_id(),
-                       .create_time = FromProto((*stored)->create_time())};
+  return LoadedRequest(key, **stored);
 }
 
 absl::StatusOr<std::string> RocksDbRecommendationStore::KeepSecret(const std::string& name,

@@ -271,6 +271,12 @@ absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) {
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
+  // Before the pin: settling may install a change, which waits for the
+  // graph's lock that the pin holds.
+  if (absl::Status settled = wrapped().Settle(); !settled.ok()) {
+    return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
+                                              nullptr, settled);
+  }
   std::unique_ptr<TrustReader> bodies;
   absl::Status broken;
   const TrustGraph::Version at = graph_.Pin([&](absl::FunctionRef<bool(uint64_t)> installed) {

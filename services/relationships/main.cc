@@ -11,6 +11,7 @@
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/relationships/graph_trust_store.h"
+#include "services/relationships/postgres_trust_store.h"
 #include "services/relationships/relationship_handlers.h"
 #include "services/relationships/rocksdb_trust_store.h"
 
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
   const std::string token_file =
       PathOrDefault(absl::GetFlag(FLAGS_service_token_file), data_dir, "service_token");
   const bool sync_writes = SyncWritesFromFlags();
-  PostgresFromFlags("relationships");  // refuses --storage=postgres for now
+  const auto postgres = PostgresFromFlags();
 
   relationships::RelationshipOptions options;
   options.tag_use_period = absl::GetFlag(FLAGS_tag_use_period);
@@ -64,8 +65,9 @@ int main(int argc, char** argv) {
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<relationships::RelationshipLogic> logic;
   std::unique_ptr<ConsistencyTokens> tokens;
-  // Written at a clean stop, read (and removed) at the next start.
-  const std::string checkpoint = data_dir + "/trust_graph.checkpoint";
+  // Written at a clean stop, read (and removed) at the next start. Not with
+  // a shared database: another replica may write while this one is down.
+  const std::string checkpoint = postgres ? "" : data_dir + "/trust_graph.checkpoint";
   relationships::GraphTrustStore* graph_store = nullptr;
 
   return RunServer({
@@ -74,12 +76,18 @@ int main(int argc, char** argv) {
       .services = {handlers.Registered(), parts.admin.Registered()},
       .metrics = &parts.metrics,
       .start = [&]() -> absl::Status {
-        // Every index query is answered by the graph: the store keeps records.
-        auto rocksdb = relationships::RocksDbTrustStore::Open(
-            data_dir + "/db", sync_writes, relationships::TrustIndexes::kLeftToTheGraph);
-        if (!rocksdb.ok()) return rocksdb.status();
+        absl::StatusOr<std::unique_ptr<relationships::TrustStore>> records;
+        if (postgres) {
+          records = relationships::PostgresTrustStore::Open(
+              std::make_unique<storage::postgres::PgPool>(*postgres));
+        } else {
+          // Every index query is answered by the graph: the store keeps records.
+          records = relationships::RocksDbTrustStore::Open(
+              data_dir + "/db", sync_writes, relationships::TrustIndexes::kLeftToTheGraph);
+        }
+        if (!records.ok()) return records.status();
         const absl::Time build_start = absl::Now();
-        auto store = relationships::GraphTrustStore::Open(std::move(*rocksdb), checkpoint);
+        auto store = relationships::GraphTrustStore::Open(std::move(*records), checkpoint);
         if (!store.ok()) return store.status();
         graph_store = store->get();
         const auto graph = graph_store->graph().size();
@@ -108,7 +116,8 @@ int main(int argc, char** argv) {
         parts.runner.SetConsistencyTokens(tokens.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
-        Log(LogLevel::kInfo, "storage open", {F("data_dir", data_dir)});
+        Log(LogLevel::kInfo, "storage open",
+            {F("storage", postgres ? "postgres" : "rocksdb"), F("data_dir", data_dir)});
         return absl::OkStatus();
       },
       .drain = [&] { handlers.CloseStreams(); },
@@ -120,13 +129,17 @@ int main(int argc, char** argv) {
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();
-            if (graph_store != nullptr) {
+            if (graph_store != nullptr && !checkpoint.empty()) {
               absl::Status saved = graph_store->SaveCheckpoint(checkpoint);
               Log(saved.ok() ? LogLevel::kInfo : LogLevel::kWarning, "trust graph checkpoint",
                   {F("path", checkpoint), F("status", saved.ToString())});
-              graph_store = nullptr;
             }
+            graph_store = nullptr;
             logic.reset();
           },
+      // Only a database that can be lost is probed.
+      .writable = postgres ? std::function<absl::Status()>(
+                                 [&] { return logic->store().admin().CheckWritable(); })
+                           : nullptr,
   });
 }

@@ -1,10 +1,9 @@
 #include "services/relationships/rocksdb_trust_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "records.pb.h"
-#include "services/common/core/proto_time.h"
 #include "services/relationships/relationships_keys.h"
+#include "services/relationships/stored_records.h"
 #include "storage/paging.h"
 #include "storage/proto_value.h"
 
@@ -47,27 +46,6 @@ class RocksDbTrustReader final : public TrustReader {
     for (const auto& [truster, trustee] : pairs) lookups.push_back(keys::Pair(truster, trustee));
     return storage::ParseEach<v1::TrustStatement>(
         engine_.MultiGet(keys::kStatements, lookups, at()));
-  }
-
-  absl::StatusOr<std::optional<FacetJudgement>> Judge(const std::string& truster,
-                                                      const std::string& trustee,
-                                                      const common::v1::Facet& facet) override {
-    auto statement = Statement(truster, trustee);
-    if (!statement.ok()) return statement.status();
-    return relationships::Judge(*statement, facet);
-  }
-
-  absl::StatusOr<std::vector<std::vector<common::v1::Facet>>> InsideFacets(
-      const std::vector<std::pair<std::string, std::string>>& pairs) override {
-    auto statements = Statements(pairs);
-    if (!statements.ok()) return statements.status();
-    std::vector<std::vector<common::v1::Facet>> facets(pairs.size());
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      if (!IsActive((*statements)[i])) continue;
-      const auto& inside = (*statements)[i]->sphere().inside();
-      facets[i].assign(inside.begin(), inside.end());
-    }
-    return facets;
   }
 
   absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
@@ -310,12 +288,7 @@ void WriteChange(WriteBatch& batch, const StatementChange& change, TrustIndexes 
             after.SerializeAsString());
   if (indexes == TrustIndexes::kKept) WriteIndexes(batch, change);
 
-  internal::ChangeRecord record;
-  record.set_kind(change.kind);
-  *record.mutable_statement() = after;
-  if (change.before) *record.mutable_previous_sphere() = change.before->sphere();
-  *record.mutable_commit_time() = ToProto(absl::Now());
-  batch.AppendChange(record.SerializeAsString());
+  batch.AppendChange(ChangeRecordOf(change).SerializeAsString());
 }
 
 // Records, durably and before any write, that the indexes stop following
@@ -373,14 +346,10 @@ absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementCha
   WriteBatch batch;
   for (const auto& change : changes) WriteChange(batch, change, indexes_);
   if (request) {
-    internal::RequestRecord record;
-    record.set_fingerprint(request->fingerprint);
-    if (!record.mutable_result()->ParseFromString(request->response)) {
-      return absl::InternalError("a request's answer is not a statement");
-    }
-    *record.mutable_create_time() = ToProto(request->create_time);
+    auto record = StoredRequest(*request);
+    if (!record.ok()) return record.status();
     batch.Put(keys::kRequests, keys::Request(request->key.scope, request->key.request_id),
-              record.SerializeAsString());
+              record->SerializeAsString());
   }
   auto sequences = engine_->Write(std::move(batch), [&](absl::Span<const uint64_t> committed) {
     if (commit_hook_) commit_hook_(changes, committed);
@@ -396,12 +365,7 @@ absl::StatusOr<std::vector<TrustChangeEntry>> RocksDbTrustStore::Changes(uint64_
       after, [&](uint64_t sequence, std::string_view value) -> storage::Engine::Visit {
         auto record = ParseValue<internal::ChangeRecord>(value);
         if (!record.ok()) return record.status();
-        TrustChangeEntry entry{.sequence = sequence};
-        entry.change.set_kind(record->kind());
-        *entry.change.mutable_statement() = std::move(*record->mutable_statement());
-        *entry.change.mutable_previous_sphere() = std::move(*record->mutable_previous_sphere());
-        *entry.change.mutable_commit_time() = record->commit_time();
-        entries.push_back(std::move(entry));
+        entries.push_back(EntryOf(sequence, std::move(*record)));
         return static_cast<int>(entries.size()) < limit;
       });
   if (!scanned.ok()) return scanned;
@@ -420,10 +384,7 @@ absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(
       engine_->Get(keys::kRequests, keys::Request(key.scope, key.request_id)));
   if (!record.ok()) return record.status();
   if (!record->has_value()) return std::nullopt;
-  return RequestRecord{.key = key,
-                       .fingerprint = (*record)->fingerprint(),
-                       .response = (*record)->result().SerializeAsString(),
-                       .create_time = FromProto((*record)->create_time())};
+  return LoadedRequest(key, **record);
 }
 
 absl::StatusOr<std::string> RocksDbTrustStore::Marker(const std::string& name) const {

@@ -14,14 +14,6 @@ namespace {
 INSTANTIATE_TEST_SUITE_P(RocksDb, TrustStoreConformance,
                          ::testing::Values(testing::OpenUnsynced<TrustStore, RocksDbTrustStore>));
 
-v1::TrustStatement Active(const std::string& truster, const std::string& trustee) {
-  v1::TrustStatement statement;
-  statement.set_truster_id(truster);
-  statement.set_trustee_id(trustee);
-  statement.set_state(v1::TRUST_STATE_ACTIVE);
-  return statement;
-}
-
 // Applies `after` over what the store holds for the pair.
 void Apply(TrustStore& store, const v1::TrustStatement& after) {
   auto reader = store.Latest();
@@ -44,10 +36,10 @@ TEST(RocksDbTrustStoreTest, AVersionOneDatabaseGetsItsCountsAtOpen) {
     ASSERT_TRUE(store.ok()) << store.status();
     auto apply = [&](const v1::TrustStatement& after) { Apply(**store, after); };
     for (int i = 0; i < 2500; ++i) {  // more people than one migration batch
-      apply(Active(absl::StrCat("p", i), absl::StrCat("p", (i + 1) % 2500)));
+      apply(ActiveStatement(absl::StrCat("p", i), absl::StrCat("p", (i + 1) % 2500)));
     }
-    apply(Active("p1", "p0"));  // answers p0
-    v1::TrustStatement revoked = Active("p7", "p9");
+    apply(ActiveStatement("p1", "p0"));  // answers p0
+    v1::TrustStatement revoked = ActiveStatement("p7", "p9");
     apply(revoked);
     revoked.set_state(v1::TRUST_STATE_REVOKED);
     apply(revoked);
@@ -94,7 +86,7 @@ TEST(RocksDbTrustStoreTest, AVersionOneDatabaseGetsItsCountsAtOpen) {
   // then both answered.
   EXPECT_EQ(*(*migrated)->Latest()->Counts("p1"),
             (StatementCounts{.active = 2, .kept = 2, .unanswered = 1}));
-  Apply(**migrated, Active("p2", "p1"));
+  Apply(**migrated, ActiveStatement("p2", "p1"));
   migrated->reset();
   auto reopened = RocksDbTrustStore::Open(dir.Sub("v1"), false);
   ASSERT_TRUE(reopened.ok()) << reopened.status();

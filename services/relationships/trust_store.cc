@@ -47,6 +47,27 @@ std::optional<FacetJudgement> Judge(const std::optional<v1::TrustStatement>& sta
   return judgement;
 }
 
+absl::StatusOr<std::optional<FacetJudgement>> TrustReader::Judge(const std::string& truster,
+                                                                 const std::string& trustee,
+                                                                 const common::v1::Facet& facet) {
+  auto statement = Statement(truster, trustee);
+  if (!statement.ok()) return statement.status();
+  return relationships::Judge(*statement, facet);
+}
+
+absl::StatusOr<std::vector<std::vector<common::v1::Facet>>> TrustReader::InsideFacets(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  auto statements = Statements(pairs);
+  if (!statements.ok()) return statements.status();
+  std::vector<std::vector<common::v1::Facet>> facets(pairs.size());
+  for (size_t i = 0; i < pairs.size() && i < statements->size(); ++i) {
+    if (!IsActive((*statements)[i])) continue;
+    const auto& inside = (*statements)[i]->sphere().inside();
+    facets[i].assign(inside.begin(), inside.end());
+  }
+  return facets;
+}
+
 void Add(StatementCounts& counts, const StatementCounts& delta) {
   counts.active += delta.active;
   counts.kept += delta.kept;

@@ -136,14 +136,14 @@ class TrustReader {
   virtual absl::StatusOr<std::vector<std::optional<v1::TrustStatement>>> Statements(
       const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
   // What truster's statement about trustee says of `facet` (normalised);
-  // nullopt unless that statement is active.
+  // nullopt unless that statement is active. By default, from Statement.
   virtual absl::StatusOr<std::optional<FacetJudgement>> Judge(const std::string& truster,
                                                               const std::string& trustee,
-                                                              const common::v1::Facet& facet) = 0;
+                                                              const common::v1::Facet& facet);
   // The facets inside each (truster, trustee) pair's statement, none where
-  // that statement is not active.
+  // that statement is not active. By default, from Statements.
   virtual absl::StatusOr<std::vector<std::vector<common::v1::Facet>>> InsideFacets(
-      const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
+      const std::vector<std::pair<std::string, std::string>>& pairs);
   // nullopt when the two are not mutual references.
   virtual absl::StatusOr<std::optional<ReferenceEdge>> Reference(const std::string& person,
                                                                  const std::string& other) = 0;
@@ -219,6 +219,11 @@ class TrustStore : public SecretKeeper, public RequestLog {
   virtual uint64_t LastChangeSequence() const = 0;
   // Set once, before the first Apply.
   virtual void SetCommitHook(CommitHook hook) = 0;
+  // Where a write's outcome was unknown (its commit answer lost), finds
+  // out and runs its hook if it did commit, so that a snapshot taken next
+  // holds no change the hooks missed. Called before a snapshot, outside
+  // every lock of the caller's. A store that always knows does nothing.
+  virtual absl::Status Settle() { return absl::OkStatus(); }
   // A small value kept in the database itself, outside the change log,
   // written durably; "" when absent. A graph checkpoint pairs with one.
   virtual absl::StatusOr<std::string> Marker(const std::string& name) const = 0;

@@ -26,6 +26,13 @@ inline common::v1::Facet Competency(const std::string& key) {
   facet.set_key(key);
   return facet;
 }
+inline v1::TrustStatement ActiveStatement(const std::string& truster, const std::string& trustee) {
+  v1::TrustStatement statement;
+  statement.set_truster_id(truster);
+  statement.set_trustee_id(trustee);
+  statement.set_state(v1::TRUST_STATE_ACTIVE);
+  return statement;
+}
 inline bool All(const v1::TrustStatement&) { return true; }
 inline bool AllEdges(const ReferenceEdge&) { return true; }
 

@@ -61,17 +61,19 @@ bool Deployment::Start(Server server) {
           relationships_v1::RelationshipService::NewStub(relationships_->NewChannel());
       return true;
     }
-    case Server::kRecommendations:
-      recommendations_ = ServerProcess::Start(
-          RECOMMENDATIONS_SERVER,
-          {"--data_dir=" + dir_.Sub("recommendations"), kMetrics,
-           "--identity_addr=" + identity_listen_, "--relationships_addr=" + relationships_listen_},
-          recommendations_listen_);
+    case Server::kRecommendations: {
+      std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("recommendations"), kMetrics,
+                                        "--identity_addr=" + identity_listen_,
+                                        "--relationships_addr=" + relationships_listen_};
+      flags.insert(flags.end(), recommendations_flags_.begin(), recommendations_flags_.end());
+      recommendations_ =
+          ServerProcess::Start(RECOMMENDATIONS_SERVER, flags, recommendations_listen_);
       if (recommendations_ == nullptr) return false;
       recommendations_listen_ = recommendations_->address();
       recommendations_stub_ =
           recommendations_v1::RecommendationService::NewStub(recommendations_->NewChannel());
       return true;
+    }
   }
   return false;
 }

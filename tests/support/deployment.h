@@ -29,8 +29,12 @@ class Deployment {
   explicit Deployment(const TempDir& dir, std::vector<std::string> relationships_flags = {});
 
   bool ok() const { return identity_ != nullptr && relationships_ != nullptr; }
-  // Starts recommendations too, wired to both; false if it did not start.
-  bool StartRecommendations() { return Start(Server::kRecommendations); }
+  // Starts recommendations too, wired to both, with `flags` (kept for its
+  // restarts); false if it did not start.
+  bool StartRecommendations(std::vector<std::string> flags = {}) {
+    recommendations_flags_ = std::move(flags);
+    return Start(Server::kRecommendations);
+  }
 
   // Starts a stopped server again on its data and port; false if it did not
   // become SERVING.
@@ -75,6 +79,7 @@ class Deployment {
 
   const TempDir& dir_;
   std::vector<std::string> relationships_flags_;
+  std::vector<std::string> recommendations_flags_;
   std::unique_ptr<ServerProcess> identity_;
   std::unique_ptr<ServerProcess> relationships_;
   std::unique_ptr<ServerProcess> recommendations_;

@@ -27,7 +27,7 @@ ABSL_FLAG(std::string, durability, "sync",
           "loss); async: once the OS has it (survives a crash of the process only).");
 ABSL_FLAG(std::string, storage, "rocksdb",
           "rocksdb: an embedded database under --data_dir; postgres: a PostgreSQL-protocol "
-          "database at --database_url, shared by the service's replicas (identity so far).");
+          "database at --database_url, shared by the service's replicas.");
 ABSL_FLAG(std::string, database_url, "",
           "libpq connection string of --storage=postgres (in Kubernetes, from a Secret as "
           "TRUSTSPHERE_DATABASE_URL).");
@@ -99,16 +99,11 @@ bool SyncWritesFromFlags() {
   return durability == "sync";
 }
 
-std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags(const std::string& service) {
+std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags() {
   const std::string storage = absl::GetFlag(FLAGS_storage);
   if (storage == "rocksdb") return std::nullopt;
   if (storage != "postgres") {
     std::fprintf(stderr, "--storage must be rocksdb or postgres, not %s\n", storage.c_str());
-    std::exit(2);
-  }
-  if (service != "identity") {
-    std::fprintf(stderr, "--storage=postgres: %s has no PostgreSQL store yet (identity has)\n",
-                 service.c_str());
     std::exit(2);
   }
   storage::postgres::PgPoolOptions options;

@@ -40,9 +40,8 @@ bool SyncWritesFromFlags();
 
 // --storage=postgres: the pool options for --database_url and
 // --database_connections; nullopt for --storage=rocksdb (the default).
-// Exits with a message on any other value, or when postgres has no URL or
-// `service` has no PostgreSQL store yet.
-std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags(const std::string& service);
+// Exits with a message on any other value, or when postgres has no URL.
+std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags();
 
 // true for --access_log=all, false for failures (the default); exits with a
 // message on any other value.
