@@ -507,6 +507,23 @@ std::vector<RecordKindStats> Engine::Stats() const {
   return stats;
 }
 
+absl::Status Engine::CheckWritable() {
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  auto probe = [&] {
+    return db_->Put(synced, Handle(WriteBatch::kMetaFamily), kWritableProbeKey, "");
+  };
+  rocksdb::Status written = probe();
+  if (written.ok()) return absl::OkStatus();
+  // Stopped by a background error, RocksDB writes nothing until resumed; a
+  // cause still there makes Resume fail, and the probe with it.
+  const rocksdb::Status resumed = db_->Resume();
+  if (resumed.ok()) written = probe();
+  if (written.ok()) return absl::OkStatus();
+  return FromRocks(
+      written, absl::StrCat("the database cannot take writes (resume: ", resumed.ToString(), ")"));
+}
+
 absl::StatusOr<std::string> Engine::GetMeta(std::string_view key) const {
   return Get(WriteBatch::kMetaFamily, key);
 }

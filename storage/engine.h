@@ -161,6 +161,9 @@ struct ScanRange {
   bool reverse = false;
 };
 
+// The metadata key CheckWritable writes (empty): nothing reads it.
+inline constexpr char kWritableProbeKey[] = "engine/writable_probe";
+
 class Engine final : public StorageAdmin {
  public:
   // Opens (or creates) the database, migrating an older layout first.
@@ -237,6 +240,11 @@ class Engine final : public StorageAdmin {
 
   // RocksDB's estimates for each family of EngineOptions::families.
   std::vector<RecordKindStats> Stats() const override;
+  // A synced write of a probe key: what the disk answers now (a full,
+  // failed or read-only disk, a background error that stopped writes).
+  // After a background error it asks RocksDB to resume first, so that the
+  // answer turns OK again once the cause is gone.
+  absl::Status CheckWritable() override;
 
   // Online backup into backup_dir (a RocksDB BackupEngine folder, created
   // when missing; backups there share unchanged files).

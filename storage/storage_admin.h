@@ -37,9 +37,9 @@ class StorageAdmin {
   // Estimates per record kind (column family, table).
   virtual std::vector<RecordKindStats> Stats() const = 0;
   // OK when the storage can take writes now; UNAVAILABLE with the reason
-  // otherwise (a lost or read-only database). Embedded RocksDB answers OK:
-  // its own failures surface on the writes themselves.
-  virtual absl::Status CheckWritable() { return absl::OkStatus(); }
+  // otherwise (a lost, full or read-only database). Called by the health
+  // probe, every --health_probe_period.
+  virtual absl::Status CheckWritable() = 0;
 };
 
 }  // namespace trustsphere::storage

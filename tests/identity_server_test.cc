@@ -679,16 +679,17 @@ TEST(IdentityServerOnPostgresTest, WrongDatabaseSettingsRefuseToStartWithTheReas
 }
 
 // The database lost while serving: health says NOT_SERVING within a few
-// probes and writes are UNAVAILABLE; once it is back, SERVING again and
-// writes go through, with no restart of the server.
+// probes (liveness does not) and writes are UNAVAILABLE; once it is back,
+// SERVING again and writes go through, with no restart of the server.
 TEST(IdentityServerOnPostgresTest, HealthFollowsTheDatabase) {
   auto postgres = PostgresServer::Start();
   ASSERT_NE(postgres, nullptr);
   TempDir dir;
   auto server = ServerProcess::Start(
-      IDENTITY_SERVER, {"--data_dir=" + dir.Sub("identity"), "--password_hash_memory_kib=8192",
-                        "--password_hash_passes=1", "--storage=postgres",
-                        "--database_url=" + postgres->ConnInfo(), "--health_probe_period=100ms"});
+      IDENTITY_SERVER,
+      {"--data_dir=" + dir.Sub("identity"), "--password_hash_memory_kib=8192",
+       "--password_hash_passes=1", "--storage=postgres", "--database_url=" + postgres->ConnInfo(),
+       "--health_probe_period=100ms", "--restart_unwritable_after=300ms"});
   ASSERT_NE(server, nullptr);
   auto stub = v1::IdentityService::NewStub(server->NewChannel());
   auto health_becomes = [&](const std::string& wanted) {
@@ -702,6 +703,10 @@ TEST(IdentityServerOnPostgresTest, HealthFollowsTheDatabase) {
 
   postgres->Stop(/*kill=*/false);
   EXPECT_TRUE(health_becomes("NOT_SERVING")) << server->Health();
+  // Restarting identity brings no database back: liveness stays SERVING
+  // past the bound.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(server->Health("liveness"), "SERVING");
   v1::CreatePersonRequest request;
   request.mutable_person()->set_display_name("Camille Martin");
   request.mutable_person()->set_email("camille@example.fr");

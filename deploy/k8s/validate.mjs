@@ -80,6 +80,10 @@ for (const set of byKind("StatefulSet")) {
     for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
       if (container[probe]?.grpc?.port !== grpcPort) problem(at, `${probe} must be gRPC on ${grpcPort}`);
     }
+    // Readiness follows the storage; an outage of a shared database must not restart every pod.
+    if (container.livenessProbe?.grpc?.service !== "liveness") {
+      problem(at, 'livenessProbe must ask the "liveness" health service');
+    }
     for (const kind of ["requests", "limits"]) {
       for (const resource of ["cpu", "memory"]) {
         if (!container.resources?.[kind]?.[resource]) problem(at, `resources.${kind}.${resource} missing`);

@@ -137,9 +137,9 @@ int main(int argc, char** argv) {
             graph_store = nullptr;
             logic.reset();
           },
-      // Only a database that can be lost is probed.
-      .writable = postgres ? std::function<absl::Status()>(
-                                 [&] { return logic->store().admin().CheckWritable(); })
-                           : nullptr,
+      .writable = [&] { return logic->store().admin().CheckWritable(); },
+      // Reopening embedded RocksDB may clear an error; restarting every
+      // replica brings no shared database back.
+      .restart_heals_unwritable = !postgres,
   });
 }

@@ -20,6 +20,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/common/core/log.h"
 #include "services/common/server/private_files.h"
+#include "services/common/server/writability_watch.h"
 
 ABSL_FLAG(std::string, data_dir, "", "Folder of the service's RocksDB database.");
 ABSL_FLAG(std::string, durability, "sync",
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, database_url, "",
 ABSL_FLAG(int32_t, database_connections, 16,
           "Most connections to the database; a call finding all busy for 500 ms gets "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(absl::Duration, restart_unwritable_after, absl::Minutes(2),
+          "How long embedded storage may stay unwritable before the health service "
+          "\"liveness\" asks for a restart (NOT_SERVING); 0: never.");
 ABSL_FLAG(absl::Duration, health_probe_period, absl::Seconds(1),
           "How often a server whose storage can be lost (--storage=postgres) checks that it "
           "can write, and says NOT_SERVING while it cannot.");
@@ -190,23 +194,36 @@ int RunServer(ServerSpec spec) {
   health->SetServingStatus(true);
   health->SetServingStatus(spec.name, true);
   Log(LogLevel::kInfo, "serving", {F("service", spec.name)});
+  // Liveness: SERVING unless storage asks for a restart.
+  health->SetServingStatus(kLivenessService, true);
   absl::Notification stop_probing;
   std::thread prober;
   if (spec.writable) {
     prober = std::thread([&] {
-      bool serving = true;
+      WritabilityWatch watch(absl::GetFlag(FLAGS_restart_unwritable_after),
+                             spec.restart_heals_unwritable);
       while (
           !stop_probing.WaitForNotificationWithTimeout(absl::GetFlag(FLAGS_health_probe_period))) {
         const absl::Status writable = spec.writable();
-        if (writable.ok() == serving) continue;
-        serving = writable.ok();
-        health->SetServingStatus(serving);
-        health->SetServingStatus(spec.name, serving);
-        if (serving) {
-          Log(LogLevel::kInfo, "storage writable again: serving", {F("service", spec.name)});
-        } else {
-          Log(LogLevel::kError, "storage cannot write: not serving",
-              {F("service", spec.name), F("error", writable.ToString())});
+        const WritabilityWatch::Change change = watch.Record(writable, absl::Now());
+        if (change.ready) {
+          // By name: the overload without one would set liveness too.
+          health->SetServingStatus("", watch.ready());
+          health->SetServingStatus(spec.name, watch.ready());
+          if (watch.ready()) {
+            Log(LogLevel::kInfo, "storage writable again: serving", {F("service", spec.name)});
+          } else {
+            Log(LogLevel::kError, "storage cannot write: not serving",
+                {F("service", spec.name), F("error", writable.ToString())});
+          }
+        }
+        if (change.live) {
+          health->SetServingStatus(kLivenessService, watch.live());
+          if (!watch.live()) {
+            Log(LogLevel::kError, "storage unwritable too long: asking for a restart",
+                {F("service", spec.name),
+                 F("seconds", absl::ToDoubleSeconds(absl::Now() - watch.unwritable_since()))});
+          }
         }
       }
     });

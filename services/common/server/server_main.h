@@ -77,7 +77,16 @@ struct ServerSpec {
   // (so that Kubernetes takes the replica out of its Service) until it
   // answers OK again. Each change is logged.
   std::function<absl::Status()> writable;
+  // Whether restarting the process may heal storage that stays unwritable
+  // (an embedded database reopened): if so, the health service "liveness"
+  // turns NOT_SERVING after --restart_unwritable_after of errors, for
+  // Kubernetes' liveness probe (WritabilityWatch).
+  bool restart_heals_unwritable = false;
 };
+
+// The health service that Kubernetes' liveness probe asks for; "" and the
+// service's own name are for readiness.
+inline constexpr char kLivenessService[] = "liveness";
 
 // Binds, prints "listening on HOST:PORT" on standard output (and, with
 // --metrics_listen, "metrics on HOST:PORT"), starts, serves
