@@ -19,6 +19,7 @@ using storage::postgres::FirstOrNone;
 using storage::postgres::PgConnection;
 using storage::postgres::PgParam;
 using storage::postgres::PgResult;
+using storage::postgres::PgStatement;
 
 // The SQL kept to what YugabyteDB's YSQL documents: plain tables and
 // b-tree indexes, INSERT ... ON CONFLICT, UPDATE ... RETURNING, unnest.
@@ -89,15 +90,9 @@ int EndMonth(const v1::Position& position) {
   return position.period().has_end() ? MonthIndex(position.period().end()) : 0;
 }
 
-// One statement of a write, with its parameters.
-struct Statement {
-  const char* sql;
-  std::vector<PgParam> params;
-};
-
 // The statements of a write but its change-log entries, in order.
-std::vector<Statement> StatementsOf(const IdentityWrite& write) {
-  std::vector<Statement> statements;
+std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
+  std::vector<PgStatement> statements;
   for (const auto& [record, previous] : write.persons()) {
     if (previous && !previous->normalized_email().empty() &&
         previous->normalized_email() != record.normalized_email()) {
@@ -152,10 +147,8 @@ std::vector<Statement> StatementsOf(const IdentityWrite& write) {
 }
 
 absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write) {
-  for (const Statement& statement : StatementsOf(write)) {
-    if (auto ran = connection.Exec(statement.sql, statement.params); !ran.ok()) {
-      return ran.status();
-    }
+  if (absl::Status ran = storage::postgres::ExecAll(connection, StatementsOf(write)); !ran.ok()) {
+    return ran;
   }
   if (write.changes().empty()) return absl::OkStatus();
   // Last, so that the head row is held only until the commit that follows.

@@ -18,6 +18,7 @@ using storage::postgres::FirstOrNone;
 using storage::postgres::PgConnection;
 using storage::postgres::PgParam;
 using storage::postgres::PgResult;
+using storage::postgres::PgStatement;
 
 // The SQL kept to what YugabyteDB's YSQL documents (see
 // postgres_identity_store.cc).
@@ -131,16 +132,10 @@ absl::StatusOr<int> CountOf(const absl::StatusOr<PgResult>& result) {
   return static_cast<int>(result->Int64(0, 0));
 }
 
-// One statement of a write, with its parameters.
-struct Statement {
-  const char* sql;
-  std::vector<PgParam> params;
-};
-
 // Every statement of a write, in order. Index columns live in each row: a
 // record's put sets them, whether or not it is `created`.
-std::vector<Statement> StatementsOf(const RecommendationWrite& write) {
-  std::vector<Statement> statements;
+std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
+  std::vector<PgStatement> statements;
   for (const auto& put : write.recommendations()) {
     const v1::Recommendation& recommendation = put.recommendation;
     const std::string record = recommendation.SerializeAsString();
@@ -435,7 +430,7 @@ absl::StatusOr<std::string> PostgresRecommendationStore::TrustCursor() const {
 }
 
 absl::Status PostgresRecommendationStore::Apply(const RecommendationWrite& write) {
-  const std::vector<Statement> statements = StatementsOf(write);
+  const std::vector<PgStatement> statements = StatementsOf(write);
   // READ COMMITTED: the logic has made its checks.
   return storage::postgres::RunTransaction(
       *pool_, absl::Now() + kWriteDeadline,
@@ -444,12 +439,7 @@ absl::Status PostgresRecommendationStore::Apply(const RecommendationWrite& write
           auto relaxed = connection.Exec("SET LOCAL synchronous_commit = off");
           if (!relaxed.ok()) return relaxed.status();
         }
-        for (const Statement& statement : statements) {
-          if (auto ran = connection.Exec(statement.sql, statement.params); !ran.ok()) {
-            return ran.status();
-          }
-        }
-        return absl::OkStatus();
+        return storage::postgres::ExecAll(connection, statements);
       },
       /*attempts=*/5, "READ COMMITTED");
 }

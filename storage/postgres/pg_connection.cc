@@ -58,6 +58,15 @@ PgParam PgParam::ByteaArray(const std::vector<std::string>& elements) {
   return Text(literal);
 }
 
+absl::Status ExecAll(PgConnection& connection, const std::vector<PgStatement>& statements) {
+  for (const PgStatement& statement : statements) {
+    if (auto ran = connection.Exec(statement.sql, statement.params); !ran.ok()) {
+      return ran.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
 int64_t PgResult::Int64(int row, int column) const {
   std::string_view bytes = Value(row, column);
   uint64_t value = 0;

@@ -95,6 +95,15 @@ class PgConnection {
   PGconn* conn_;
 };
 
+// One statement of a write, with its parameters: what a store builds
+// first and runs in its transaction.
+struct PgStatement {
+  const char* sql;
+  std::vector<PgParam> params;
+};
+// Runs the statements in order, stopping at the first failure.
+absl::Status ExecAll(PgConnection& connection, const std::vector<PgStatement>& statements);
+
 // The status of a failed result or connection (see the top of this file).
 absl::Status PgStatus(const PGresult* result, PGconn* conn, absl::string_view what);
 
