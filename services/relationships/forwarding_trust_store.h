@@ -28,6 +28,9 @@ class ForwardingTrustStore : public TrustStore {
   uint64_t CommittedChangeSequence() const override { return store_->CommittedChangeSequence(); }
   uint64_t LastChangeSequence() const override { return store_->LastChangeSequence(); }
   void SetCommitHook(CommitHook hook) override { store_->SetCommitHook(std::move(hook)); }
+  void SetCommittedListener(std::function<void()> listener) override {
+    store_->SetCommittedListener(std::move(listener));
+  }
   absl::Status Settle() override { return store_->Settle(); }
   absl::StatusOr<std::string> Marker(const std::string& name) const override {
     return store_->Marker(name);

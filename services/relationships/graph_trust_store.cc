@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -205,6 +206,10 @@ absl::StatusOr<std::unique_ptr<GraphTrustStore>> GraphTrustStore::Open(
   if (!graph_store->restored_) {
     if (absl::Status built = graph_store->Build(); !built.ok()) return built;
   }
+  // Replays what other writers of a shared database committed since the
+  // store opened, over a graph that may hold part of it already (an
+  // install only sets states, in order), before anyone reads.
+  if (absl::Status settled = graph_store->wrapped().Settle(); !settled.ok()) return settled;
   return graph_store;
 }
 
@@ -271,31 +276,37 @@ absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) {
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
-  // Before the pin: settling may install a change, which waits for the
-  // graph's lock that the pin holds.
-  if (absl::Status settled = wrapped().Settle(); !settled.ok()) {
-    return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
-                                              nullptr, settled);
-  }
-  std::unique_ptr<TrustReader> bodies;
-  absl::Status broken;
-  const TrustGraph::Version at = graph_.Pin([&](absl::FunctionRef<bool(uint64_t)> installed) {
-    // Every change up to `committed` is installed; the snapshot's changes
-    // above it must be too, or the graph lags the snapshot.
-    const uint64_t committed = wrapped().CommittedChangeSequence();
-    bodies = wrapped().Snapshot();
-    // Nothing was given a sequence since: the snapshot holds no more.
-    if (wrapped().LastChangeSequence() == committed) return true;
-    auto held = bodies->ChangeSequencesAfter(committed);
-    if (!held.ok()) {
-      broken = held.status();
-      return true;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<TrustReader> bodies;
+    absl::Status broken;
+    const std::optional<TrustGraph::Version> at =
+        graph_.TryPin([&](absl::FunctionRef<bool(uint64_t)> installed) {
+          // Every change up to `committed` is installed; the snapshot's
+          // changes above it must be too, or the graph lags the snapshot.
+          const uint64_t committed = wrapped().CommittedChangeSequence();
+          bodies = wrapped().Snapshot();
+          auto held = bodies->ChangeSequencesAfter(committed);
+          if (!held.ok()) {
+            broken = held.status();
+            return true;
+          }
+          return std::all_of(held->begin(), held->end(),
+                             [&](uint64_t sequence) { return installed(sequence); });
+        });
+    if (at) {
+      return std::make_unique<GraphTrustReader>(graph_, *at, /*pinned=*/true, std::move(bodies),
+                                                std::move(broken));
     }
-    return std::all_of(held->begin(), held->end(),
-                       [&](uint64_t sequence) { return installed(sequence); });
-  });
-  return std::make_unique<GraphTrustReader>(graph_, at, /*pinned=*/true, std::move(bodies),
-                                            std::move(broken));
+    // The snapshot holds a change the graph lacks: one committed here whose
+    // install waits for the lock the pin held, or one the store has not
+    // read yet (another replica's, or a write of ours whose outcome was
+    // unknown). Settled outside the graph's lock, which an install takes.
+    if (absl::Status settled = wrapped().Settle(); !settled.ok()) {
+      return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
+                                                nullptr, settled);
+    }
+    if (attempt > 0) std::this_thread::yield();
+  }
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Latest() const {

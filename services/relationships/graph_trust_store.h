@@ -7,7 +7,10 @@
 // The graph is built from the wrapped store when this opens and changed by
 // that store's commit hook, inside each write's commit: a read after an
 // acknowledged Apply sees the write, and a Snapshot pins the graph version
-// that holds exactly the changes of the store's snapshot.
+// that holds exactly the changes of the store's snapshot. Over a shared
+// database the hook also brings other replicas' changes, when the store
+// settles: a snapshot that holds one the graph lacks settles first, so a
+// snapshot read sees every write committed before it began, wherever.
 
 #include <memory>
 
@@ -21,7 +24,8 @@ namespace trustsphere::relationships {
 
 class GraphTrustStore final : public ForwardingTrustStore {
  public:
-  // Reads every statement of `store`, which nothing else may write, unless
+  // Reads every statement of `store` (then what other writers of a shared
+  // database added meanwhile, through Settle), unless
   // `checkpoint` names the file SaveCheckpoint wrote at the store's last
   // clean stop. The store's marker of that checkpoint is removed (durably)
   // before the file is read: a checkpoint serves one start, never one after

@@ -14,6 +14,7 @@
 #include "services/relationships/postgres_trust_store.h"
 #include "services/relationships/relationship_handlers.h"
 #include "services/relationships/rocksdb_trust_store.h"
+#include "storage/postgres/pg_change_follower.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve on; port 0 picks one.");
 ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50051", "The identity service.");
@@ -29,6 +30,10 @@ ABSL_FLAG(absl::Duration, tag_use_period, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, consistency_wait, absl::Seconds(2),
           "How long a call that sends a consistency token may wait for this replica to apply "
           "the changes up to it (within its deadline) before UNAVAILABLE.");
+ABSL_FLAG(absl::Duration, change_poll_period, absl::Milliseconds(100),
+          "With --storage=postgres on an engine without NOTIFY (YugabyteDB, CockroachDB): how "
+          "often this replica reads the change log for other replicas' writes. With NOTIFY, an "
+          "idle replica sends no query.");
 ABSL_FLAG(absl::Duration, identity_follow_bound, absl::Seconds(1),
           "How long a person's deletion or a position's removal in identity may go unnoticed: "
           "identity's answers (live people, position owners) are remembered while its change "
@@ -69,6 +74,9 @@ int main(int argc, char** argv) {
   // a shared database: another replica may write while this one is down.
   const std::string checkpoint = postgres ? "" : data_dir + "/trust_graph.checkpoint";
   relationships::GraphTrustStore* graph_store = nullptr;
+  // Over a shared database: what keeps this replica's graph fed with the
+  // changes other replicas commit.
+  std::unique_ptr<storage::postgres::PgChangeFollower> follower;
 
   return RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -90,6 +98,7 @@ int main(int argc, char** argv) {
         auto store = relationships::GraphTrustStore::Open(std::move(*records), checkpoint);
         if (!store.ok()) return store.status();
         graph_store = store->get();
+        graph_store->SetCommittedListener([&handlers] { handlers.WakeStreams(); });
         const auto graph = graph_store->graph().size();
         Log(LogLevel::kInfo, "trust graph built",
             {F("from", graph_store->restored() ? "checkpoint" : "statements"),
@@ -108,11 +117,28 @@ int main(int argc, char** argv) {
         }
         handlers.Attach(logic.get());
         relationships::TrustStore* trust_store = &logic->store();
-        tokens = std::make_unique<ConsistencyTokens>(
-            ConsistencyTokens::Positions{
-                .applied = [trust_store] { return trust_store->CommittedChangeSequence(); },
-                .issued = [trust_store] { return trust_store->LastChangeSequence(); }},
-            absl::GetFlag(FLAGS_consistency_wait));
+        ConsistencyTokens::Positions positions{
+            .applied = [trust_store] { return trust_store->CommittedChangeSequence(); },
+            .issued = [trust_store] { return trust_store->LastChangeSequence(); }};
+        if (postgres) {
+          positions.learn = [trust_store] { return trust_store->Settle(); };
+          follower = std::make_unique<storage::postgres::PgChangeFollower>(
+              storage::postgres::PgChangeFollowerOptions{
+                  .conninfo = postgres->conninfo,
+                  .channel = relationships::PostgresTrustStore::kChangeChannel,
+                  .poll_period = absl::GetFlag(FLAGS_change_poll_period)},
+              [trust_store, last_error = std::string()]() mutable {
+                absl::Status settled = trust_store->Settle();
+                // Once per cause, not once per attempt while the database is away.
+                if (!settled.ok() && settled.ToString() != last_error) {
+                  Log(LogLevel::kWarning, "change log not followed",
+                      {F("error", settled.ToString())});
+                }
+                last_error = settled.ok() ? "" : settled.ToString();
+              });
+        }
+        tokens = std::make_unique<ConsistencyTokens>(std::move(positions),
+                                                     absl::GetFlag(FLAGS_consistency_wait));
         parts.runner.SetConsistencyTokens(tokens.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
@@ -129,6 +155,7 @@ int main(int argc, char** argv) {
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();
+            follower.reset();
             if (graph_store != nullptr && !checkpoint.empty()) {
               absl::Status saved = graph_store->SaveCheckpoint(checkpoint);
               Log(saved.ok() ? LogLevel::kInfo : LogLevel::kWarning, "trust graph checkpoint",

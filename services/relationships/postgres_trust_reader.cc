@@ -62,13 +62,15 @@ class PostgresTrustReader final : public TrustReader {
   explicit PostgresTrustReader(PgPool& pool) : pool_(pool) {}
 
   // Snapshot: one connection held in a read-only transaction whose
-  // snapshot the first query fixes.
-  PostgresTrustReader(PgPool& pool, absl::StatusOr<PgPool::Lease> lease) : pool_(pool) {
+  // snapshot is fixed, with `head` the change head it holds.
+  PostgresTrustReader(PgPool& pool, absl::StatusOr<PgPool::Lease> lease, uint64_t head)
+      : pool_(pool) {
     if (!lease.ok()) {
       broken_ = lease.status();
       return;
     }
     held_.emplace(std::move(*lease));
+    head_ = head;
   }
 
   ~PostgresTrustReader() override {
@@ -224,6 +226,15 @@ class PostgresTrustReader final : public TrustReader {
   }
 
   absl::StatusOr<std::vector<uint64_t>> ChangeSequencesAfter(uint64_t after) override {
+    if (head_) {
+      // Numbers are given without gaps under the head row's lock and
+      // commit in order: a snapshot holds every change up to its head.
+      std::vector<uint64_t> sequences;
+      for (uint64_t sequence = after + 1; sequence <= *head_; ++sequence) {
+        sequences.push_back(sequence);
+      }
+      return sequences;
+    }
     auto rows = Run(
         "SELECT sequence FROM relationships_changes WHERE sequence > $1::bigint ORDER BY sequence",
         {PgParam::Int(static_cast<int64_t>(after))});
@@ -272,18 +283,25 @@ class PostgresTrustReader final : public TrustReader {
   absl::Status broken_;
   absl::Mutex mu_;
   std::optional<PgPool::Lease> held_;
+  std::optional<uint64_t> head_;
 };
 
 }  // namespace
 
 std::unique_ptr<TrustReader> PostgresSnapshotReader(PgPool& pool) {
-  auto lease = pool.AcquireLive(absl::Now() + absl::Seconds(5), [](PgConnection& connection) {
+  uint64_t head = 0;
+  auto lease = pool.AcquireLive(absl::Now() + absl::Seconds(5), [&](PgConnection& connection) {
     absl::Status begun =
         connection.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status();
-    if (begun.ok()) begun = connection.Exec("SELECT 1").status();
-    return begun;
+    if (!begun.ok()) return begun;
+    // The first query fixes the snapshot; the head says which changes it holds.
+    auto read = connection.Exec("SELECT sequence FROM relationships_change_head");
+    if (!read.ok()) return read.status();
+    if (read->rows() != 1) return absl::DataLossError("relationships_change_head lost its row");
+    head = static_cast<uint64_t>(read->Int64(0, 0));
+    return absl::OkStatus();
   });
-  return std::make_unique<PostgresTrustReader>(pool, std::move(lease));
+  return std::make_unique<PostgresTrustReader>(pool, std::move(lease), head);
 }
 
 std::unique_ptr<TrustReader> PostgresLatestReader(PgPool& pool) {

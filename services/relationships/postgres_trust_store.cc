@@ -60,6 +60,9 @@ const std::vector<std::string> kTables = {"relationships_statements", "relations
                                           "relationships_secrets",    "relationships_markers",
                                           "relationships_changes"};
 
+// Changes read from the log per query when catching up.
+constexpr int kCatchUpBatch = 512;
+
 // How long a write may take (the port carries no deadline).
 constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
 
@@ -138,8 +141,12 @@ constexpr char kConflict[] =
 }  // namespace
 
 PostgresTrustStore::PostgresTrustStore(std::unique_ptr<storage::postgres::PgPool> pool,
-                                       uint64_t head)
-    : pool_(std::move(pool)), admin_(pool_.get(), kTables), committed_(head), last_(head) {}
+                                       uint64_t head, bool notifies)
+    : pool_(std::move(pool)),
+      admin_(pool_.get(), kTables),
+      notifies_(notifies),
+      committed_(head),
+      last_(head) {}
 
 absl::StatusOr<std::unique_ptr<PostgresTrustStore>> PostgresTrustStore::Open(
     std::unique_ptr<storage::postgres::PgPool> pool) {
@@ -151,8 +158,12 @@ absl::StatusOr<std::unique_ptr<PostgresTrustStore>> PostgresTrustStore::Open(
   auto head = pool->Query("SELECT sequence FROM relationships_change_head");
   if (!head.ok()) return head.status();
   if (head->rows() != 1) return absl::DataLossError("relationships_change_head lost its row");
-  return std::unique_ptr<PostgresTrustStore>(
-      new PostgresTrustStore(std::move(pool), static_cast<uint64_t>(head->Int64(0, 0))));
+  // A notification nobody awaits costs nothing; an engine without NOTIFY
+  // says so here rather than failing every write.
+  absl::Status notified = pool->Query(absl::StrCat("NOTIFY ", kChangeChannel)).status();
+  if (!notified.ok() && !absl::IsUnimplemented(notified)) return notified;
+  return std::unique_ptr<PostgresTrustStore>(new PostgresTrustStore(
+      std::move(pool), static_cast<uint64_t>(head->Int64(0, 0)), notified.ok()));
 }
 
 std::unique_ptr<TrustReader> PostgresTrustStore::Snapshot() const {
@@ -160,9 +171,8 @@ std::unique_ptr<TrustReader> PostgresTrustStore::Snapshot() const {
 }
 
 absl::Status PostgresTrustStore::Settle() {
-  if (!unresolved_pending_) return absl::OkStatus();
   absl::MutexLock lock(&sequence_mu_);
-  return Resolve(nullptr);
+  return CatchUp(nullptr);
 }
 
 std::unique_ptr<TrustReader> PostgresTrustStore::Latest() const {
@@ -183,16 +193,56 @@ absl::Status PostgresTrustStore::Resolve(PgConnection* connection) {
   if (!entry.ok()) return entry.status();
   // Another replica may have taken the numbers the lost write gave back.
   const bool committed = entry->rows() == 1 && entry->Value(0, 0) == unresolved_->first_entry;
-  if (committed && commit_hook_) commit_hook_(unresolved_->changes, unresolved_->sequences);
-  absl::MutexLock lock(&positions_mu_);
   if (committed) {
-    committed_ = unresolved_->sequences.back();
+    if (commit_hook_) commit_hook_(unresolved_->changes, unresolved_->sequences);
+    Committed(unresolved_->sequences.back());
   } else {
+    absl::MutexLock lock(&positions_mu_);
     last_ = committed_;
   }
   unresolved_.reset();
-  unresolved_pending_ = false;
   return absl::OkStatus();
+}
+
+absl::Status PostgresTrustStore::CatchUp(PgConnection* connection) {
+  if (absl::Status resolved = Resolve(connection); !resolved.ok()) return resolved;
+  for (;;) {
+    const uint64_t from = CommittedChangeSequence();
+    const char* sql =
+        "SELECT sequence, change FROM relationships_changes WHERE sequence > $1::bigint "
+        "ORDER BY sequence LIMIT $2::bigint";
+    const std::vector<PgParam> params = {PgParam::Int(static_cast<int64_t>(from)),
+                                         PgParam::Int(kCatchUpBatch)};
+    auto rows = connection != nullptr ? connection->Exec(sql, params) : pool_->Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    if (rows->rows() == 0) return absl::OkStatus();
+    std::vector<StatementChange> changes;
+    std::vector<uint64_t> sequences;
+    for (int row = 0; row < rows->rows(); ++row) {
+      const auto sequence = static_cast<uint64_t>(rows->Int64(row, 0));
+      // The head hands out numbers without gaps, and they commit in order.
+      if (sequence != from + 1 + sequences.size()) {
+        return absl::DataLossError(
+            absl::StrCat("relationships_changes lacks change ", from + 1 + sequences.size()));
+      }
+      auto record = ParseValue<internal::ChangeRecord>(rows->Value(row, 1));
+      if (!record.ok()) return record.status();
+      changes.push_back({.after = std::move(*record->mutable_statement()), .kind = record->kind()});
+      sequences.push_back(sequence);
+    }
+    if (commit_hook_) commit_hook_(changes, sequences);
+    Committed(sequences.back());
+    if (rows->rows() < kCatchUpBatch) return absl::OkStatus();
+  }
+}
+
+void PostgresTrustStore::Committed(uint64_t sequence) {
+  {
+    absl::MutexLock lock(&positions_mu_);
+    committed_ = sequence;
+    last_ = std::max(last_, sequence);
+  }
+  if (committed_listener_) committed_listener_();
 }
 
 absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementChange>& changes,
@@ -235,13 +285,17 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     sequence_mu_.Lock();
     numbering = true;
     const auto count = static_cast<int64_t>(changes.size());
+    // The notification leaves at the commit, with the head's lock.
     auto head = connection.Exec(
-        "UPDATE relationships_change_head SET sequence = sequence + $1::bigint "
-        "RETURNING sequence",
+        notifies_ ? "UPDATE relationships_change_head SET sequence = sequence + $1::bigint "
+                    "RETURNING sequence, pg_notify('relationships_changes', '')"
+                  : "UPDATE relationships_change_head SET sequence = sequence + $1::bigint "
+                    "RETURNING sequence",
         {PgParam::Int(count)});
     if (!head.ok()) return head.status();
-    // Once the head is ours, a lost commit that was still running has ended.
-    if (absl::Status resolved = Resolve(&connection); !resolved.ok()) return resolved;
+    // Once the head is ours, every number below ours has committed (a lost
+    // commit of ours that was still running too): hooked before ours.
+    if (absl::Status caught_up = CatchUp(&connection); !caught_up.ok()) return caught_up;
     sequences.clear();
     for (int64_t i = count - 1; i >= 0; --i) {
       sequences.push_back(static_cast<uint64_t>(head->Int64(0, 0) - i));
@@ -263,12 +317,10 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     if (!numbering) return;
     if (ended.ok()) {
       if (commit_hook_) commit_hook_(changes, sequences);
-      absl::MutexLock lock(&positions_mu_);
-      committed_ = sequences.back();
+      Committed(sequences.back());
     } else if (storage::postgres::IsOutcomeUnknown(ended)) {
       unresolved_ =
           Unresolved{.changes = changes, .sequences = sequences, .first_entry = entries[0]};
-      unresolved_pending_ = true;
     } else {
       absl::MutexLock lock(&positions_mu_);
       last_ = unresolved_ ? unresolved_->sequences.back() : committed_;
@@ -287,12 +339,13 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
 
 absl::StatusOr<std::vector<TrustChangeEntry>> PostgresTrustStore::Changes(uint64_t after,
                                                                           int limit) const {
-  // A number is visible only once every number below it is (the head row
-  // orders the commits), so nothing in flight is passed.
+  // Up to the watermark: what this replica's hooks (its trust graph) have,
+  // so that a watcher never reads of a change this replica cannot show.
   auto rows = pool_->Query(
       "SELECT sequence, change FROM relationships_changes WHERE sequence > $1::bigint "
-      "ORDER BY sequence LIMIT $2::bigint",
-      {PgParam::Int(static_cast<int64_t>(after)), PgParam::Int(limit)});
+      "AND sequence <= $2::bigint ORDER BY sequence LIMIT $3::bigint",
+      {PgParam::Int(static_cast<int64_t>(after)),
+       PgParam::Int(static_cast<int64_t>(CommittedChangeSequence())), PgParam::Int(limit)});
   if (!rows.ok()) return rows.status();
   std::vector<TrustChangeEntry> entries;
   for (int row = 0; row < rows->rows(); ++row) {

@@ -22,14 +22,15 @@
 // nothing and answers ABORTED, so the counts and indexes never follow a
 // state that was not the one stored.
 //
-// The commit hook runs for this process's writes, in sequence order:
-// numbers are taken, committed and hooked under one process lock, which
-// costs no concurrency since the head row already orders every writer.
-// Changes written by other replicas are in the log (Changes) but reach no
-// hook; a trust graph fed by the log is what multiple replicas of
-// relationships need next.
+// The commit hook runs for every change in the log, in sequence order,
+// whichever replica wrote it: numbers are taken, committed and hooked under
+// one process lock (which costs no concurrency, the head row already orders
+// every writer), and the changes other replicas committed are read from the
+// log and hooked first, by Settle and by a write once it holds the head.
+// Each write NOTIFYs kChangeChannel at its commit, so that a
+// PgChangeFollower calling Settle keeps an idle replica current without
+// polling (where the engine has NOTIFY).
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ namespace trustsphere::relationships {
 
 class PostgresTrustStore final : public TrustStore {
  public:
+  // The channel every write NOTIFYs.
+  static constexpr char kChangeChannel[] = "relationships_changes";
+
   // Connects through `pool`, creating or migrating the tables.
   static absl::StatusOr<std::unique_ptr<PostgresTrustStore>> Open(
       std::unique_ptr<storage::postgres::PgPool> pool);
@@ -55,6 +59,9 @@ class PostgresTrustStore final : public TrustStore {
   uint64_t CommittedChangeSequence() const override;
   uint64_t LastChangeSequence() const override;
   void SetCommitHook(CommitHook hook) override { commit_hook_ = std::move(hook); }
+  void SetCommittedListener(std::function<void()> listener) override {
+    committed_listener_ = std::move(listener);
+  }
   absl::Status Settle() override;
   absl::StatusOr<std::string> Marker(const std::string& name) const override;
   absl::Status SetMarker(const std::string& name, const std::string& value) override;
@@ -73,24 +80,33 @@ class PostgresTrustStore final : public TrustStore {
     std::string first_entry;
   };
 
-  PostgresTrustStore(std::unique_ptr<storage::postgres::PgPool> pool, uint64_t head);
+  PostgresTrustStore(std::unique_ptr<storage::postgres::PgPool> pool, uint64_t head, bool notifies);
   // Under sequence_mu_: hooks an unresolved write that did commit, or
   // gives its numbers back. Read on `connection` once it holds the change
   // head (so that a lost commit still running has ended), or on one of the
   // pool's when null, after waiting for the head.
   absl::Status Resolve(storage::postgres::PgConnection* connection)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
+  // Under sequence_mu_: resolves, then hooks every change of the log above
+  // the committed watermark, read on `connection` (which holds the change
+  // head: exactly those below its own numbers) or on one of the pool's.
+  absl::Status CatchUp(storage::postgres::PgConnection* connection)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
+  // Moves the watermark up to `sequence` and tells the listener.
+  void Committed(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
 
   std::unique_ptr<storage::postgres::PgPool> pool_;
   storage::postgres::PgAdmin admin_;
   CommitHook commit_hook_;
+  std::function<void()> committed_listener_;
+  // Whether the engine has NOTIFY (YugabyteDB has not).
+  const bool notifies_;
 
   // Held from taking a write's numbers until its hook has returned.
   absl::Mutex sequence_mu_;
-  // Settled before a snapshot: a committed change it held but no hook had
-  // seen would keep the trust graph from ever agreeing with it.
+  // Settled when a snapshot holds it: a committed change no hook had seen
+  // would keep the trust graph from ever agreeing with the snapshot.
   std::optional<Unresolved> unresolved_ ABSL_GUARDED_BY(sequence_mu_);
-  std::atomic<bool> unresolved_pending_ = false;
   mutable absl::Mutex positions_mu_;
   uint64_t committed_ ABSL_GUARDED_BY(positions_mu_) = 0;
   uint64_t last_ ABSL_GUARDED_BY(positions_mu_) = 0;

@@ -49,6 +49,8 @@ class RelationshipHandlers final
   void Attach(RelationshipLogic* logic) { logic_.store(logic, std::memory_order_release); }
   // Ends open watch streams (clients resume from their cursor elsewhere).
   void CloseStreams() { watchers_.CloseAll(); }
+  // The change log may have grown: waiting streams read it.
+  void WakeStreams() { watchers_.Wake(); }
   // Waits until no watch stream can read storage any more.
   void WaitForStreams() { watchers_.WaitUntilEmpty(); }
 

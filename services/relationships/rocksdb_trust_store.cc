@@ -354,6 +354,9 @@ absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementCha
   auto sequences = engine_->Write(std::move(batch), [&](absl::Span<const uint64_t> committed) {
     if (commit_hook_) commit_hook_(changes, committed);
   });
+  // Landed or failed, its numbers are no longer in flight: the watermark
+  // may have moved past them, and past those of writes that landed first.
+  if (committed_listener_ && !changes.empty()) committed_listener_();
   if (!sequences.ok()) return sequences.status();
   return sequences->empty() ? 0 : sequences->back();
 }

@@ -42,6 +42,9 @@ class RocksDbTrustStore final : public TrustStore {
   uint64_t CommittedChangeSequence() const override;
   uint64_t LastChangeSequence() const override;
   void SetCommitHook(CommitHook hook) override { commit_hook_ = std::move(hook); }
+  void SetCommittedListener(std::function<void()> listener) override {
+    committed_listener_ = std::move(listener);
+  }
   absl::StatusOr<std::string> Marker(const std::string& name) const override;
   absl::Status SetMarker(const std::string& name, const std::string& value) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
@@ -55,6 +58,7 @@ class RocksDbTrustStore final : public TrustStore {
   std::unique_ptr<storage::Engine> engine_;
   const TrustIndexes indexes_;
   CommitHook commit_hook_;
+  std::function<void()> committed_listener_;
 };
 
 // Version 1 to 2: counts every person's statements into `counters`.

@@ -202,20 +202,13 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
   return version;
 }
 
-TrustGraph::Version TrustGraph::Pin(
+std::optional<TrustGraph::Version> TrustGraph::TryPin(
     absl::FunctionRef<bool(absl::FunctionRef<bool(uint64_t)> installed)> agrees) {
-  for (;;) {
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      if (agrees([&](uint64_t sequence) { return recent_.contains(sequence); })) {
-        absl::MutexLock pin(&pins_mu_);
-        pins_.insert(version_);
-        return version_;
-      }
-    }
-    // A change is committed and its install waits for this lock.
-    std::this_thread::yield();
-  }
+  absl::ReaderMutexLock lock(&mu_);
+  if (!agrees([&](uint64_t sequence) { return recent_.contains(sequence); })) return std::nullopt;
+  absl::MutexLock pin(&pins_mu_);
+  pins_.insert(version_);
+  return version_;
 }
 
 void TrustGraph::Unpin(Version version) {

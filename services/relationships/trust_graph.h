@@ -84,13 +84,14 @@ class TrustGraph {
   Version Install(absl::Span<const v1::TrustStatement* const> statements,
                   absl::Span<const uint64_t> sequences, uint64_t committed);
 
-  // Pins the latest version for a reader, once `agrees(installed)` accepts
-  // it. `agrees` runs while no install can happen, so the reader may take a
+  // Pins the latest version for a reader if `agrees(installed)` accepts it.
+  // `agrees` runs while no install can happen, so the reader may take a
   // snapshot of the store there and check, with installed(sequence), that
   // each change the snapshot holds above the store's committed watermark is
   // installed; when it is not (a change committed, its install still to
-  // come), the pin is tried again.
-  Version Pin(absl::FunctionRef<bool(absl::FunctionRef<bool(uint64_t)> installed)> agrees);
+  // come), nothing is pinned and the caller tries again.
+  std::optional<Version> TryPin(
+      absl::FunctionRef<bool(absl::FunctionRef<bool(uint64_t)> installed)> agrees);
   void Unpin(Version version);
 
   std::optional<ReferenceEdge> Reference(Version at, std::string_view person,

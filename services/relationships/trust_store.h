@@ -219,10 +219,18 @@ class TrustStore : public SecretKeeper, public RequestLog {
   virtual uint64_t LastChangeSequence() const = 0;
   // Set once, before the first Apply.
   virtual void SetCommitHook(CommitHook hook) = 0;
-  // Where a write's outcome was unknown (its commit answer lost), finds
-  // out and runs its hook if it did commit, so that a snapshot taken next
-  // holds no change the hooks missed. Called before a snapshot, outside
-  // every lock of the caller's. A store that always knows does nothing.
+  // Called, from any thread, each time CommittedChangeSequence() may have
+  // advanced: what wakes the watchers of the change log. It must return
+  // quickly and call no method of the store. Set once, before the first
+  // Apply.
+  virtual void SetCommittedListener(std::function<void()> listener) = 0;
+  // Brings CommittedChangeSequence() up to what the database holds now,
+  // running the hook for every change it had not seen: the changes other
+  // replicas of a shared database committed, and a write of this process
+  // whose outcome was unknown (its commit answer lost) if it did commit.
+  // A snapshot taken next then holds no change the hooks missed. Called
+  // outside every lock of the caller's. A store that no one else writes
+  // and that always knows its outcomes does nothing.
   virtual absl::Status Settle() { return absl::OkStatus(); }
   // A small value kept in the database itself, outside the change log,
   // written durably; "" when absent. A graph checkpoint pairs with one.

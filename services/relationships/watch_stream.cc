@@ -31,6 +31,11 @@ void WatchRegistry::CloseAll() {
   for (WatchStream* stream : streams_) stream->Close(ShuttingDown());
 }
 
+void WatchRegistry::Wake() {
+  absl::MutexLock lock(&mu_);
+  for (WatchStream* stream : streams_) stream->Wake();
+}
+
 void WatchRegistry::WaitUntilEmpty() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
@@ -61,16 +66,28 @@ void WatchStream::Run(Action action) {
 
 void WatchStream::SchedulePoll() {
   polling_ = true;
+  woken_ = false;
   // Overloaded: try again after a pause rather than fail the stream.
   if (!executor_->TrySubmit([this] { Poll(); })) {
     polling_ = false;
-    SetAlarm();
+    if (!alarm_set_) SetAlarm();
   }
 }
 
 void WatchStream::SetAlarm() {
   alarm_set_ = true;
-  alarm_.Set(absl::ToChronoTime(absl::Now() + kPollInterval), [this](bool ok) { OnAlarm(ok); });
+  alarm_.Set(absl::ToChronoTime(absl::Now() + kIdleCheck), [this](bool ok) { OnAlarm(ok); });
+}
+
+void WatchStream::Wake() {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  if (polling_ || writing_ || !pending_.empty()) {
+    woken_ = true;
+    return;
+  }
+  // The alarm stays set: it is the fallback should this read be refused.
+  SchedulePoll();
 }
 
 void WatchStream::OnAlarm(bool ok) {
@@ -80,7 +97,7 @@ void WatchStream::OnAlarm(bool ok) {
     alarm_set_ = false;
     if (finished_ || !ok) {
       action.destroy = Deletable();
-    } else {
+    } else if (!polling_) {
       SchedulePoll();
     }
   }
@@ -94,8 +111,11 @@ void WatchStream::Poll() {
     after = pending_.empty() ? cursor_ : pending_.back().first;
   }
   // The store reads no further than what has committed in order, so no
-  // change still in flight is skipped.
-  auto read = store_->Changes(after, kBatch);
+  // change still in flight is skipped; nothing past `after` committed, the
+  // store is not asked at all.
+  auto read = store_->CommittedChangeSequence() > after
+                  ? store_->Changes(after, kBatch)
+                  : absl::StatusOr<std::vector<TrustChangeEntry>>(std::vector<TrustChangeEntry>());
   absl::Status failed = read.status();
 
   Action action;
@@ -126,12 +146,13 @@ WatchStream::Action WatchStream::WriteFrontOrWait() {
   if (!pending_.empty()) {
     writing_ = true;
     action.write = &pending_.front().second;
-  } else if (!polling_ && !alarm_set_) {
-    // Behind (after a bulk write), the backlog is read batch after batch;
-    // caught up, the log is polled every kPollInterval.
-    if (behind_) {
+  } else if (!polling_) {
+    // Behind (after a bulk write), the backlog is read batch after batch,
+    // and a wake missed while busy is answered now; caught up, the stream
+    // waits for the next wake.
+    if (behind_ || woken_) {
       SchedulePoll();
-    } else {
+    } else if (!alarm_set_) {
       SetAlarm();
     }
   }

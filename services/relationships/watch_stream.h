@@ -2,9 +2,12 @@
 
 // WatchTrustChanges: one server-streaming reactor per watcher. It reads the
 // change log after its cursor (never past the committed watermark, so a
-// change still in flight is never skipped), writes the entries one at a
-// time, and when caught up polls again every kPollInterval. Storage reads run
-// on the executor, never on a gRPC thread.
+// change still in flight is never skipped) and writes the entries one at a
+// time. Caught up, it waits to be woken (WatchRegistry::Wake, called each
+// time the watermark may have moved), and looks again every kIdleCheck in
+// case a wake was lost: a look compares positions in memory and reads the
+// log only when it has grown, so an idle stream sends no query. Storage
+// reads run on the executor, never on a gRPC thread.
 
 #include <deque>
 #include <optional>
@@ -32,6 +35,8 @@ class WatchRegistry {
   void Remove(WatchStream* stream);
   // Ends every open stream with UNAVAILABLE, and every one opened later.
   void CloseAll();
+  // The committed watermark may have moved: the streams that wait look.
+  void Wake();
   // Waits until every stream is gone, storage reads included, so that the
   // database may close.
   void WaitUntilEmpty();
@@ -44,7 +49,7 @@ class WatchRegistry {
 
 class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
  public:
-  static constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
+  static constexpr absl::Duration kIdleCheck = absl::Milliseconds(250);
   static constexpr int kBatch = 128;
 
   // Starts streaming the changes after sequence `after`.
@@ -53,6 +58,8 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
 
   // Ends the stream with `status` (after any write in flight).
   void Close(grpc::Status status);
+  // Reads the log now if it waits, or once its read or writes are done.
+  void Wake();
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -94,6 +101,8 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::TrustChange> {
   bool alarm_set_ ABSL_GUARDED_BY(mu_) = false;
   // The last read filled a batch: more is waiting, read again at once.
   bool behind_ ABSL_GUARDED_BY(mu_) = false;
+  // Woken while reading or writing: read again once done.
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_after_write_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);

@@ -1,6 +1,10 @@
 #include "storage/postgres/pg_connection.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -32,6 +36,7 @@ absl::Status FromSqlState(absl::string_view state, const std::string& message) {
   if (state == "40001" || state == "40P01") return absl::AbortedError(message);
   if (state == "53300") return absl::ResourceExhaustedError(message);
   if (state == "57014") return absl::DeadlineExceededError(message);
+  if (state == "0A000") return absl::UnimplementedError(message);
   // 28: authorization; 3D000: no such database; 42501: a privilege missing.
   if (absl::StartsWith(state, "28") || state == "3D000" || state == "42501") {
     return absl::FailedPreconditionError(message);
@@ -159,6 +164,29 @@ absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql,
     return failed;
   }
   return PgResult(result);
+}
+
+absl::StatusOr<bool> PgConnection::AwaitNotification(absl::Duration timeout) {
+  // Notifications may already be buffered from an earlier read.
+  auto drain = [this] {
+    bool any = false;
+    while (PGnotify* notify = PQnotifies(conn_)) {
+      any = true;
+      PQfreemem(notify);
+    }
+    return any;
+  };
+  if (drain()) return true;
+  const int socket = PQsocket(conn_);
+  if (socket < 0) return absl::UnavailableError("database: the connection is closed");
+  pollfd wait = {.fd = socket, .events = POLLIN, .revents = 0};
+  const int ready = poll(&wait, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  if (ready < 0 && errno != EINTR) {
+    return absl::UnavailableError(absl::StrCat("database: poll: ", std::strerror(errno)));
+  }
+  if (ready <= 0) return false;
+  if (PQconsumeInput(conn_) == 0) return PgStatus(nullptr, conn_, "database");
+  return drain();
 }
 
 }  // namespace trustsphere::storage::postgres

@@ -13,6 +13,7 @@
 //                      the password or the database, or a privilege is
 //                      missing;
 //   INVALID_ARGUMENT   the connection string does not parse;
+//   UNIMPLEMENTED      the engine lacks the feature (NOTIFY on YugabyteDB);
 //   INTERNAL           anything else (a bug in our SQL, a constraint).
 // Messages are one line and carry the SQLSTATE when the server gave one.
 // A connection is used by one thread at a time.
@@ -84,6 +85,12 @@ class PgConnection {
   // Runs one statement ($1, $2, ... for the parameters) and returns its
   // rows; results come in binary format.
   absl::StatusOr<PgResult> Exec(std::string_view sql, absl::Span<const PgParam> params = {});
+
+  // Waits at most `timeout` for a notification of a channel this
+  // connection LISTENs to; true when at least one came (all that came are
+  // consumed: a listener wants to know that something changed, not how
+  // often). UNAVAILABLE when the connection is lost.
+  absl::StatusOr<bool> AwaitNotification(absl::Duration timeout);
 
   // The connection was lost.
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }

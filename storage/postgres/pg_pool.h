@@ -67,6 +67,7 @@ class PgPool {
 
   // Connections open now, lent or idle.
   int open() const;
+  const PgPoolOptions& options() const { return options_; }
 
  private:
   void GiveBack(std::unique_ptr<PgConnection> connection);

@@ -36,46 +36,84 @@ std::unique_ptr<ServerProcess>& Deployment::Process(Server server) {
   return identity_;
 }
 
-bool Deployment::Start(Server server) {
+std::vector<std::string> Deployment::FlagsOf(Server server, const std::string& data_dir) const {
+  std::vector<std::string> flags = {"--data_dir=" + data_dir, kMetrics};
   switch (server) {
     case Server::kIdentity:
-      identity_ =
-          ServerProcess::Start(IDENTITY_SERVER,
-                               {"--data_dir=" + dir_.Sub("identity"), kMetrics,
-                                "--password_hash_memory_kib=8192", "--password_hash_passes=1"},
-                               identity_listen_);
-      if (identity_ == nullptr) return false;
-      identity_listen_ = identity_->address();
-      identity_stub_ = identity_v1::IdentityService::NewStub(identity_->NewChannel());
-      return true;
-    case Server::kRelationships: {
+      flags.insert(flags.end(), {"--password_hash_memory_kib=8192", "--password_hash_passes=1"});
+      break;
+    case Server::kRelationships:
       // Tag uses reach identity soon, so tests waiting for quiet wait little.
-      std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("relationships"), kMetrics,
-                                        "--identity_addr=" + identity_listen_,
-                                        "--tag_use_period=100ms"};
+      flags.insert(flags.end(), {"--identity_addr=" + identity_listen_, "--tag_use_period=100ms"});
       flags.insert(flags.end(), relationships_flags_.begin(), relationships_flags_.end());
-      relationships_ = ServerProcess::Start(RELATIONSHIPS_SERVER, flags, relationships_listen_);
-      if (relationships_ == nullptr) return false;
-      relationships_listen_ = relationships_->address();
-      relationships_stub_ =
-          relationships_v1::RelationshipService::NewStub(relationships_->NewChannel());
-      return true;
-    }
-    case Server::kRecommendations: {
-      std::vector<std::string> flags = {"--data_dir=" + dir_.Sub("recommendations"), kMetrics,
-                                        "--identity_addr=" + identity_listen_,
-                                        "--relationships_addr=" + relationships_listen_};
+      break;
+    case Server::kRecommendations:
+      flags.insert(flags.end(), {"--identity_addr=" + identity_listen_,
+                                 "--relationships_addr=" + relationships_listen_});
       flags.insert(flags.end(), recommendations_flags_.begin(), recommendations_flags_.end());
-      recommendations_ =
-          ServerProcess::Start(RECOMMENDATIONS_SERVER, flags, recommendations_listen_);
-      if (recommendations_ == nullptr) return false;
-      recommendations_listen_ = recommendations_->address();
-      recommendations_stub_ =
-          recommendations_v1::RecommendationService::NewStub(recommendations_->NewChannel());
-      return true;
-    }
+      break;
   }
-  return false;
+  return flags;
+}
+
+const char* Deployment::BinaryOf(Server server) {
+  switch (server) {
+    case Server::kIdentity:
+      return IDENTITY_SERVER;
+    case Server::kRelationships:
+      return RELATIONSHIPS_SERVER;
+    case Server::kRecommendations:
+      return RECOMMENDATIONS_SERVER;
+  }
+  return IDENTITY_SERVER;
+}
+
+std::string& Deployment::ListenOf(Server server) {
+  switch (server) {
+    case Server::kIdentity:
+      return identity_listen_;
+    case Server::kRelationships:
+      return relationships_listen_;
+    case Server::kRecommendations:
+      return recommendations_listen_;
+  }
+  return identity_listen_;
+}
+
+bool Deployment::Start(Server server) {
+  std::unique_ptr<ServerProcess>& process = Process(server);
+  std::string& listen = ListenOf(server);
+  const std::string name = server == Server::kIdentity        ? "identity"
+                           : server == Server::kRelationships ? "relationships"
+                                                              : "recommendations";
+  process = ServerProcess::Start(BinaryOf(server), FlagsOf(server, dir_.Sub(name)), listen);
+  if (process == nullptr) return false;
+  listen = process->address();
+  switch (server) {
+    case Server::kIdentity:
+      identity_stub_ = identity_v1::IdentityService::NewStub(process->NewChannel());
+      break;
+    case Server::kRelationships:
+      relationships_stub_ = relationships_v1::RelationshipService::NewStub(process->NewChannel());
+      break;
+    case Server::kRecommendations:
+      recommendations_stub_ =
+          recommendations_v1::RecommendationService::NewStub(process->NewChannel());
+      break;
+  }
+  return true;
+}
+
+std::unique_ptr<ServerProcess> Deployment::StartReplica(Server server, const std::string& name) {
+  const std::string data_dir = dir_.Sub(name);
+  std::filesystem::create_directories(data_dir);
+  if (server != Server::kIdentity) {
+    std::filesystem::copy_file(
+        dir_.Sub(server == Server::kRelationships ? "relationships/service_token"
+                                                  : "recommendations/service_token"),
+        data_dir + "/service_token", std::filesystem::copy_options::overwrite_existing);
+  }
+  return ServerProcess::Start(BinaryOf(server), FlagsOf(server, data_dir));
 }
 
 void Deployment::Stop(Server server, bool kill) {

@@ -39,6 +39,10 @@ class Deployment {
   // Starts a stopped server again on its data and port; false if it did not
   // become SERVING.
   bool Start(Server server);
+  // Another process of `server` with the same flags, its own data folder
+  // `name` and a port of its own, wired to the same servers: a replica,
+  // for a shared database. Null (and a test failure) if it did not start.
+  std::unique_ptr<ServerProcess> StartReplica(Server server, const std::string& name);
   // Stops a server: SIGKILL when kill, else SIGTERM (and a clean exit is
   // expected).
   void Stop(Server server, bool kill);
@@ -76,6 +80,9 @@ class Deployment {
 
  private:
   std::unique_ptr<ServerProcess>& Process(Server server);
+  std::string& ListenOf(Server server);
+  static const char* BinaryOf(Server server);
+  std::vector<std::string> FlagsOf(Server server, const std::string& data_dir) const;
 
   const TempDir& dir_;
   std::vector<std::string> relationships_flags_;

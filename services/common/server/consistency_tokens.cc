@@ -31,19 +31,22 @@ absl::string_view ConsistencyTokens::TokenOf(const grpc::CallbackServerContext& 
   return absl::string_view(it->second.data(), it->second.size());
 }
 
-absl::StatusOr<std::optional<uint64_t>> ConsistencyTokens::Wanted(absl::string_view token) const {
+absl::StatusOr<std::optional<uint64_t>> ConsistencyTokens::Wanted(absl::string_view token) {
   if (token.empty()) return std::nullopt;
   std::optional<uint64_t> position = Decode(token);
   if (!position) {
     return absl::InvalidArgumentError(
         absl::StrCat(kConsistencyTokenHeader, ": not a consistency token of this service"));
   }
-  return std::min(*position, positions_.issued());
+  return position;
 }
 
 bool ConsistencyTokens::Fresh(const grpc::CallbackServerContext& context) const {
   auto wanted = Wanted(TokenOf(context));
-  return !wanted.ok() || !*wanted || **wanted <= positions_.applied();
+  if (!wanted.ok() || !*wanted || **wanted <= positions_.applied()) return true;
+  // Past what was handed out: nothing to wait for, unless another replica
+  // handed it out.
+  return !positions_.learn && **wanted > positions_.issued();
 }
 
 absl::Status ConsistencyTokens::Await(const grpc::CallbackServerContext& context,
@@ -56,7 +59,13 @@ absl::Status ConsistencyTokens::AwaitToken(absl::string_view token, absl::Time d
   auto wanted = Wanted(token);
   if (!wanted.ok()) return wanted.status();
   if (!*wanted) return absl::OkStatus();
-  const uint64_t position = **wanted;
+  if (**wanted > positions_.issued() && positions_.learn) {
+    if (absl::Status learnt = positions_.learn(); !learnt.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot learn what the consistency token names: ", learnt.message()));
+    }
+  }
+  const uint64_t position = std::min(**wanted, positions_.issued());
   const absl::Time give_up = std::min(deadline, absl::Now() + max_wait_);
   // Short sleeps first: a change in flight lands within a disk sync.
   absl::Duration pause = absl::Microseconds(100);

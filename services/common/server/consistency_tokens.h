@@ -8,7 +8,9 @@
 // every change up to that position, or up to the last one the database has
 // handed out when the token names a later one (a token of an earlier life
 // of the database, whose last numbers went to writes that failed, or of
-// another database: nothing more can be waited for). It waits within its
+// another database: nothing more can be waited for). Where replicas share
+// the database, a token from another replica may name a position this one
+// has not heard of yet: it first learns what the database holds. It waits within its
 // deadline and at most `max_wait`, then fails with DEADLINE_EXCEEDED (its
 // deadline passed) or UNAVAILABLE (this replica lags: try another one);
 // CANCELLED when the client goes away. A malformed token is
@@ -36,6 +38,10 @@ class ConsistencyTokens {
     std::function<uint64_t()> applied;
     // The highest position handed out so far (applied or in flight).
     std::function<uint64_t()> issued;
+    // Where other replicas write the same log: applies what they have
+    // committed so far, so that `issued` covers every acknowledged write.
+    // Empty where this replica is the only writer.
+    std::function<absl::Status()> learn;
   };
   ConsistencyTokens(Positions positions, absl::Duration max_wait)
       : positions_(std::move(positions)), max_wait_(max_wait) {}
@@ -57,9 +63,9 @@ class ConsistencyTokens {
  private:
   // The call's token, empty when it sends none.
   static absl::string_view TokenOf(const grpc::CallbackServerContext& context);
-  // The position to wait for: nullopt for no token, INVALID_ARGUMENT for a
-  // malformed one, at most what the database has handed out.
-  absl::StatusOr<std::optional<uint64_t>> Wanted(absl::string_view token) const;
+  // The token's position: nullopt for no token, INVALID_ARGUMENT for a
+  // malformed one.
+  static absl::StatusOr<std::optional<uint64_t>> Wanted(absl::string_view token);
 
   Positions positions_;
   absl::Duration max_wait_;

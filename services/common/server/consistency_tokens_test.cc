@@ -71,5 +71,42 @@ TEST(ConsistencyTokensTest, ATokenPastEverythingHandedOutWaitsOnlyForWhatIsInFli
   EXPECT_TRUE(tokens.AwaitToken(far, absl::InfiniteFuture(), Never).ok());
 }
 
+// Replicas sharing a log: a token another replica handed out is past
+// everything this one knows. It learns from the database first, then
+// waits for what it learnt; a failure to learn is UNAVAILABLE, never a
+// stale answer.
+TEST(ConsistencyTokensTest, ATokenFromAnotherReplicaIsLearntBeforeItIsClamped) {
+  FakeLog log;
+  log.applied = 5;
+  log.issued = 5;
+  std::atomic<int> learnt = 0;
+  absl::Status learning = absl::OkStatus();
+  ConsistencyTokens tokens({.applied = [&] { return log.applied.load(); },
+                            .issued = [&] { return log.issued.load(); },
+                            .learn =
+                                [&] {
+                                  ++learnt;
+                                  // The database holds up to 8; applying it takes a moment.
+                                  log.issued = 8;
+                                  return learning;
+                                }},
+                           absl::Seconds(5));
+  std::thread applies([&] {
+    absl::SleepFor(absl::Milliseconds(30));
+    log.applied = 8;
+  });
+  EXPECT_TRUE(tokens.AwaitToken(ConsistencyTokens::Encode(8), absl::InfiniteFuture(), Never).ok());
+  EXPECT_EQ(log.applied.load(), 8u);
+  EXPECT_EQ(learnt.load(), 1);
+  applies.join();
+
+  // Known already: nothing to learn.
+  EXPECT_TRUE(tokens.AwaitToken(ConsistencyTokens::Encode(8), absl::InfiniteFuture(), Never).ok());
+  EXPECT_EQ(learnt.load(), 1);
+  learning = absl::UnavailableError("database away");
+  EXPECT_TRUE(absl::IsUnavailable(
+      tokens.AwaitToken(ConsistencyTokens::Encode(9), absl::InfiniteFuture(), Never)));
+}
+
 }  // namespace
 }  // namespace trustsphere
