@@ -1,10 +1,15 @@
-// Replicas of relationships on one PostgreSQL database, as real servers: a
+// Replicas on one PostgreSQL database, as real servers. Relationships: a
 // client writes through one and reads through another with the write's
 // consistency token and sees its write; a watcher of one replica receives
 // what the other committed, pushed; one replica killed, the other goes on.
+// Identity: what one process's locks kept true (one person per email, tag
+// counts, the login throttle) stays true across replicas.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
 
 #include "tests/relationships_fixture.h"
 #include "tests/support/postgres_server.h"
@@ -132,6 +137,104 @@ TEST_F(RelationshipsReplicasTest, OneReplicaKilledTheOtherServesAndTheFirstCatch
   EXPECT_THAT(ReferencesThrough(*other_stub_, answered, alice), ElementsAre(bob.person.id()));
   EXPECT_EQ(CheckThrough(*other_stub_, answered, alice, bob, alice, Tag("rigour")),
             rv1::VERDICT_INSIDE);
+}
+
+class IdentityReplicasTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(postgres_, nullptr);
+    // One signing key for both, as a Secret would give them.
+    for (const std::string name : {"identity_a", "identity_b"}) {
+      auto replica = ServerProcess::Start(
+          IDENTITY_SERVER,
+          {"--data_dir=" + dir_.Sub(name), "--signing_key_file=" + dir_.Sub("signing_key.json"),
+           "--password_hash_memory_kib=8192", "--password_hash_passes=1", "--storage=postgres",
+           "--database_url=" + postgres_->ConnInfo()});
+      ASSERT_NE(replica, nullptr);
+      stubs_.push_back(iv1::IdentityService::NewStub(replica->NewChannel()));
+      replicas_.push_back(std::move(replica));
+    }
+  }
+
+  iv1::IdentityService::Stub& replica(int i) { return *stubs_[i % 2]; }
+
+  std::unique_ptr<PostgresServer> postgres_ = PostgresServer::Start();
+  TempDir dir_;
+  std::vector<std::unique_ptr<ServerProcess>> replicas_;
+  std::vector<std::unique_ptr<iv1::IdentityService::Stub>> stubs_;
+};
+
+TEST_F(IdentityReplicasTest, OneEmailMakesOnePersonWhicheverReplicasAreAsked) {
+  constexpr int kAttempts = 8;
+  std::atomic<int> created = 0, refused = 0;
+  std::vector<std::thread> signups;
+  for (int i = 0; i < kAttempts; ++i) {
+    signups.emplace_back([&, i] {
+      iv1::CreatePersonRequest request;
+      request.mutable_person()->set_display_name("Camille " + std::to_string(i));
+      request.mutable_person()->set_email("camille@example.fr");
+      request.set_password("a long enough password");
+      iv1::Person person;
+      grpc::Status status = replica(i).CreatePerson(Context().get(), request, &person);
+      if (status.ok()) ++created;
+      if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS ||
+          status.error_code() == grpc::StatusCode::ABORTED) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& signup : signups) signup.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), kAttempts - 1);
+}
+
+TEST_F(IdentityReplicasTest, TagUsesCountedThroughBothReplicasAddUp) {
+  const std::string service =
+      MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("signing_key.json"), "relationships", "service");
+  constexpr int kSenders = 4, kSends = 10;
+  std::atomic<int> failed = 0;
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i) {
+    senders.emplace_back([&, i] {
+      for (int n = 0; n < kSends; ++n) {
+        iv1::RecordTagUseRequest request;
+        auto* tag = request.add_tags();
+        tag->set_kind(common::v1::FACET_KIND_COMPETENCY);
+        tag->set_key("negotiation");
+        tag->set_use_count(1);
+        iv1::RecordTagUseResponse response;
+        if (!replica(i).RecordTagUse(Context(service).get(), request, &response).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& sender : senders) sender.join();
+  EXPECT_EQ(failed.load(), 0);
+  iv1::RecordTagUseRequest once;
+  auto* tag = once.add_tags();
+  tag->set_kind(common::v1::FACET_KIND_COMPETENCY);
+  tag->set_key("negotiation");
+  tag->set_use_count(1);
+  iv1::RecordTagUseResponse response;
+  ASSERT_TRUE(replica(1).RecordTagUse(Context(service).get(), once, &response).ok());
+  ASSERT_EQ(response.tags_size(), 1);
+  EXPECT_EQ(response.tags(0).use_count(), kSenders * kSends + 1);
+}
+
+TEST_F(IdentityReplicasTest, WrongPasswordsSpreadOverReplicasAreThrottledTogether) {
+  Account camille = SignUp(replica(0), "Camille", "camille@example.fr");
+  auto attempt = [&](int i, const std::string& password) {
+    iv1::AuthenticateRequest request;
+    request.set_email(camille.email);
+    request.set_password(password);
+    iv1::AuthenticateResponse response;
+    return replica(i).Authenticate(Context().get(), request, &response).error_code();
+  };
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(attempt(i, "a wrong password"), grpc::StatusCode::UNAUTHENTICATED) << i;
+  }
+  // Each replica saw only half of them, yet both make the next one wait.
+  EXPECT_EQ(attempt(0, camille.password), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(attempt(1, camille.password), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/auth/access_token.h"
@@ -76,7 +77,10 @@ IdentityLogic::IdentityLogic(std::unique_ptr<IdentityStore> store, SigningKeyPai
       signing_key_(std::move(signing_key)),
       page_tokens_(std::move(page_tokens)),
       options_(options),
-      hasher_(options.password_cost) {}
+      hasher_(options.password_cost),
+      throttle_(store_->SharedLoginThrottle()) {
+  if (!throttle_) throttle_ = std::make_unique<MemoryLoginThrottle>();
+}
 
 absl::Status IdentityLogic::EmailFree(const std::string& normalized_email) {
   auto owner = store_->PersonIdByEmail(normalized_email);
@@ -257,7 +261,7 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   std::string email = NormalizeEmail(request.email());
   if (email.empty()) email = legacy;
   absl::Time now = absl::Now();
-  if (absl::Status allowed = throttle_.Check(email, now); !allowed.ok()) return allowed;
+  if (absl::Status allowed = throttle_->Check(email, now); !allowed.ok()) return allowed;
 
   const absl::Status wrong = absl::UnauthenticatedError("wrong email or password");
   absl::StatusOr<std::optional<std::string>> person_id = std::nullopt;
@@ -274,14 +278,14 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   }
   if (!record) {
     hasher_.VerifyNothing(request.password());
-    throttle_.RecordFailure(email, now);
+    throttle_->RecordFailure(email, now);
     return wrong;
   }
   if (!hasher_.Verify(record->password_hash(), request.password())) {
-    throttle_.RecordFailure(email, now);
+    throttle_->RecordFailure(email, now);
     return wrong;
   }
-  throttle_.RecordSuccess(email);
+  throttle_->RecordSuccess(email);
 
   TokenClaims claims{.subject = record->person().id(),
                      .roles = static_cast<uint32_t>(Role::kUser),
@@ -570,6 +574,21 @@ absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::RecordTagUse(
   }
   auto guard = locks_.Lock(lock_keys);
 
+  // Another replica may count the same tags at the same moment: its write
+  // makes ours ABORTED, and the count is read again after a short random
+  // pause, so that two replicas do not collide again in step.
+  constexpr int kAttempts = 10;
+  absl::StatusOr<v1::RecordTagUseResponse> counted;
+  absl::BitGen random;
+  for (int attempt = 1;; ++attempt) {
+    counted = CountTagUses(request);
+    if (!absl::IsAborted(counted.status()) || attempt == kAttempts) return counted;
+    absl::SleepFor(absl::Microseconds(absl::Uniform(random, 100, 1000 * attempt)));
+  }
+}
+
+absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::CountTagUses(
+    const v1::RecordTagUseRequest& request) {
   // Each distinct tag counts once per request, however often it is named.
   absl::flat_hash_map<std::pair<int, std::string>, v1::Tag> updated;
   v1::RecordTagUseResponse response;
@@ -582,14 +601,14 @@ absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::RecordTagUse(
       if (!stored.ok()) return stored.status();
       v1::Tag next;
       if (stored->has_value()) {
-        next = std::move(**stored);
+        next = **stored;
       } else {
         next.set_kind(tag.kind());
         next.set_key(id.second);
         next.set_display_name(CollapseSpaces(tag.key()));
       }
       next.set_use_count(next.use_count() + std::max<int64_t>(1, tag.use_count()));
-      write.PutTag(next);
+      write.PutTag(next, std::move(*stored));
       known = updated.emplace(id, std::move(next)).first;
     }
     *response.add_tags() = known->second;

@@ -100,13 +100,15 @@ class IdentityLogic {
   // ALREADY_EXISTS when the email belongs to someone: sign-up, an email
   // change and an import alike.
   absl::Status EmailFree(const std::string& normalized_email);
+  // One read-and-add of RecordTagUse, under the tags' locks.
+  absl::StatusOr<v1::RecordTagUseResponse> CountTagUses(const v1::RecordTagUseRequest& request);
 
   std::unique_ptr<IdentityStore> store_;
   SigningKeyPair signing_key_;
   PageTokenCodec page_tokens_;
   IdentityOptions options_;
   PasswordHasher hasher_;
-  LoginThrottle throttle_;
+  std::unique_ptr<LoginThrottle> throttle_;
   RequestLedger requests_;
   KeyLocks locks_;
 };

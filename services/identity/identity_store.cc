@@ -18,7 +18,9 @@ void IdentityWrite::RemovePosition(v1::Position position) {
   removed_positions_.push_back(std::move(position));
 }
 
-void IdentityWrite::PutTag(v1::Tag tag) { tags_.push_back(std::move(tag)); }
+void IdentityWrite::PutTag(v1::Tag tag, std::optional<v1::Tag> previous) {
+  tags_.push_back({std::move(tag), std::move(previous)});
+}
 
 void IdentityWrite::RecordRequest(std::optional<RequestRecord> record) {
   if (record) requests_.push_back(std::move(*record));

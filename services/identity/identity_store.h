@@ -17,6 +17,7 @@
 #include "records.pb.h"
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
+#include "services/identity/login_throttle.h"
 #include "storage/page.h"
 #include "storage/storage_admin.h"
 #include "trustsphere/identity/v1/identity.pb.h"
@@ -34,7 +35,8 @@ class IdentityWrite {
   // start).
   void PutPosition(v1::Position position, std::optional<v1::Position> previous = std::nullopt);
   void RemovePosition(v1::Position position);
-  void PutTag(v1::Tag tag);
+  // A tag, new or replacing `previous` (the stored one).
+  void PutTag(v1::Tag tag, std::optional<v1::Tag> previous = std::nullopt);
   // The answer of a request that carried a request id (RequestLedger).
   void RecordRequest(std::optional<RequestRecord> record);
   // An entry of the change log, numbered when the write commits.
@@ -49,10 +51,14 @@ class IdentityWrite {
     v1::Position position;
     std::optional<v1::Position> previous;
   };
+  struct TagPut {
+    v1::Tag tag;
+    std::optional<v1::Tag> previous;
+  };
   const std::vector<PersonPut>& persons() const { return persons_; }
   const std::vector<PositionPut>& positions() const { return positions_; }
   const std::vector<v1::Position>& removed_positions() const { return removed_positions_; }
-  const std::vector<v1::Tag>& tags() const { return tags_; }
+  const std::vector<TagPut>& tags() const { return tags_; }
   const std::vector<RequestRecord>& requests() const { return requests_; }
   const std::vector<internal::Change>& changes() const { return changes_; }
 
@@ -60,7 +66,7 @@ class IdentityWrite {
   std::vector<PersonPut> persons_;
   std::vector<PositionPut> positions_;
   std::vector<v1::Position> removed_positions_;
-  std::vector<v1::Tag> tags_;
+  std::vector<TagPut> tags_;
   std::vector<RequestRecord> requests_;
   std::vector<internal::Change> changes_;
 };
@@ -126,6 +132,11 @@ class IdentityStore : public SecretKeeper, public RequestLog {
   // Change-log entries after `after`, in commit order, at most `limit`,
   // never past an entry that may still be in flight.
   virtual absl::StatusOr<std::vector<ChangeEntry>> Changes(uint64_t after, int limit) const = 0;
+
+  // A login throttle that every replica sharing this database counts in;
+  // null where one process serves the database (the logic then keeps the
+  // failures in memory).
+  virtual std::unique_ptr<LoginThrottle> SharedLoginThrottle() { return nullptr; }
 
   // Backups and figures, for operators.
   virtual storage::StorageAdmin& admin() = 0;

@@ -6,24 +6,28 @@
 
 namespace trustsphere::identity {
 
-absl::Duration LoginThrottle::DelayAfter(int failures) {
+absl::Duration LoginThrottle::DelayAfter(int64_t failures) {
   if (failures < kFreeFailures) return absl::ZeroDuration();
-  int doublings = std::min(failures - kFreeFailures, 20);
-  return std::min(absl::Seconds(1) * (1 << doublings), kMaxDelay);
+  const int64_t doublings = std::min<int64_t>(failures - kFreeFailures, 20);
+  return std::min(absl::Seconds(1) * (int64_t{1} << doublings), kMaxDelay);
 }
 
-absl::Status LoginThrottle::Check(const std::string& email, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  auto found = failures_.find(email);
-  if (found == failures_.end()) return absl::OkStatus();
-  absl::Time allowed = found->second.last + DelayAfter(found->second.count);
+absl::Status LoginThrottle::Allowed(int64_t failures, absl::Time last, absl::Time now) {
+  const absl::Time allowed = last + DelayAfter(failures);
   if (now >= allowed) return absl::OkStatus();
   return absl::ResourceExhaustedError(
       absl::StrCat("too many failed attempts for this email; retry in ",
                    absl::ToInt64Seconds(absl::Ceil(allowed - now, absl::Seconds(1))), " s"));
 }
 
-void LoginThrottle::RecordFailure(const std::string& email, absl::Time now) {
+absl::Status MemoryLoginThrottle::Check(const std::string& email, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto found = failures_.find(email);
+  if (found == failures_.end()) return absl::OkStatus();
+  return Allowed(found->second.count, found->second.last, now);
+}
+
+void MemoryLoginThrottle::RecordFailure(const std::string& email, absl::Time now) {
   absl::MutexLock lock(&mu_);
   if (failures_.size() >= kMaxTracked) EvictStale(now);
   Failures& entry = failures_[email];
@@ -33,12 +37,12 @@ void LoginThrottle::RecordFailure(const std::string& email, absl::Time now) {
   entry.last = now;
 }
 
-void LoginThrottle::RecordSuccess(const std::string& email) {
+void MemoryLoginThrottle::RecordSuccess(const std::string& email) {
   absl::MutexLock lock(&mu_);
   failures_.erase(email);
 }
 
-void LoginThrottle::EvictStale(absl::Time now) {
+void MemoryLoginThrottle::EvictStale(absl::Time now) {
   absl::erase_if(failures_, [&](const auto& entry) { return now - entry.second.last > kMaxDelay; });
   // Still full: an attack on very many emails at once. Forgetting all keeps
   // memory bounded; each email still gets only kFreeFailures quick guesses

@@ -1,9 +1,11 @@
 #include "services/identity/postgres_identity_store.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/month_index.h"
+#include "services/identity/postgres_login_throttle.h"
 #include "storage/key_encoding.h"
 #include "storage/postgres/pg_messages.h"
 #include "storage/postgres/pg_named_values.h"
@@ -49,6 +51,13 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
                "sequence bigint NOT NULL)",
                "INSERT INTO identity_change_head VALUES (1, 0)",
            }},
+      // The login throttle's failures, counted by every replica together.
+      {.to_version = 2,
+       .statements =
+           {
+               "CREATE TABLE identity_login_failures (email bytea PRIMARY KEY, "
+               "failures integer NOT NULL, last_micros bigint NOT NULL)",
+           }},
   };
   return *migrations;
 }
@@ -90,9 +99,58 @@ int EndMonth(const v1::Position& position) {
   return position.period().has_end() ? MonthIndex(position.period().end()) : 0;
 }
 
-// The statements of a write but its change-log entries, in order.
+constexpr char kConflict[] =
+    "this record was changed concurrently (by another replica); read it again";
+
+// Locks every record the write replaces and checks that each is still the
+// state the logic read (`previous`): false when another replica changed one
+// since, and then nothing is written. New records are claimed by the
+// statements themselves (StatementsOf).
+absl::StatusOr<bool> StillAsRead(PgConnection& connection, const IdentityWrite& write) {
+  for (const auto& [record, previous] : write.persons()) {
+    if (!previous) continue;
+    auto same = storage::postgres::LockedRecordIs(
+        connection, "SELECT record FROM identity_persons WHERE id = $1 FOR UPDATE",
+        {PgParam::Bytes(record.person().id())}, previous);
+    if (!same.ok() || !*same) return same;
+  }
+  auto same_position = [&](const v1::Position& expected) {
+    return storage::postgres::LockedRecordIs(
+        connection, "SELECT record FROM identity_positions WHERE id = $1 FOR UPDATE",
+        {PgParam::Bytes(expected.id())}, std::optional(expected));
+  };
+  for (const auto& position : write.removed_positions()) {
+    auto same = same_position(position);
+    if (!same.ok() || !*same) return same;
+  }
+  for (const auto& [position, previous] : write.positions()) {
+    if (!previous) continue;
+    auto same = same_position(*previous);
+    if (!same.ok() || !*same) return same;
+  }
+  for (const auto& [tag, previous] : write.tags()) {
+    if (!previous) continue;
+    auto same = storage::postgres::LockedRecordIs(
+        connection,
+        "SELECT record FROM identity_tags WHERE kind = $1::integer AND key = $2 FOR UPDATE",
+        {PgParam::Int(tag.kind()), PgParam::Bytes(tag.key())}, previous);
+    if (!same.ok() || !*same) return same;
+  }
+  return true;
+}
+
+// The statements of a write but its checks and its change-log entries, in
+// order. A record the logic found absent is inserted only if still absent
+// (a claim), whose `upsert` would otherwise overwrite what another replica
+// wrote meanwhile; a record written twice in one write is claimed once.
 std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
   std::vector<PgStatement> statements;
+  absl::flat_hash_set<std::string> claimed;
+  auto write_record = [&](bool replaces, std::string key, const char* upsert, const char* insert,
+                          std::vector<PgParam> params) {
+    const bool claims = !replaces && claimed.insert(std::move(key)).second;
+    statements.push_back({claims ? insert : upsert, std::move(params), claims});
+  };
   for (const auto& [record, previous] : write.persons()) {
     if (previous && !previous->normalized_email().empty() &&
         previous->normalized_email() != record.normalized_email()) {
@@ -100,15 +158,19 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
                             {PgParam::Bytes(previous->normalized_email())}});
     }
     if (!record.normalized_email().empty()) {
+      // Taken only if free or already this person's.
       statements.push_back(
-          {"INSERT INTO identity_emails VALUES ($1, $2) "
-           "ON CONFLICT (email) DO UPDATE SET person_id = excluded.person_id",
-           {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())}});
+          {"INSERT INTO identity_emails VALUES ($1, $2) ON CONFLICT (email) DO UPDATE SET "
+           "person_id = excluded.person_id WHERE identity_emails.person_id = excluded.person_id",
+           {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())},
+           /*claims=*/true});
     }
-    statements.push_back(
-        {"INSERT INTO identity_persons VALUES ($1, $2) "
-         "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-         {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())}});
+    write_record(
+        previous.has_value(), "person:" + record.person().id(),
+        "INSERT INTO identity_persons VALUES ($1, $2) "
+        "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        "INSERT INTO identity_persons VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())});
   }
   for (const auto& position : write.removed_positions()) {
     statements.push_back(
@@ -116,23 +178,25 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
   }
   // The indexed columns live in the position's row: replacing the row
   // replaces its index entries, whatever `previous` held.
-  for (const auto& put : write.positions()) {
-    const v1::Position& position = put.position;
-    statements.push_back(
-        {"INSERT INTO identity_positions VALUES ($1, $2, $3, $4, $5, $6) "
-         "ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, "
-         "org_key = excluded.org_key, start_month = excluded.start_month, "
-         "end_month = excluded.end_month, record = excluded.record",
-         {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
-          PgParam::Bytes(position.organization_key()), PgParam::Int(StartMonth(position)),
-          PgParam::Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())}});
+  for (const auto& [position, previous] : write.positions()) {
+    write_record(previous.has_value(), "position:" + position.id(),
+                 "INSERT INTO identity_positions VALUES ($1, $2, $3, $4, $5, $6) "
+                 "ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, "
+                 "org_key = excluded.org_key, start_month = excluded.start_month, "
+                 "end_month = excluded.end_month, record = excluded.record",
+                 "INSERT INTO identity_positions VALUES ($1, $2, $3, $4, $5, $6) "
+                 "ON CONFLICT DO NOTHING",
+                 {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
+                  PgParam::Bytes(position.organization_key()), PgParam::Int(StartMonth(position)),
+                  PgParam::Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())});
   }
-  for (const auto& tag : write.tags()) {
-    statements.push_back(
-        {"INSERT INTO identity_tags VALUES ($1, $2, $3) "
-         "ON CONFLICT (kind, key) DO UPDATE SET record = excluded.record",
-         {PgParam::Int(tag.kind()), PgParam::Bytes(tag.key()),
-          PgParam::Bytes(tag.SerializeAsString())}});
+  for (const auto& [tag, previous] : write.tags()) {
+    write_record(previous.has_value(), absl::StrCat("tag:", tag.kind(), ":", tag.key()),
+                 "INSERT INTO identity_tags VALUES ($1, $2, $3) "
+                 "ON CONFLICT (kind, key) DO UPDATE SET record = excluded.record",
+                 "INSERT INTO identity_tags VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                 {PgParam::Int(tag.kind()), PgParam::Bytes(tag.key()),
+                  PgParam::Bytes(tag.SerializeAsString())});
   }
   for (const auto& request : write.requests()) {
     statements.push_back(
@@ -146,9 +210,13 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
   return statements;
 }
 
-absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write) {
-  if (absl::Status ran = storage::postgres::ExecAll(connection, StatementsOf(write)); !ran.ok()) {
-    return ran;
+absl::Status ApplyOn(PgConnection& connection, const IdentityWrite& write, bool& conflict) {
+  auto still = StillAsRead(connection, write);
+  if (still.ok() && *still) still = storage::postgres::ExecAll(connection, StatementsOf(write));
+  if (!still.ok()) return still.status();
+  if (!*still) {
+    conflict = true;
+    return absl::FailedPreconditionError(kConflict);
   }
   if (write.changes().empty()) return absl::OkStatus();
   // Last, so that the head row is held only until the commit that follows.
@@ -179,6 +247,10 @@ absl::StatusOr<std::unique_ptr<PostgresIdentityStore>> PostgresIdentityStore::Op
     return migrated;
   }
   return std::unique_ptr<PostgresIdentityStore>(new PostgresIdentityStore(std::move(pool)));
+}
+
+std::unique_ptr<LoginThrottle> PostgresIdentityStore::SharedLoginThrottle() {
+  return std::make_unique<PostgresLoginThrottle>(pool_.get());
 }
 
 absl::StatusOr<std::optional<internal::PersonRecord>> PostgresIdentityStore::Person(
@@ -325,12 +397,16 @@ absl::StatusOr<std::vector<v1::Tag>> PostgresIdentityStore::TagsWithPrefix(
 }
 
 absl::Status PostgresIdentityStore::Apply(const IdentityWrite& write) {
-  // READ COMMITTED: the write's checks were made by the logic; the change
-  // head's row lock is what orders concurrent writers.
-  return storage::postgres::RunTransaction(
+  // READ COMMITTED: the logic made the write's checks, and the rows
+  // StillAsRead locks keep them true against other replicas; the change
+  // head's row lock orders the change log.
+  bool conflict = false;
+  absl::Status applied = storage::postgres::RunTransaction(
       *pool_, absl::Now() + kWriteDeadline,
-      [&](PgConnection& connection) { return ApplyOn(connection, write); },
+      [&](PgConnection& connection) { return ApplyOn(connection, write, conflict); },
       /*attempts=*/5, "READ COMMITTED");
+  if (conflict) return absl::AbortedError(kConflict);
+  return applied;
 }
 
 absl::StatusOr<std::vector<ChangeEntry>> PostgresIdentityStore::Changes(uint64_t after,

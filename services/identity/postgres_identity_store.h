@@ -29,6 +29,7 @@ class PostgresIdentityStore final : public IdentityStore {
 
   absl::StatusOr<std::optional<internal::PersonRecord>> Person(
       const std::string& id) const override;
+  std::unique_ptr<LoginThrottle> SharedLoginThrottle() override;
   absl::StatusOr<std::vector<internal::PersonRecord>> Persons(
       const std::vector<std::string>& ids) const override;
   absl::StatusOr<std::optional<std::string>> PersonIdByEmail(

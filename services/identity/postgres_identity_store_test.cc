@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "services/identity/identity_store_conformance.h"
+#include "services/identity/login_throttle_scenario.h"
 #include "tests/support/postgres_server.h"
 
 namespace trustsphere::identity {
@@ -90,6 +91,111 @@ TEST(PostgresIdentityStoreTest, TheChangeLogHasNoGapWhicheverReplicaWrote) {
     }
   }
   EXPECT_EQ(created.size(), 2u * kWritersPerReplica * kWrites);
+}
+
+internal::PersonRecord Person(const std::string& id, const std::string& email,
+                              const std::string& name) {
+  internal::PersonRecord record;
+  record.mutable_person()->set_id(id);
+  record.mutable_person()->set_display_name(name);
+  record.mutable_person()->set_email(email);
+  record.set_normalized_email(email);
+  return record;
+}
+
+// Two replicas' logic each checked, under locks of its own process, what it
+// read; the store refuses the write made from a state the other changed
+// since (ABORTED), whatever the record, and that write leaves nothing.
+TEST(PostgresIdentityStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
+  auto conninfo = testing::FreshDatabase("stale");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto open = [&] {
+    return PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
+        storage::postgres::PgPoolOptions{.conninfo = *conninfo}));
+  };
+  auto one = open();
+  auto other = open();
+  ASSERT_TRUE(one.ok() && other.ok()) << one.status() << other.status();
+  auto apply = [](IdentityStore& store, auto fill) {
+    IdentityWrite write;
+    fill(write);
+    return store.Apply(write);
+  };
+
+  const internal::PersonRecord ada = Person("prs_ada", "ada@example.fr", "Ada");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutPerson(ada); }).ok());
+  // Both saw the email free: the second sign-up is refused.
+  EXPECT_TRUE(absl::IsAborted(apply(**other, [&](IdentityWrite& w) {
+    w.PutPerson(Person("prs_eve", "ada@example.fr", "Eve"));
+  })));
+  EXPECT_EQ((*one)->PersonIdByEmail("ada@example.fr")->value_or(""), "prs_ada");
+  EXPECT_FALSE((*one)->Person("prs_eve")->has_value());
+  // Both read Ada as she was; the second rename is refused.
+  internal::PersonRecord renamed = ada, renamed_again = ada;
+  renamed.mutable_person()->set_display_name("Ada L.");
+  renamed_again.mutable_person()->set_display_name("Ada Lovelace");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutPerson(renamed, ada); }).ok());
+  EXPECT_TRUE(
+      absl::IsAborted(apply(**other, [&](IdentityWrite& w) { w.PutPerson(renamed_again, ada); })));
+  EXPECT_EQ((*other)->Person("prs_ada")->value().person().display_name(), "Ada L.");
+  // Nor may an email go to two people who each moved to it.
+  const internal::PersonRecord bob = Person("prs_bob", "bob@example.fr", "Bob");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutPerson(bob); }).ok());
+  internal::PersonRecord bob_moved = bob;
+  bob_moved.set_normalized_email("shared@example.fr");
+  internal::PersonRecord ada_moved = renamed;
+  ada_moved.set_normalized_email("shared@example.fr");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutPerson(bob_moved, bob); }).ok());
+  EXPECT_TRUE(
+      absl::IsAborted(apply(**other, [&](IdentityWrite& w) { w.PutPerson(ada_moved, renamed); })));
+  EXPECT_EQ((*one)->PersonIdByEmail("shared@example.fr")->value_or(""), "prs_bob");
+  EXPECT_EQ((*one)->PersonIdByEmail("ada@example.fr")->value_or(""), "prs_ada");
+
+  // Two counts of one tag from one read: the second is refused.
+  v1::Tag rigour;
+  rigour.set_kind(common::v1::FACET_KIND_COMPETENCY);
+  rigour.set_key("rigour");
+  rigour.set_use_count(1);
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutTag(rigour); }).ok());
+  v1::Tag twice = rigour;
+  twice.set_use_count(2);
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutTag(twice, rigour); }).ok());
+  EXPECT_TRUE(absl::IsAborted(apply(**other, [&](IdentityWrite& w) { w.PutTag(twice, rigour); })));
+  EXPECT_TRUE(absl::IsAborted(apply(**other, [&](IdentityWrite& w) { w.PutTag(rigour); })));
+  EXPECT_EQ((*other)->Tag(rigour.kind(), "rigour")->value().use_count(), 2);
+  // A refused write logs no change.
+  EXPECT_EQ((*one)->Changes(0, 100)->size(), 0u);
+}
+
+// The throttle in the database behaves as the one in memory, and two
+// replicas count one email's failures together.
+TEST(PostgresIdentityStoreTest, ReplicasShareOneLoginThrottle) {
+  auto conninfo = testing::FreshDatabase("throttle");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto open = [&] {
+    return PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
+        storage::postgres::PgPoolOptions{.conninfo = *conninfo}));
+  };
+  auto one = open();
+  auto other = open();
+  ASSERT_TRUE(one.ok() && other.ok()) << one.status() << other.status();
+  auto throttle = (*one)->SharedLoginThrottle();
+  auto other_throttle = (*other)->SharedLoginThrottle();
+  ASSERT_NE(throttle, nullptr);
+  ExpectDelaysGrowAfterTheFreeFailures(*throttle);
+
+  // Failures spread over both replicas, from threads: none is lost.
+  const absl::Time now = absl::FromUnixSeconds(2000000);
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < LoginThrottle::kFreeFailures; ++i) {
+    LoginThrottle* through = i % 2 == 0 ? throttle.get() : other_throttle.get();
+    guessers.emplace_back([through, now] { through->RecordFailure("x@y.fr", now); });
+  }
+  for (auto& guesser : guessers) guesser.join();
+  EXPECT_TRUE(absl::IsResourceExhausted(throttle->Check("x@y.fr", now)));
+  EXPECT_TRUE(absl::IsResourceExhausted(other_throttle->Check("x@y.fr", now)));
+  other_throttle->RecordSuccess("x@y.fr");
+  EXPECT_TRUE(throttle->Check("x@y.fr", now).ok());
 }
 
 }  // namespace

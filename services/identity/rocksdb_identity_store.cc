@@ -191,7 +191,9 @@ absl::Status RocksDbIdentityStore::Apply(const IdentityWrite& write) {
     if (previous) IndexPosition(batch, *previous, false);
     IndexPosition(batch, position, true);
   }
-  for (const auto& tag : write.tags()) {
+  // One process writes this database: the logic's locks made the checks
+  // that `previous` states.
+  for (const auto& [tag, previous] : write.tags()) {
     batch.Put(keys::kTags, keys::Tag(static_cast<uint8_t>(tag.kind()), tag.key()),
               tag.SerializeAsString());
   }

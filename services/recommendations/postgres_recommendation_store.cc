@@ -439,7 +439,9 @@ absl::Status PostgresRecommendationStore::Apply(const RecommendationWrite& write
           auto relaxed = connection.Exec("SET LOCAL synchronous_commit = off");
           if (!relaxed.ok()) return relaxed.status();
         }
-        return storage::postgres::ExecAll(connection, statements);
+        // No statement claims a row yet: the logic's checks hold for one
+        // replica of recommendations.
+        return storage::postgres::ExecAll(connection, statements).status();
       },
       /*attempts=*/5, "READ COMMITTED");
 }

@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "services/relationships/postgres_trust_reader.h"
 #include "services/relationships/stored_records.h"
 #include "storage/postgres/pg_messages.h"
@@ -69,12 +68,6 @@ constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
 using Pair = std::pair<std::string, std::string>;
 using PairStates = std::map<Pair, std::optional<v1::TrustStatement>>;
 
-bool SameState(const std::optional<v1::TrustStatement>& expected,
-               const std::optional<v1::TrustStatement>& stored) {
-  if (!expected || !stored) return expected.has_value() == stored.has_value();
-  return google::protobuf::util::MessageDifferencer::Equals(*expected, *stored);
-}
-
 // Locks the pair of `change` against every other write to either direction
 // and reads both statements as stored (or as written earlier in this
 // write); false when one is no longer what the change was made from.
@@ -91,7 +84,7 @@ absl::StatusOr<bool> LockAndCheck(PgConnection& connection, const StatementChang
   for (const auto& [pair, expected] : {std::pair{Pair{truster, trustee}, &change.before},
                                        std::pair{Pair{trustee, truster}, &change.reverse}}) {
     if (auto known = written.find(pair); known != written.end()) {
-      if (!SameState(*expected, known->second)) return false;
+      if (!storage::postgres::SameRecord(*expected, known->second)) return false;
       continue;
     }
     auto stored = FirstOrNone<v1::TrustStatement>(
@@ -99,7 +92,7 @@ absl::StatusOr<bool> LockAndCheck(PgConnection& connection, const StatementChang
                         "WHERE truster = $1 AND trustee = $2",
                         {PgParam::Bytes(pair.first), PgParam::Bytes(pair.second)}));
     if (!stored.ok()) return stored.status();
-    if (!SameState(*expected, *stored)) return false;
+    if (!storage::postgres::SameRecord(*expected, *stored)) return false;
   }
   return true;
 }

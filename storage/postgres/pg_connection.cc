@@ -63,13 +63,13 @@ PgParam PgParam::ByteaArray(const std::vector<std::string>& elements) {
   return Text(literal);
 }
 
-absl::Status ExecAll(PgConnection& connection, const std::vector<PgStatement>& statements) {
+absl::StatusOr<bool> ExecAll(PgConnection& connection, const std::vector<PgStatement>& statements) {
   for (const PgStatement& statement : statements) {
-    if (auto ran = connection.Exec(statement.sql, statement.params); !ran.ok()) {
-      return ran.status();
-    }
+    auto ran = connection.Exec(statement.sql, statement.params);
+    if (!ran.ok()) return ran.status();
+    if (statement.claims && ran->RowsAffected() == 0) return false;
   }
-  return absl::OkStatus();
+  return true;
 }
 
 int64_t PgResult::Int64(int row, int column) const {

@@ -107,9 +107,13 @@ class PgConnection {
 struct PgStatement {
   const char* sql;
   std::vector<PgParam> params;
+  // A claim: an INSERT of a row that must be new (or already this
+  // writer's). Affecting no row means another writer holds it.
+  bool claims = false;
 };
-// Runs the statements in order, stopping at the first failure.
-absl::Status ExecAll(PgConnection& connection, const std::vector<PgStatement>& statements);
+// Runs the statements in order, stopping at the first failure; false
+// (the rest not run) when a claim affected no row.
+absl::StatusOr<bool> ExecAll(PgConnection& connection, const std::vector<PgStatement>& statements);
 
 // The status of a failed result or connection (see the top of this file).
 absl::Status PgStatus(const PGresult* result, PGconn* conn, absl::string_view what);

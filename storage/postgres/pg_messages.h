@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "storage/postgres/pg_pool.h"
 #include "storage/proto_value.h"
 
@@ -47,6 +48,26 @@ inline absl::StatusOr<PgResult> RecordsInOrder(PgPool& pool, const std::string& 
                                  "wanted(id, n) JOIN ",
                                  table, " t ON t.id = wanted.id ORDER BY wanted.n"),
                     {PgParam::ByteaArray(ids)});
+}
+
+// Whether `stored` is the state `expected` says (nullopt: no record).
+template <typename Message>
+bool SameRecord(const std::optional<Message>& expected, const std::optional<Message>& stored) {
+  if (!expected || !stored) return expected.has_value() == stored.has_value();
+  return google::protobuf::util::MessageDifferencer::Equals(*expected, *stored);
+}
+
+// Reads the record `select_for_update` locks (column 0 of its first row)
+// and says whether it is still `expected`: how a store refuses a write
+// made from a state that another replica has changed since, whose checks
+// the logic made under locks of its own process only.
+template <typename Message>
+absl::StatusOr<bool> LockedRecordIs(PgConnection& connection, std::string_view select_for_update,
+                                    absl::Span<const PgParam> params,
+                                    const std::optional<Message>& expected) {
+  auto stored = FirstOrNone<Message>(connection.Exec(select_for_update, params));
+  if (!stored.ok()) return stored.status();
+  return SameRecord(expected, *stored);
 }
 
 }  // namespace trustsphere::storage::postgres
