@@ -192,7 +192,9 @@ TEST_F(IdentityReplicasTest, TagUsesCountedThroughBothReplicasAddUp) {
   const std::string service =
       MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("signing_key.json"), "relationships", "service");
   constexpr int kSenders = 4, kSends = 10;
-  std::atomic<int> failed = 0;
+  // A send that keeps losing to the other replica's may end ABORTED (the
+  // sender may send again); none may count wrongly.
+  std::atomic<int> counted = 0, unexpected = 0;
   std::vector<std::thread> senders;
   for (int i = 0; i < kSenders; ++i) {
     senders.emplace_back([&, i] {
@@ -203,12 +205,15 @@ TEST_F(IdentityReplicasTest, TagUsesCountedThroughBothReplicasAddUp) {
         tag->set_key("negotiation");
         tag->set_use_count(1);
         iv1::RecordTagUseResponse response;
-        if (!replica(i).RecordTagUse(Context(service).get(), request, &response).ok()) ++failed;
+        grpc::Status status = replica(i).RecordTagUse(Context(service).get(), request, &response);
+        if (status.ok()) ++counted;
+        if (!status.ok() && status.error_code() != grpc::StatusCode::ABORTED) ++unexpected;
       }
     });
   }
   for (auto& sender : senders) sender.join();
-  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_GT(counted.load(), kSenders * kSends / 2);
   iv1::RecordTagUseRequest once;
   auto* tag = once.add_tags();
   tag->set_kind(common::v1::FACET_KIND_COMPETENCY);
@@ -217,7 +222,7 @@ TEST_F(IdentityReplicasTest, TagUsesCountedThroughBothReplicasAddUp) {
   iv1::RecordTagUseResponse response;
   ASSERT_TRUE(replica(1).RecordTagUse(Context(service).get(), once, &response).ok());
   ASSERT_EQ(response.tags_size(), 1);
-  EXPECT_EQ(response.tags(0).use_count(), kSenders * kSends + 1);
+  EXPECT_EQ(response.tags(0).use_count(), counted.load() + 1);
 }
 
 TEST_F(IdentityReplicasTest, WrongPasswordsSpreadOverReplicasAreThrottledTogether) {

@@ -1,6 +1,7 @@
 #include "services/identity/identity_logic.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -589,31 +590,34 @@ absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::RecordTagUse(
 
 absl::StatusOr<v1::RecordTagUseResponse> IdentityLogic::CountTagUses(
     const v1::RecordTagUseRequest& request) {
-  // Each distinct tag counts once per request, however often it is named.
+  // Each distinct tag counts once per request, however often it is named,
+  // and is written in key order: two replicas lock the same rows in the
+  // same order.
+  std::map<std::pair<int, std::string>, const v1::Tag*> named;
+  for (const auto& tag : request.tags())
+    named.try_emplace({tag.kind(), NormalizeKey(tag.key())}, &tag);
   absl::flat_hash_map<std::pair<int, std::string>, v1::Tag> updated;
-  v1::RecordTagUseResponse response;
   IdentityWrite write;
-  for (const auto& tag : request.tags()) {
-    const std::pair<int, std::string> id = {tag.kind(), NormalizeKey(tag.key())};
-    auto known = updated.find(id);
-    if (known == updated.end()) {
-      auto stored = store_->Tag(tag.kind(), id.second);
-      if (!stored.ok()) return stored.status();
-      v1::Tag next;
-      if (stored->has_value()) {
-        next = **stored;
-      } else {
-        next.set_kind(tag.kind());
-        next.set_key(id.second);
-        next.set_display_name(CollapseSpaces(tag.key()));
-      }
-      next.set_use_count(next.use_count() + std::max<int64_t>(1, tag.use_count()));
-      write.PutTag(next, std::move(*stored));
-      known = updated.emplace(id, std::move(next)).first;
+  for (const auto& [id, tag] : named) {
+    auto stored = store_->Tag(tag->kind(), id.second);
+    if (!stored.ok()) return stored.status();
+    v1::Tag next;
+    if (stored->has_value()) {
+      next = **stored;
+    } else {
+      next.set_kind(tag->kind());
+      next.set_key(id.second);
+      next.set_display_name(CollapseSpaces(tag->key()));
     }
-    *response.add_tags() = known->second;
+    next.set_use_count(next.use_count() + std::max<int64_t>(1, tag->use_count()));
+    write.PutTag(next, std::move(*stored));
+    updated.emplace(id, std::move(next));
   }
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
+  v1::RecordTagUseResponse response;
+  for (const auto& tag : request.tags()) {
+    *response.add_tags() = updated.at({tag.kind(), NormalizeKey(tag.key())});
+  }
   return response;
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/core/crypto.h"
 
 namespace trustsphere::relationships {
@@ -276,6 +277,9 @@ absl::Status GraphTrustStore::SaveCheckpoint(const std::string& checkpoint) {
 }
 
 std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
+  // Other replicas writing without pause could keep every new snapshot
+  // ahead of the graph: a bound, after which the read is UNAVAILABLE.
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<TrustReader> bodies;
     absl::Status broken;
@@ -304,6 +308,11 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
     if (absl::Status settled = wrapped().Settle(); !settled.ok()) {
       return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
                                                 nullptr, settled);
+    }
+    if (absl::Now() > give_up) {
+      return std::make_unique<GraphTrustReader>(
+          graph_, TrustGraph::kLatest, /*pinned=*/false, nullptr,
+          absl::UnavailableError("the trust graph cannot catch up with the database"));
     }
     if (attempt > 0) std::this_thread::yield();
   }

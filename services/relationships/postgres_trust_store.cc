@@ -164,25 +164,32 @@ std::unique_ptr<TrustReader> PostgresTrustStore::Snapshot() const {
 }
 
 absl::Status PostgresTrustStore::Settle() {
-  absl::MutexLock lock(&sequence_mu_);
-  return CatchUp(nullptr);
+  // The connection first, as Apply holds one before sequence_mu_: waiting
+  // for one under the lock would stall every write behind it.
+  absl::Status caught_up;
+  auto lease = pool_->AcquireLive(absl::Now() + kWriteDeadline, [&](PgConnection& connection) {
+    absl::MutexLock lock(&sequence_mu_);
+    caught_up = CatchUp(connection, /*holds_head=*/false);
+    return caught_up;
+  });
+  if (!lease.ok()) return lease.status();
+  return caught_up;
 }
 
 std::unique_ptr<TrustReader> PostgresTrustStore::Latest() const {
   return PostgresLatestReader(*pool_);
 }
 
-absl::Status PostgresTrustStore::Resolve(PgConnection* connection) {
+absl::Status PostgresTrustStore::Resolve(PgConnection& connection, bool holds_head) {
   if (!unresolved_) return absl::OkStatus();
-  if (connection == nullptr) {
+  if (!holds_head) {
     // Waits while a lost commit still holds the head, then lets it go.
-    auto waited = pool_->Query("SELECT 1 FROM relationships_change_head FOR SHARE");
+    auto waited = connection.Exec("SELECT 1 FROM relationships_change_head FOR SHARE");
     if (!waited.ok()) return waited.status();
   }
-  const char* sql = "SELECT change FROM relationships_changes WHERE sequence = $1::bigint";
-  const std::vector<PgParam> params = {
-      PgParam::Int(static_cast<int64_t>(unresolved_->sequences[0]))};
-  auto entry = connection != nullptr ? connection->Exec(sql, params) : pool_->Query(sql, params);
+  auto entry =
+      connection.Exec("SELECT change FROM relationships_changes WHERE sequence = $1::bigint",
+                      {PgParam::Int(static_cast<int64_t>(unresolved_->sequences[0]))});
   if (!entry.ok()) return entry.status();
   // Another replica may have taken the numbers the lost write gave back.
   const bool committed = entry->rows() == 1 && entry->Value(0, 0) == unresolved_->first_entry;
@@ -197,8 +204,8 @@ absl::Status PostgresTrustStore::Resolve(PgConnection* connection) {
   return absl::OkStatus();
 }
 
-absl::Status PostgresTrustStore::CatchUp(PgConnection* connection) {
-  if (absl::Status resolved = Resolve(connection); !resolved.ok()) return resolved;
+absl::Status PostgresTrustStore::CatchUp(PgConnection& connection, bool holds_head) {
+  if (absl::Status resolved = Resolve(connection, holds_head); !resolved.ok()) return resolved;
   for (;;) {
     const uint64_t from = CommittedChangeSequence();
     const char* sql =
@@ -206,7 +213,7 @@ absl::Status PostgresTrustStore::CatchUp(PgConnection* connection) {
         "ORDER BY sequence LIMIT $2::bigint";
     const std::vector<PgParam> params = {PgParam::Int(static_cast<int64_t>(from)),
                                          PgParam::Int(kCatchUpBatch)};
-    auto rows = connection != nullptr ? connection->Exec(sql, params) : pool_->Query(sql, params);
+    auto rows = connection.Exec(sql, params);
     if (!rows.ok()) return rows.status();
     if (rows->rows() == 0) return absl::OkStatus();
     std::vector<StatementChange> changes;
@@ -288,7 +295,12 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     if (!head.ok()) return head.status();
     // Once the head is ours, every number below ours has committed (a lost
     // commit of ours that was still running too): hooked before ours.
-    if (absl::Status caught_up = CatchUp(&connection); !caught_up.ok()) return caught_up;
+    if (absl::Status caught_up = CatchUp(connection, /*holds_head=*/true); !caught_up.ok()) {
+      return caught_up;
+    }
+    if (CommittedChangeSequence() != static_cast<uint64_t>(head->Int64(0, 0) - count)) {
+      return absl::DataLossError("the change log lacks changes below the head");
+    }
     sequences.clear();
     for (int64_t i = count - 1; i >= 0; --i) {
       sequences.push_back(static_cast<uint64_t>(head->Int64(0, 0) - i));

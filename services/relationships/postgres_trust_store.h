@@ -82,15 +82,14 @@ class PostgresTrustStore final : public TrustStore {
 
   PostgresTrustStore(std::unique_ptr<storage::postgres::PgPool> pool, uint64_t head, bool notifies);
   // Under sequence_mu_: hooks an unresolved write that did commit, or
-  // gives its numbers back. Read on `connection` once it holds the change
-  // head (so that a lost commit still running has ended), or on one of the
-  // pool's when null, after waiting for the head.
-  absl::Status Resolve(storage::postgres::PgConnection* connection)
+  // gives its numbers back. Read on `connection` once the change head is
+  // free or held by it (so that a lost commit still running has ended).
+  absl::Status Resolve(storage::postgres::PgConnection& connection, bool holds_head)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
   // Under sequence_mu_: resolves, then hooks every change of the log above
-  // the committed watermark, read on `connection` (which holds the change
-  // head: exactly those below its own numbers) or on one of the pool's.
-  absl::Status CatchUp(storage::postgres::PgConnection* connection)
+  // the committed watermark, read on `connection` (when it `holds_head`,
+  // exactly those below its own numbers).
+  absl::Status CatchUp(storage::postgres::PgConnection& connection, bool holds_head)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
   // Moves the watermark up to `sequence` and tells the listener.
   void Committed(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);

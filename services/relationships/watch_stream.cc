@@ -51,7 +51,8 @@ WatchStream::WatchStream(const TrustStore* store, Executor* executor, WatchRegis
     return;
   }
   absl::MutexLock lock(&mu_);
-  SchedulePoll();
+  // A wake may have come between Add and here.
+  if (!polling_) SchedulePoll();
 }
 
 // Leaves the registry only once no poll or alarm can touch storage any more.
