@@ -168,8 +168,11 @@ absl::Status PostgresTrustStore::Settle() {
   // for one under the lock would stall every write behind it.
   absl::Status caught_up;
   auto lease = pool_->AcquireLive(absl::Now() + kWriteDeadline, [&](PgConnection& connection) {
-    absl::MutexLock lock(&sequence_mu_);
-    caught_up = CatchUp(connection, /*holds_head=*/false);
+    {
+      absl::MutexLock lock(&sequence_mu_);
+      caught_up = CatchUp(connection, /*holds_head=*/false);
+    }
+    WakeIfDue();
     return caught_up;
   });
   if (!lease.ok()) return lease.status();
@@ -242,7 +245,9 @@ void PostgresTrustStore::Committed(uint64_t sequence) {
     committed_ = sequence;
     last_ = std::max(last_, sequence);
   }
-  if (committed_listener_) committed_listener_();
+  // Told once sequence_mu_ is released: inside a write it is held with the
+  // change head, and waking the watchers would hold up every replica.
+  wake_due_ = true;
 }
 
 absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementChange>& changes,
@@ -332,6 +337,7 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     }
     numbering = false;
     sequence_mu_.Unlock();
+    WakeIfDue();
   };
   // READ COMMITTED: the pair's row lock orders the writes that could
   // disagree, and the head row's lock orders the change log.
@@ -359,6 +365,10 @@ absl::StatusOr<std::vector<TrustChangeEntry>> PostgresTrustStore::Changes(uint64
     entries.push_back(EntryOf(static_cast<uint64_t>(rows->Int64(row, 0)), std::move(*record)));
   }
   return entries;
+}
+
+void PostgresTrustStore::WakeIfDue() {
+  if (wake_due_.exchange(false) && committed_listener_) committed_listener_();
 }
 
 uint64_t PostgresTrustStore::CommittedChangeSequence() const {

@@ -31,6 +31,7 @@
 // PgChangeFollower calling Settle keeps an idle replica current without
 // polling (where the engine has NOTIFY).
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,13 +92,16 @@ class PostgresTrustStore final : public TrustStore {
   // exactly those below its own numbers).
   absl::Status CatchUp(storage::postgres::PgConnection& connection, bool holds_head)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
-  // Moves the watermark up to `sequence` and tells the listener.
+  // Moves the watermark up to `sequence`; the listener is told by
+  // WakeIfDue, once sequence_mu_ is released.
   void Committed(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequence_mu_);
+  void WakeIfDue() ABSL_LOCKS_EXCLUDED(sequence_mu_);
 
   std::unique_ptr<storage::postgres::PgPool> pool_;
   storage::postgres::PgAdmin admin_;
   CommitHook commit_hook_;
   std::function<void()> committed_listener_;
+  std::atomic<bool> wake_due_ = false;
   // Whether the engine has NOTIFY (YugabyteDB has not).
   const bool notifies_;
 
