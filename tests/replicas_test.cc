@@ -3,7 +3,9 @@
 // consistency token and sees its write; a watcher of one replica receives
 // what the other committed, pushed; one replica killed, the other goes on.
 // Identity: what one process's locks kept true (one person per email, tag
-// counts, the login throttle) stays true across replicas.
+// counts, the login throttle) stays true across replicas. Recommendations:
+// one replica at a time consumes the relationships stream, and a killed
+// consumer is taken over with no change missed.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "tests/relationships_fixture.h"
 #include "tests/support/postgres_server.h"
 
@@ -240,6 +243,95 @@ TEST_F(IdentityReplicasTest, WrongPasswordsSpreadOverReplicasAreThrottledTogethe
   // Each replica saw only half of them, yet both make the next one wait.
   EXPECT_EQ(attempt(0, camille.password), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(attempt(1, camille.password), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+namespace cv1 = recommendations_v1;
+
+class RecommendationsReplicasTest : public RelationshipsTest {
+ protected:
+  void SetUp() override {
+    RelationshipsTest::SetUp();
+    auto conninfo = FreshDatabase("recommendations");
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+    // One signing key for both, as a Secret would give them.
+    ASSERT_TRUE(deployment_->StartRecommendations(
+        {"--storage=postgres", "--database_url=" + *conninfo,
+         "--signing_key_file=" + dir_.Sub("recommendations_signing_key.json")}));
+    StartOther();
+  }
+
+  void StartOther() {
+    other_ = deployment_->StartReplica(Server::kRecommendations, "recommendations_b");
+    ASSERT_NE(other_, nullptr);
+    other_stub_ = cv1::RecommendationService::NewStub(other_->NewChannel());
+  }
+
+  std::string Write(const Account& author, const Account& subject, const common::v1::Facet& facet) {
+    cv1::WriteRecommendationRequest request;
+    request.mutable_recommendation()->set_subject_id(subject.person.id());
+    request.mutable_recommendation()->set_form(cv1::FORM_WRITTEN);
+    request.mutable_recommendation()->set_text("Martin negotiated our largest contract.");
+    *request.mutable_recommendation()->add_facets() = facet;
+    cv1::Recommendation written;
+    grpc::Status status = deployment_->recommendations().WriteRecommendation(
+        Context(author.token).get(), request, &written);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return written.id();
+  }
+
+  // The state read through `stub` once it is `wanted`, or after 15 s.
+  cv1::RecommendationState StateBecomes(cv1::RecommendationService::Stub& stub,
+                                        const Account& caller, const std::string& id,
+                                        cv1::RecommendationState wanted) {
+    cv1::Recommendation found;
+    for (absl::Time end = absl::Now() + absl::Seconds(15); absl::Now() < end;) {
+      cv1::GetRecommendationRequest request;
+      request.set_id(id);
+      if (stub.GetRecommendation(Context(caller.token).get(), request, &found).ok() &&
+          found.state() == wanted) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return found.state();
+  }
+
+  std::unique_ptr<ServerProcess> other_;
+  std::unique_ptr<cv1::RecommendationService::Stub> other_stub_;
+};
+
+// Each replica is killed in turn while a change it would apply arrives:
+// whichever was consuming, the other takes over and misses nothing, and a
+// recommendation still vouched for stays as it was.
+TEST_F(RecommendationsReplicasTest, AKilledConsumerIsTakenOverWithNoChangeMissed) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  const std::vector<common::v1::Facet> all = {Tag("negotiation"), Tag("planning"), Tag("rigour")};
+  Mutual(jacques, martin, all);
+  const std::string negotiation = Write(jacques, martin, all[0]);
+  const std::string planning = Write(jacques, martin, all[1]);
+  const std::string rigour = Write(jacques, martin, all[2]);
+
+  // The first replica dies; Jacques no longer vouches for negotiation.
+  deployment_->StopRecommendations(/*kill=*/true);
+  Put(jacques, martin, {all[1], all[2]});
+  EXPECT_EQ(StateBecomes(*other_stub_, martin, negotiation, cv1::RECOMMENDATION_STATE_STALE),
+            cv1::RECOMMENDATION_STATE_STALE);
+
+  // Back, and the second dies; nor for planning.
+  ASSERT_TRUE(deployment_->Start(Server::kRecommendations));
+  other_->Kill();
+  Put(jacques, martin, {all[2]});
+  auto& first = deployment_->recommendations();
+  EXPECT_EQ(StateBecomes(first, martin, planning, cv1::RECOMMENDATION_STATE_STALE),
+            cv1::RECOMMENDATION_STATE_STALE);
+  EXPECT_EQ(StateBecomes(first, martin, negotiation, cv1::RECOMMENDATION_STATE_STALE),
+            cv1::RECOMMENDATION_STATE_STALE);
+  cv1::GetRecommendationRequest still;
+  still.set_id(rigour);
+  cv1::Recommendation kept;
+  ASSERT_TRUE(first.GetRecommendation(Context(martin.token).get(), still, &kept).ok());
+  EXPECT_NE(kept.state(), cv1::RECOMMENDATION_STATE_STALE);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
+#include "services/common/core/crypto.h"
 #include "services/common/core/log.h"
 #include "services/common/downstream/downstream.h"
 #include "services/common/downstream/identity_client.h"
@@ -78,8 +79,9 @@ int main(int argc, char** argv) {
         logic = std::make_unique<recommendations::RecommendationLogic>(
             std::move(*store), &identity, &relationships, std::move(*page_tokens),
             std::move(*signing_key));
-        consumer =
-            std::make_unique<recommendations::TrustChangeConsumer>(logic.get(), &relationships);
+        // Over a shared database, one replica at a time consumes.
+        consumer = std::make_unique<recommendations::TrustChangeConsumer>(
+            logic.get(), &relationships, logic->store().ConsumerLeadership(RandomToken(16)));
         consumer->Start();
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());

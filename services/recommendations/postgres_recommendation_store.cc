@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/proto_time.h"
+#include "storage/postgres/pg_lease.h"
 #include "storage/postgres/pg_messages.h"
 #include "storage/postgres/pg_named_values.h"
 #include "storage/postgres/pg_paging.h"
@@ -65,6 +66,13 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
                "CREATE TABLE recommendations_markers (name bytea PRIMARY KEY, value bytea NOT "
                "NULL)",
            }},
+      // The lease of the relationships stream's consumer (PgLease).
+      {.to_version = 2,
+       .statements =
+           {
+               "CREATE TABLE recommendations_leases (name bytea PRIMARY KEY, holder bytea NOT "
+               "NULL, expires_micros bigint NOT NULL)",
+           }},
   };
   return *migrations;
 }
@@ -77,6 +85,11 @@ const std::vector<std::string> kTables = {
     "recommendations_secrets",         "recommendations_markers"};
 
 constexpr char kTrustCursorMarker[] = "trust_cursor";
+constexpr char kCursorMoved[] =
+    "the relationships stream's cursor moved since it was read (another replica consumes it)";
+// How long the consumer's lease lasts unless renewed: a dead consumer's
+// work is taken over after at most this.
+constexpr absl::Duration kConsumerLeaseTtl = absl::Seconds(3);
 // How long a write or a page may take (the port carries no deadline).
 constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
 constexpr absl::Duration kReadDeadline = absl::Seconds(5);
@@ -194,10 +207,17 @@ std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
                           {PgParam::Bytes(author), PgParam::Bytes(requester)}});
   }
   if (write.trust_cursor()) {
+    // Moved only from where it was read: a claim.
+    const bool first = write.expected_trust_cursor().empty();
     statements.push_back(
-        {"INSERT INTO recommendations_markers VALUES ($1, $2) "
-         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-         {PgParam::Bytes(kTrustCursorMarker), PgParam::Bytes(*write.trust_cursor())}});
+        {first ? "INSERT INTO recommendations_markers VALUES ($1, $2) ON CONFLICT DO NOTHING"
+               : "UPDATE recommendations_markers SET value = $2 WHERE name = $1 AND value = $3",
+         first ? std::vector<PgParam>{PgParam::Bytes(kTrustCursorMarker),
+                                      PgParam::Bytes(*write.trust_cursor())}
+               : std::vector<PgParam>{PgParam::Bytes(kTrustCursorMarker),
+                                      PgParam::Bytes(*write.trust_cursor()),
+                                      PgParam::Bytes(write.expected_trust_cursor())},
+         /*claims=*/true});
   }
   for (const auto& request : write.request_records()) {
     statements.push_back(
@@ -431,19 +451,30 @@ absl::StatusOr<std::string> PostgresRecommendationStore::TrustCursor() const {
 
 absl::Status PostgresRecommendationStore::Apply(const RecommendationWrite& write) {
   const std::vector<PgStatement> statements = StatementsOf(write);
-  // READ COMMITTED: the logic has made its checks.
-  return storage::postgres::RunTransaction(
+  // READ COMMITTED: the logic has made its checks (for one replica: only
+  // the stream's cursor is claimed yet).
+  bool conflict = false;
+  absl::Status applied = storage::postgres::RunTransaction(
       *pool_, absl::Now() + kWriteDeadline,
       [&](PgConnection& connection) -> absl::Status {
         if (write.sync_later()) {
           auto relaxed = connection.Exec("SET LOCAL synchronous_commit = off");
           if (!relaxed.ok()) return relaxed.status();
         }
-        // No statement claims a row yet: the logic's checks hold for one
-        // replica of recommendations.
-        return storage::postgres::ExecAll(connection, statements).status();
+        auto ran = storage::postgres::ExecAll(connection, statements);
+        if (!ran.ok()) return ran.status();
+        conflict = !*ran;
+        return conflict ? absl::FailedPreconditionError(kCursorMoved) : absl::OkStatus();
       },
       /*attempts=*/5, "READ COMMITTED");
+  if (conflict) return absl::AbortedError(kCursorMoved);
+  return applied;
+}
+
+std::unique_ptr<storage::Leadership> PostgresRecommendationStore::ConsumerLeadership(
+    const std::string& holder) {
+  return std::make_unique<storage::postgres::PgLease>(
+      pool_.get(), "recommendations_leases", "trust_change_consumer", holder, kConsumerLeaseTtl);
 }
 
 absl::StatusOr<std::optional<RequestRecord>> PostgresRecommendationStore::FindRequest(

@@ -27,6 +27,7 @@ class PostgresRecommendationStore final : public RecommendationStore {
   // Connects through `pool`, creating or migrating the tables.
   static absl::StatusOr<std::unique_ptr<PostgresRecommendationStore>> Open(
       std::unique_ptr<storage::postgres::PgPool> pool);
+  std::unique_ptr<storage::Leadership> ConsumerLeadership(const std::string& holder) override;
 
   absl::StatusOr<std::optional<v1::Recommendation>> Recommendation(
       const std::string& id) const override;

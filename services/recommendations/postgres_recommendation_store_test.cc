@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/time/clock.h"
+
 #include "services/recommendations/recommendation_store_conformance.h"
 #include "tests/support/postgres_server.h"
 
@@ -22,6 +24,52 @@ absl::StatusOr<std::unique_ptr<RecommendationStore>> OpenOnPostgres(const std::s
 
 INSTANTIATE_TEST_SUITE_P(Postgres, RecommendationStoreConformance,
                          ::testing::Values(OpenOnPostgres));
+
+absl::StatusOr<std::unique_ptr<PostgresRecommendationStore>> OpenOn(const std::string& conninfo) {
+  return PostgresRecommendationStore::Open(std::make_unique<storage::postgres::PgPool>(
+      storage::postgres::PgPoolOptions{.conninfo = conninfo}));
+}
+
+// The stream's cursor moves only from where it was read: a consumer that
+// read an older one (it lost its lease meanwhile) writes nothing.
+TEST(PostgresRecommendationStoreTest, TheTrustCursorMovesOnlyFromWhereItWasRead) {
+  auto conninfo = testing::FreshDatabase("cursor");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto store = OpenOn(*conninfo);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto move = [&](const std::string& to, const std::string& from) {
+    RecommendationWrite write;
+    write.SetTrustCursor(to, from);
+    return (*store)->Apply(write);
+  };
+  ASSERT_TRUE(move("42", "").ok());
+  EXPECT_TRUE(absl::IsAborted(move("43", "")));
+  EXPECT_TRUE(absl::IsAborted(move("43", "41")));
+  EXPECT_EQ(*(*store)->TrustCursor(), "42");
+  EXPECT_TRUE(move("43", "42").ok());
+  EXPECT_EQ(*(*store)->TrustCursor(), "43");
+}
+
+// One holder at a time; a holder that stops renewing loses the lease once
+// it expires, one that releases it at once.
+TEST(PostgresRecommendationStoreTest, OneConsumerHoldsTheLeaseUntilItStopsRenewing) {
+  auto conninfo = testing::FreshDatabase("lease");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto one = OpenOn(*conninfo);
+  auto other = OpenOn(*conninfo);
+  ASSERT_TRUE(one.ok() && other.ok()) << one.status() << other.status();
+  auto first = (*one)->ConsumerLeadership("first");
+  auto second = (*other)->ConsumerLeadership("second");
+  ASSERT_NE(first, nullptr);
+  EXPECT_TRUE(*first->Hold());
+  EXPECT_FALSE(*second->Hold());
+  EXPECT_TRUE(*first->Hold());
+  absl::SleepFor(first->ttl() + absl::Milliseconds(200));
+  EXPECT_TRUE(*second->Hold());
+  EXPECT_FALSE(*first->Hold());
+  second->Release();
+  EXPECT_TRUE(*first->Hold());
+}
 
 }  // namespace
 }  // namespace trustsphere::recommendations

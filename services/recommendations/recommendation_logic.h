@@ -90,8 +90,12 @@ class RecommendationLogic {
   // recommendations whose facets the author's statement no longer holds
   // inside become STALE. The stream cursor of the last change is saved in
   // the same batch, so a change applied twice (at least once delivery)
-  // changes nothing the second time.
-  absl::Status ApplyTrustChanges(const std::vector<relationships::v1::TrustChange>& changes);
+  // changes nothing the second time. Where replicas share the database,
+  // ABORTED, with nothing written, when the saved cursor is no longer
+  // `after_cursor` (the one the changes follow): another replica's
+  // consumer applied them.
+  absl::Status ApplyTrustChanges(const std::vector<relationships::v1::TrustChange>& changes,
+                                 const std::string& after_cursor);
   // The cursor to resume the stream from ("" at first).
   absl::StatusOr<std::string> TrustCursor() const;
 

@@ -112,7 +112,7 @@ class RecommendationLogicTest : public ::testing::Test {
   void ApplyNewChanges() {
     auto cursor = logic_->TrustCursor();
     ASSERT_TRUE(cursor.ok());
-    ASSERT_TRUE(logic_->ApplyTrustChanges(ChangesAfter(*cursor)).ok());
+    ASSERT_TRUE(logic_->ApplyTrustChanges(ChangesAfter(*cursor), *cursor).ok());
   }
 
   testing::TempDir dir_;
@@ -233,7 +233,7 @@ TEST_F(RecommendationLogicTest, TrustChangesMakeWhatReliedOnThemStale) {
   v1::GetRecommendationRequest get_carol;
   get_carol.set_id(by_carol.id());
   const std::string etag = logic_->GetRecommendation(Person("carol"), get_carol)->etag();
-  ASSERT_TRUE(logic_->ApplyTrustChanges(ChangesAfter("")).ok());
+  ASSERT_TRUE(logic_->ApplyTrustChanges(ChangesAfter(""), "").ok());
   EXPECT_EQ(logic_->GetRecommendation(Person("carol"), get_carol)->etag(), etag);
 }
 

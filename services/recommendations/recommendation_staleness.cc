@@ -43,7 +43,7 @@ absl::StatusOr<std::string> RecommendationLogic::TrustCursor() const {
 }
 
 absl::Status RecommendationLogic::ApplyTrustChanges(
-    const std::vector<relationships::v1::TrustChange>& changes) {
+    const std::vector<relationships::v1::TrustChange>& changes, const std::string& after_cursor) {
   if (changes.empty()) return absl::OkStatus();
   // The (author, subject) pairs the changes touch, each once.
   using Pair = std::pair<std::string, std::string>;
@@ -114,7 +114,7 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
   }
   // The cursor moves in the same write: after a crash the changes are
   // either applied with their cursor, or replayed.
-  write.SetTrustCursor(changes.back().cursor());
+  write.SetTrustCursor(changes.back().cursor(), after_cursor);
   return store_->Apply(write);
 }
 

@@ -30,7 +30,10 @@ void RecommendationWrite::UnblockRequester(std::string author, std::string reque
   unblocks_.emplace_back(std::move(author), std::move(requester));
 }
 
-void RecommendationWrite::SetTrustCursor(std::string cursor) { trust_cursor_ = std::move(cursor); }
+void RecommendationWrite::SetTrustCursor(std::string cursor, std::string expected) {
+  trust_cursor_ = std::move(cursor);
+  expected_trust_cursor_ = std::move(expected);
+}
 
 void RecommendationWrite::RecordRequest(std::optional<RequestRecord> record) {
   if (record) request_records_.push_back(std::move(*record));

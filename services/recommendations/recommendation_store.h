@@ -21,6 +21,7 @@
 #include "records.pb.h"
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
+#include "storage/leadership.h"
 #include "storage/page.h"
 #include "storage/storage_admin.h"
 #include "trustsphere/recommendations/v1/recommendations.pb.h"
@@ -41,8 +42,12 @@ class RecommendationWrite {
   void AppendAccess(std::string person, v1::AccessEntry entry, std::string entry_id);
   void BlockRequester(std::string author, v1::BlockedRequester blocked);
   void UnblockRequester(std::string author, std::string requester);
-  // The relationships change stream's cursor, saved with what it applied.
-  void SetTrustCursor(std::string cursor);
+  // The relationships change stream's cursor, saved with what it applied,
+  // if the saved one is still `expected` (it was read from): where
+  // replicas share the database, a consumer that lost its lease while
+  // paused cannot apply a batch another has applied. (One process has one
+  // consumer: embedded RocksDB does not compare.)
+  void SetTrustCursor(std::string cursor, std::string expected);
   // The answer of a request that carried a request id (RequestLedger).
   void RecordRequest(std::optional<RequestRecord> record);
   // Acknowledged before it reaches the disk: it survives a crash of the
@@ -81,6 +86,7 @@ class RecommendationWrite {
   const std::vector<Block>& blocks() const { return blocks_; }
   const std::vector<std::pair<std::string, std::string>>& unblocks() const { return unblocks_; }
   const std::optional<std::string>& trust_cursor() const { return trust_cursor_; }
+  const std::string& expected_trust_cursor() const { return expected_trust_cursor_; }
   const std::vector<RequestRecord>& request_records() const { return request_records_; }
 
  private:
@@ -91,6 +97,7 @@ class RecommendationWrite {
   std::vector<Block> blocks_;
   std::vector<std::pair<std::string, std::string>> unblocks_;
   std::optional<std::string> trust_cursor_;
+  std::string expected_trust_cursor_;
   std::vector<RequestRecord> request_records_;
   bool sync_later_ = false;
 };
@@ -165,6 +172,12 @@ class RecommendationStore : public SecretKeeper, public RequestLog {
 
   // Applies the write atomically and durably.
   virtual absl::Status Apply(const RecommendationWrite& write) = 0;
+  // Who may consume the relationships change stream, where replicas share
+  // the database (`holder` names this one); null where one process serves
+  // it, which then always may.
+  virtual std::unique_ptr<storage::Leadership> ConsumerLeadership(const std::string& holder) {
+    return nullptr;
+  }
 
   // Backups and figures, for operators.
   virtual storage::StorageAdmin& admin() = 0;

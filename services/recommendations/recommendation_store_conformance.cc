@@ -246,7 +246,7 @@ TEST_P(RecommendationStoreConformance, OneWriteAppliesEveryPartTogether) {
   v1::Recommendation stale = Letter("rec_1", "carol", "alice", 1);
   write.PutRecommendation(stale, true, true);
   write.PutRequest(Ask("req_1", "alice", "carol", 1, v1::REQUEST_STATE_FULFILLED), true);
-  write.SetTrustCursor("42");
+  write.SetTrustCursor("42", "");
   write.RecordRequest(RequestRecord{.key = key,
                                     .fingerprint = "fp",
                                     .response = "rec_1",

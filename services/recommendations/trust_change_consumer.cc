@@ -11,8 +11,9 @@
 
 namespace trustsphere::recommendations {
 
-TrustChangeConsumer::TrustChangeConsumer(RecommendationLogic* logic, TrustChanges* changes)
-    : logic_(logic), changes_(changes) {}
+TrustChangeConsumer::TrustChangeConsumer(RecommendationLogic* logic, TrustChanges* changes,
+                                         std::unique_ptr<storage::Leadership> leadership)
+    : logic_(logic), changes_(changes), leadership_(std::move(leadership)) {}
 
 TrustChangeConsumer::~TrustChangeConsumer() {
   stop_.Notify();
@@ -21,6 +22,17 @@ TrustChangeConsumer::~TrustChangeConsumer() {
     if (open_stream_ != nullptr) open_stream_->Cancel();
   }
   if (thread_.joinable()) thread_.join();
+  // Handed over at once rather than when it expires.
+  if (leadership_) leadership_->Release();
+}
+
+absl::Status TrustChangeConsumer::Renew(absl::Time& renewed) {
+  if (!leadership_ || absl::Now() - renewed < leadership_->ttl() / 3) return absl::OkStatus();
+  auto held = leadership_->Hold();
+  if (!held.ok()) return held.status();
+  if (!*held) return absl::AbortedError("the consumer's lease is another replica's");
+  renewed = absl::Now();
+  return absl::OkStatus();
 }
 
 void TrustChangeConsumer::Start() {
@@ -30,6 +42,14 @@ void TrustChangeConsumer::Start() {
 void TrustChangeConsumer::Loop() {
   absl::Duration pause = absl::Milliseconds(100);
   while (!stop_.HasBeenNotified()) {
+    if (leadership_) {
+      // Another replica consumes: try again when its lease may have lapsed.
+      auto held = leadership_->Hold();
+      if (!held.ok() || !*held) {
+        stop_.WaitForNotificationWithTimeout(leadership_->ttl() / 3);
+        continue;
+      }
+    }
     absl::Status ended = FollowOnce();
     if (stop_.HasBeenNotified()) return;
     Log(LogLevel::kWarning, "trust change stream ended; resuming",
@@ -42,6 +62,8 @@ void TrustChangeConsumer::Loop() {
 absl::Status TrustChangeConsumer::FollowOnce() {
   auto cursor = logic_->TrustCursor();
   if (!cursor.ok()) return cursor.status();
+  std::string after = *cursor;
+  absl::Time renewed = absl::Now();
   auto stream = changes_->Follow(*cursor);
   if (!stream.ok()) return stream.status();
   {
@@ -73,20 +95,29 @@ absl::Status TrustChangeConsumer::FollowOnce() {
     ended = true;
     queue_changed.notify_all();
   });
+  // Idle, the lease is still renewed on time.
+  const auto idle_wait = std::chrono::microseconds(
+      leadership_ ? absl::ToInt64Microseconds(leadership_->ttl() / 3) : int64_t{1000000});
   absl::Status applied;
   while (applied.ok()) {
+    applied = Renew(renewed);
+    if (!applied.ok()) break;
     std::vector<relationships::v1::TrustChange> batch;
     {
       std::unique_lock lock(queue_mu);
-      queue_changed.wait(lock, [&] { return !queue.empty() || ended; });
-      if (queue.empty()) break;  // the stream ended and everything is applied
+      queue_changed.wait_for(lock, idle_wait, [&] { return !queue.empty() || ended; });
+      if (queue.empty()) {
+        if (ended) break;  // the stream ended and everything is applied
+        continue;
+      }
       while (!queue.empty() && batch.size() < kMaxBatch) {
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
       }
       queue_changed.notify_all();
     }
-    applied = logic_->ApplyTrustChanges(batch);
+    applied = logic_->ApplyTrustChanges(batch, after);
+    if (applied.ok()) after = batch.back().cursor();
   }
   if (!applied.ok()) {
     (*stream)->Cancel();

@@ -6,6 +6,13 @@
 // are applied and their cursor saved in one batch, and the stream resumes
 // from the saved cursor after any failure or restart of either service,
 // with a growing pause between attempts.
+//
+// Where replicas share the database, only the holder of the consumer's
+// lease (storage::Leadership) follows the stream; it renews the lease
+// every third of its time to live, and the others try to take it as
+// often, so a dead consumer is replaced within about 4/3 of that time.
+// Each batch's cursor moves only from where it was read: a consumer that
+// lost its lease while paused writes nothing (ABORTED) and stops.
 
 #include <memory>
 #include <thread>
@@ -14,12 +21,15 @@
 #include "absl/synchronization/notification.h"
 #include "services/recommendations/recommendation_logic.h"
 #include "services/recommendations/trust_sources.h"
+#include "storage/leadership.h"
 
 namespace trustsphere::recommendations {
 
 class TrustChangeConsumer {
  public:
-  TrustChangeConsumer(RecommendationLogic* logic, TrustChanges* changes);
+  // `leadership` null: this is the only consumer.
+  TrustChangeConsumer(RecommendationLogic* logic, TrustChanges* changes,
+                      std::unique_ptr<storage::Leadership> leadership = nullptr);
   // Stops following: cancels the open stream and joins the thread.
   ~TrustChangeConsumer();
 
@@ -29,9 +39,13 @@ class TrustChangeConsumer {
   void Loop();
   // Follows one stream until it ends; returns why.
   absl::Status FollowOnce();
+  // Renews the lease when a third of its time has passed since `renewed`;
+  // ABORTED when another replica has it.
+  absl::Status Renew(absl::Time& renewed);
 
   RecommendationLogic* logic_;
   TrustChanges* changes_;
+  std::unique_ptr<storage::Leadership> leadership_;
   absl::Notification stop_;
   absl::Mutex mu_;
   TrustChangeStream* open_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
