@@ -334,5 +334,40 @@ TEST_F(RecommendationsReplicasTest, AKilledConsumerIsTakenOverWithNoChangeMissed
   EXPECT_NE(kept.state(), cv1::RECOMMENDATION_STATE_STALE);
 }
 
+// Martin asks Jacques through both replicas at once: one request is
+// open, every other ask is refused, and Jacques sees exactly one.
+TEST_F(RecommendationsReplicasTest, OnePairHasOneOpenRequestWhicheverReplicasAreAsked) {
+  Account jacques = SignUp("jacques");
+  Account martin = SignUp("martin");
+  Mutual(jacques, martin, {Tag("negotiation")});
+  constexpr int kAsks = 8;
+  std::atomic<int> created = 0, refused = 0;
+  std::vector<std::thread> asks;
+  for (int i = 0; i < kAsks; ++i) {
+    asks.emplace_back([&, i] {
+      cv1::RequestRecommendationRequest ask;
+      ask.set_author_id(jacques.person.id());
+      *ask.add_facets() = Tag("negotiation");
+      ask.set_message("Could you speak of the Lyon contract?");
+      cv1::RecommendationRequest asked;
+      auto& stub = i % 2 == 0 ? deployment_->recommendations() : *other_stub_;
+      grpc::Status status = stub.RequestRecommendation(Context(martin.token).get(), ask, &asked);
+      if (status.ok()) ++created;
+      if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS ||
+          status.error_code() == grpc::StatusCode::ABORTED) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& ask : asks) ask.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), kAsks - 1);
+  cv1::ListRequestsRequest inbox;
+  inbox.set_person_id(jacques.person.id());
+  cv1::ListRequestsResponse requests;
+  ASSERT_TRUE(other_stub_->ListRequests(Context(jacques.token).get(), inbox, &requests).ok());
+  EXPECT_EQ(requests.requests_size(), 1);
+}
+
 }  // namespace
 }  // namespace trustsphere::testing

@@ -1,5 +1,7 @@
 #include "services/recommendations/postgres_recommendation_store.h"
 
+#include <type_traits>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -72,6 +74,9 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
            {
                "CREATE TABLE recommendations_leases (name bytea PRIMARY KEY, holder bytea NOT "
                "NULL, expires_micros bigint NOT NULL)",
+               // One open request per pair, whichever replica creates it.
+               "CREATE UNIQUE INDEX recommendations_one_open_request ON "
+               "recommendations_requests (author, subject) WHERE open",
            }},
   };
   return *migrations;
@@ -85,8 +90,8 @@ const std::vector<std::string> kTables = {
     "recommendations_secrets",         "recommendations_markers"};
 
 constexpr char kTrustCursorMarker[] = "trust_cursor";
-constexpr char kCursorMoved[] =
-    "the relationships stream's cursor moved since it was read (another replica consumes it)";
+constexpr char kConflict[] =
+    "what this write was made from was changed concurrently (by another replica); read it again";
 // How long the consumer's lease lasts unless renewed: a dead consumer's
 // work is taken over after at most this.
 constexpr absl::Duration kConsumerLeaseTtl = absl::Seconds(3);
@@ -145,6 +150,33 @@ absl::StatusOr<int> CountOf(const absl::StatusOr<PgResult>& result) {
   return static_cast<int>(result->Int64(0, 0));
 }
 
+// Locks every record the write replaces as read (`previous`) and checks
+// that it is still that: false when another replica changed it since.
+absl::StatusOr<bool> StillAsRead(PgConnection& connection, const RecommendationWrite& write) {
+  auto check = [&](const char* table, const std::string& id, const auto& previous) {
+    using Record = typename std::decay_t<decltype(previous)>::value_type;
+    return storage::postgres::LockedRecordIs<Record>(
+        connection, absl::StrCat("SELECT record FROM ", table, " WHERE id = $1 FOR UPDATE"),
+        {PgParam::Bytes(id)}, previous);
+  };
+  for (const auto& put : write.recommendations()) {
+    if (!put.previous) continue;
+    auto same = check("recommendations_recommendations", put.recommendation.id(), put.previous);
+    if (!same.ok() || !*same) return same;
+  }
+  for (const auto& [request, created, previous] : write.requests()) {
+    if (!previous) continue;
+    auto same = check("recommendations_requests", request.id(), previous);
+    if (!same.ok() || !*same) return same;
+  }
+  for (const auto& [record, created, previous] : write.shares()) {
+    if (!previous) continue;
+    auto same = check("recommendations_shares", record.share().id(), previous);
+    if (!same.ok() || !*same) return same;
+  }
+  return true;
+}
+
 // Every statement of a write, in order. Index columns live in each row: a
 // record's put sets them, whether or not it is `created`.
 std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
@@ -153,11 +185,15 @@ std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
     const v1::Recommendation& recommendation = put.recommendation;
     const std::string record = recommendation.SerializeAsString();
     statements.push_back(
-        {"INSERT INTO recommendations_recommendations VALUES ($1, $2, $3, $4::bigint, $5) "
-         "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        {put.created ? "INSERT INTO recommendations_recommendations "
+                       "VALUES ($1, $2, $3, $4::bigint, $5) ON CONFLICT DO NOTHING"
+                     : "INSERT INTO recommendations_recommendations "
+                       "VALUES ($1, $2, $3, $4::bigint, $5) "
+                       "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
          {PgParam::Bytes(recommendation.id()), PgParam::Bytes(recommendation.author_id()),
           PgParam::Bytes(recommendation.subject_id()),
-          PgParam::Int(UnixMicros(recommendation.create_time())), PgParam::Bytes(record)}});
+          PgParam::Int(UnixMicros(recommendation.create_time())), PgParam::Bytes(record)},
+         /*claims=*/put.created});
     if (put.new_version) {
       statements.push_back(
           {"INSERT INTO recommendations_versions VALUES ($1, $2::bigint, $3) "
@@ -166,23 +202,32 @@ std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
             PgParam::Bytes(record)}});
     }
   }
-  for (const auto& [request, created] : write.requests()) {
+  // A created request is a claim: its id, and the one open request of its
+  // pair (a partial unique index), may be another replica's already.
+  for (const auto& [request, created, previous] : write.requests()) {
     const bool open = request.state() == v1::REQUEST_STATE_OPEN;
     statements.push_back(
-        {"INSERT INTO recommendations_requests VALUES ($1, $2, $3, $4::bigint, $5::boolean, $6) "
-         "ON CONFLICT (id) DO UPDATE SET open = excluded.open, record = excluded.record",
+        {created ? "INSERT INTO recommendations_requests "
+                   "VALUES ($1, $2, $3, $4::bigint, $5::boolean, $6) ON CONFLICT DO NOTHING"
+                 : "INSERT INTO recommendations_requests "
+                   "VALUES ($1, $2, $3, $4::bigint, $5::boolean, $6) "
+                   "ON CONFLICT (id) DO UPDATE SET open = excluded.open, record = excluded.record",
          {PgParam::Bytes(request.id()), PgParam::Bytes(request.author_id()),
           PgParam::Bytes(request.subject_id()), PgParam::Int(UnixMicros(request.create_time())),
-          PgParam::Text(open ? "true" : "false"), PgParam::Bytes(request.SerializeAsString())}});
+          PgParam::Text(open ? "true" : "false"), PgParam::Bytes(request.SerializeAsString())},
+         /*claims=*/created});
   }
-  for (const auto& [record, created] : write.shares()) {
+  for (const auto& [record, created, previous] : write.shares()) {
     const v1::Share& share = record.share();
     statements.push_back(
-        {"INSERT INTO recommendations_shares VALUES ($1, $2, $3, $4::bigint, $5) "
-         "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        {created ? "INSERT INTO recommendations_shares VALUES ($1, $2, $3, $4::bigint, $5) "
+                   "ON CONFLICT DO NOTHING"
+                 : "INSERT INTO recommendations_shares VALUES ($1, $2, $3, $4::bigint, $5) "
+                   "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
          {PgParam::Bytes(share.id()), PgParam::Bytes(share.subject_id()),
           PgParam::Bytes(record.token_hash()), PgParam::Int(UnixMicros(share.create_time())),
-          PgParam::Bytes(record.SerializeAsString())}});
+          PgParam::Bytes(record.SerializeAsString())},
+         /*claims=*/created});
   }
   for (const auto& access : write.accesses()) {
     // The first of a write's rows for an entry puts it; the others find it.
@@ -451,8 +496,8 @@ absl::StatusOr<std::string> PostgresRecommendationStore::TrustCursor() const {
 
 absl::Status PostgresRecommendationStore::Apply(const RecommendationWrite& write) {
   const std::vector<PgStatement> statements = StatementsOf(write);
-  // READ COMMITTED: the logic has made its checks (for one replica: only
-  // the stream's cursor is claimed yet).
+  // READ COMMITTED: the logic has made its checks under locks of its own
+  // process; StillAsRead and the claims keep them true against the others.
   bool conflict = false;
   absl::Status applied = storage::postgres::RunTransaction(
       *pool_, absl::Now() + kWriteDeadline,
@@ -461,13 +506,14 @@ absl::Status PostgresRecommendationStore::Apply(const RecommendationWrite& write
           auto relaxed = connection.Exec("SET LOCAL synchronous_commit = off");
           if (!relaxed.ok()) return relaxed.status();
         }
-        auto ran = storage::postgres::ExecAll(connection, statements);
+        auto ran = StillAsRead(connection, write);
+        if (ran.ok() && *ran) ran = storage::postgres::ExecAll(connection, statements);
         if (!ran.ok()) return ran.status();
         conflict = !*ran;
-        return conflict ? absl::FailedPreconditionError(kCursorMoved) : absl::OkStatus();
+        return conflict ? absl::FailedPreconditionError(kConflict) : absl::OkStatus();
       },
       /*attempts=*/5, "READ COMMITTED");
-  if (conflict) return absl::AbortedError(kCursorMoved);
+  if (conflict) return absl::AbortedError(kConflict);
   return applied;
 }
 

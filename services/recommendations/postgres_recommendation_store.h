@@ -12,6 +12,13 @@
 // dossier reads) commits with synchronous_commit off: acknowledged once
 // the database has it, before its WAL reaches the disk, which loses it
 // only if the database itself crashes within a few hundred milliseconds.
+//
+// Replicas: the logic checks what it read under locks of its own process.
+// A write therefore locks each record it replaces and compares it with the
+// state the logic read; each record it creates is inserted only if its id
+// is free and, for a request, only if its pair has no open request (a
+// partial unique index); the stream's cursor moves only from where it was
+// read. Otherwise nothing is written and the call is ABORTED.
 
 #include <memory>
 #include <string>

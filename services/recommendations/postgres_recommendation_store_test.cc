@@ -71,5 +71,56 @@ TEST(PostgresRecommendationStoreTest, OneConsumerHoldsTheLeaseUntilItStopsRenewi
   EXPECT_TRUE(*first->Hold());
 }
 
+// Two replicas' logic read the same records; the write made from a state
+// the other changed since is refused and leaves nothing, and so is a
+// second open request of one pair.
+TEST(PostgresRecommendationStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
+  auto conninfo = testing::FreshDatabase("stale");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto one = OpenOn(*conninfo);
+  auto other = OpenOn(*conninfo);
+  ASSERT_TRUE(one.ok() && other.ok()) << one.status() << other.status();
+  auto apply = [](RecommendationStore& store, auto fill) {
+    RecommendationWrite write;
+    fill(write);
+    return store.Apply(write);
+  };
+  v1::Recommendation letter;
+  letter.set_id("rec_1");
+  letter.set_author_id("carol");
+  letter.set_subject_id("alice");
+  letter.set_version(1);
+  letter.set_state(v1::RECOMMENDATION_STATE_SUBMITTED);
+  ASSERT_TRUE(apply(**one, [&](RecommendationWrite& w) { w.PutRecommendation(letter, true, true); })
+                  .ok());
+  EXPECT_TRUE(absl::IsAborted(
+      apply(**other, [&](RecommendationWrite& w) { w.PutRecommendation(letter, true, true); })));
+  v1::Recommendation published = letter, withdrawn = letter;
+  published.set_state(v1::RECOMMENDATION_STATE_PUBLISHED);
+  withdrawn.set_state(v1::RECOMMENDATION_STATE_WITHDRAWN);
+  ASSERT_TRUE(apply(**one, [&](RecommendationWrite& w) {
+                w.PutRecommendation(published, false, false, letter);
+              }).ok());
+  EXPECT_TRUE(absl::IsAborted(apply(**other, [&](RecommendationWrite& w) {
+    w.PutRecommendation(withdrawn, false, false, letter);
+  })));
+  EXPECT_EQ((*other)->Recommendation("rec_1")->value().state(),
+            v1::RECOMMENDATION_STATE_PUBLISHED);
+
+  auto ask = [](const std::string& id) {
+    v1::RecommendationRequest request;
+    request.set_id(id);
+    request.set_subject_id("alice");
+    request.set_author_id("carol");
+    request.set_state(v1::REQUEST_STATE_OPEN);
+    return request;
+  };
+  ASSERT_TRUE(apply(**one, [&](RecommendationWrite& w) { w.PutRequest(ask("req_1"), true); }).ok());
+  EXPECT_TRUE(absl::IsAborted(
+      apply(**other, [&](RecommendationWrite& w) { w.PutRequest(ask("req_2"), true); })));
+  EXPECT_FALSE((*one)->Request("req_2")->has_value());
+  EXPECT_EQ((*one)->OpenRequest("alice", "carol")->value().id(), "req_1");
+}
+
 }  // namespace
 }  // namespace trustsphere::recommendations

@@ -193,9 +193,10 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
   RecommendationWrite write;
   write.PutRecommendation(recommendation, /*new_version=*/true, /*created=*/true);
   if (answered) {
+    const v1::RecommendationRequest read = *answered;
     answered->set_state(v1::REQUEST_STATE_FULFILLED);
     answered->set_recommendation_id(recommendation.id());
-    write.PutRequest(*answered, /*created=*/false);
+    write.PutRequest(*answered, /*created=*/false, read);
   }
   write.RecordRequest(pending->Record(recommendation.id(), now));
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
@@ -256,7 +257,7 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::ReviseRecommendation(
   *revised.mutable_update_time() = ToProto(absl::Now());
   revised.set_etag(NewEtag());
   RecommendationWrite write;
-  write.PutRecommendation(revised, /*new_version=*/true, /*created=*/false);
+  write.PutRecommendation(revised, /*new_version=*/true, /*created=*/false, *current);
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return revised;
 }
@@ -298,11 +299,12 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::Transition(
     return absl::FailedPreconditionError(
         absl::StrCat("the recommendation is ", StateName(current->state())));
   }
+  const v1::Recommendation read = *current;
   current->set_state(to);
   *current->mutable_update_time() = ToProto(absl::Now());
   current->set_etag(NewEtag());
   RecommendationWrite write;
-  write.PutRecommendation(*current, /*new_version=*/false, /*created=*/false);
+  write.PutRecommendation(*current, /*new_version=*/false, /*created=*/false, read);
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return WithoutContact(std::move(*current), caller);
 }

@@ -121,9 +121,10 @@ absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::DeclineRequest(
   if (declined.state() != v1::REQUEST_STATE_OPEN) {
     return absl::FailedPreconditionError("the request is no longer open");
   }
+  const v1::RecommendationRequest read = declined;
   declined.set_state(v1::REQUEST_STATE_DECLINED);
   RecommendationWrite write;
-  write.PutRequest(declined, /*created=*/false);
+  write.PutRequest(declined, /*created=*/false, read);
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return declined;
 }
@@ -158,8 +159,9 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
   RecommendationWrite write;
   write.BlockRequester(author, blocked);
   if (open->has_value()) {
+    const v1::RecommendationRequest read = **open;
     (*open)->set_state(v1::REQUEST_STATE_DECLINED);
-    write.PutRequest(**open, /*created=*/false);
+    write.PutRequest(**open, /*created=*/false, read);
   }
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return blocked;

@@ -237,9 +237,10 @@ absl::StatusOr<v1::Share> RecommendationLogic::RevokeShare(const Caller& caller,
   }
   internal::ShareRecord& record = **found;
   if (!record.share().has_revoke_time()) {
+    const internal::ShareRecord read = record;
     *record.mutable_share()->mutable_revoke_time() = ToProto(absl::Now());
     RecommendationWrite write;
-    write.PutShare(record, /*created=*/false);
+    write.PutShare(record, /*created=*/false, read);
     if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   }
   return record.share();

@@ -105,10 +105,11 @@ absl::Status RecommendationLogic::ApplyTrustChanges(
       if (!Live(recommendation.state()) || StillVouched(recommendation, changes[i].statement())) {
         continue;
       }
+      const v1::Recommendation before = recommendation;
       recommendation.set_state(v1::RECOMMENDATION_STATE_STALE);
       *recommendation.mutable_update_time() = ToProto(absl::Now());
       recommendation.set_etag(NewEtag());
-      write.PutRecommendation(recommendation, /*new_version=*/false, /*created=*/false);
+      write.PutRecommendation(recommendation, /*new_version=*/false, /*created=*/false, before);
       made_stale.insert(id);
     }
   }

@@ -5,16 +5,20 @@
 namespace trustsphere::recommendations {
 
 void RecommendationWrite::PutRecommendation(v1::Recommendation recommendation, bool new_version,
-                                            bool created) {
-  recommendations_.push_back({std::move(recommendation), new_version, created});
+                                            bool created,
+                                            std::optional<v1::Recommendation> previous) {
+  recommendations_.push_back(
+      {std::move(recommendation), new_version, created, std::move(previous)});
 }
 
-void RecommendationWrite::PutRequest(v1::RecommendationRequest request, bool created) {
-  requests_.push_back({std::move(request), created});
+void RecommendationWrite::PutRequest(v1::RecommendationRequest request, bool created,
+                                     std::optional<v1::RecommendationRequest> previous) {
+  requests_.push_back({std::move(request), created, std::move(previous)});
 }
 
-void RecommendationWrite::PutShare(internal::ShareRecord share, bool created) {
-  shares_.push_back({std::move(share), created});
+void RecommendationWrite::PutShare(internal::ShareRecord share, bool created,
+                                   std::optional<internal::ShareRecord> previous) {
+  shares_.push_back({std::move(share), created, std::move(previous)});
 }
 
 void RecommendationWrite::AppendAccess(std::string person, v1::AccessEntry entry,

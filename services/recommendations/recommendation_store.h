@@ -32,12 +32,19 @@ namespace trustsphere::recommendations {
 class RecommendationWrite {
  public:
   // The latest state; with `new_version`, also kept as that version; with
-  // `created`, also indexed by subject, author and pair.
-  void PutRecommendation(v1::Recommendation recommendation, bool new_version, bool created);
+  // `created`, also indexed by subject, author and pair. Each put that is
+  // not `created` may name `previous`, the stored record as the logic read
+  // it: where replicas share the database, the write is refused (ABORTED)
+  // when the record is no longer that, and a created one when its id is
+  // taken. (One process: its locks made those checks.)
+  void PutRecommendation(v1::Recommendation recommendation, bool new_version, bool created,
+                         std::optional<v1::Recommendation> previous = std::nullopt);
   // With `created`, also indexed by author, subject and pair.
-  void PutRequest(v1::RecommendationRequest request, bool created);
+  void PutRequest(v1::RecommendationRequest request, bool created,
+                  std::optional<v1::RecommendationRequest> previous = std::nullopt);
   // With `created`, also indexed by its token's hash and its subject.
-  void PutShare(internal::ShareRecord share, bool created);
+  void PutShare(internal::ShareRecord share, bool created,
+                std::optional<internal::ShareRecord> previous = std::nullopt);
   // One read of a dossier, in the log of `person`.
   void AppendAccess(std::string person, v1::AccessEntry entry, std::string entry_id);
   void BlockRequester(std::string author, v1::BlockedRequester blocked);
@@ -61,14 +68,17 @@ class RecommendationWrite {
     v1::Recommendation recommendation;
     bool new_version;
     bool created;
+    std::optional<v1::Recommendation> previous;
   };
   struct RequestPut {
     v1::RecommendationRequest request;
     bool created;
+    std::optional<v1::RecommendationRequest> previous;
   };
   struct SharePut {
     internal::ShareRecord share;
     bool created;
+    std::optional<internal::ShareRecord> previous;
   };
   struct Access {
     std::string person;

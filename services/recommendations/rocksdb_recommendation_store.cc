@@ -262,13 +262,15 @@ absl::StatusOr<std::string> RocksDbRecommendationStore::TrustCursor() const {
 }
 
 absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write) {
+  // One process writes this database: the logic's locks made the checks
+  // that the puts' `previous` states.
   WriteBatch batch;
   for (const auto& put : write.recommendations()) PutRecommendation(batch, put);
-  for (const auto& [request, created] : write.requests()) {
+  for (const auto& [request, created, previous] : write.requests()) {
     batch.Put(keys::kRequests, keys::Id(request.id()), request.SerializeAsString());
     if (created) IndexRequest(batch, request);
   }
-  for (const auto& [record, created] : write.shares()) {
+  for (const auto& [record, created, previous] : write.shares()) {
     const v1::Share& share = record.share();
     batch.Put(keys::kShares, keys::Id(share.id()), record.SerializeAsString());
     if (!created) continue;
