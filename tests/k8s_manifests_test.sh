@@ -28,10 +28,12 @@ for kustomization in "$top"/deploy/k8s/*/kustomization.yaml "$top"/deploy/k8s/ov
   done
 done
 
-for overlay in local production; do
+database="$top/deploy/k8s/examples/cloudnativepg.yaml"
+for overlay in local production distributed; do
   kubectl kustomize "$top/deploy/k8s/overlays/$overlay" >"$work/$overlay.yaml" 2>"$work/kustomize.log" ||
     { cat "$work/kustomize.log"; exit 1; }
-  node "$top/deploy/k8s/validate.mjs" "$work/$overlay.yaml" "$work/flags"
+  node "$top/deploy/k8s/validate.mjs" "$work/$overlay.yaml" "$work/flags" \
+    $([[ $overlay == distributed ]] && echo "$database")
 done
 
 # The validator must catch a broken manifest: a writable root filesystem, a
@@ -46,4 +48,19 @@ fi
 grep -q "root filesystem must be read-only" "$work/refused.log"
 grep -q "TRUSTSPHERE_DURABLITY is no flag" "$work/refused.log"
 grep -q "must not be readable by group or others" "$work/refused.log"
+
+# And a distributed overlay gone wrong: one replica, the connection string
+# in a ConfigMap instead of the database's Secret, no synchronous standby.
+sed -e 's/^  replicas: 3$/  replicas: 1/' \
+    -e 's/^  TRUSTSPHERE_STORAGE: postgres$/  TRUSTSPHERE_STORAGE: postgres\n  TRUSTSPHERE_DATABASE_URL: host=db/' \
+    "$work/distributed.yaml" >"$work/broken_distributed.yaml"
+sed -e 's/minSyncReplicas: 1/minSyncReplicas: 0/' "$database" >"$work/broken_database.yaml"
+if node "$top/deploy/k8s/validate.mjs" "$work/broken_distributed.yaml" "$work/flags" \
+    "$work/broken_database.yaml" 2>"$work/refused.log"; then
+  echo "the validator accepted a broken distributed manifest" >&2
+  exit 1
+fi
+grep -q "needs at least 3 replicas" "$work/refused.log"
+grep -q "TRUSTSPHERE_DATABASE_URL belongs in a Secret" "$work/refused.log"
+grep -q "needs a synchronous standby" "$work/refused.log"
 echo "manifests valid; broken manifest refused"

@@ -1,12 +1,14 @@
 // Validates rendered Kubernetes manifests offline and checks Trustsphere's
 // own invariants on them.
 //
-//   node deploy/k8s/validate.mjs RENDERED.yaml FLAGS_DIR
+//   node deploy/k8s/validate.mjs RENDERED.yaml FLAGS_DIR [DATABASE.yaml]
 //
 // RENDERED.yaml: the output of `kubectl kustomize` for one overlay.
 // FLAGS_DIR: one file per server binary (identity_server.flags, ...), each the
 // output of `<binary> --helpfull`, so that configuration keys are checked
 // against the flags the binaries really have.
+// DATABASE.yaml: for the distributed overlay, the example CloudNativePG
+// Cluster whose Secret the Deployments must read.
 //
 // Every object is validated against the Kubernetes OpenAPI schemas shipped in
 // the npm package kubernetes-models. Exits non-zero with one line per problem.
@@ -14,7 +16,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 
-const [renderedPath, flagsDir] = process.argv.slice(2);
+const [renderedPath, flagsDir, databasePath] = process.argv.slice(2);
 const problems = [];
 const problem = (where, what) => problems.push(`${where}: ${what}`);
 
@@ -55,8 +57,24 @@ const labelsOf = (set) => set.spec.selector.matchLabels;
 const selects = (selector, labels) =>
   Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value);
 
-// 3. Invariants of every server.
-for (const set of byKind("StatefulSet")) {
+// The database's Secret, when the overlay runs on one: CloudNativePG names
+// it <cluster>-app, with the connection URI under "uri".
+const database = databasePath
+  ? parseAllDocuments(readFileSync(databasePath, "utf8")).map((doc) => doc.toJS())[0]
+  : null;
+if (database) {
+  const where = named(database);
+  if (database.apiVersion !== "postgresql.cnpg.io/v1") problem(where, "not a CloudNativePG Cluster");
+  if (!(database.spec?.instances >= 3)) problem(where, "needs at least 3 instances");
+  if (!(database.spec?.minSyncReplicas >= 1)) {
+    problem(where, "needs a synchronous standby: a failover must lose no acknowledged write");
+  }
+}
+
+// 3. Invariants of every server: one RocksDB writer per StatefulSet, or
+// stateless replicas (Deployments) over the shared database.
+const servers = [...byKind("StatefulSet"), ...byKind("Deployment")];
+for (const set of servers) {
   const where = named(set);
   const pod = set.spec.template.spec;
   if (pod.securityContext?.runAsNonRoot !== true) problem(where, "pod must run as non-root");
@@ -70,9 +88,26 @@ for (const set of byKind("StatefulSet")) {
       problem(where, `secret volume ${volume.name} must not be readable by group or others`);
     }
   }
-  if (set.spec.replicas !== 1) problem(where, "one writer per RocksDB volume: replicas must be 1");
-  const claims = (set.spec.volumeClaimTemplates ?? []).map((claim) => claim.metadata.name);
-  if (!claims.includes("data")) problem(where, "needs a PersistentVolumeClaim named data");
+  const labels = set.spec.template.metadata.labels;
+  if (set.kind === "StatefulSet") {
+    if (set.spec.replicas !== 1) problem(where, "one writer per RocksDB volume: replicas must be 1");
+    const claims = (set.spec.volumeClaimTemplates ?? []).map((claim) => claim.metadata.name);
+    if (!claims.includes("data")) problem(where, "needs a PersistentVolumeClaim named data");
+  } else {
+    if (!(set.spec.replicas >= 3)) problem(where, "needs at least 3 replicas");
+    const keys = (pod.topologySpreadConstraints ?? []).map((spread) => spread.topologyKey);
+    for (const key of ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]) {
+      if (!keys.includes(key)) problem(where, `replicas must be spread over ${key}`);
+    }
+    const scaler = byKind("HorizontalPodAutoscaler").find(
+      (hpa) => hpa.spec.scaleTargetRef.kind === "Deployment" && hpa.spec.scaleTargetRef.name === set.metadata.name);
+    if (!scaler) problem(where, "no HorizontalPodAutoscaler scales it");
+    else if (!(scaler.spec.minReplicas >= 3)) problem(named(scaler), "minReplicas must be at least 3");
+    const budget = byKind("PodDisruptionBudget").find((b) => selects(b.spec.selector.matchLabels, labels));
+    if (budget && !(budget.spec.minAvailable >= 2)) {
+      problem(named(budget), "must keep at least 2 replicas through voluntary disruptions");
+    }
+  }
 
   for (const container of pod.containers) {
     const at = `${where} container ${container.name}`;
@@ -102,6 +137,18 @@ for (const set of byKind("StatefulSet")) {
       problem(at, `unknown binary ${binary}`);
       continue;
     }
+    for (const variable of container.env ?? []) {
+      if (!flags.has(variable.name)) problem(at, `${variable.name} is no flag of ${binary}`);
+    }
+    if (set.kind === "Deployment") {
+      // A connection string holds a password: from a Secret, never a ConfigMap.
+      const url = (container.env ?? []).find((v) => v.name === "TRUSTSPHERE_DATABASE_URL");
+      const secret = url?.valueFrom?.secretKeyRef;
+      if (!secret) problem(at, "TRUSTSPHERE_DATABASE_URL must come from a Secret");
+      else if (database && (secret.name !== `${database.metadata.name}-app` || secret.key !== "uri")) {
+        problem(at, `TRUSTSPHERE_DATABASE_URL must be ${database.metadata.name}-app/uri`);
+      }
+    }
     for (const source of container.envFrom ?? []) {
       const map = configMaps[source.configMapRef?.name];
       if (!map) {
@@ -110,6 +157,12 @@ for (const set of byKind("StatefulSet")) {
       }
       for (const key of Object.keys(map.data ?? {})) {
         if (!flags.has(key)) problem(`ConfigMap/${map.metadata.name}`, `${key} is no flag of ${binary}`);
+      }
+      if (set.kind === "Deployment" && map.data?.TRUSTSPHERE_STORAGE !== "postgres") {
+        problem(`ConfigMap/${map.metadata.name}`, "replicas need TRUSTSPHERE_STORAGE=postgres");
+      }
+      if (map.data?.TRUSTSPHERE_DATABASE_URL) {
+        problem(`ConfigMap/${map.metadata.name}`, "TRUSTSPHERE_DATABASE_URL belongs in a Secret");
       }
       const listen = map.data?.TRUSTSPHERE_LISTEN ?? "";
       if (!listen.endsWith(`:${grpcPort}`)) problem(at, `TRUSTSPHERE_LISTEN ${listen} != port ${grpcPort}`);
@@ -120,7 +173,6 @@ for (const set of byKind("StatefulSet")) {
     }
   }
 
-  const labels = set.spec.template.metadata.labels;
   if (!byKind("Service").some((service) => selects(service.spec.selector, labels))) {
     problem(where, "no Service selects it");
   }
