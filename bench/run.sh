@@ -4,13 +4,15 @@
 # operators' import RPCs, measures a cold start, runs every scenario and
 # the latency-against-load sweeps, and plots them.
 #
-#   bench/run.sh [--size=small|default|<people>] [--pin]
+#   bench/run.sh [--size=small|default|<people>] [--pin] [--storage=rocksdb|postgres]
 #
 # small (the default): 10,000 people, 3-second phases, under five minutes.
 # default: 100,000 people and about 2 million statements, 10-second phases.
 # --pin: servers on CPU 1, the load generator on CPU 0 (unpinned otherwise;
 # compare runs made the same way).
-# Figures go to bench/results/<size>/ (results.json, sweep_*.json and .dat,
+# --storage=postgres: every server on one throwaway PostgreSQL 15 (initdb in
+# a temporary folder, a Unix socket only) instead of embedded RocksDB.
+# Figures go to bench/results/<size>/ (<size>-postgres/ for PostgreSQL) (results.json, sweep_*.json and .dat,
 # load.json, cold_start.json, latency_vs_load.png); bench/README.md explains
 # them.
 set -euo pipefail
@@ -18,11 +20,14 @@ cd "$(dirname "$0")/.."
 
 size=small
 pin=0
+storage=rocksdb
+usage="usage: bench/run.sh [--size=small|default|<people>] [--pin] [--storage=rocksdb|postgres]"
 for arg in "$@"; do
   case "$arg" in
     --size=*) size=${arg#--size=} ;;
     --pin) pin=1 ;;
-    *) echo "usage: bench/run.sh [--size=small|default|<people>] [--pin]" >&2; exit 2 ;;
+    --storage=rocksdb | --storage=postgres) storage=${arg#--storage=} ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 case "$size" in
@@ -41,8 +46,27 @@ if ! command -v gnuplot >/dev/null; then
 fi
 
 out=bench/results/$size
+[[ $storage == postgres ]] && out+=-postgres
 mkdir -p "$out"
 data=$(mktemp -d /tmp/trustsphere-bench.XXXXXX)
+pg=""
+if [[ $storage == postgres ]]; then
+  # PostgreSQL refuses to run as root: its folder then belongs to postgres.
+  pg=$(mktemp -d /tmp/trustsphere-bench-pg.XXXXXX)
+  as_owner=()
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres: "$pg"
+    as_owner=(runuser -u postgres --)
+  fi
+  bin=/usr/lib/postgresql/15/bin
+  "${as_owner[@]}" "$bin/initdb" --pgdata="$pg/data" --username=trustsphere --auth=trust \
+    --encoding=UTF8 --locale=C --no-instructions >/dev/null
+  "${as_owner[@]}" "$bin/pg_ctl" --pgdata="$pg/data" --log="$pg/log" --wait start \
+    -o "-k $pg -c listen_addresses= -c max_connections=200 -c shared_buffers=256MB" >/dev/null
+  # The servers read their flags from the environment too.
+  export TRUSTSPHERE_STORAGE=postgres
+  export TRUSTSPHERE_DATABASE_URL="host=$pg user=trustsphere dbname=postgres"
+fi
 export TRUSTSPHERE_DATA=$data
 export IDENTITY_ADDR=127.0.0.1:52051 RELATIONSHIPS_ADDR=127.0.0.1:52052
 export RECOMMENDATIONS_ADDR=127.0.0.1:52053 METRICS_PORT=9301
@@ -68,7 +92,13 @@ stop_servers() {
   wait "$runner" 2>/dev/null || true
   runner=""
 }
-trap 'stop_servers; rm -rf "$data"' EXIT
+stop_postgres() {
+  [[ -n "$pg" ]] || return 0
+  "${as_owner[@]}" /usr/lib/postgresql/15/bin/pg_ctl --pgdata="$pg/data" --mode=fast --wait stop \
+    >/dev/null 2>&1 || true
+  rm -rf "$pg"
+}
+trap 'stop_servers; stop_postgres; rm -rf "$data"' EXIT
 # Waits for a server's pid file, then for it to answer SERVING; the time
 # from its exec to SERVING goes to $2 when given.
 await() {
@@ -129,6 +159,7 @@ stop_servers
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "kernel: $(uname -r); pinned: $((pin)) (servers on CPU 1, load generator on CPU 0)"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown); size: $size ($people people)"
+  echo "storage: $storage"
   echo "date: $(date -u +%FT%TZ)"
 } >"$out/machine.txt"
 gnuplot -e "dir='$out'" bench/latency_vs_load.gp
