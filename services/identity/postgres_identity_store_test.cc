@@ -16,11 +16,15 @@
 namespace trustsphere::identity {
 namespace {
 
+absl::StatusOr<std::unique_ptr<PostgresIdentityStore>> OpenOn(const std::string& conninfo) {
+  return PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
+      storage::postgres::PgPoolOptions{.conninfo = conninfo}));
+}
+
 absl::StatusOr<std::unique_ptr<IdentityStore>> OpenOnPostgres(const std::string&) {
   auto conninfo = testing::FreshDatabase("identity");
   if (!conninfo.ok()) return conninfo.status();
-  auto store = PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
-      storage::postgres::PgPoolOptions{.conninfo = *conninfo}));
+  auto store = OpenOn(*conninfo);
   if (!store.ok()) return store.status();
   return std::unique_ptr<IdentityStore>(std::move(*store));
 }
@@ -33,12 +37,8 @@ INSTANTIATE_TEST_SUITE_P(Postgres, IdentityStoreConformance, ::testing::Values(O
 TEST(PostgresIdentityStoreTest, TheChangeLogHasNoGapWhicheverReplicaWrote) {
   auto server = testing::PostgresServer::Start();
   ASSERT_NE(server, nullptr);
-  auto open = [&] {
-    return PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
-        storage::postgres::PgPoolOptions{.conninfo = server->ConnInfo()}));
-  };
-  auto first = open();
-  auto second = open();
+  auto first = OpenOn(server->ConnInfo());
+  auto second = OpenOn(server->ConnInfo());
   ASSERT_TRUE(first.ok() && second.ok()) << first.status() << second.status();
   std::vector<PostgresIdentityStore*> replicas = {first->get(), second->get()};
 
@@ -109,12 +109,8 @@ internal::PersonRecord Person(const std::string& id, const std::string& email,
 TEST(PostgresIdentityStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
   auto conninfo = testing::FreshDatabase("stale");
   ASSERT_TRUE(conninfo.ok()) << conninfo.status();
-  auto open = [&] {
-    return PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
-        storage::postgres::PgPoolOptions{.conninfo = *conninfo}));
-  };
-  auto one = open();
-  auto other = open();
+  auto one = OpenOn(*conninfo);
+  auto other = OpenOn(*conninfo);
   ASSERT_TRUE(one.ok() && other.ok()) << one.status() << other.status();
   auto apply = [](IdentityStore& store, auto fill) {
     IdentityWrite write;
@@ -172,12 +168,8 @@ TEST(PostgresIdentityStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
 TEST(PostgresIdentityStoreTest, ReplicasShareOneLoginThrottle) {
   auto conninfo = testing::FreshDatabase("throttle");
   ASSERT_TRUE(conninfo.ok()) << conninfo.status();
-  auto open = [&] {
-    return PostgresIdentityStore::Open(std::make_unique<storage::postgres::PgPool>(
-        storage::postgres::PgPoolOptions{.conninfo = *conninfo}));
-  };
-  auto one = open();
-  auto other = open();
+  auto one = OpenOn(*conninfo);
+  auto other = OpenOn(*conninfo);
   ASSERT_TRUE(one.ok() && other.ok()) << one.status() << other.status();
   auto throttle = (*one)->SharedLoginThrottle();
   auto other_throttle = (*other)->SharedLoginThrottle();

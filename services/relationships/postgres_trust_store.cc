@@ -137,7 +137,10 @@ PostgresTrustStore::PostgresTrustStore(std::unique_ptr<storage::postgres::PgPool
                                        uint64_t head, bool notifies)
     : pool_(std::move(pool)),
       admin_(pool_.get(), kTables),
-      notifies_(notifies),
+      head_sql_(
+          absl::StrCat("UPDATE relationships_change_head SET sequence = sequence + $1::bigint "
+                       "RETURNING sequence",
+                       notifies ? absl::StrCat(", pg_notify('", kChangeChannel, "', '')") : "")),
       committed_(head),
       last_(head) {}
 
@@ -291,12 +294,7 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     numbering = true;
     const auto count = static_cast<int64_t>(changes.size());
     // The notification leaves at the commit, with the head's lock.
-    auto head = connection.Exec(
-        notifies_ ? "UPDATE relationships_change_head SET sequence = sequence + $1::bigint "
-                    "RETURNING sequence, pg_notify('relationships_changes', '')"
-                  : "UPDATE relationships_change_head SET sequence = sequence + $1::bigint "
-                    "RETURNING sequence",
-        {PgParam::Int(count)});
+    auto head = connection.Exec(head_sql_, {PgParam::Int(count)});
     if (!head.ok()) return head.status();
     // Once the head is ours, every number below ours has committed (a lost
     // commit of ours that was still running too): hooked before ours.

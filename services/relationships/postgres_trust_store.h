@@ -102,8 +102,9 @@ class PostgresTrustStore final : public TrustStore {
   CommitHook commit_hook_;
   std::function<void()> committed_listener_;
   std::atomic<bool> wake_due_ = false;
-  // Whether the engine has NOTIFY (YugabyteDB has not).
-  const bool notifies_;
+  // Takes a write's numbers, and NOTIFYs where the engine can (YugabyteDB
+  // cannot).
+  const std::string head_sql_;
 
   // Held from taking a write's numbers until its hook has returned.
   absl::Mutex sequence_mu_;
