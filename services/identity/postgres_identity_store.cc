@@ -200,12 +200,11 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
   }
   for (const auto& request : write.requests()) {
     statements.push_back(
-        {"INSERT INTO identity_requests VALUES ($1, $2, $3, $4) "
-         "ON CONFLICT (scope, method, request_id) DO UPDATE SET record = "
-         "excluded.record",
+        {"INSERT INTO identity_requests VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
          {PgParam::Bytes(request.key.scope), PgParam::Bytes(request.key.method),
           PgParam::Bytes(request.key.request_id),
-          PgParam::Bytes(StoredRequest(request).SerializeAsString())}});
+          PgParam::Bytes(StoredRequest(request).SerializeAsString())},
+         /*claims=*/true});
   }
   return statements;
 }

@@ -266,10 +266,10 @@ std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
   }
   for (const auto& request : write.request_records()) {
     statements.push_back(
-        {"INSERT INTO recommendations_idempotency VALUES ($1, $2, $3) "
-         "ON CONFLICT (scope, request_id) DO UPDATE SET record = excluded.record",
+        {"INSERT INTO recommendations_idempotency VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
          {PgParam::Bytes(request.key.scope), PgParam::Bytes(request.key.request_id),
-          PgParam::Bytes(StoredRequest(request).SerializeAsString())}});
+          PgParam::Bytes(StoredRequest(request).SerializeAsString())},
+         /*claims=*/true});
   }
   return statements;
 }

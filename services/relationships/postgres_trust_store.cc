@@ -10,6 +10,7 @@
 #include "storage/postgres/pg_messages.h"
 #include "storage/postgres/pg_named_values.h"
 #include "storage/postgres/pg_schema.h"
+#include "storage/write_outcome.h"
 
 namespace trustsphere::relationships {
 namespace {
@@ -281,12 +282,18 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
       written[{change.after.truster_id(), change.after.trustee_id()}] = change.after;
     }
     if (request) {
+      // A claim: a request another replica (or a lost commit of ours)
+      // answered first is not answered twice; the insert waits for a lost
+      // commit still running.
       auto kept = connection.Exec(
-          "INSERT INTO relationships_requests VALUES ($1, $2, $3) "
-          "ON CONFLICT (scope, request_id) DO UPDATE SET record = excluded.record",
+          "INSERT INTO relationships_requests VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
           {PgParam::Bytes(request->key.scope), PgParam::Bytes(request->key.request_id),
            PgParam::Bytes(stored_request->SerializeAsString())});
       if (!kept.ok()) return kept.status();
+      if (kept->RowsAffected() == 0) {
+        conflict = true;
+        return absl::FailedPreconditionError(kConflict);
+      }
     }
     if (changes.empty()) return absl::OkStatus();
     // Last, so that the head row is held only until the commit that follows.
@@ -326,7 +333,7 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     if (ended.ok()) {
       if (commit_hook_) commit_hook_(changes, sequences);
       Committed(sequences.back());
-    } else if (storage::postgres::IsOutcomeUnknown(ended)) {
+    } else if (storage::IsOutcomeUnknown(ended)) {
       unresolved_ =
           Unresolved{.changes = changes, .sequences = sequences, .first_entry = entries[0]};
     } else {
