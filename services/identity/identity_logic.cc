@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/auth/access_token.h"
+#include "services/common/core/answer_once.h"
 #include "services/common/core/crypto.h"
 #include "services/common/core/month_index.h"
 #include "services/common/core/proto_time.h"
@@ -91,8 +92,14 @@ absl::Status IdentityLogic::EmailFree(const std::string& normalized_email) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const Caller&,
+absl::StatusOr<v1::Person> IdentityLogic::CreatePerson(const Caller& caller,
                                                        const v1::CreatePersonRequest& request) {
+  return AnswerOnce<v1::Person>(request.request_id(), caller.deadline,
+                                [&] { return CreatePersonAttempt(request); });
+}
+
+absl::StatusOr<v1::Person> IdentityLogic::CreatePersonAttempt(
+    const v1::CreatePersonRequest& request) {
   FieldErrors errors;
   CheckNewPerson(errors, "person.", request.person());
   CheckPassword(errors, "password", request.password());
@@ -311,6 +318,12 @@ absl::StatusOr<v1::GetSigningKeysResponse> IdentityLogic::GetSigningKeys(
 
 absl::StatusOr<v1::Position> IdentityLogic::AddPosition(const Caller& caller,
                                                         const v1::AddPositionRequest& request) {
+  return AnswerOnce<v1::Position>(request.request_id(), caller.deadline,
+                                  [&] { return AddPositionAttempt(caller, request); });
+}
+
+absl::StatusOr<v1::Position> IdentityLogic::AddPositionAttempt(
+    const Caller& caller, const v1::AddPositionRequest& request) {
   // Who may act is checked before what they send (nothing to learn by probing).
   if (absl::Status allowed = CheckMayEdit(caller, "person_id", request.person_id()); !allowed.ok())
     return allowed;

@@ -94,6 +94,11 @@ class IdentityLogic {
   static constexpr int kMaxOverlapScan = 2000;
 
  private:
+  // One attempt at each; the public call runs it again after an unknown
+  // outcome.
+  absl::StatusOr<v1::Person> CreatePersonAttempt(const v1::CreatePersonRequest& request);
+  absl::StatusOr<v1::Position> AddPositionAttempt(const Caller& caller,
+                                                  const v1::AddPositionRequest& request);
   absl::StatusOr<internal::PersonRecord> LiveOwnedPerson(const Caller& caller,
                                                          const std::string& person_id);
   absl::StatusOr<v1::Position> OwnedPosition(const Caller& caller, const std::string& id);

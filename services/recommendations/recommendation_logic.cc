@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/core/answer_once.h"
 #include "services/common/core/crypto.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/request_fingerprint.h"
@@ -127,6 +128,13 @@ absl::Status RecommendationLogic::CheckContextPositions(const Caller& caller,
 }
 
 absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendation(
+    const Caller& caller, const v1::WriteRecommendationRequest& request) {
+  return AnswerOnce<v1::Recommendation>(request.request_id(), caller.deadline, [&] {
+    return WriteRecommendationAttempt(caller, request);
+  });
+}
+
+absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendationAttempt(
     const Caller& caller, const v1::WriteRecommendationRequest& request) {
   if (!caller.Has(Role::kUser)) return absl::PermissionDeniedError("only a person recommends");
   v1::Recommendation recommendation = request.recommendation();

@@ -113,6 +113,9 @@ class RecommendationLogic {
   static constexpr absl::Duration kSignedLetterMaxAge = absl::Hours(1);
 
  private:
+  // One attempt at WriteRecommendation, run again after an unknown outcome.
+  absl::StatusOr<v1::Recommendation> WriteRecommendationAttempt(
+      const Caller& caller, const v1::WriteRecommendationRequest& request);
   // The stored recommendation; NOT_FOUND when absent.
   absl::StatusOr<v1::Recommendation> Stored(const std::string& id);
   // The recommendation, if `caller` may see it; NOT_FOUND otherwise.

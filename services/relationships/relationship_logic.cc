@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/core/answer_once.h"
 #include "services/common/core/crypto.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/request_fingerprint.h"
@@ -57,6 +58,12 @@ v1::TrustStatement RelationshipLogic::Stamped(v1::TrustStatement statement, v1::
 
 absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrust(const Caller& caller,
                                                                const v1::PutTrustRequest& request) {
+  return AnswerOnce<v1::TrustStatement>(request.request_id(), caller.deadline,
+                                        [&] { return PutTrustAttempt(caller, request); });
+}
+
+absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrustAttempt(
+    const Caller& caller, const v1::PutTrustRequest& request) {
   // A person states trust only as themselves: the truster is the token's
   // subject, and operator or service tokens are not people.
   if (!caller.Has(Role::kUser)) {

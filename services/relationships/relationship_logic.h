@@ -88,6 +88,9 @@ class RelationshipLogic {
   static constexpr int kMaxCandidatesPerPosition = 20;
 
  private:
+  // One attempt at PutTrust; PutTrust runs it again after an unknown outcome.
+  absl::StatusOr<v1::TrustStatement> PutTrustAttempt(const Caller& caller,
+                                                     const v1::PutTrustRequest& request);
   // Serialises writes to the statements between two people, and the
   // truster's writes among themselves (their counts decide the limits). A
   // trustee withdrawing an answer moves the truster's unanswered count

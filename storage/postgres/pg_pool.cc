@@ -3,17 +3,11 @@
 #include <optional>
 #include <random>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "storage/write_outcome.h"
 
 namespace trustsphere::storage::postgres {
-namespace {
-
-constexpr char kOutcomeUnknown[] = "commit outcome unknown: ";
-
-}  // namespace
-
 absl::Status PgPool::Check() {
   auto lease = Acquire(absl::Now() + options_.connect_timeout);
   if (!lease.ok()) return lease.status();
@@ -116,7 +110,7 @@ absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
     if (status.ok()) {
       status = connection.Exec("COMMIT").status();
       if (absl::IsUnavailable(status) && connection.broken()) {
-        status = absl::UnavailableError(absl::StrCat(kOutcomeUnknown, status.message()));
+        status = OutcomeUnknownError(status.message());
       }
     } else if (!connection.broken()) {
       connection.Exec("ROLLBACK").IgnoreError();
@@ -128,10 +122,6 @@ absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
     absl::SleepFor(absl::Milliseconds(1 + random() % (5 << attempt)));
   }
   return last;
-}
-
-bool IsOutcomeUnknown(const absl::Status& status) {
-  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), kOutcomeUnknown);
 }
 
 }  // namespace trustsphere::storage::postgres

@@ -83,17 +83,13 @@ class PgPool {
 // otherwise), with the statement timeout set from `deadline`, and commits.
 // A serialization failure or deadlock (ABORTED) runs the whole body again,
 // up to `attempts` times with a short random pause; any other error rolls
-// back and is returned. A connection lost during COMMIT is UNAVAILABLE
-// with "outcome unknown": the caller retries with its idempotency key.
+// back and is returned. A connection lost during COMMIT is
+// storage::OutcomeUnknownError: the caller retries with its idempotency key.
 // `settled` learns how each attempt ended (OK: committed), before any retry:
 // what the body took for its attempt alone is given back there.
 absl::Status RunTransaction(
     PgPool& pool, absl::Time deadline, absl::FunctionRef<absl::Status(PgConnection&)> body,
     int attempts = 5, const char* isolation = "SERIALIZABLE",
     absl::FunctionRef<void(const absl::Status&)> settled = [](const absl::Status&) {});
-
-// Whether a transaction's COMMIT was sent and its answer lost: it may have
-// committed or not.
-bool IsOutcomeUnknown(const absl::Status& status);
 
 }  // namespace trustsphere::storage::postgres

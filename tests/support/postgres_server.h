@@ -25,6 +25,8 @@ class PostgresServer {
   static std::unique_ptr<PostgresServer> Start();
   ~PostgresServer();
 
+  // The folder of the server's Unix socket.
+  const std::string& socket_dir() const { return dir_; }
   // A libpq connection string to `database` as the superuser.
   std::string ConnInfo(const std::string& database = "postgres") const;
 
