@@ -110,6 +110,19 @@ TEST_F(LostCommitTest, ACommitThatNeverArrivedIsWrittenByTheRetry) {
   EXPECT_EQ(Check(alice.token, alice, bob, Tag("negotiation")), rv1::VERDICT_INSIDE);
 }
 
+// Lost before its COMMIT, a write is known not to have committed: the
+// server writes it again on a new connection, request id or not.
+TEST_F(LostCommitTest, AConnectionLostMidwayIsWrittenOnANewOne) {
+  Account alice = SignUp("alice");
+  Account bob = SignUp("bob");
+  cutter_->Arm("INSERT INTO relationships_changes", Cut::kAtMarker);
+  rv1::TrustStatement answered = PutRequest(alice, Statement(bob, ""));
+  EXPECT_EQ(cutter_->cuts(), 1);
+  EXPECT_EQ(Changes(), 1);
+  EXPECT_EQ(answered.trustee_id(), bob.person.id());
+  EXPECT_EQ(Check(alice.token, alice, bob, Tag("negotiation")), rv1::VERDICT_INSIDE);
+}
+
 TEST_F(LostCommitTest, WithoutARequestIdTheOutcomeIsUnknownAndTheGraphStillLearnsIt) {
   Account alice = SignUp("alice");
   Account bob = SignUp("bob");

@@ -116,7 +116,11 @@ absl::Status RunTransaction(PgPool& pool, absl::Time deadline,
       connection.Exec("ROLLBACK").IgnoreError();
     }
     settled(status);
-    if (!absl::IsAborted(status)) return status;
+    // A connection lost before the COMMIT left: the server rolls back, and
+    // a new connection (to a new primary, say) may take the whole body.
+    const bool lost_midway =
+        absl::IsUnavailable(status) && connection.broken() && !IsOutcomeUnknown(status);
+    if (!absl::IsAborted(status) && !lost_midway) return status;
     last = status;
     // Conflicting transactions retried at once would meet again.
     absl::SleepFor(absl::Milliseconds(1 + random() % (5 << attempt)));

@@ -81,9 +81,10 @@ class PgPool {
 
 // Runs `body` in one transaction (SERIALIZABLE unless `isolation` says
 // otherwise), with the statement timeout set from `deadline`, and commits.
-// A serialization failure or deadlock (ABORTED) runs the whole body again,
-// up to `attempts` times with a short random pause; any other error rolls
-// back and is returned. A connection lost during COMMIT is
+// A serialization failure or deadlock (ABORTED), or the connection lost
+// before the COMMIT was sent, runs the whole body again, up to `attempts`
+// times with a short random pause; any other error rolls back and is
+// returned. A connection lost during COMMIT is
 // storage::OutcomeUnknownError: the caller retries with its idempotency key.
 // `settled` learns how each attempt ended (OK: committed), before any retry:
 // what the body took for its attempt alone is given back there.

@@ -111,6 +111,11 @@ bool CommitCutter::ShouldCut(const std::string& seen, size_t old, bool& marked, 
   absl::MutexLock lock(&mu_);
   if (marker_.empty()) return false;
   if (FoundInNew(seen, marker_, old)) marked = true;
+  if (marked && how_ == Cut::kAtMarker) {
+    how = how_;
+    marker_.clear();
+    return true;
+  }
   if (!FoundInNew(seen, std::string_view(kCommit, sizeof(kCommit)), old)) return false;
   const bool cut = marked;
   marked = false;

@@ -21,7 +21,9 @@ namespace trustsphere::testing {
 
 class CommitCutter {
  public:
-  enum class Cut { kAfterDelivery, kBeforeDelivery };
+  // The COMMIT delivered, or not; or the connection cut at the marker
+  // itself, the transaction lost midway (an outcome the client knows).
+  enum class Cut { kAfterDelivery, kBeforeDelivery, kAtMarker };
 
   // Listens in `dir` as a PostgreSQL socket for port 5432 would, and relays
   // to the server listening in `server_dir`; nullptr (and a test failure)
@@ -31,8 +33,8 @@ class CommitCutter {
 
   // A libpq connection string to `database` through the relay.
   std::string ConnInfo(const std::string& database = "postgres") const;
-  // The next COMMIT of a transaction that sent `marker` is cut as `how`;
-  // only one.
+  // The next COMMIT of a transaction that sent `marker` is cut as `how`
+  // (or the marker's statement, for kAtMarker); only one.
   void Arm(std::string marker, Cut how);
   // Commits cut so far.
   int cuts() const { return cuts_.load(); }
