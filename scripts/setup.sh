@@ -12,8 +12,9 @@ PACKAGES=(
   libsodium-dev libicu-dev nlohmann-json3-dev libcpp-httplib-dev libjemalloc-dev
   golang-github-gogo-googleapis-dev
   openssl
-  # Distributed mode: libpq, and PostgreSQL 15 for its tests.
-  libpq-dev postgresql-15
+  # Distributed mode: libpq, and PostgreSQL 15 for its tests; Patroni (with
+  # etcd, and the etcd client it needs) for the failover test.
+  libpq-dev postgresql-15 patroni etcd-server python3-etcd
 )
 BUF_VERSION=1.47.2
 

@@ -13,8 +13,11 @@ constexpr char kMetrics[] = "--metrics_listen=127.0.0.1:0";
 
 }  // namespace
 
-Deployment::Deployment(const TempDir& dir, std::vector<std::string> relationships_flags)
-    : dir_(dir), relationships_flags_(std::move(relationships_flags)) {
+Deployment::Deployment(const TempDir& dir, std::vector<std::string> relationships_flags,
+                       std::vector<std::string> identity_flags)
+    : dir_(dir),
+      identity_flags_(std::move(identity_flags)),
+      relationships_flags_(std::move(relationships_flags)) {
   if (!Start(Server::kIdentity)) return;
   // Services call each other with tokens signed by identity's key.
   std::filesystem::create_directories(dir_.Sub("relationships"));
@@ -41,6 +44,7 @@ std::vector<std::string> Deployment::FlagsOf(Server server, const std::string& d
   switch (server) {
     case Server::kIdentity:
       flags.insert(flags.end(), {"--password_hash_memory_kib=8192", "--password_hash_passes=1"});
+      flags.insert(flags.end(), identity_flags_.begin(), identity_flags_.end());
       break;
     case Server::kRelationships:
       // Tag uses reach identity soon, so tests waiting for quiet wait little.

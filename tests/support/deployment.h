@@ -25,8 +25,9 @@ enum class Server { kIdentity, kRelationships, kRecommendations };
 
 class Deployment {
  public:
-  // Starts identity and relationships; extra flags go to relationships.
-  explicit Deployment(const TempDir& dir, std::vector<std::string> relationships_flags = {});
+  // Starts identity and relationships; extra flags go to each.
+  explicit Deployment(const TempDir& dir, std::vector<std::string> relationships_flags = {},
+                      std::vector<std::string> identity_flags = {});
 
   bool ok() const { return identity_ != nullptr && relationships_ != nullptr; }
   // Starts recommendations too, wired to both, with `flags` (kept for its
@@ -85,6 +86,7 @@ class Deployment {
   std::vector<std::string> FlagsOf(Server server, const std::string& data_dir) const;
 
   const TempDir& dir_;
+  std::vector<std::string> identity_flags_;
   std::vector<std::string> relationships_flags_;
   std::vector<std::string> recommendations_flags_;
   std::unique_ptr<ServerProcess> identity_;
