@@ -281,6 +281,10 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
   // ahead of the graph: a bound, after which the read is UNAVAILABLE.
   const absl::Time give_up = absl::Now() + absl::Seconds(5);
   for (int attempt = 0;; ++attempt) {
+    // What the snapshot may wait for (a database connection) is had before
+    // the pin: a write holding the last connection may be waiting for the
+    // pin to hand its change to the graph.
+    auto open_snapshot = wrapped().PrepareSnapshot();
     std::unique_ptr<TrustReader> bodies;
     absl::Status broken;
     const std::optional<TrustGraph::Version> at =
@@ -288,7 +292,7 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
           // Every change up to `committed` is installed; the snapshot's
           // changes above it must be too, or the graph lags the snapshot.
           const uint64_t committed = wrapped().CommittedChangeSequence();
-          bodies = wrapped().Snapshot();
+          bodies = open_snapshot();
           auto held = bodies->ChangeSequencesAfter(committed);
           if (!held.ok()) {
             broken = held.status();
@@ -304,7 +308,10 @@ std::unique_ptr<TrustReader> GraphTrustStore::Snapshot() const {
     // The snapshot holds a change the graph lacks: one committed here whose
     // install waits for the lock the pin held, or one the store has not
     // read yet (another replica's, or a write of ours whose outcome was
-    // unknown). Settled outside the graph's lock, which an install takes.
+    // unknown). Settled outside the graph's lock, which an install takes,
+    // and with this attempt's connection given back first.
+    bodies.reset();
+    open_snapshot = nullptr;
     if (absl::Status settled = wrapped().Settle(); !settled.ok()) {
       return std::make_unique<GraphTrustReader>(graph_, TrustGraph::kLatest, /*pinned=*/false,
                                                 nullptr, settled);

@@ -25,9 +25,10 @@ using storage::postgres::PgChangeFollower;
 using storage::postgres::PgPool;
 using storage::postgres::PgPoolOptions;
 
-absl::StatusOr<std::unique_ptr<GraphTrustStore>> ReplicaOn(const std::string& conninfo) {
-  auto records =
-      PostgresTrustStore::Open(std::make_unique<PgPool>(PgPoolOptions{.conninfo = conninfo}));
+absl::StatusOr<std::unique_ptr<GraphTrustStore>> ReplicaOn(const std::string& conninfo,
+                                                           int max_connections = 16) {
+  auto records = PostgresTrustStore::Open(std::make_unique<PgPool>(
+      PgPoolOptions{.conninfo = conninfo, .max_connections = max_connections}));
   if (!records.ok()) return records.status();
   return GraphTrustStore::Open(std::move(*records));
 }
@@ -163,6 +164,45 @@ TEST(PostgresReplicasTest, InterleavedWritesReachBothGraphsInSequenceOrder) {
     EXPECT_EQ(SeenBy(*(*other)->Latest(), person), truth) << person;
   }
   EXPECT_EQ(SeenBy(*sql, "w0").references.size(), static_cast<size_t>(kWrites));
+}
+
+// A snapshot has its connection before it pins the graph. Taken under the
+// pin, it waited there for the connection of a write that had committed
+// and waited for that pin to hand its change to the graph: each stalled
+// until the pool's bound, and the snapshot failed RESOURCE_EXHAUSTED.
+TEST(PostgresReplicasTest, SnapshotsAndWritesShareOneConnectionWithoutStalling) {
+  auto conninfo = testing::FreshDatabase("spent_pool");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto store = ReplicaOn(*conninfo, /*max_connections=*/1);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::atomic<bool> writing = true;
+  std::atomic<int> reads = 0;
+  absl::Mutex mu;
+  std::vector<absl::Status> failed;
+  std::thread reader([&] {
+    while (writing) {
+      auto counts = (*store)->Snapshot()->Counts("alice");
+      ++reads;
+      if (!counts.ok()) {
+        absl::MutexLock lock(&mu);
+        failed.push_back(counts.status());
+      }
+    }
+  });
+  constexpr int kWrites = 200;
+  for (int i = 0; i < kWrites; ++i) {
+    absl::Status written = Create(**store, "alice", absl::StrCat("p", i));
+    if (!written.ok()) {
+      absl::MutexLock lock(&mu);
+      failed.push_back(written);
+    }
+  }
+  writing = false;
+  reader.join();
+  absl::MutexLock lock(&mu);
+  EXPECT_TRUE(failed.empty()) << failed.size() << " calls failed, the first: " << failed.front();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(SeenBy(*(*store)->Latest(), "alice").counts.active, kWrites);
 }
 
 // With a follower, an idle replica's graph catches up by itself, its

@@ -288,20 +288,29 @@ class PostgresTrustReader final : public TrustReader {
 
 }  // namespace
 
-std::unique_ptr<TrustReader> PostgresSnapshotReader(PgPool& pool) {
-  uint64_t head = 0;
-  auto lease = pool.AcquireLive(absl::Now() + absl::Seconds(5), [&](PgConnection& connection) {
-    absl::Status begun =
-        connection.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status();
-    if (!begun.ok()) return begun;
+std::function<std::unique_ptr<TrustReader>()> PreparePostgresSnapshot(PgPool& pool) {
+  // Shared, as std::function copies what it holds; called once.
+  auto lease = std::make_shared<absl::StatusOr<PgPool::Lease>>(
+      pool.AcquireLive(absl::Now() + absl::Seconds(5), [](PgConnection& connection) {
+        return connection.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status();
+      }));
+  return [&pool, lease]() -> std::unique_ptr<TrustReader> {
+    if (!lease->ok()) return std::make_unique<PostgresTrustReader>(pool, lease->status(), 0);
     // The first query fixes the snapshot; the head says which changes it holds.
-    auto read = connection.Exec("SELECT sequence FROM relationships_change_head");
-    if (!read.ok()) return read.status();
-    if (read->rows() != 1) return absl::DataLossError("relationships_change_head lost its row");
-    head = static_cast<uint64_t>(read->Int64(0, 0));
-    return absl::OkStatus();
-  });
-  return std::make_unique<PostgresTrustReader>(pool, std::move(lease), head);
+    auto read = (**lease)->Exec("SELECT sequence FROM relationships_change_head");
+    absl::Status fixed = read.status();
+    if (fixed.ok() && read->rows() != 1) {
+      fixed = absl::DataLossError("relationships_change_head lost its row");
+    }
+    if (!fixed.ok()) {
+      // The connection goes back to the pool out of the transaction.
+      (**lease)->Exec("ROLLBACK").IgnoreError();
+      *lease = fixed;
+      return std::make_unique<PostgresTrustReader>(pool, fixed, 0);
+    }
+    return std::make_unique<PostgresTrustReader>(pool, std::move(*lease),
+                                                 static_cast<uint64_t>(read->Int64(0, 0)));
+  };
 }
 
 std::unique_ptr<TrustReader> PostgresLatestReader(PgPool& pool) {

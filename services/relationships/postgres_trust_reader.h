@@ -14,8 +14,12 @@
 
 namespace trustsphere::relationships {
 
+// A snapshot reader in two steps (TrustStore::PrepareSnapshot): the
+// connection is waited for now and its transaction begun, which fixes no
+// point in time yet; the function returned fixes it with its first query.
 // When no connection can be had, every read of the reader answers why.
-std::unique_ptr<TrustReader> PostgresSnapshotReader(storage::postgres::PgPool& pool);
+std::function<std::unique_ptr<TrustReader>()> PreparePostgresSnapshot(
+    storage::postgres::PgPool& pool);
 std::unique_ptr<TrustReader> PostgresLatestReader(storage::postgres::PgPool& pool);
 
 }  // namespace trustsphere::relationships

@@ -164,7 +164,11 @@ absl::StatusOr<std::unique_ptr<PostgresTrustStore>> PostgresTrustStore::Open(
 }
 
 std::unique_ptr<TrustReader> PostgresTrustStore::Snapshot() const {
-  return PostgresSnapshotReader(*pool_);
+  return PreparePostgresSnapshot(*pool_)();
+}
+
+std::function<std::unique_ptr<TrustReader>()> PostgresTrustStore::PrepareSnapshot() const {
+  return PreparePostgresSnapshot(*pool_);
 }
 
 absl::Status PostgresTrustStore::Settle() {

@@ -53,6 +53,7 @@ class PostgresTrustStore final : public TrustStore {
       std::unique_ptr<storage::postgres::PgPool> pool);
 
   std::unique_ptr<TrustReader> Snapshot() const override;
+  std::function<std::unique_ptr<TrustReader>()> PrepareSnapshot() const override;
   std::unique_ptr<TrustReader> Latest() const override;
   absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
                                  const std::optional<RequestRecord>& request) override;

@@ -197,6 +197,13 @@ class TrustStore : public SecretKeeper, public RequestLog {
  public:
   // A view of one point in time.
   virtual std::unique_ptr<TrustReader> Snapshot() const = 0;
+  // Snapshot() in two steps, for a caller that fixes the point in time
+  // under a lock of its own: this call takes what may wait (a database
+  // connection), outside that lock; the function it returns, called once,
+  // fixes the point in time without waiting for anything the store lends.
+  virtual std::function<std::unique_ptr<TrustReader>()> PrepareSnapshot() const {
+    return [this] { return Snapshot(); };
+  }
   // A view of the latest state, each read at its own time: for a read of
   // one record, or reads under the locks of what they read.
   virtual std::unique_ptr<TrustReader> Latest() const = 0;
