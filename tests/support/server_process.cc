@@ -17,12 +17,14 @@ namespace trustsphere::testing {
 
 using namespace std::chrono_literals;
 
-std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& binary,
-                                                    const std::vector<std::string>& args,
-                                                    const std::string& listen) {
+std::unique_ptr<ServerProcess> ServerProcess::Start(
+    const std::string& binary, const std::vector<std::string>& args, const std::string& listen,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   std::vector<std::string> argv = {binary, "--listen=" + listen};
   argv.insert(argv.end(), args.begin(), args.end());
   std::unique_ptr<ServerProcess> server(new ServerProcess(std::make_unique<ChildProcess>(argv)));
+  server->credentials_ =
+      credentials != nullptr ? std::move(credentials) : grpc::InsecureChannelCredentials();
   auto line = server->child_->ReadLine(30s);
   const std::string prefix = "listening on ";
   if (!line || line->rfind(prefix, 0) != 0) {
@@ -54,7 +56,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& binary,
 }
 
 std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {
-  return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  return grpc::CreateChannel(address_, credentials_);
 }
 
 std::string ServerProcess::Health(const std::string& service) const {

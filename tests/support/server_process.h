@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "tests/support/child_process.h"
 
 namespace trustsphere::testing {
@@ -17,10 +18,11 @@ class ServerProcess {
   // binary: path of the server; args: flags besides --listen (`listen`,
   // by default a port chosen at run time). Fails the calling test (and
   // returns null) when the server does not report its port and SERVING
-  // within 30 seconds.
-  static std::unique_ptr<ServerProcess> Start(const std::string& binary,
-                                              const std::vector<std::string>& args,
-                                              const std::string& listen = "127.0.0.1:0");
+  // within 30 seconds. Channels to it use `credentials` (null: plaintext).
+  static std::unique_ptr<ServerProcess> Start(
+      const std::string& binary, const std::vector<std::string>& args,
+      const std::string& listen = "127.0.0.1:0",
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   const std::string& address() const { return address_; }
   // HOST:PORT of /metrics, when started with --metrics_listen.
@@ -40,6 +42,7 @@ class ServerProcess {
  private:
   explicit ServerProcess(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
   std::unique_ptr<ChildProcess> child_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::string address_;
   std::string metrics_address_;
 };

@@ -20,6 +20,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/common/core/log.h"
 #include "services/common/server/private_files.h"
+#include "services/common/server/transport_security.h"
 #include "services/common/server/writability_watch.h"
 
 ABSL_FLAG(std::string, data_dir, "", "Folder of the service's RocksDB database.");
@@ -152,9 +153,14 @@ int RunServer(ServerSpec spec) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  auto security = ListeningSecurityFromFlags(spec.listen);
+  if (!security.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(security.status().message()).c_str());
+    return 2;
+  }
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(spec.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(spec.listen, security->credentials, &port);
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   builder.SetMaxSendMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   for (auto* service : spec.services) builder.RegisterService(service);
@@ -170,7 +176,8 @@ int RunServer(ServerSpec spec) {
   std::string host = spec.listen.substr(0, spec.listen.rfind(':'));
   std::printf("listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
-  Log(LogLevel::kInfo, "listening", {F("service", spec.name), F("port", port)});
+  Log(LogLevel::kInfo, "listening",
+      {F("service", spec.name), F("port", port), F("transport", security->mode)});
 
   MetricsEndpoint metrics(spec.metrics);
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen);
