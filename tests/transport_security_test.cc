@@ -17,15 +17,18 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tests/support/child_process.h"
+#include "tests/support/identity_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "trustsphere/identity/v1/identity.grpc.pb.h"
+#include "trustsphere/relationships/v1/relationships.grpc.pb.h"
 
 namespace trustsphere::testing {
 namespace {
 
 using namespace std::chrono_literals;
 namespace iv1 = ::trustsphere::identity::v1;
+namespace rv1 = ::trustsphere::relationships::v1;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream file(path);
@@ -47,18 +50,29 @@ std::pair<int, std::string> Shell(const std::string& script) {
 class TransportSecurityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // A CA, and two certificates for the server (localhost and 127.0.0.1).
+    // Two CAs; certificates for the server (two, to rotate), for services
+    // and a person (client certificates), one expired and one of the other
+    // CA. Every certificate also names localhost and 127.0.0.1.
     auto [code, output] = Shell(
-        "cd " + dir_.path() +
-        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
-        " -subj /CN=test-ca -keyout ca.key -out ca.pem"
-        " && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext"
-        " && for n in 1 2; do"
-        "   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost"
-        "     -keyout server$n.key -out server$n.csr"
-        "   && openssl x509 -req -in server$n.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-        "     -days 1 -extfile san.ext -out server$n.pem || exit 1;"
-        " done");
+        "set -e; cd " + dir_.path() +
+        "; ca() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+        "   -subj /CN=$1 -keyout $1.key -out $1.pem; }"
+        "; request() { printf 'subjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1\\n' $2 > $1.ext"
+        "   && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=$2"
+        "   -keyout $1.key -out $1.csr; }"
+        "; cert() { request $1 $2 && openssl x509 -req -in $1.csr -CA $3.pem -CAkey $3.key"
+        "   -CAcreateserial -days 1 -extfile $1.ext -out $1.pem; }"
+        "; ca ca; ca other-ca"
+        "; cert server1 localhost ca; cert server2 localhost ca"
+        "; cert relationships relationships ca; cert alice alice ca"
+        "; cert stranger relationships other-ca"
+        // `openssl ca` is the command that takes validity dates.
+        "; request expired relationships; touch index.txt; echo 1000 > serial.txt"
+        "; printf '[ca]\\ndefault_ca=test\\n[test]\\ndatabase=index.txt\\nnew_certs_dir=.\\n"
+        "serial=serial.txt\\ndefault_md=sha256\\npolicy=any\\ncopy_extensions=copy\\n"
+        "[any]\\ncommonName=supplied\\n' > ca.cnf"
+        "; openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr"
+        "   -out expired.pem -startdate 20200101000000Z -enddate 20200102000000Z -notext");
     ASSERT_EQ(code, 0) << output;
     std::filesystem::copy_file(dir_.Sub("server1.key"), dir_.Sub("served.key"));
     std::filesystem::copy_file(dir_.Sub("server1.pem"), dir_.Sub("served.pem"));
@@ -69,10 +83,42 @@ class TransportSecurityTest : public ::testing::Test {
             "--tls_key_file=" + dir_.Sub("served.key"), "--tls_reload_period=1s"};
   }
 
-  std::shared_ptr<grpc::ChannelCredentials> TrustingTheCa() const {
+  // TLS that trusts the CA, presenting the client certificate `client`
+  // (none when empty).
+  std::shared_ptr<grpc::ChannelCredentials> Tls(const std::string& client = "") const {
     grpc::SslCredentialsOptions options;
     options.pem_root_certs = ReadFile(dir_.Sub("ca.pem"));
+    if (!client.empty()) {
+      options.pem_private_key = ReadFile(dir_.Sub(client + ".key"));
+      options.pem_cert_chain = ReadFile(dir_.Sub(client + ".pem"));
+    }
     return grpc::SslCredentials(options);
+  }
+
+  // Identity serving TLS, asking for client certificates and requiring one
+  // that names the service for a service's token.
+  std::unique_ptr<ServerProcess> StartIdentityRequiringServiceCertificates() {
+    std::vector<std::string> flags = TlsFlags();
+    flags.insert(flags.end(), {"--tls_ca_file=" + dir_.Sub("ca.pem"), "--require_client_cert"});
+    return ServerProcess::Start(IDENTITY_SERVER, flags, "127.0.0.1:0", Tls());
+  }
+
+  std::string Token(const std::string& subject, const std::string& role) const {
+    return MintToken(TRUSTSPHERE_ADMIN, dir_.Sub("identity/signing_key.json"), subject, role);
+  }
+
+  // The uses identity counted for the tag "negotiation", read by an
+  // operator (whose token needs no certificate).
+  int64_t NegotiationUses(const ServerProcess& identity) {
+    auto stub = iv1::IdentityService::NewStub(FreshChannel(identity.address(), Tls()));
+    iv1::BatchGetTagsRequest request;
+    request.add_facets()->set_kind(common::v1::FACET_KIND_COMPETENCY);
+    request.mutable_facets(0)->set_key("negotiation");
+    auto context = Context(Token("ops", "operator"));
+    iv1::BatchGetTagsResponse response;
+    grpc::Status status = stub->BatchGetTags(context.get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.tags().empty() ? 0 : response.tags(0).use_count();
   }
 
   // A channel of its own connection (no subchannel shared with others), so
@@ -112,9 +158,9 @@ class TransportSecurityTest : public ::testing::Test {
 };
 
 TEST_F(TransportSecurityTest, ServesTlsAndRefusesAPlaintextClient) {
-  auto server = ServerProcess::Start(IDENTITY_SERVER, TlsFlags(), "127.0.0.1:0", TrustingTheCa());
+  auto server = ServerProcess::Start(IDENTITY_SERVER, TlsFlags(), "127.0.0.1:0", Tls());
   ASSERT_NE(server, nullptr);
-  auto [status, presented] = Call(server->address(), TrustingTheCa());
+  auto [status, presented] = Call(server->address(), Tls());
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(presented, ReadFile(dir_.Sub("server1.pem")));
   EXPECT_EQ(Call(server->address(), grpc::InsecureChannelCredentials()).first.error_code(),
@@ -127,14 +173,14 @@ TEST_F(TransportSecurityTest, ServesTlsAndRefusesAPlaintextClient) {
 }
 
 TEST_F(TransportSecurityTest, ARotatedCertificateIsServedWithoutARestart) {
-  auto server = ServerProcess::Start(IDENTITY_SERVER, TlsFlags(), "127.0.0.1:0", TrustingTheCa());
+  auto server = ServerProcess::Start(IDENTITY_SERVER, TlsFlags(), "127.0.0.1:0", Tls());
   ASSERT_NE(server, nullptr);
   // Calls go on during the rotation, each on a new connection.
   std::atomic<bool> rotating = true;
   std::atomic<int> calls = 0, failures = 0;
   std::thread traffic([&] {
     while (rotating) {
-      auto [status, presented] = Call(server->address(), TrustingTheCa());
+      auto [status, presented] = Call(server->address(), Tls());
       ++calls;
       if (!status.ok()) {
         ++failures;
@@ -149,7 +195,7 @@ TEST_F(TransportSecurityTest, ARotatedCertificateIsServedWithoutARestart) {
   std::string presented;
   for (int i = 0; i < 100 && presented != rotated; ++i) {
     std::this_thread::sleep_for(100ms);
-    presented = Call(server->address(), TrustingTheCa()).second;
+    presented = Call(server->address(), Tls()).second;
   }
   std::this_thread::sleep_for(300ms);
   rotating = false;
@@ -170,6 +216,7 @@ TEST_F(TransportSecurityTest, StartsThatAreRefusedSayWhyInOneLine) {
            " --tls_key_file=" + dir_.Sub("absent.key"),
        "cannot be read as a PEM file"},
       {" --listen=0.0.0.0:0", "is not a loopback address"},
+      {" --listen=127.0.0.1:0 --require_client_cert", "--require_client_cert needs"},
   };
   for (const auto& [flags, reason] : refused) {
     auto [code, output] = Shell(identity + data + flags);
@@ -181,6 +228,95 @@ TEST_F(TransportSecurityTest, StartsThatAreRefusedSayWhyInOneLine) {
       IDENTITY_SERVER, {"--data_dir=" + dir_.Sub("identity"), "--allow_insecure"}, "0.0.0.0:0");
   ASSERT_NE(open, nullptr);
   EXPECT_EQ(open->Terminate(), 0);
+}
+
+// A service's token is accepted only with the service's own certificate;
+// every other way of sending it writes nothing.
+TEST_F(TransportSecurityTest, AServiceTokenNeedsTheServicesCertificate) {
+  auto identity = StartIdentityRequiringServiceCertificates();
+  ASSERT_NE(identity, nullptr);
+  const std::string service_token = Token("relationships", "service");
+  auto record_use = [&](std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    auto stub = iv1::IdentityService::NewStub(FreshChannel(identity->address(), credentials));
+    iv1::RecordTagUseRequest request;
+    request.add_tags()->set_kind(common::v1::FACET_KIND_COMPETENCY);
+    request.mutable_tags(0)->set_key("negotiation");
+    auto context = Context(service_token);
+    iv1::RecordTagUseResponse response;
+    return stub->RecordTagUse(context.get(), request, &response).error_code();
+  };
+  // No client certificate: the token alone is not enough.
+  EXPECT_EQ(record_use(Tls()), grpc::StatusCode::UNAUTHENTICATED);
+  // A person's certificate from the same CA does not make a service.
+  EXPECT_EQ(record_use(Tls("alice")), grpc::StatusCode::PERMISSION_DENIED);
+  // Certificates the handshake refuses: expired, of another CA; and no TLS.
+  EXPECT_EQ(record_use(Tls("expired")), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(record_use(Tls("stranger")), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(record_use(grpc::InsecureChannelCredentials()), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(NegotiationUses(*identity), 0);
+
+  EXPECT_EQ(record_use(Tls("relationships")), grpc::StatusCode::OK);
+  EXPECT_EQ(NegotiationUses(*identity), 1);
+}
+
+// Relationships calls identity over mutual TLS with its certificate; with a
+// person's certificate instead, its calls are refused and it writes
+// nothing.
+TEST_F(TransportSecurityTest, RelationshipsCallsIdentityWithItsCertificate) {
+  auto identity = StartIdentityRequiringServiceCertificates();
+  ASSERT_NE(identity, nullptr);
+  auto start_relationships = [&](const std::string& name, const std::string& certificate) {
+    const std::string data = dir_.Sub(name);
+    std::filesystem::create_directories(data);
+    std::ofstream(data + "/service_token") << Token("relationships", "service");
+    return ServerProcess::Start(RELATIONSHIPS_SERVER,
+                                {"--data_dir=" + data, "--identity_addr=" + identity->address(),
+                                 "--tls_cert_file=" + dir_.Sub(certificate + ".pem"),
+                                 "--tls_key_file=" + dir_.Sub(certificate + ".key"),
+                                 "--tls_ca_file=" + dir_.Sub("ca.pem"), "--tag_use_period=100ms"},
+                                "127.0.0.1:0", Tls());
+  };
+  auto identity_stub = iv1::IdentityService::NewStub(FreshChannel(identity->address(), Tls()));
+  Account alice = SignUp(*identity_stub, "Alice", "alice@example.fr");
+  Account bob = SignUp(*identity_stub, "Bob", "bob@example.fr");
+  auto put_trust = [&](const ServerProcess& relationships) {
+    auto stub = rv1::RelationshipService::NewStub(FreshChannel(relationships.address(), Tls()));
+    rv1::PutTrustRequest request;
+    request.mutable_statement()->set_trustee_id(bob.person.id());
+    auto* facet = request.mutable_statement()->mutable_sphere()->add_inside();
+    facet->set_kind(common::v1::FACET_KIND_COMPETENCY);
+    facet->set_key("negotiation");
+    auto context = Context(alice.token);
+    rv1::TrustStatement statement;
+    return stub->PutTrust(context.get(), request, &statement);
+  };
+
+  auto impostor = start_relationships("impostor", "alice");
+  ASSERT_NE(impostor, nullptr);
+  // Its misconfiguration is the server's fault, not the caller's.
+  grpc::Status refused = put_trust(*impostor);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INTERNAL) << refused.error_message();
+
+  auto relationships = start_relationships("relationships", "relationships");
+  ASSERT_NE(relationships, nullptr);
+  grpc::Status stated = put_trust(*relationships);
+  EXPECT_TRUE(stated.ok()) << stated.error_message();
+  // Its tag use reaches identity over the same channel.
+  int64_t uses = 0;
+  for (int i = 0; i < 100 && (uses = NegotiationUses(*identity)) == 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(uses, 1);
+
+  // The impostor stored nothing.
+  auto stub = rv1::RelationshipService::NewStub(FreshChannel(impostor->address(), Tls()));
+  rv1::GetTrustRequest get;
+  get.set_truster_id(alice.person.id());
+  get.set_trustee_id(bob.person.id());
+  auto context = Context(alice.token);
+  rv1::TrustStatement statement;
+  EXPECT_EQ(stub->GetTrust(context.get(), get, &statement).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

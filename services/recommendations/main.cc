@@ -11,6 +11,7 @@
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
+#include "services/common/server/transport_security.h"
 #include "services/recommendations/postgres_recommendation_store.h"
 #include "services/recommendations/recommendation_handlers.h"
 #include "services/recommendations/relationships_client.h"
@@ -47,9 +48,13 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
   recommendations::RecommendationHandlers handlers(&parts.runner);
   ServiceToken service_token(token_file);
-  IdentityClient identity(DownstreamChannel(absl::GetFlag(FLAGS_identity_addr)), &service_token);
+  const auto downstream_credentials = DownstreamCredentialsFromFlags();
+  IdentityClient identity(
+      DownstreamChannel(absl::GetFlag(FLAGS_identity_addr), downstream_credentials),
+      &service_token);
   recommendations::RelationshipsClient relationships(
-      DownstreamChannel(absl::GetFlag(FLAGS_relationships_addr)), &service_token);
+      DownstreamChannel(absl::GetFlag(FLAGS_relationships_addr), downstream_credentials),
+      &service_token);
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;

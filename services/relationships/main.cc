@@ -10,6 +10,7 @@
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
+#include "services/common/server/transport_security.h"
 #include "services/relationships/graph_trust_store.h"
 #include "services/relationships/postgres_trust_store.h"
 #include "services/relationships/relationship_handlers.h"
@@ -66,7 +67,10 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.relationships.v1.RelationshipService", data_dir);
   relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor, &parts.verifier);
   ServiceToken service_token(token_file);
-  IdentityClient identity(DownstreamChannel(absl::GetFlag(FLAGS_identity_addr)), &service_token);
+  const auto downstream_credentials = DownstreamCredentialsFromFlags();
+  IdentityClient identity(
+      DownstreamChannel(absl::GetFlag(FLAGS_identity_addr), downstream_credentials),
+      &service_token);
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<relationships::RelationshipLogic> logic;
   std::unique_ptr<ConsistencyTokens> tokens;

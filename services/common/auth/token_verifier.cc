@@ -1,7 +1,10 @@
 #include "services/common/auth/token_verifier.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc/grpc_security_constants.h"
+#include "grpcpp/security/auth_context.h"
 #include "grpcpp/server_context.h"
 
 namespace trustsphere {
@@ -51,8 +54,30 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view authorization) co
 absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext& context) const {
   const auto& metadata = context.client_metadata();
   auto found = metadata.find("authorization");
-  if (found == metadata.end()) return Verify("");
-  return Verify(absl::string_view(found->second.data(), found->second.size()));
+  auto caller = Verify(found == metadata.end()
+                           ? absl::string_view()
+                           : absl::string_view(found->second.data(), found->second.size()));
+  if (!caller.ok() || !require_service_certificates_ || !caller->Has(Role::kService)) {
+    return caller;
+  }
+  // The TLS layer verified the certificate against the CA before the call
+  // began; its names are the connection's peer properties.
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  std::vector<grpc::string_ref> names;
+  if (auth != nullptr) {
+    for (const char* property : {GRPC_X509_CN_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME}) {
+      for (const auto& name : auth->FindPropertyValues(property)) names.push_back(name);
+    }
+  }
+  if (names.empty()) {
+    return absl::UnauthenticatedError(
+        "a service's token needs the service's client certificate on the connection");
+  }
+  for (const auto& name : names) {
+    if (absl::string_view(name.data(), name.size()) == caller->person_id) return caller;
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("the client certificate does not name the service ", caller->person_id));
 }
 
 }  // namespace trustsphere

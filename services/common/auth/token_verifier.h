@@ -29,8 +29,15 @@ class TokenVerifier {
   // UNAUTHENTICATED when missing, malformed, forged or expired.
   absl::StatusOr<Caller> Verify(absl::string_view authorization) const;
 
-  // Verify() on the call's "authorization" metadata.
+  // Verify() on the call's "authorization" metadata; with service
+  // certificates required, a service's token is accepted only on a
+  // connection whose verified client certificate names the token's
+  // subject (UNAUTHENTICATED without one, PERMISSION_DENIED when it names
+  // another).
   absl::StatusOr<Caller> CallerOf(const grpc::CallbackServerContext& context) const;
+
+  // Set once, before the first call.
+  void RequireServiceCertificates(bool required) { require_service_certificates_ = required; }
 
  private:
   struct Cached {
@@ -39,6 +46,7 @@ class TokenVerifier {
   };
   static constexpr size_t kMaxCachedTokens = 100000;
 
+  bool require_service_certificates_ = false;
   mutable absl::Mutex mu_;
   PublicKeySet keys_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);

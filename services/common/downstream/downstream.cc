@@ -8,11 +8,12 @@
 
 namespace trustsphere {
 
-std::shared_ptr<grpc::Channel> DownstreamChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> DownstreamChannel(
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  return grpc::CreateCustomChannel(address, std::move(credentials), arguments);
 }
 
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> DownstreamContext(ServiceToken* token,

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "services/common/auth/service_token.h"
 
 namespace trustsphere {
@@ -21,8 +22,10 @@ inline constexpr absl::Duration kDownstreamTimeout = absl::Seconds(5);
 // A channel to another service. gRPC's default reconnection backoff grows
 // to two minutes while a peer is down, so a service that restarts after a
 // long outage could stay unreachable long after it is back; here a lost peer
-// is retried at least every two seconds.
-std::shared_ptr<grpc::Channel> DownstreamChannel(const std::string& address);
+// is retried at least every two seconds. `credentials`: plaintext or TLS
+// (DownstreamCredentialsFromFlags).
+std::shared_ptr<grpc::Channel> DownstreamChannel(
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 // A context carrying the service's token (unless `token` is null) and the
 // caller's deadline capped at kDownstreamTimeout, so the caller's deadline

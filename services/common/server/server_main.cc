@@ -153,14 +153,10 @@ int RunServer(ServerSpec spec) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
-  auto security = ListeningSecurityFromFlags(spec.listen);
-  if (!security.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(security.status().message()).c_str());
-    return 2;
-  }
+  const ListeningSecurity security = ListeningSecurityFromFlags(spec.listen);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(spec.listen, security->credentials, &port);
+  builder.AddListeningPort(spec.listen, security.credentials, &port);
   builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   builder.SetMaxSendMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   for (auto* service : spec.services) builder.RegisterService(service);
@@ -177,7 +173,7 @@ int RunServer(ServerSpec spec) {
   std::printf("listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   Log(LogLevel::kInfo, "listening",
-      {F("service", spec.name), F("port", port), F("transport", security->mode)});
+      {F("service", spec.name), F("port", port), F("transport", security.mode)});
 
   MetricsEndpoint metrics(spec.metrics);
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen);

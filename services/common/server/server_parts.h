@@ -13,6 +13,7 @@
 #include "services/common/server/private_files.h"
 #include "services/common/server/rpc_runner.h"
 #include "services/common/server/server_main.h"
+#include "services/common/server/transport_security.h"
 
 namespace trustsphere {
 
@@ -23,7 +24,9 @@ struct ServerParts {
       : executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls)),
         metrics(service),
         runner(&executor, &verifier, &metrics, LogEveryCallFromFlags()),
-        admin(&runner, service, PrivateBackupDir(data_dir)) {}
+        admin(&runner, service, PrivateBackupDir(data_dir)) {
+    verifier.RequireServiceCertificates(RequireClientCertFromFlags());
+  }
 
   // The storage, once open (null when closing), for admin and metrics.
   void Attach(storage::StorageAdmin* storage) {

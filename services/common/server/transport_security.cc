@@ -1,8 +1,11 @@
 #include "services/common/server/transport_security.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -16,6 +19,15 @@ ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
 ABSL_FLAG(absl::Duration, tls_reload_period, absl::Seconds(60),
           "How often the certificate and key files are checked for a change (a rotated pair "
           "is served to new connections from then on).");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM bundle of the CA that issues the services' certificates. The server then asks "
+          "callers for a client certificate and verifies one presented; the channels this "
+          "service opens to the others use TLS, verify those servers against it and present "
+          "--tls_cert_file. Read again with the pair.");
+ABSL_FLAG(bool, require_client_cert, false,
+          "A call with a service token must come over a connection whose client certificate "
+          "(verified against --tls_ca_file) names the token's subject, as its common name or "
+          "a DNS name.");
 ABSL_FLAG(bool, allow_insecure, false,
           "Serve plaintext on a non-loopback --listen address (without it, such a server "
           "refuses to start unless it has a certificate).");
@@ -23,29 +35,52 @@ ABSL_FLAG(bool, allow_insecure, false,
 namespace trustsphere {
 namespace {
 
-absl::Status Readable(const std::string& flag, const std::string& path) {
-  std::ifstream file(path);
-  std::string first_line;
-  if (!file || !std::getline(file, first_line) || !absl::StartsWith(first_line, "-----BEGIN")) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("--", flag, " ", path, " cannot be read as a PEM file"));
+// The certificate and key given together or not at all, and each file
+// given (an empty path is none) readable as PEM.
+absl::Status CheckFiles(const std::string& cert, const std::string& key, const std::string& ca) {
+  if (cert.empty() != key.empty()) {
+    return absl::FailedPreconditionError("--tls_cert_file and --tls_key_file go together");
+  }
+  for (const auto& [flag, path] : {std::pair{"tls_cert_file", cert}, std::pair{"tls_key_file", key},
+                                   std::pair{"tls_ca_file", ca}}) {
+    if (path.empty()) continue;
+    std::ifstream file(path);
+    std::string first_line;
+    if (!file || !std::getline(file, first_line) || !absl::StartsWith(first_line, "-----BEGIN")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--", flag, " ", path, " cannot be read as a PEM file"));
+    }
   }
   return absl::OkStatus();
 }
 
-}  // namespace
+// The flags' value, or their fault on standard error and exit code 2: a
+// server with a wrong transport configuration does not start.
+template <typename T>
+T OrExit(absl::StatusOr<T> value) {
+  if (!value.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(value.status().message()).c_str());
+    std::exit(2);
+  }
+  return *std::move(value);
+}
+
+absl::StatusOr<unsigned int> ReloadSeconds() {
+  const int64_t period = absl::ToInt64Seconds(absl::GetFlag(FLAGS_tls_reload_period));
+  if (period < 1) return absl::FailedPreconditionError("--tls_reload_period must be 1s or more");
+  return static_cast<unsigned int>(period);
+}
 
 bool IsLoopbackHost(const std::string& listen) {
   const std::string host = listen.substr(0, listen.rfind(':'));
   return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
 }
 
-absl::StatusOr<ListeningSecurity> ListeningSecurityFromFlags(const std::string& listen) {
+absl::StatusOr<ListeningSecurity> ListeningSecurityOf(const std::string& listen) {
   const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
   const std::string key = absl::GetFlag(FLAGS_tls_key_file);
-  if (cert.empty() != key.empty()) {
-    return absl::FailedPreconditionError("--tls_cert_file and --tls_key_file go together");
-  }
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
+  if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
   if (cert.empty()) {
     if (IsLoopbackHost(listen)) {
       return ListeningSecurity{grpc::InsecureServerCredentials(), "plaintext on loopback"};
@@ -58,20 +93,64 @@ absl::StatusOr<ListeningSecurity> ListeningSecurityFromFlags(const std::string& 
     }
     return ListeningSecurity{grpc::InsecureServerCredentials(), "plaintext (--allow_insecure)"};
   }
-  for (const auto& [flag, path] :
-       {std::pair{"tls_cert_file", cert}, std::pair{"tls_key_file", key}}) {
-    if (absl::Status readable = Readable(flag, path); !readable.ok()) return readable;
-  }
-  const int64_t period = absl::ToInt64Seconds(absl::GetFlag(FLAGS_tls_reload_period));
-  if (period < 1) return absl::FailedPreconditionError("--tls_reload_period must be 1s or more");
+  auto period = ReloadSeconds();
+  if (!period.ok()) return period.status();
   // Read again every period; replace each file whole (a rename), the key
   // first when both change.
-  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      key, cert, static_cast<unsigned int>(period));
+  auto provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(key, cert, ca, *period);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_identity_key_cert_pairs();
-  options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  return ListeningSecurity{grpc::experimental::TlsServerCredentials(options), "tls"};
+  if (ca.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    // Asked, not demanded: people's apps connect without one; a service's
+    // token needs one when --require_client_cert says so.
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return ListeningSecurity{grpc::experimental::TlsServerCredentials(options),
+                           ca.empty() ? "tls" : "tls, client certificates verified"};
+}
+
+absl::StatusOr<bool> RequireClientCert() {
+  const bool required = absl::GetFlag(FLAGS_require_client_cert);
+  if (required &&
+      (absl::GetFlag(FLAGS_tls_ca_file).empty() || absl::GetFlag(FLAGS_tls_cert_file).empty())) {
+    return absl::FailedPreconditionError(
+        "--require_client_cert needs --tls_cert_file, --tls_key_file and --tls_ca_file");
+  }
+  return required;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> DownstreamCredentials() {
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
+  if (ca.empty()) return grpc::InsecureChannelCredentials();
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
+  const std::string key = absl::GetFlag(FLAGS_tls_key_file);
+  if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
+  auto period = ReloadSeconds();
+  if (!period.ok()) return period.status();
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  // The server's certificate is checked against the CA and the address
+  // dialled (gRPC's defaults).
+  options.set_certificate_provider(
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(key, cert, ca, *period));
+  options.watch_root_certs();
+  if (!cert.empty()) options.watch_identity_key_cert_pairs();
+  return grpc::experimental::TlsCredentials(options);
+}
+
+}  // namespace
+
+ListeningSecurity ListeningSecurityFromFlags(const std::string& listen) {
+  return OrExit(ListeningSecurityOf(listen));
+}
+
+bool RequireClientCertFromFlags() { return OrExit(RequireClientCert()); }
+
+std::shared_ptr<grpc::ChannelCredentials> DownstreamCredentialsFromFlags() {
+  return OrExit(DownstreamCredentials());
 }
 
 }  // namespace trustsphere

@@ -1,31 +1,40 @@
 #pragma once
 
-// How a server secures its listening port, from its flags: TLS with a
+// Transport security from a server's flags. Its port: TLS with a
 // certificate and key read from files and read again when they change
-// (rotation without a restart), or plaintext, which is only allowed on a
-// loopback address unless --allow_insecure says otherwise.
+// (rotation without a restart), asking callers for client certificates
+// when it has a CA; or plaintext, only on a loopback address unless
+// --allow_insecure says otherwise. Its channels to the other services:
+// TLS with its own certificate when it has a CA, plaintext otherwise.
 
 #include <memory>
 #include <string>
 
-#include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 
 namespace trustsphere {
 
 struct ListeningSecurity {
   std::shared_ptr<grpc::ServerCredentials> credentials;
-  // "tls", "plaintext on loopback" or "plaintext (--allow_insecure)", for
-  // the start's log line.
+  // How it serves ("tls", "plaintext on loopback", ...), for the start's
+  // log line.
   std::string mode;
 };
 
-// The credentials for `listen` (HOST:PORT), or FAILED_PRECONDITION with a
-// one-line reason: a certificate without its key, an unreadable file,
-// plaintext on a non-loopback address without --allow_insecure.
-absl::StatusOr<ListeningSecurity> ListeningSecurityFromFlags(const std::string& listen);
+// Each of these refuses the start (a one-line reason on standard error,
+// exit code 2) when the flags are wrong: a certificate without its key, an
+// unreadable file, plaintext on a non-loopback address without
+// --allow_insecure, client certificates required with no CA.
 
-// True for 127.0.0.0/8, [::1] and localhost.
-bool IsLoopbackHost(const std::string& listen);
+// The credentials of the port `listen` (HOST:PORT).
+ListeningSecurity ListeningSecurityFromFlags(const std::string& listen);
+
+// --require_client_cert (TokenVerifier::RequireServiceCertificates).
+bool RequireClientCertFromFlags();
+
+// What the channels to the other services use: TLS against --tls_ca_file,
+// presenting --tls_cert_file, when a CA is given; plaintext otherwise.
+std::shared_ptr<grpc::ChannelCredentials> DownstreamCredentialsFromFlags();
 
 }  // namespace trustsphere
