@@ -288,28 +288,42 @@ class PostgresTrustReader final : public TrustReader {
 
 }  // namespace
 
+namespace {
+
+// A connection in a begun transaction whose point in time is not fixed
+// yet. If it is never used, the connection goes back to the pool out of
+// its transaction.
+struct BegunSnapshot {
+  explicit BegunSnapshot(absl::StatusOr<PgPool::Lease> begun) : lease(std::move(begun)) {}
+  ~BegunSnapshot() {
+    if (lease.ok()) (*lease)->Exec("ROLLBACK").IgnoreError();
+  }
+  absl::StatusOr<PgPool::Lease> lease;
+};
+
+}  // namespace
+
 std::function<std::unique_ptr<TrustReader>()> PreparePostgresSnapshot(PgPool& pool) {
   // Shared, as std::function copies what it holds; called once.
-  auto lease = std::make_shared<absl::StatusOr<PgPool::Lease>>(
+  auto begun = std::make_shared<BegunSnapshot>(
       pool.AcquireLive(absl::Now() + absl::Seconds(5), [](PgConnection& connection) {
         return connection.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status();
       }));
-  return [&pool, lease]() -> std::unique_ptr<TrustReader> {
-    if (!lease->ok()) return std::make_unique<PostgresTrustReader>(pool, lease->status(), 0);
+  return [&pool, begun]() -> std::unique_ptr<TrustReader> {
+    absl::StatusOr<PgPool::Lease>& lease = begun->lease;
+    if (!lease.ok()) return std::make_unique<PostgresTrustReader>(pool, lease.status(), 0);
     // The first query fixes the snapshot; the head says which changes it holds.
-    auto read = (**lease)->Exec("SELECT sequence FROM relationships_change_head");
+    auto read = (*lease)->Exec("SELECT sequence FROM relationships_change_head");
     absl::Status fixed = read.status();
     if (fixed.ok() && read->rows() != 1) {
       fixed = absl::DataLossError("relationships_change_head lost its row");
     }
-    if (!fixed.ok()) {
-      // The connection goes back to the pool out of the transaction.
-      (**lease)->Exec("ROLLBACK").IgnoreError();
-      *lease = fixed;
-      return std::make_unique<PostgresTrustReader>(pool, fixed, 0);
-    }
-    return std::make_unique<PostgresTrustReader>(pool, std::move(*lease),
-                                                 static_cast<uint64_t>(read->Int64(0, 0)));
+    if (!fixed.ok()) return std::make_unique<PostgresTrustReader>(pool, fixed, 0);
+    // The reader ends the transaction from here on.
+    auto reader = std::make_unique<PostgresTrustReader>(pool, std::move(lease),
+                                                        static_cast<uint64_t>(read->Int64(0, 0)));
+    lease = absl::CancelledError("taken by the reader");
+    return reader;
   };
 }
 
