@@ -6,7 +6,6 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,6 +16,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace trustsphere::testing {
@@ -83,6 +83,18 @@ std::vector<pid_t> ChildrenOf(pid_t parent) {
   }
   closedir(proc);
   return children;
+}
+
+// The last lines of a log, for a failure message: the folder holding it
+// is gone once the test fails.
+std::string Tail(const std::string& path, size_t lines = 15) {
+  std::ifstream file(path);
+  std::vector<std::string> kept;
+  for (std::string line; std::getline(file, line);) {
+    kept.push_back(line);
+    if (kept.size() > lines) kept.erase(kept.begin());
+  }
+  return absl::StrCat(path, ":\n", absl::StrJoin(kept, "\n"));
 }
 
 std::string PatroniConfig(const std::string& dir, int node, int pg_port, int api_port,
@@ -174,7 +186,7 @@ std::unique_ptr<PatroniCluster> PatroniCluster::Start(const std::string& databas
   }
   if (!cluster->StartEtcd() || !cluster->StartNode(0)) return nullptr;
   if (!WaitUntil([&] { return cluster->Primary() == 0; }, 90s)) {
-    ADD_FAILURE() << "node 0 did not become primary; logs in " << pattern << "/node0/log";
+    ADD_FAILURE() << "node 0 did not become primary; " << Tail(pattern + "/node0/log/patroni.log");
     return nullptr;
   }
   if (!cluster->Query(0, "CREATE DATABASE " + database)) {
@@ -182,8 +194,8 @@ std::unique_ptr<PatroniCluster> PatroniCluster::Start(const std::string& databas
     return nullptr;
   }
   if (!cluster->StartNode(1) || !WaitUntil([&] { return cluster->Replicating(0); }, 120s)) {
-    ADD_FAILURE() << "node 1 did not become the synchronous standby; logs in " << pattern
-                  << "/node1/log";
+    ADD_FAILURE() << "node 1 did not become the synchronous standby; "
+                  << Tail(pattern + "/node1/log/patroni.log");
     return nullptr;
   }
   return cluster;
@@ -215,7 +227,7 @@ bool PatroniCluster::StartEtcd() {
             return open;
           },
           30s)) {
-    ADD_FAILURE() << "etcd did not listen; see " << dir_ << "/etcd.log";
+    ADD_FAILURE() << "etcd did not listen; " << Tail(dir_ + "/etcd.log");
     return false;
   }
   return true;
