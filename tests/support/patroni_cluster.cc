@@ -314,15 +314,18 @@ bool PatroniCluster::Replicating(int node) const {
 }
 
 int PatroniCluster::PostmasterPid(int node) const {
-  std::ifstream pid_file(absl::StrCat(dir_, "/node", node, "/data/postmaster.pid"));
+  const std::string data_dir = absl::StrCat(dir_, "/node", node, "/data");
+  std::ifstream pid_file(data_dir + "/postmaster.pid");
   int pid = -1;
   pid_file >> pid;
   if (!pid_file || pid <= 0) return -1;
-  // The file outlives a killed server: only a live postgres is its pid.
-  std::ifstream comm(absl::StrCat("/proc/", pid, "/comm"));
-  std::string name;
-  std::getline(comm, name);
-  return name == "postgres" ? pid : -1;
+  // The file outlives a killed server, and its number may be another
+  // process's by now (another test's PostgreSQL even): only a process
+  // started on this data folder is its postmaster.
+  std::ifstream cmdline(absl::StrCat("/proc/", pid, "/cmdline"));
+  const std::string arguments((std::istreambuf_iterator<char>(cmdline)),
+                              std::istreambuf_iterator<char>());
+  return arguments.find(data_dir) != std::string::npos ? pid : -1;
 }
 
 void PatroniCluster::KillNode(int node) {
