@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
-  libsodium-dev libicu-dev nlohmann-json3-dev libcpp-httplib-dev libjemalloc-dev
+  libsodium-dev libicu-dev nlohmann-json3-dev libcpp-httplib-dev libjemalloc-dev libssl-dev
   golang-github-gogo-googleapis-dev
   openssl
   # Distributed mode: libpq, and PostgreSQL 15 for its tests; Patroni (with

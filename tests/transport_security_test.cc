@@ -66,6 +66,10 @@ class TransportSecurityTest : public ::testing::Test {
         "; cert server1 localhost ca; cert server2 localhost ca"
         "; cert relationships relationships ca; cert alice alice ca"
         "; cert stranger relationships other-ca"
+        // Named relationships only as a URI and an email address.
+        "; request uri someone && printf 'subjectAltName=URI:relationships,"
+        "email:relationships@example.fr\\n' > uri.ext && openssl x509 -req -in uri.csr -CA ca.pem"
+        "   -CAkey ca.key -CAcreateserial -days 1 -extfile uri.ext -out uri.pem"
         // `openssl ca` is the command that takes validity dates.
         "; request expired relationships; touch index.txt; echo 1000 > serial.txt"
         "; printf '[ca]\\ndefault_ca=test\\n[test]\\ndatabase=index.txt\\nnew_certs_dir=.\\n"
@@ -74,13 +78,25 @@ class TransportSecurityTest : public ::testing::Test {
         "; openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr"
         "   -out expired.pem -startdate 20200101000000Z -enddate 20200102000000Z -notext");
     ASSERT_EQ(code, 0) << output;
-    std::filesystem::copy_file(dir_.Sub("server1.key"), dir_.Sub("served.key"));
-    std::filesystem::copy_file(dir_.Sub("server1.pem"), dir_.Sub("served.pem"));
+    // What the server is given: the folder "served", a symlink to a folder
+    // holding one pair, switched at once to rotate (as a Secret volume is).
+    for (const std::string pair : {"server1", "server2"}) {
+      std::filesystem::create_directories(dir_.Sub(pair + "_pair"));
+      std::filesystem::copy_file(dir_.Sub(pair + ".pem"), dir_.Sub(pair + "_pair/tls.crt"));
+      std::filesystem::copy_file(dir_.Sub(pair + ".key"), dir_.Sub(pair + "_pair/tls.key"));
+    }
+    Serve("server1");
+  }
+
+  // Points "served" at the pair of `server`, in one rename.
+  void Serve(const std::string& server) {
+    std::filesystem::create_directory_symlink(dir_.Sub(server + "_pair"), dir_.Sub("served.new"));
+    std::filesystem::rename(dir_.Sub("served.new"), dir_.Sub("served"));
   }
 
   std::vector<std::string> TlsFlags() const {
-    return {"--data_dir=" + dir_.Sub("identity"), "--tls_cert_file=" + dir_.Sub("served.pem"),
-            "--tls_key_file=" + dir_.Sub("served.key"), "--tls_reload_period=1s"};
+    return {"--data_dir=" + dir_.Sub("identity"), "--tls_cert_file=" + dir_.Sub("served/tls.crt"),
+            "--tls_key_file=" + dir_.Sub("served/tls.key"), "--tls_reload_period=1s"};
   }
 
   // TLS that trusts the CA, presenting the client certificate `client`
@@ -148,12 +164,6 @@ class TransportSecurityTest : public ::testing::Test {
     return {status, presented};
   }
 
-  // Replaces a served file whole, as a rotation by rename does.
-  void Serve(const std::string& from, const std::string& to) {
-    std::filesystem::copy_file(dir_.Sub(from), dir_.Sub(to + ".new"));
-    std::filesystem::rename(dir_.Sub(to + ".new"), dir_.Sub(to));
-  }
-
   TempDir dir_;
 };
 
@@ -167,7 +177,7 @@ TEST_F(TransportSecurityTest, ServesTlsAndRefusesAPlaintextClient) {
             grpc::StatusCode::UNAVAILABLE);
   // A client that trusts another CA does not accept the server's certificate.
   grpc::SslCredentialsOptions stranger;
-  stranger.pem_root_certs = ReadFile(dir_.Sub("server2.pem"));
+  stranger.pem_root_certs = ReadFile(dir_.Sub("other-ca.pem"));
   EXPECT_EQ(Call(server->address(), grpc::SslCredentials(stranger)).first.error_code(),
             grpc::StatusCode::UNAVAILABLE);
 }
@@ -189,8 +199,7 @@ TEST_F(TransportSecurityTest, ARotatedCertificateIsServedWithoutARestart) {
     }
   });
   std::this_thread::sleep_for(300ms);
-  Serve("server2.key", "served.key");
-  Serve("server2.pem", "served.pem");
+  Serve("server2");
   const std::string rotated = ReadFile(dir_.Sub("server2.pem"));
   std::string presented;
   for (int i = 0; i < 100 && presented != rotated; ++i) {
@@ -207,21 +216,33 @@ TEST_F(TransportSecurityTest, ARotatedCertificateIsServedWithoutARestart) {
 }
 
 TEST_F(TransportSecurityTest, StartsThatAreRefusedSayWhyInOneLine) {
-  const std::string identity = IDENTITY_SERVER;
-  const std::string data = " --data_dir=" + dir_.Sub("identity");
+  const std::string identity = std::string(IDENTITY_SERVER) + " --data_dir=" + dir_.Sub("identity");
+  const std::string cert = " --tls_cert_file=" + dir_.Sub("server1.pem");
   const std::vector<std::pair<std::string, std::string>> refused = {
-      {" --listen=127.0.0.1:0 --tls_cert_file=" + dir_.Sub("served.pem"),
-       "--tls_cert_file and --tls_key_file go together"},
-      {" --listen=127.0.0.1:0 --tls_cert_file=" + dir_.Sub("served.pem") +
-           " --tls_key_file=" + dir_.Sub("absent.key"),
-       "cannot be read as a PEM file"},
-      {" --listen=0.0.0.0:0", "is not a loopback address"},
-      {" --listen=127.0.0.1:0 --require_client_cert", "--require_client_cert needs"},
+      {identity + cert, "--tls_cert_file and --tls_key_file go together"},
+      {identity + cert + " --tls_key_file=" + dir_.Sub("absent.key"),
+       "does not hold a PEM private key"},
+      {identity + cert + " --tls_key_file=" + dir_.Sub("server2.key"),
+       "is not the key of --tls_cert_file"},
+      {identity + " --tls_cert_file=" + dir_.Sub("server1.key") +
+           " --tls_key_file=" + dir_.Sub("server1.key"),
+       "does not hold a PEM certificate"},
+      {identity + cert + " --tls_key_file=" + dir_.Sub("server1.key") + " --tls_reload_period=0s",
+       "--tls_reload_period must be between 1s and 24h"},
+      {identity + " --listen=0.0.0.0:0", "--listen=0.0.0.0:0 is not a loopback address"},
+      {identity + " --listen=127.example.fr:0", "is not a loopback address"},
+      {identity + " --require_client_cert", "--require_client_cert needs"},
+      // A service's token in plaintext off loopback.
+      {std::string(RELATIONSHIPS_SERVER) + " --data_dir=" + dir_.Sub("relationships") +
+           " --identity_addr=192.0.2.1:50051",
+       "calling 192.0.2.1:50051 is not a loopback address"},
   };
-  for (const auto& [flags, reason] : refused) {
-    auto [code, output] = Shell(identity + data + flags);
-    EXPECT_EQ(code, 2) << flags << ": " << output;
-    EXPECT_NE(output.find(reason), std::string::npos) << flags << ": " << output;
+  for (const auto& [command, reason] : refused) {
+    // On a port of its own unless the case is about the address.
+    const bool listens = command.find("--listen=") != std::string::npos;
+    auto [code, output] = Shell(command + (listens ? "" : " --listen=127.0.0.1:0"));
+    EXPECT_EQ(code, 2) << command << ": " << output;
+    EXPECT_NE(output.find(reason), std::string::npos) << command << ": " << output;
   }
   // Told so, it serves plaintext on every address.
   auto open = ServerProcess::Start(
@@ -249,6 +270,8 @@ TEST_F(TransportSecurityTest, AServiceTokenNeedsTheServicesCertificate) {
   EXPECT_EQ(record_use(Tls()), grpc::StatusCode::UNAUTHENTICATED);
   // A person's certificate from the same CA does not make a service.
   EXPECT_EQ(record_use(Tls("alice")), grpc::StatusCode::PERMISSION_DENIED);
+  // Nor does a certificate naming the service only as a URI or an email.
+  EXPECT_EQ(record_use(Tls("uri")), grpc::StatusCode::PERMISSION_DENIED);
   // Certificates the handshake refuses: expired, of another CA; and no TLS.
   EXPECT_EQ(record_use(Tls("expired")), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(record_use(Tls("stranger")), grpc::StatusCode::UNAVAILABLE);

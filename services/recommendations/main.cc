@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
   recommendations::RecommendationHandlers handlers(&parts.runner);
   ServiceToken service_token(token_file);
-  const auto downstream_credentials = DownstreamCredentialsFromFlags();
+  const auto downstream_credentials = DownstreamCredentialsFromFlags(
+      {absl::GetFlag(FLAGS_identity_addr), absl::GetFlag(FLAGS_relationships_addr)});
   IdentityClient identity(
       DownstreamChannel(absl::GetFlag(FLAGS_identity_addr), downstream_credentials),
       &service_token);

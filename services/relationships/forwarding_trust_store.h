@@ -17,6 +17,9 @@ class ForwardingTrustStore : public TrustStore {
   explicit ForwardingTrustStore(std::unique_ptr<TrustStore> store) : store_(std::move(store)) {}
 
   std::unique_ptr<TrustReader> Snapshot() const override { return store_->Snapshot(); }
+  std::function<std::unique_ptr<TrustReader>()> PrepareSnapshot() const override {
+    return store_->PrepareSnapshot();
+  }
   std::unique_ptr<TrustReader> Latest() const override { return store_->Latest(); }
   absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
                                  const std::optional<RequestRecord>& request) override {

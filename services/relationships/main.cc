@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.relationships.v1.RelationshipService", data_dir);
   relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor, &parts.verifier);
   ServiceToken service_token(token_file);
-  const auto downstream_credentials = DownstreamCredentialsFromFlags();
+  const auto downstream_credentials =
+      DownstreamCredentialsFromFlags({absl::GetFlag(FLAGS_identity_addr)});
   IdentityClient identity(
       DownstreamChannel(absl::GetFlag(FLAGS_identity_addr), downstream_credentials),
       &service_token);

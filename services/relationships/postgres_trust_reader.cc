@@ -296,7 +296,7 @@ namespace {
 struct BegunSnapshot {
   explicit BegunSnapshot(absl::StatusOr<PgPool::Lease> begun) : lease(std::move(begun)) {}
   ~BegunSnapshot() {
-    if (lease.ok()) (*lease)->Exec("ROLLBACK").IgnoreError();
+    if (lease.ok() && !(*lease)->broken()) (*lease)->Exec("ROLLBACK").IgnoreError();
   }
   absl::StatusOr<PgPool::Lease> lease;
 };

@@ -63,15 +63,15 @@ absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext
   // The TLS layer verified the certificate against the CA before the call
   // began; its names are the connection's peer properties.
   const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  std::vector<grpc::string_ref> names;
-  if (auth != nullptr) {
-    for (const char* property : {GRPC_X509_CN_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME}) {
-      for (const auto& name : auth->FindPropertyValues(property)) names.push_back(name);
-    }
-  }
-  if (names.empty()) {
+  if (auth == nullptr || auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME).empty()) {
     return absl::UnauthenticatedError(
         "a service's token needs the service's client certificate on the connection");
+  }
+  // The common name and the DNS names only: other kinds of names (URI,
+  // email) are not compared.
+  std::vector<grpc::string_ref> names;
+  for (const char* property : {GRPC_X509_CN_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME}) {
+    for (const auto& name : auth->FindPropertyValues(property)) names.push_back(name);
   }
   for (const auto& name : names) {
     if (absl::string_view(name.data(), name.size()) == caller->person_id) return caller;

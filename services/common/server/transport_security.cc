@@ -1,8 +1,10 @@
 #include "services/common/server/transport_security.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
@@ -11,19 +13,21 @@
 #include "absl/time/time.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "services/common/server/pem_files.h"
 
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain the server presents; with --tls_key_file, the port serves "
           "TLS (1.2 or later). Read again when it changes.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
 ABSL_FLAG(absl::Duration, tls_reload_period, absl::Seconds(60),
-          "How often the certificate and key files are checked for a change (a rotated pair "
-          "is served to new connections from then on).");
+          "How often the certificate, key and CA files are checked for a change (1s to 24h); "
+          "a rotated pair is served to new connections from then on. Rotate the pair "
+          "atomically: a new folder and a symlink switched to it, as Secret volumes do.");
 ABSL_FLAG(std::string, tls_ca_file, "",
-          "PEM bundle of the CA that issues the services' certificates. The server then asks "
-          "callers for a client certificate and verifies one presented; the channels this "
-          "service opens to the others use TLS, verify those servers against it and present "
-          "--tls_cert_file. Read again with the pair.");
+          "PEM bundle of the CA that issues the services' certificates. A server serving TLS "
+          "then asks callers for a client certificate and verifies one presented; the "
+          "channels this service opens to the others use TLS, verify those servers against "
+          "it and present --tls_cert_file. Read again with the pair.");
 ABSL_FLAG(bool, require_client_cert, false,
           "A call with a service token must come over a connection whose client certificate "
           "(verified against --tls_ca_file) names the token's subject, as its common name or "
@@ -35,22 +39,16 @@ ABSL_FLAG(bool, allow_insecure, false,
 namespace trustsphere {
 namespace {
 
-// The certificate and key given together or not at all, and each file
-// given (an empty path is none) readable as PEM.
+// The certificate and key given together or not at all, the key that of
+// the certificate, and the CA bundle a certificate.
 absl::Status CheckFiles(const std::string& cert, const std::string& key, const std::string& ca) {
   if (cert.empty() != key.empty()) {
     return absl::FailedPreconditionError("--tls_cert_file and --tls_key_file go together");
   }
-  for (const auto& [flag, path] : {std::pair{"tls_cert_file", cert}, std::pair{"tls_key_file", key},
-                                   std::pair{"tls_ca_file", ca}}) {
-    if (path.empty()) continue;
-    std::ifstream file(path);
-    std::string first_line;
-    if (!file || !std::getline(file, first_line) || !absl::StartsWith(first_line, "-----BEGIN")) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--", flag, " ", path, " cannot be read as a PEM file"));
-    }
+  if (!cert.empty()) {
+    if (absl::Status pair = CheckKeyPair(cert, key); !pair.ok()) return pair;
   }
+  if (!ca.empty()) return CheckCaBundle(ca);
   return absl::OkStatus();
 }
 
@@ -66,14 +64,34 @@ T OrExit(absl::StatusOr<T> value) {
 }
 
 absl::StatusOr<unsigned int> ReloadSeconds() {
-  const int64_t period = absl::ToInt64Seconds(absl::GetFlag(FLAGS_tls_reload_period));
-  if (period < 1) return absl::FailedPreconditionError("--tls_reload_period must be 1s or more");
-  return static_cast<unsigned int>(period);
+  const absl::Duration period = absl::GetFlag(FLAGS_tls_reload_period);
+  if (period < absl::Seconds(1) || period > absl::Hours(24)) {
+    return absl::FailedPreconditionError("--tls_reload_period must be between 1s and 24h");
+  }
+  return static_cast<unsigned int>(absl::ToInt64Seconds(period));
 }
 
-bool IsLoopbackHost(const std::string& listen) {
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+// HOST:PORT on 127.0.0.0/8, [::1] or localhost.
+bool IsLoopback(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  if (host == "localhost") return true;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    in6_addr ip6;
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &ip6) == 1 &&
+           IN6_IS_ADDR_LOOPBACK(&ip6);
+  }
+  in_addr ip4;
+  return inet_pton(AF_INET, host.c_str(), &ip4) == 1 && (ntohl(ip4.s_addr) >> 24) == 127;
+}
+
+// Plaintext towards or from `address`: only on loopback, unless allowed.
+absl::Status PlaintextAllowed(const std::string& address, const char* what) {
+  if (IsLoopback(address) || absl::GetFlag(FLAGS_allow_insecure)) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, address,
+                   " is not a loopback address: give --tls_cert_file and --tls_key_file (and "
+                   "--tls_ca_file for the services' channels), or --allow_insecure for "
+                   "plaintext"));
 }
 
 absl::StatusOr<ListeningSecurity> ListeningSecurityOf(const std::string& listen) {
@@ -82,21 +100,17 @@ absl::StatusOr<ListeningSecurity> ListeningSecurityOf(const std::string& listen)
   const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
   if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
   if (cert.empty()) {
-    if (IsLoopbackHost(listen)) {
-      return ListeningSecurity{grpc::InsecureServerCredentials(), "plaintext on loopback"};
+    if (absl::Status allowed = PlaintextAllowed(listen, "--listen="); !allowed.ok()) {
+      return allowed;
     }
-    if (!absl::GetFlag(FLAGS_allow_insecure)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--listen=", listen,
-                       " is not a loopback address: give --tls_cert_file and --tls_key_file, "
-                       "or --allow_insecure to serve plaintext there"));
-    }
-    return ListeningSecurity{grpc::InsecureServerCredentials(), "plaintext (--allow_insecure)"};
+    return ListeningSecurity{
+        grpc::InsecureServerCredentials(),
+        IsLoopback(listen) ? "plaintext on loopback" : "plaintext (--allow_insecure)"};
   }
   auto period = ReloadSeconds();
   if (!period.ok()) return period.status();
-  // Read again every period; replace each file whole (a rename), the key
-  // first when both change.
+  // Read again every period; the provider reads the pair consistently
+  // (again if a file changed meanwhile), and expects it swapped at once.
   auto provider =
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(key, cert, ca, *period);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
@@ -123,9 +137,18 @@ absl::StatusOr<bool> RequireClientCert() {
   return required;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> DownstreamCredentials() {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> DownstreamCredentials(
+    const std::vector<std::string>& addresses) {
   const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
-  if (ca.empty()) return grpc::InsecureChannelCredentials();
+  if (ca.empty()) {
+    // The service's token would cross the network readable.
+    for (const std::string& address : addresses) {
+      if (absl::Status allowed = PlaintextAllowed(address, "calling "); !allowed.ok()) {
+        return allowed;
+      }
+    }
+    return grpc::InsecureChannelCredentials();
+  }
   const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
   const std::string key = absl::GetFlag(FLAGS_tls_key_file);
   if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
@@ -149,8 +172,9 @@ ListeningSecurity ListeningSecurityFromFlags(const std::string& listen) {
 
 bool RequireClientCertFromFlags() { return OrExit(RequireClientCert()); }
 
-std::shared_ptr<grpc::ChannelCredentials> DownstreamCredentialsFromFlags() {
-  return OrExit(DownstreamCredentials());
+std::shared_ptr<grpc::ChannelCredentials> DownstreamCredentialsFromFlags(
+    const std::vector<std::string>& addresses) {
+  return OrExit(DownstreamCredentials(addresses));
 }
 
 }  // namespace trustsphere

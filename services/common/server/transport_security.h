@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
@@ -24,8 +25,9 @@ struct ListeningSecurity {
 
 // Each of these refuses the start (a one-line reason on standard error,
 // exit code 2) when the flags are wrong: a certificate without its key, an
-// unreadable file, plaintext on a non-loopback address without
-// --allow_insecure, client certificates required with no CA.
+// unreadable file or a key not the certificate's, plaintext to or from a
+// non-loopback address without --allow_insecure, client certificates
+// required with no CA.
 
 // The credentials of the port `listen` (HOST:PORT).
 ListeningSecurity ListeningSecurityFromFlags(const std::string& listen);
@@ -33,8 +35,11 @@ ListeningSecurity ListeningSecurityFromFlags(const std::string& listen);
 // --require_client_cert (TokenVerifier::RequireServiceCertificates).
 bool RequireClientCertFromFlags();
 
-// What the channels to the other services use: TLS against --tls_ca_file,
-// presenting --tls_cert_file, when a CA is given; plaintext otherwise.
-std::shared_ptr<grpc::ChannelCredentials> DownstreamCredentialsFromFlags();
+// What the channels to the other services (at `addresses`, HOST:PORT)
+// use: TLS against --tls_ca_file, presenting --tls_cert_file, when a CA is
+// given; plaintext otherwise, to loopback addresses only unless
+// --allow_insecure.
+std::shared_ptr<grpc::ChannelCredentials> DownstreamCredentialsFromFlags(
+    const std::vector<std::string>& addresses);
 
 }  // namespace trustsphere
