@@ -70,6 +70,11 @@ class TransportSecurityTest : public ::testing::Test {
         "; request uri someone && printf 'subjectAltName=URI:relationships,"
         "email:relationships@example.fr\\n' > uri.ext && openssl x509 -req -in uri.csr -CA ca.pem"
         "   -CAkey ca.key -CAcreateserial -days 1 -extfile uri.ext -out uri.pem"
+        // A server certificate for another host only.
+        "; request elsewhere elsewhere.example.fr"
+        " && printf 'subjectAltName=DNS:elsewhere.example.fr\\n' > elsewhere.ext"
+        " && openssl x509 -req -in elsewhere.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
+        "   -extfile elsewhere.ext -out elsewhere.pem"
         // `openssl ca` is the command that takes validity dates.
         "; request expired relationships; touch index.txt; echo 1000 > serial.txt"
         "; printf '[ca]\\ndefault_ca=test\\n[test]\\ndatabase=index.txt\\nnew_certs_dir=.\\n"
@@ -280,6 +285,27 @@ TEST_F(TransportSecurityTest, AServiceTokenNeedsTheServicesCertificate) {
 
   EXPECT_EQ(record_use(Tls("relationships")), grpc::StatusCode::OK);
   EXPECT_EQ(NegotiationUses(*identity), 1);
+}
+
+// A service's channel checks the server's name as well as its CA: an
+// identity presenting a certificate of the right CA for another host is
+// not called, and relationships does not start without its keys.
+TEST_F(TransportSecurityTest, AServerCertifiedForAnotherHostIsNotCalled) {
+  ChildProcess identity({IDENTITY_SERVER, "--listen=127.0.0.1:0",
+                         "--data_dir=" + dir_.Sub("identity"),
+                         "--tls_cert_file=" + dir_.Sub("elsewhere.pem"),
+                         "--tls_key_file=" + dir_.Sub("elsewhere.key")});
+  auto listening = identity.ReadLine(30s);
+  ASSERT_TRUE(listening && listening->rfind("listening on ", 0) == 0);
+  const std::string address = listening->substr(std::string("listening on ").size());
+  auto [code, output] =
+      Shell(std::string(RELATIONSHIPS_SERVER) + " --listen=127.0.0.1:0" +
+            " --data_dir=" + dir_.Sub("relationships") + " --identity_addr=" + address +
+            " --tls_ca_file=" + dir_.Sub("ca.pem") + " --startup_timeout=2s");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("cannot start"), std::string::npos) << output;
+  // Refused by the name check, not by anything else.
+  EXPECT_NE(output.find("Hostname Verification Check failed"), std::string::npos) << output;
 }
 
 // Relationships calls identity over mutual TLS with its certificate; with a
