@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "tests/relationships_fixture.h"
 #include "tests/support/patroni_cluster.h"
+#include "tests/support/wait_until.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -27,7 +28,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kTokenHeader[] = "trustsphere-consistency-token";
 // People who state trust in each other: every ordered pair is a statement.
 constexpr int kPeople = 24;
 constexpr int kTrustWriters = 2;
@@ -75,17 +75,6 @@ bool UntilAcknowledged(Call call, std::map<grpc::StatusCode, int>& refusals,
     std::this_thread::sleep_for(100ms);
   }
   return false;
-}
-
-// Polls `done` every 50 ms until it holds or `timeout` passes.
-template <typename Done>
-bool WaitFor(Done done, std::chrono::seconds timeout) {
-  const auto give_up = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > give_up) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
 }
 
 class FailoverTest : public ::testing::Test {
@@ -189,7 +178,7 @@ class FailoverTest : public ::testing::Test {
   }
 
   void RememberToken(const grpc::ClientContext& context) {
-    auto header = context.GetServerInitialMetadata().find(kTokenHeader);
+    auto header = context.GetServerInitialMetadata().find(kConsistencyTokenHeader);
     if (header == context.GetServerInitialMetadata().end()) return;
     absl::MutexLock lock(&mu_);
     last_token_ = std::string(header->second.data(), header->second.size());
@@ -233,22 +222,23 @@ TEST_F(FailoverTest, EveryAcknowledgedWriteOutlivesThePrimary) {
   cluster_->KillNode(0);
   // Writes resume once the standby is promoted and the servers find it (a
   // write in flight at the kill may still be acknowledged before that).
-  const bool promoted = WaitFor([&] { return cluster_->Primary() == 1; }, 120s);
+  const bool promoted = WaitUntil([&] { return cluster_->Primary() == 1; }, 120s);
   const auto promoted_at = Clock::now();
-  const bool resumed = promoted && WaitFor([&] { return acks_.CountSince(promoted_at) > 0; }, 60s);
+  const bool resumed =
+      promoted && WaitUntil([&] { return acks_.CountSince(promoted_at) > 0; }, 60s);
   std::this_thread::sleep_for(kLoadAfter);
   stop = true;
   for (auto& writer : writers) writer.join();
   ASSERT_TRUE(promoted) << "the standby was not promoted within 120 s";
   ASSERT_TRUE(resumed) << "no write acknowledged within 60 s of the promotion";
+  // Every write is in: the writers have ended.
+  const auto times = acks_.Sorted();
 
   // The servers serve again, never restarted.
   for (ServerProcess* server :
        {&deployment_->identity_server(), &deployment_->relationships_server(), replica.get()}) {
     std::string health;
-    for (int i = 0; i < 100 && (health = server->Health()) != "SERVING"; ++i) {
-      std::this_thread::sleep_for(100ms);
-    }
+    WaitUntil([&] { return (health = server->Health()) == "SERVING"; }, 10s, 100ms);
     EXPECT_EQ(health, "SERVING") << server->address();
   }
 
@@ -290,27 +280,20 @@ TEST_F(FailoverTest, EveryAcknowledgedWriteOutlivesThePrimary) {
       grpc::Status got = deployment_->relationships().GetTrust(get_context.get(), get, &statement);
       const bool stored = got.ok() && statement.sphere().inside_size() == 1 &&
                           statement.sphere().inside(0).key() == tag;
-      rv1::CheckTrustRequest check;
-      check.set_truster_id(truster.person.id());
-      check.set_trustee_id(trustee.person.id());
-      *check.mutable_facet() = Tag(tag);
-      auto check_context = Context(truster.token);
-      check_context->AddMetadata(kTokenHeader, token);
-      rv1::CheckTrustResponse verdict;
-      grpc::Status checked =
-          deployment_->relationships().CheckTrust(check_context.get(), check, &verdict);
-      if (!stored || !checked.ok() || verdict.verdict() != rv1::VERDICT_INSIDE) {
+      const rv1::Verdict verdict =
+          CheckThrough(deployment_->relationships(), token, truster, truster, trustee, Tag(tag));
+      if (!stored || verdict != rv1::VERDICT_INSIDE) {
         ++statements_lost;
         ADD_FAILURE() << "statement " << pair.first << "->" << pair.second << " " << tag << ": "
-                      << got.error_message() << checked.error_message();
+                      << got.error_message();
       }
     }
   }
 
   // The other replica streamed every statement once, in commit order: the
   // cursors count 1, 2, 3... with no gap across the failover.
-  const size_t statements_written = acks_.Sorted().size() - people_acknowledged;
-  WaitFor([&] { return streamed_count_ >= statements_written; }, 30s);
+  const size_t statements_written = times.size() - people_acknowledged;
+  WaitUntil([&] { return streamed_count_ >= statements_written; }, 30s);
   stop_watching = true;
   watcher.join();
   EXPECT_EQ(streamed.size(), statements_written);
@@ -323,7 +306,6 @@ TEST_F(FailoverTest, EveryAcknowledgedWriteOutlivesThePrimary) {
 
   // The figures.
   double longest_pause = 0;
-  const auto times = acks_.Sorted();
   for (size_t i = 1; i < times.size(); ++i) {
     longest_pause =
         std::max(longest_pause, std::chrono::duration<double>(times[i] - times[i - 1]).count());

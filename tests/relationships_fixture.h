@@ -21,6 +21,26 @@ inline common::v1::Facet Tag(const std::string& key,
   return facet;
 }
 
+// The metadata that carries a write's consistency token, both ways.
+constexpr char kConsistencyTokenHeader[] = "trustsphere-consistency-token";
+
+// CheckTrust through `stub` as `caller`, at least as fresh as `token` (a
+// write's consistency token). A failed call fails the test.
+inline rv1::Verdict CheckThrough(rv1::RelationshipService::Stub& stub, const std::string& token,
+                                 const Account& caller, const Account& truster,
+                                 const Account& trustee, const common::v1::Facet& facet) {
+  rv1::CheckTrustRequest request;
+  request.set_truster_id(truster.person.id());
+  request.set_trustee_id(trustee.person.id());
+  *request.mutable_facet() = facet;
+  auto context = Context(caller.token);
+  context->AddMetadata(kConsistencyTokenHeader, token);
+  rv1::CheckTrustResponse response;
+  grpc::Status status = stub.CheckTrust(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.verdict();
+}
+
 inline common::v1::Facet Function(const std::string& position_id) {
   return Tag(position_id, common::v1::FACET_KIND_FUNCTION);
 }

@@ -23,8 +23,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr char kTokenHeader[] = "trustsphere-consistency-token";
-
 class RelationshipsReplicasTest : public RelationshipsTest {
  protected:
   std::vector<std::string> RelationshipsFlags() const override {
@@ -46,28 +44,13 @@ class RelationshipsReplicasTest : public RelationshipsTest {
     request.mutable_statement()->set_trustee_id(trustee.person.id());
     *request.mutable_statement()->mutable_sphere()->add_inside() = facet;
     auto context = Context(truster.token);
-    if (!token.empty()) context->AddMetadata(kTokenHeader, token);
+    if (!token.empty()) context->AddMetadata(kConsistencyTokenHeader, token);
     rv1::TrustStatement statement;
     grpc::Status status = stub.PutTrust(context.get(), request, &statement);
     EXPECT_TRUE(status.ok()) << status.error_message();
-    auto header = context->GetServerInitialMetadata().find(kTokenHeader);
+    auto header = context->GetServerInitialMetadata().find(kConsistencyTokenHeader);
     if (header == context->GetServerInitialMetadata().end()) return "";
     return std::string(header->second.data(), header->second.size());
-  }
-
-  rv1::Verdict CheckThrough(rv1::RelationshipService::Stub& stub, const std::string& token,
-                            const Account& caller, const Account& truster, const Account& trustee,
-                            const common::v1::Facet& facet) {
-    rv1::CheckTrustRequest request;
-    request.set_truster_id(truster.person.id());
-    request.set_trustee_id(trustee.person.id());
-    *request.mutable_facet() = facet;
-    auto context = Context(caller.token);
-    context->AddMetadata(kTokenHeader, token);
-    rv1::CheckTrustResponse response;
-    grpc::Status status = stub.CheckTrust(context.get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.verdict();
   }
 
   std::vector<std::string> ReferencesThrough(rv1::RelationshipService::Stub& stub,
@@ -75,7 +58,7 @@ class RelationshipsReplicasTest : public RelationshipsTest {
     rv1::ListReferencesRequest request;
     request.set_person_id(person.person.id());
     auto context = Context(person.token);
-    context->AddMetadata(kTokenHeader, token);
+    context->AddMetadata(kConsistencyTokenHeader, token);
     rv1::ListReferencesResponse response;
     grpc::Status status = stub.ListReferences(context.get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();

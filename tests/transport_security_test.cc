@@ -4,8 +4,6 @@
 // non-loopback address). Certificates are made with OpenSSL's command line
 // (Debian's openssl, installed by the set-up) under a test-only CA.
 
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -40,11 +38,8 @@ std::string ReadFile(const std::string& path) {
 // Runs a shell script to its end; its exit code and what it printed
 // (standard error included).
 std::pair<int, std::string> Shell(const std::string& script) {
-  ChildProcess child({"/bin/sh", "-c", "exec 2>&1; " + script});
-  std::string output;
-  while (auto line = child.ReadLine(30s)) output += *line + "\n";
-  std::optional<int> status = child.Wait(30s);
-  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
+  Finished finished = RunToEnd({"/bin/sh", "-c", "exec 2>&1; " + script}, 30s);
+  return {finished.exit_code, std::move(finished.output)};
 }
 
 class TransportSecurityTest : public ::testing::Test {

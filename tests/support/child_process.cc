@@ -101,4 +101,15 @@ std::optional<int> ChildProcess::WaitFor(int options, std::chrono::milliseconds 
   }
 }
 
+Finished RunToEnd(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                  std::optional<ChildProcess::Account> account) {
+  ChildProcess child(argv, account);
+  Finished finished;
+  // Drained as it comes, so that its output never fills the pipe.
+  while (auto line = child.ReadLine(timeout)) finished.output += *line + "\n";
+  std::optional<int> status = child.Wait(timeout);
+  if (status && WIFEXITED(*status)) finished.exit_code = WEXITSTATUS(*status);
+  return finished;
+}
+
 }  // namespace trustsphere::testing

@@ -49,4 +49,13 @@ class ChildProcess {
   std::optional<int> exit_status_;
 };
 
+// A command run to its end: its exit code (-1 when it did not exit by
+// itself within the timeout, or died of a signal) and its standard output.
+struct Finished {
+  int exit_code = -1;
+  std::string output;
+};
+Finished RunToEnd(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                  std::optional<ChildProcess::Account> account = std::nullopt);
+
 }  // namespace trustsphere::testing

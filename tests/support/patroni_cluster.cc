@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,12 +11,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/wait_until.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -27,13 +27,19 @@ using namespace std::chrono_literals;
 constexpr char kSuperuser[] = "trustsphere";
 constexpr char kScope[] = "trustsphere";
 
+sockaddr_in Loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  return address;
+}
+
 // A loopback port free now: bound to port 0, read back, released. Another
 // process could take it before it is used; on a test machine none does.
 int FreePort() {
   int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in address = Loopback(0);
   socklen_t length = sizeof(address);
   int port = 0;
   if (bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
@@ -48,17 +54,6 @@ int FreePort() {
 // reads its standard output, which would fill and block it.
 std::vector<std::string> LoggedTo(const std::string& command, const std::string& log) {
   return {"/bin/sh", "-c", "exec " + command + " >>" + log + " 2>&1"};
-}
-
-// Polls `ready` every 200 ms until it holds or `timeout` passes.
-template <typename Ready>
-bool WaitUntil(Ready ready, std::chrono::seconds timeout) {
-  const auto give_up = std::chrono::steady_clock::now() + timeout;
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(200ms);
-  }
-  return true;
 }
 
 // Processes whose parent is `parent`, from /proc.
@@ -168,24 +163,14 @@ postgresql:
 }  // namespace
 
 std::unique_ptr<PatroniCluster> PatroniCluster::Start(const std::string& database) {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "trustsphere-patroni.XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed";
-    return nullptr;
-  }
+  std::optional<PostgresFolder> folder = MakePostgresFolder("trustsphere-patroni");
+  if (!folder) return nullptr;
+  const std::string& pattern = folder->path;
   std::unique_ptr<PatroniCluster> cluster(new PatroniCluster(pattern));
   cluster->database_ = database;
-  if (geteuid() == 0) {
-    const passwd* owner = getpwnam("postgres");
-    if (owner == nullptr || chown(pattern.c_str(), owner->pw_uid, owner->pw_gid) != 0) {
-      ADD_FAILURE() << "running as root needs the postgres account (postgresql-15 installed)";
-      return nullptr;
-    }
-    cluster->owner_ = ChildProcess::Account{.uid = owner->pw_uid, .gid = owner->pw_gid};
-  }
+  cluster->owner_ = folder->owner;
   if (!cluster->StartEtcd() || !cluster->StartNode(0)) return nullptr;
-  if (!WaitUntil([&] { return cluster->Primary() == 0; }, 90s)) {
+  if (!WaitUntil([&] { return cluster->Primary() == 0; }, 90s, 200ms)) {
     ADD_FAILURE() << "node 0 did not become primary; " << Tail(pattern + "/node0/log/patroni.log");
     return nullptr;
   }
@@ -193,7 +178,7 @@ std::unique_ptr<PatroniCluster> PatroniCluster::Start(const std::string& databas
     ADD_FAILURE() << "CREATE DATABASE " << database << " failed";
     return nullptr;
   }
-  if (!cluster->StartNode(1) || !WaitUntil([&] { return cluster->Replicating(0); }, 120s)) {
+  if (!cluster->StartNode(1) || !WaitUntil([&] { return cluster->Replicating(0); }, 120s, 200ms)) {
     ADD_FAILURE() << "node 1 did not become the synchronous standby; "
                   << Tail(pattern + "/node1/log/patroni.log");
     return nullptr;
@@ -217,16 +202,13 @@ bool PatroniCluster::StartEtcd() {
   if (!WaitUntil(
           [&] {
             int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in address{};
-            address.sin_family = AF_INET;
-            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            address.sin_port = htons(static_cast<uint16_t>(etcd_client_port_));
-            const bool open =
-                connect(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+            const sockaddr_in address = Loopback(etcd_client_port_);
+            const bool open = connect(socket_fd, reinterpret_cast<const sockaddr*>(&address),
+                                      sizeof(address)) == 0;
             close(socket_fd);
             return open;
           },
-          30s)) {
+          30s, 200ms)) {
     ADD_FAILURE() << "etcd did not listen; " << Tail(dir_ + "/etcd.log");
     return false;
   }

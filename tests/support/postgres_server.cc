@@ -25,33 +25,37 @@ std::string BinDir() {
   return dir != nullptr ? dir : "/usr/lib/postgresql/15/bin";
 }
 
-bool RunToEnd(const std::vector<std::string>& argv, std::chrono::seconds timeout,
+bool Succeeds(const std::vector<std::string>& argv, std::chrono::seconds timeout,
               std::optional<ChildProcess::Account> account = std::nullopt) {
-  ChildProcess child(argv, account);
-  while (child.ReadLine(timeout)) {
-  }  // drained, so that its output never fills the pipe
-  std::optional<int> status = child.Wait(timeout);
-  return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  return RunToEnd(argv, timeout, account).exit_code == 0;
 }
 
 }  // namespace
 
-std::unique_ptr<PostgresServer> PostgresServer::Start() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "trustsphere-pg.XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
+std::optional<PostgresFolder> MakePostgresFolder(const std::string& name) {
+  PostgresFolder folder{(std::filesystem::temp_directory_path() / (name + ".XXXXXX")).string()};
+  if (mkdtemp(folder.path.data()) == nullptr) {
     ADD_FAILURE() << "mkdtemp failed";
-    return nullptr;
+    return std::nullopt;
   }
-  std::unique_ptr<PostgresServer> server(new PostgresServer(pattern));
   if (geteuid() == 0) {
     const passwd* owner = getpwnam("postgres");
-    if (owner == nullptr || chown(pattern.c_str(), owner->pw_uid, owner->pw_gid) != 0) {
+    if (owner == nullptr || chown(folder.path.c_str(), owner->pw_uid, owner->pw_gid) != 0) {
       ADD_FAILURE() << "running as root needs the postgres account (postgresql-15 installed)";
-      return nullptr;
+      return std::nullopt;
     }
-    server->owner_ = ChildProcess::Account{.uid = owner->pw_uid, .gid = owner->pw_gid};
+    folder.owner = ChildProcess::Account{.uid = owner->pw_uid, .gid = owner->pw_gid};
   }
-  if (!RunToEnd({BinDir() + "/initdb", "--pgdata=" + pattern + "/data",
+  return folder;
+}
+
+std::unique_ptr<PostgresServer> PostgresServer::Start() {
+  std::optional<PostgresFolder> folder = MakePostgresFolder("trustsphere-pg");
+  if (!folder) return nullptr;
+  const std::string& pattern = folder->path;
+  std::unique_ptr<PostgresServer> server(new PostgresServer(pattern));
+  server->owner_ = folder->owner;
+  if (!Succeeds({BinDir() + "/initdb", "--pgdata=" + pattern + "/data",
                  std::string("--username=") + kSuperuser, "--auth=trust", "--encoding=UTF8",
                  "--locale=C", "--no-sync", "--no-instructions"},
                 60s, server->owner_)) {
@@ -102,7 +106,7 @@ bool PostgresServer::Restart() {
 }
 
 bool PostgresServer::Psql(const std::string& sql, const std::string& database) const {
-  return RunToEnd({"/usr/bin/psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
+  return Succeeds({"/usr/bin/psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
                    ConnInfo(database), "--command=" + sql},
                   30s);
 }

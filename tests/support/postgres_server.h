@@ -18,6 +18,17 @@
 
 namespace trustsphere::testing {
 
+// A fresh folder under the temporary directory for a PostgreSQL cluster,
+// owned by the account its server runs as: "postgres" when this process is
+// root (PostgreSQL refuses root; `owner` is then that account), this
+// process's own otherwise. Nullopt, and a test failure saying why, when it
+// cannot be made.
+struct PostgresFolder {
+  std::string path;
+  std::optional<ChildProcess::Account> owner;
+};
+std::optional<PostgresFolder> MakePostgresFolder(const std::string& name);
+
 class PostgresServer {
  public:
   // The cluster made and the server accepting connections; nullptr (and a

@@ -94,12 +94,32 @@ absl::Status PlaintextAllowed(const std::string& address, const char* what) {
                    "plaintext"));
 }
 
+using Watcher = grpc::experimental::FileWatcherCertificateProvider;
+
+// The TLS files of the flags, checked, behind one watcher that the port and
+// the channels share (each file read once a period); null when no file is
+// given. Read again every period; the watcher reads the pair consistently
+// (again if a file changed meanwhile), and expects it swapped at once.
+absl::StatusOr<std::shared_ptr<Watcher>> WatchedFiles() {
+  static const auto* const watched = new absl::StatusOr<std::shared_ptr<Watcher>>(
+      []() -> absl::StatusOr<std::shared_ptr<Watcher>> {
+        const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
+        const std::string key = absl::GetFlag(FLAGS_tls_key_file);
+        const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
+        if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
+        if (cert.empty() && ca.empty()) return nullptr;
+        auto period = ReloadSeconds();
+        if (!period.ok()) return period.status();
+        return std::make_shared<Watcher>(key, cert, ca, *period);
+      }());
+  return *watched;
+}
+
 absl::StatusOr<ListeningSecurity> ListeningSecurityOf(const std::string& listen) {
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
-  const std::string key = absl::GetFlag(FLAGS_tls_key_file);
+  auto watcher = WatchedFiles();
+  if (!watcher.ok()) return watcher.status();
   const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
-  if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
-  if (cert.empty()) {
+  if (absl::GetFlag(FLAGS_tls_cert_file).empty()) {
     if (absl::Status allowed = PlaintextAllowed(listen, "--listen="); !allowed.ok()) {
       return allowed;
     }
@@ -107,13 +127,7 @@ absl::StatusOr<ListeningSecurity> ListeningSecurityOf(const std::string& listen)
         grpc::InsecureServerCredentials(),
         IsLoopback(listen) ? "plaintext on loopback" : "plaintext (--allow_insecure)"};
   }
-  auto period = ReloadSeconds();
-  if (!period.ok()) return period.status();
-  // Read again every period; the provider reads the pair consistently
-  // (again if a file changed meanwhile), and expects it swapped at once.
-  auto provider =
-      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(key, cert, ca, *period);
-  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  grpc::experimental::TlsServerCredentialsOptions options(*watcher);
   options.watch_identity_key_cert_pairs();
   if (ca.empty()) {
     options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
@@ -149,18 +163,14 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> DownstreamCredentials(
     }
     return grpc::InsecureChannelCredentials();
   }
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
-  const std::string key = absl::GetFlag(FLAGS_tls_key_file);
-  if (absl::Status checked = CheckFiles(cert, key, ca); !checked.ok()) return checked;
-  auto period = ReloadSeconds();
-  if (!period.ok()) return period.status();
+  auto watcher = WatchedFiles();
+  if (!watcher.ok()) return watcher.status();
   grpc::experimental::TlsChannelCredentialsOptions options;
   // The server's certificate is checked against the CA and the address
   // dialled (gRPC's defaults).
-  options.set_certificate_provider(
-      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(key, cert, ca, *period));
+  options.set_certificate_provider(*watcher);
   options.watch_root_certs();
-  if (!cert.empty()) options.watch_identity_key_cert_pairs();
+  if (!absl::GetFlag(FLAGS_tls_cert_file).empty()) options.watch_identity_key_cert_pairs();
   return grpc::experimental::TlsCredentials(options);
 }
 
