@@ -11,6 +11,7 @@ namespace {
 
 constexpr char kBadRequestType[] = "type.googleapis.com/google.rpc.BadRequest";
 constexpr char kPreconditionFailureType[] = "type.googleapis.com/google.rpc.PreconditionFailure";
+constexpr char kRetryInfoType[] = "type.googleapis.com/google.rpc.RetryInfo";
 
 }  // namespace
 
@@ -45,6 +46,17 @@ absl::Status PreconditionFailed(
   }
   absl::Status status = absl::FailedPreconditionError(message);
   status.SetPayload(kPreconditionFailureType, absl::Cord(details.SerializeAsString()));
+  return status;
+}
+
+absl::Status RateLimited(absl::string_view message, absl::Duration retry_delay) {
+  google::rpc::RetryInfo details;
+  // Rounded up: a client waiting the delay it was told finds a token.
+  const int64_t nanos = absl::ToInt64Nanoseconds(absl::Ceil(retry_delay, absl::Milliseconds(1)));
+  details.mutable_retry_delay()->set_seconds(nanos / 1000000000);
+  details.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  absl::Status status = absl::ResourceExhaustedError(message);
+  status.SetPayload(kRetryInfoType, absl::Cord(details.SerializeAsString()));
   return status;
 }
 

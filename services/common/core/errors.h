@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 
 namespace trustsphere {
@@ -31,6 +32,10 @@ class FieldErrors {
 // violation per (subject, description), all of type `type`.
 absl::Status PreconditionFailed(absl::string_view message, absl::string_view type,
                                 const std::vector<std::pair<std::string, std::string>>& violations);
+
+// RESOURCE_EXHAUSTED with google.rpc.RetryInfo details: a client may try
+// again after `retry_delay`.
+absl::Status RateLimited(absl::string_view message, absl::Duration retry_delay);
 
 // INVALID_ARGUMENT for one field.
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
