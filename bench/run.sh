@@ -68,6 +68,10 @@ if [[ $storage == postgres ]]; then
   export TRUSTSPHERE_DATABASE_URL="host=$pg user=trustsphere dbname=postgres"
 fi
 export TRUSTSPHERE_DATA=$data
+# The load is many calls a second per person: no rate limits, unless the
+# caller asks for them (TRUSTSPHERE_QUOTAS=on, with TRUSTSPHERE_QUOTA_* rates
+# the load never reaches, measures the limiter's own cost).
+export TRUSTSPHERE_QUOTAS=${TRUSTSPHERE_QUOTAS:-off}
 export IDENTITY_ADDR=127.0.0.1:52051 RELATIONSHIPS_ADDR=127.0.0.1:52052
 export RECOMMENDATIONS_ADDR=127.0.0.1:52053 METRICS_PORT=9301
 client=()

@@ -51,6 +51,11 @@ start() {
   exit 1
 }
 
+# Rate limits are on, with their defaults, except the two that count per
+# client address: here one developer signs the demo's whole network up from
+# one address, a busy client rather than one person.
+export TRUSTSPHERE_QUOTA_SIGNUPS=${TRUSTSPHERE_QUOTA_SIGNUPS:-10:200}
+export TRUSTSPHERE_QUOTA_LOGINS=${TRUSTSPHERE_QUOTA_LOGINS:-10:200}
 start identity build/services/identity/identity_server \
   TRUSTSPHERE_LISTEN="$IDENTITY_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/identity" \
   TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$METRICS_PORT

@@ -10,26 +10,28 @@
 #include "services/identity/identity_logic.h"
 #include "trustsphere/identity/v1/identity.grpc.pb.h"
 
-// Method, response, who may call, where the body runs. Password hashing and
+// Method, response, who may call, where the body runs, which rate limit it
+// counts against (quota_limiter.h). Password hashing and
 // writes block; reads of local records are quick.
 #define TRUSTSPHERE_IDENTITY_RPCS(RPC)                                                           \
-  RPC(CreatePerson, v1::Person, kPublic, kBlocking)                                              \
-  RPC(Authenticate, v1::AuthenticateResponse, kPublic, kBlocking)                                \
-  RPC(GetSigningKeys, v1::GetSigningKeysResponse, kPublic, kQuickRead)                           \
-  RPC(GetPerson, v1::Person, kAuthenticated, kQuickRead)                                         \
-  RPC(BatchGetPersons, v1::BatchGetPersonsResponse, kAuthenticated, kQuickRead)                  \
-  RPC(UpdatePerson, v1::Person, kAuthenticated, kBlocking)                                       \
-  RPC(DeletePerson, google::protobuf::Empty, kAuthenticated, kBlocking)                          \
-  RPC(AddPosition, v1::Position, kAuthenticated, kBlocking)                                      \
-  RPC(UpdatePosition, v1::Position, kAuthenticated, kBlocking)                                   \
-  RPC(RemovePosition, google::protobuf::Empty, kAuthenticated, kBlocking)                        \
-  RPC(BatchGetPositions, v1::BatchGetPositionsResponse, kAuthenticated, kQuickRead)              \
-  RPC(ListPositions, v1::ListPositionsResponse, kAuthenticated, kQuickRead)                      \
-  RPC(FindOverlappingPositions, v1::FindOverlappingPositionsResponse, kAuthenticated, kBlocking) \
-  RPC(SearchTags, v1::SearchTagsResponse, kAuthenticated, kBlocking)                             \
-  RPC(BatchGetTags, v1::BatchGetTagsResponse, kAuthenticated, kQuickRead)                        \
-  RPC(RecordTagUse, v1::RecordTagUseResponse, kAuthenticated, kBlocking)                         \
-  RPC(ListIdentityChanges, v1::ListIdentityChangesResponse, kAuthenticated, kQuickRead)
+  RPC(CreatePerson, v1::Person, kPublic, kBlocking, kSignups)                                    \
+  RPC(Authenticate, v1::AuthenticateResponse, kPublic, kBlocking, kLogins)                       \
+  RPC(GetSigningKeys, v1::GetSigningKeysResponse, kPublic, kQuickRead, kReads)                   \
+  RPC(GetPerson, v1::Person, kAuthenticated, kQuickRead, kReads)                                 \
+  RPC(BatchGetPersons, v1::BatchGetPersonsResponse, kAuthenticated, kQuickRead, kReads)          \
+  RPC(UpdatePerson, v1::Person, kAuthenticated, kBlocking, kWrites)                              \
+  RPC(DeletePerson, google::protobuf::Empty, kAuthenticated, kBlocking, kWrites)                 \
+  RPC(AddPosition, v1::Position, kAuthenticated, kBlocking, kWrites)                             \
+  RPC(UpdatePosition, v1::Position, kAuthenticated, kBlocking, kWrites)                          \
+  RPC(RemovePosition, google::protobuf::Empty, kAuthenticated, kBlocking, kWrites)               \
+  RPC(BatchGetPositions, v1::BatchGetPositionsResponse, kAuthenticated, kQuickRead, kReads)      \
+  RPC(ListPositions, v1::ListPositionsResponse, kAuthenticated, kQuickRead, kReads)              \
+  RPC(FindOverlappingPositions, v1::FindOverlappingPositionsResponse, kAuthenticated, kBlocking, \
+      kSearches)                                                                                 \
+  RPC(SearchTags, v1::SearchTagsResponse, kAuthenticated, kBlocking, kSearches)                  \
+  RPC(BatchGetTags, v1::BatchGetTagsResponse, kAuthenticated, kQuickRead, kReads)                \
+  RPC(RecordTagUse, v1::RecordTagUseResponse, kAuthenticated, kBlocking, kWrites)                \
+  RPC(ListIdentityChanges, v1::ListIdentityChangesResponse, kAuthenticated, kQuickRead, kReads)
 
 namespace trustsphere::identity {
 

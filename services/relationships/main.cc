@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
                     .max_unanswered = absl::GetFlag(FLAGS_max_unanswered_per_truster)};
 
   ServerParts parts("trustsphere.relationships.v1.RelationshipService", data_dir);
-  relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor, &parts.verifier);
+  relationships::RelationshipHandlers handlers(&parts.runner, &parts.executor);
   ServiceToken service_token(token_file);
   const auto downstream_credentials =
       DownstreamCredentialsFromFlags({absl::GetFlag(FLAGS_identity_addr)});

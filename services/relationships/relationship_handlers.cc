@@ -39,9 +39,11 @@ grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChang
   if (logic == nullptr) {
     return new RefusedStream(absl::UnavailableError("service is starting or stopping"));
   }
-  auto caller = verifier_->CallerOf(*context);
-  if (!caller.ok()) return new RefusedStream(caller.status());
-  if (!caller->IsPrivileged()) {
+  Caller caller;
+  absl::Status admitted =
+      runner_->Admit(*context, Access::kAuthenticated, QuotaClass::kReads, &caller);
+  if (!admitted.ok()) return new RefusedStream(admitted);
+  if (!caller.IsPrivileged()) {
     return new RefusedStream(
         absl::PermissionDeniedError("the change stream is for services and operators"));
   }
@@ -50,7 +52,7 @@ grpc::ServerWriteReactor<v1::TrustChange>* RelationshipHandlers::WatchTrustChang
     return new RefusedStream(InvalidField("after_cursor", "not a cursor of this stream"));
   }
   Log(LogLevel::kInfo, "watch opened",
-      {F("caller", caller->person_id), F("after", request->after_cursor())});
+      {F("caller", caller.person_id), F("after", request->after_cursor())});
   return new WatchStream(&logic->store(), executor_, &watchers_, after);
 }
 

@@ -6,31 +6,32 @@
 
 #include <atomic>
 
-#include "services/common/auth/token_verifier.h"
 #include "services/common/server/request_parsing.h"
 #include "services/common/server/unary_handlers.h"
 #include "services/relationships/relationship_logic.h"
 #include "services/relationships/watch_stream.h"
 #include "trustsphere/relationships/v1/relationships.grpc.pb.h"
 
-// Method, response, who may call, where the body runs. Writes and what calls
+// Method, response, who may call, where the body runs, which rate limit it
+// counts against (quota_limiter.h). Writes and what calls
 // identity block; reads of local storage are quick, and so is FindVouchers:
 // a walk of the trust graph in memory, bounded by --max_visited people,
 // then one batched read of the page's statements.
 #define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                        \
-  RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                    \
-  RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead)                                   \
-  RPC(BatchGetTrust, v1::BatchGetTrustResponse, kAuthenticated, kQuickRead)                       \
-  RPC(RevokeTrust, v1::TrustStatement, kAuthenticated, kBlocking)                                 \
-  RPC(ListTrusted, v1::ListTrustedResponse, kAuthenticated, kQuickRead)                           \
-  RPC(ListTrusting, v1::ListTrustingResponse, kAuthenticated, kQuickRead)                         \
-  RPC(ListReferences, v1::ListReferencesResponse, kAuthenticated, kQuickRead)                     \
-  RPC(ListPendingReciprocation, v1::ListPendingReciprocationResponse, kAuthenticated, kQuickRead) \
-  RPC(CheckTrust, v1::CheckTrustResponse, kAuthenticated, kQuickRead)                             \
-  RPC(BatchCheckTrust, v1::BatchCheckTrustResponse, kAuthenticated, kQuickRead)                   \
-  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kQuickRead)                         \
-  RPC(SuggestReferences, v1::SuggestReferencesResponse, kAuthenticated, kBlocking)                \
-  RPC(GetCoverage, v1::GetCoverageResponse, kAuthenticated, kBlocking)
+  RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking, kWrites)                           \
+  RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead, kReads)                           \
+  RPC(BatchGetTrust, v1::BatchGetTrustResponse, kAuthenticated, kQuickRead, kReads)               \
+  RPC(RevokeTrust, v1::TrustStatement, kAuthenticated, kBlocking, kWrites)                        \
+  RPC(ListTrusted, v1::ListTrustedResponse, kAuthenticated, kQuickRead, kReads)                   \
+  RPC(ListTrusting, v1::ListTrustingResponse, kAuthenticated, kQuickRead, kReads)                 \
+  RPC(ListReferences, v1::ListReferencesResponse, kAuthenticated, kQuickRead, kReads)             \
+  RPC(ListPendingReciprocation, v1::ListPendingReciprocationResponse, kAuthenticated, kQuickRead, \
+      kReads)                                                                                     \
+  RPC(CheckTrust, v1::CheckTrustResponse, kAuthenticated, kQuickRead, kReads)                     \
+  RPC(BatchCheckTrust, v1::BatchCheckTrustResponse, kAuthenticated, kQuickRead, kReads)           \
+  RPC(FindVouchers, v1::FindVouchersResponse, kAuthenticated, kQuickRead, kSearches)              \
+  RPC(SuggestReferences, v1::SuggestReferencesResponse, kAuthenticated, kBlocking, kSearches)     \
+  RPC(GetCoverage, v1::GetCoverageResponse, kAuthenticated, kBlocking, kSearches)
 
 namespace trustsphere::relationships {
 
@@ -41,8 +42,8 @@ class RelationshipHandlers final
  public:
   using Logic = RelationshipLogic;
 
-  RelationshipHandlers(RpcRunner* runner, Executor* executor, const TokenVerifier* verifier)
-      : runner_(runner), executor_(executor), verifier_(verifier) {}
+  RelationshipHandlers(RpcRunner* runner, Executor* executor)
+      : runner_(runner), executor_(executor) {}
 
   // The logic serves calls once attached and the runner is ready; it must
   // outlive every call.
@@ -66,7 +67,6 @@ class RelationshipHandlers final
 
   RpcRunner* runner_;
   Executor* executor_;
-  const TokenVerifier* verifier_;
   std::atomic<RelationshipLogic*> logic_{nullptr};
   WatchRegistry watchers_;
 };

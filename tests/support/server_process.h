@@ -16,7 +16,8 @@ namespace trustsphere::testing {
 class ServerProcess {
  public:
   // binary: path of the server; args: flags besides --listen (`listen`,
-  // by default a port chosen at run time). Fails the calling test (and
+  // by default a port chosen at run time) and --quotas=off (which args may
+  // override). Fails the calling test (and
   // returns null) when the server does not report its port and SERVING
   // within 30 seconds. Channels to it use `credentials` (null: plaintext).
   static std::unique_ptr<ServerProcess> Start(

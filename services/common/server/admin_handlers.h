@@ -41,7 +41,7 @@ class AdminHandlers final : public StrictlyParsed<admin::v1::AdminService> {
   // Runs body(storage) for operators only.
   template <typename Body>
   Reactor* ForOperators(Context* context, const char* method, Body body) {
-    return runner_->Run(context, method, Access::kAuthenticated,
+    return runner_->Run(context, method, Access::kAuthenticated, QuotaClass::kWrites,
                         [=, this](const Caller& caller) -> absl::Status {
                           if (!caller.Has(Role::kOperator)) {
                             return absl::PermissionDeniedError("operators only");

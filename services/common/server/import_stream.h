@@ -78,7 +78,8 @@ class ImportStream final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
         response_(response),
         apply_(std::move(apply)),
         start_(runner.Begin()) {
-    absl::Status admitted = runner_.Admit(*context_, Access::kAuthenticated, &caller_);
+    absl::Status admitted =
+        runner_.Admit(*context_, Access::kAuthenticated, QuotaClass::kImports, &caller_);
     if (admitted.ok() && !caller_.Has(Role::kOperator)) {
       admitted = absl::PermissionDeniedError("imports are for operators only");
     }

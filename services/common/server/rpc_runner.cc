@@ -7,19 +7,31 @@
 namespace trustsphere {
 
 absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access access,
-                              Caller* caller) const {
+                              QuotaClass quota, Caller* caller) const {
   if (!ready_.load(std::memory_order_acquire)) {
     return absl::UnavailableError("service is starting or stopping");
   }
   // The call may have waited in the queue: do no work nobody will read.
   if (absl::Status wanted = StillWanted(context); !wanted.ok()) return wanted;
   caller->deadline = absl::FromChrono(context.deadline());
-  if (access == Access::kPublic) return absl::OkStatus();
+  if (access == Access::kPublic) {
+    return quotas_ == nullptr ? absl::OkStatus() : quotas_->ChargeAddress(quota, context);
+  }
   auto verified = verifier_->CallerOf(context);
-  if (!verified.ok()) return verified.status();
+  if (!verified.ok()) {
+    // Forged or expired tokens cost a signature check each: their address
+    // pays for them.
+    if (quotas_ != nullptr) {
+      if (absl::Status charged = quotas_->ChargeAddress(quota, context); !charged.ok()) {
+        return charged;
+      }
+    }
+    return verified.status();
+  }
   verified->deadline = caller->deadline;
   *caller = std::move(*verified);
-  return absl::OkStatus();
+  // The access log names whoever went over their budget.
+  return quotas_ == nullptr ? absl::OkStatus() : quotas_->ChargeCaller(quota, *caller);
 }
 
 absl::Status RpcRunner::StillWanted(const grpc::CallbackServerContext& context) {

@@ -3,8 +3,9 @@
 // Runs the body of every unary RPC of a service the same way: off the gRPC
 // callback thread (on the service's Executor, since storage calls block),
 // refused while the service is not ready, not started once the deadline has
-// passed or the client has gone, after token verification, with one access
-// log line and one conversion of the result to a gRPC status.
+// passed or the client has gone, after token verification and its caller's
+// rate limit, with one access log line and one conversion of the result to
+// a gRPC status.
 
 #include <atomic>
 #include <string>
@@ -15,6 +16,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "services/common/auth/token_verifier.h"
 #include "services/common/core/caller.h"
+#include "services/common/server/call_quotas.h"
 #include "services/common/server/consistency_tokens.h"
 #include "services/common/server/executor.h"
 #include "services/common/server/metrics.h"
@@ -41,13 +43,14 @@ enum class Work {
 
 class RpcRunner {
  public:
-  // metrics may be null (no metrics kept). Failed calls are always logged,
-  // successful ones when log_every_call.
+  // metrics may be null (no metrics kept), and quotas (no rate limits).
+  // Failed calls are always logged, successful ones when log_every_call.
   RpcRunner(Executor* executor, const TokenVerifier* verifier, Metrics* metrics = nullptr,
-            bool log_every_call = true)
+            bool log_every_call = true, CallQuotas* quotas = nullptr)
       : executor_(executor),
         verifier_(verifier),
         metrics_(metrics),
+        quotas_(quotas),
         log_every_call_(log_every_call) {}
 
   // Until ready, every call answers UNAVAILABLE (storage is still opening).
@@ -58,9 +61,10 @@ class RpcRunner {
     tokens_.store(tokens, std::memory_order_release);
   }
 
-  // Admits a call (readiness, cancellation, deadline, token) and fills in
-  // its caller.
-  absl::Status Admit(const grpc::CallbackServerContext& context, Access access,
+  // Admits a call (readiness, cancellation, deadline, token, the budget of
+  // `quota` of its caller, or of its client address when it has no valid
+  // token) and fills in its caller.
+  absl::Status Admit(const grpc::CallbackServerContext& context, Access access, QuotaClass quota,
                      Caller* caller) const;
   // CANCELLED when the client has gone, DEADLINE_EXCEEDED when its deadline
   // has passed: no work should start for it.
@@ -75,7 +79,8 @@ class RpcRunner {
   // body: absl::Status(const Caller&).
   template <typename Body>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const char* method,
-                                Access access, Body body, Work work = Work::kBlocking) {
+                                Access access, QuotaClass quota, Body body,
+                                Work work = Work::kBlocking) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     const absl::Time start = Begin();
     // Taken here, on the thread gRPC called the handler on (see
@@ -84,7 +89,7 @@ class RpcRunner {
     const ConsistencyTokens* tokens = tokens_.load(std::memory_order_acquire);
     auto run = [=, this, body = std::move(body), unparsed = std::move(unparsed)]() mutable {
       Caller caller;
-      absl::Status status = Admit(*context, access, &caller);
+      absl::Status status = Admit(*context, access, quota, &caller);
       if (status.ok()) status = unparsed;
       if (status.ok() && tokens != nullptr) status = tokens->Await(*context, caller.deadline);
       if (status.ok()) status = body(static_cast<const Caller&>(caller));
@@ -112,6 +117,7 @@ class RpcRunner {
   Executor* executor_;
   const TokenVerifier* verifier_;
   Metrics* metrics_;
+  CallQuotas* quotas_;
   const bool log_every_call_;
   std::atomic<bool> ready_{false};
   std::atomic<const ConsistencyTokens*> tokens_{nullptr};
@@ -128,14 +134,13 @@ absl::Status Respond(absl::StatusOr<T> result, T* response) {
 // A service's logic, attached once storage is open (null before), whose
 // method `call` answers a unary RPC.
 template <typename Logic, typename Request, typename Response>
-grpc::ServerUnaryReactor* Serve(RpcRunner& runner, grpc::CallbackServerContext* context,
-                                const char* method, Access access, const std::atomic<Logic*>& logic,
-                                absl::StatusOr<Response> (Logic::*call)(const Caller&,
-                                                                        const Request&),
-                                const Request* request, Response* response,
-                                Work work = Work::kBlocking) {
+grpc::ServerUnaryReactor* Serve(
+    RpcRunner& runner, grpc::CallbackServerContext* context, const char* method, Access access,
+    QuotaClass quota, const std::atomic<Logic*>& logic,
+    absl::StatusOr<Response> (Logic::*call)(const Caller&, const Request&), const Request* request,
+    Response* response, Work work = Work::kBlocking) {
   return runner.Run(
-      context, method, access,
+      context, method, access, quota,
       [=, &logic](const Caller& caller) {
         return Respond((logic.load(std::memory_order_acquire)->*call)(caller, *request), response);
       },

@@ -1,8 +1,9 @@
 #pragma once
 
 // The parts every server wires the same way: the worker pool, token
-// verification, metrics, the RPC runner and the admin service.
+// verification, metrics, rate limits, the RPC runner and the admin service.
 
+#include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -23,7 +24,8 @@ struct ServerParts {
   ServerParts(const std::string& service, const std::string& data_dir)
       : executor(absl::GetFlag(FLAGS_worker_threads), absl::GetFlag(FLAGS_max_queued_calls)),
         metrics(service),
-        runner(&executor, &verifier, &metrics, LogEveryCallFromFlags()),
+        quotas(CallQuotasFromFlags()),
+        runner(&executor, &verifier, &metrics, LogEveryCallFromFlags(), quotas.get()),
         admin(&runner, service, PrivateBackupDir(data_dir)) {
     verifier.RequireServiceCertificates(RequireClientCertFromFlags());
   }
@@ -37,6 +39,7 @@ struct ServerParts {
   Executor executor;
   TokenVerifier verifier;
   Metrics metrics;
+  std::unique_ptr<CallQuotas> quotas;  // null with --quotas=off
   RpcRunner runner;
   AdminHandlers admin;
 
