@@ -113,7 +113,8 @@ struct MetricsEndpoint::Server {
   std::thread thread;
 };
 
-MetricsEndpoint::MetricsEndpoint(const Metrics* metrics) : metrics_(metrics) {}
+MetricsEndpoint::MetricsEndpoint(const Metrics* metrics, const ServingState* serving)
+    : metrics_(metrics), serving_(serving) {}
 
 MetricsEndpoint::~MetricsEndpoint() { Stop(); }
 
@@ -127,6 +128,17 @@ absl::StatusOr<int> MetricsEndpoint::Start(const std::string& listen) {
   server_ = std::make_unique<Server>();
   server_->http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     response.set_content(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  const auto probe = [](const std::atomic<bool>& serving, httplib::Response& response) {
+    const bool yes = serving.load(std::memory_order_acquire);
+    response.status = yes ? 200 : 503;
+    response.set_content(yes ? "SERVING\n" : "NOT_SERVING\n", "text/plain; charset=utf-8");
+  };
+  server_->http.Get("/readyz", [this, probe](const httplib::Request&, httplib::Response& response) {
+    probe(serving_->ready, response);
+  });
+  server_->http.Get("/livez", [this, probe](const httplib::Request&, httplib::Response& response) {
+    probe(serving_->live, response);
   });
   const int bound = port == 0 ? server_->http.bind_to_any_port(host)
                               : (server_->http.bind_to_port(host, port) ? port : -1);

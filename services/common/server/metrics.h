@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/common/server/serving_state.h"
 #include "storage/storage_admin.h"
 
 namespace trustsphere {
@@ -54,10 +55,12 @@ class Metrics {
   std::map<std::string, Histogram> durations_ ABSL_GUARDED_BY(mu_);
 };
 
-// Serves GET /metrics over HTTP (cpp-httplib) on its own thread.
+// Serves over HTTP (cpp-httplib), on its own thread, GET /metrics and the
+// probes: /readyz and /livez answer 200 "SERVING" or 503 "NOT_SERVING" from
+// `serving`.
 class MetricsEndpoint {
  public:
-  explicit MetricsEndpoint(const Metrics* metrics);
+  MetricsEndpoint(const Metrics* metrics, const ServingState* serving);
   ~MetricsEndpoint();
 
   // Binds HOST:PORT (port 0 picks one) and starts serving; the bound port,
@@ -68,6 +71,7 @@ class MetricsEndpoint {
  private:
   struct Server;
   const Metrics* metrics_;
+  const ServingState* serving_;
   std::unique_ptr<Server> server_;
 };
 

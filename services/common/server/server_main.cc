@@ -20,6 +20,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/common/core/log.h"
 #include "services/common/server/private_files.h"
+#include "services/common/server/serving_state.h"
 #include "services/common/server/transport_security.h"
 #include "services/common/server/writability_watch.h"
 
@@ -80,6 +81,32 @@ void ApplyEnvironment() {
     }
   }
 }
+
+// Readiness and liveness, told alike to the gRPC health service (the
+// server's name and "" for readiness, kLivenessService for liveness) and
+// to the metrics port's /readyz and /livez.
+class Probes {
+ public:
+  Probes(grpc::HealthCheckServiceInterface* health, std::string name)
+      : health_(health), name_(std::move(name)) {}
+
+  void SetReady(bool ready) {
+    // By name: the overload without one would set liveness too.
+    health_->SetServingStatus("", ready);
+    health_->SetServingStatus(name_, ready);
+    state_.ready.store(ready, std::memory_order_release);
+  }
+  void SetLive(bool live) {
+    health_->SetServingStatus(kLivenessService, live);
+    state_.live.store(live, std::memory_order_release);
+  }
+  const ServingState* state() const { return &state_; }
+
+ private:
+  grpc::HealthCheckServiceInterface* const health_;
+  const std::string name_;
+  ServingState state_;
+};
 
 }  // namespace
 
@@ -165,9 +192,9 @@ int RunServer(ServerSpec spec) {
     Log(LogLevel::kError, "cannot listen", {F("listen", spec.listen)});
     return 1;
   }
-  auto* health = server->GetHealthCheckService();
-  health->SetServingStatus(false);
-  health->SetServingStatus(spec.name, false);
+  Probes probes(server->GetHealthCheckService(), spec.name);
+  probes.SetReady(false);
+  probes.SetLive(false);
 
   std::string host = spec.listen.substr(0, spec.listen.rfind(':'));
   std::printf("listening on %s:%d\n", host.c_str(), port);
@@ -175,7 +202,7 @@ int RunServer(ServerSpec spec) {
   Log(LogLevel::kInfo, "listening",
       {F("service", spec.name), F("port", port), F("transport", security.mode)});
 
-  MetricsEndpoint metrics(spec.metrics);
+  MetricsEndpoint metrics(spec.metrics, probes.state());
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen);
       !listen.empty() && spec.metrics != nullptr) {
     auto metrics_port = metrics.Start(listen);
@@ -194,11 +221,10 @@ int RunServer(ServerSpec spec) {
     server->Shutdown();
     return 1;
   }
-  health->SetServingStatus(true);
-  health->SetServingStatus(spec.name, true);
+  probes.SetReady(true);
   Log(LogLevel::kInfo, "serving", {F("service", spec.name)});
   // Liveness: SERVING unless storage asks for a restart.
-  health->SetServingStatus(kLivenessService, true);
+  probes.SetLive(true);
   absl::Notification stop_probing;
   std::thread prober;
   if (spec.writable) {
@@ -210,9 +236,7 @@ int RunServer(ServerSpec spec) {
         const absl::Status writable = spec.writable();
         const WritabilityWatch::Change change = watch.Record(writable, absl::Now());
         if (change.ready) {
-          // By name: the overload without one would set liveness too.
-          health->SetServingStatus("", watch.ready());
-          health->SetServingStatus(spec.name, watch.ready());
+          probes.SetReady(watch.ready());
           if (watch.ready()) {
             Log(LogLevel::kInfo, "storage writable again: serving", {F("service", spec.name)});
           } else {
@@ -221,7 +245,7 @@ int RunServer(ServerSpec spec) {
           }
         }
         if (change.live) {
-          health->SetServingStatus(kLivenessService, watch.live());
+          probes.SetLive(watch.live());
           if (!watch.live()) {
             Log(LogLevel::kError, "storage unwritable too long: asking for a restart",
                 {F("service", spec.name),
@@ -239,8 +263,8 @@ int RunServer(ServerSpec spec) {
   if (prober.joinable()) prober.join();
 
   Log(LogLevel::kInfo, "draining", {F("service", spec.name), F("signal", received)});
-  health->SetServingStatus(false);
-  health->SetServingStatus(spec.name, false);
+  probes.SetReady(false);
+  probes.SetLive(false);
   auto deadline = std::chrono::system_clock::now() +
                   absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_drain_timeout));
   if (spec.drain) spec.drain();
