@@ -15,6 +15,7 @@
 #include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/write_batch.h"
 #include "storage/counter_addition.h"
+#include "storage/engine_log.h"
 #include "storage/key_encoding.h"
 
 namespace trustsphere::storage {
@@ -158,9 +159,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   // A corrupt WAL tail (torn last record after power loss) is dropped, every
   // fully synced record before it is kept.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  // Engine-level logs stay small; the service logs what matters.
-  db_options.keep_log_file_num = 3;
-  db_options.max_log_file_size = 8 << 20;
+  // Engine-level logs stay small (LOG and LOG.old, 8 MiB each); the
+  // service logs what matters. Written by NewEngineLog, which survives a
+  // failing disk (engine_log.h).
+  db_options.info_log = NewEngineLog(options.path + "/LOG", 8 << 20);
   // A family that is rarely written keeps every WAL file since its last
   // flush alive, and a restart replays them all (18 s for 190 MB measured
   // after a bulk import). Past this total the oldest families are flushed,
