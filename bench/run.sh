@@ -72,6 +72,9 @@ export TRUSTSPHERE_DATA=$data
 # caller asks for them (TRUSTSPHERE_QUOTAS=on, with TRUSTSPHERE_QUOTA_* rates
 # the load never reaches, measures the limiter's own cost).
 export TRUSTSPHERE_QUOTAS=${TRUSTSPHERE_QUOTAS:-off}
+# The load generator speaks plaintext: these figures are the services' own,
+# without TLS.
+export TRUSTSPHERE_LOCAL_TLS=off
 export IDENTITY_ADDR=127.0.0.1:52051 RELATIONSHIPS_ADDR=127.0.0.1:52052
 export RECOMMENDATIONS_ADDR=127.0.0.1:52053 METRICS_PORT=9301
 client=()

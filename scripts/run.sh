@@ -2,6 +2,9 @@
 # Installs what is missing, builds, and runs the services on loopback with
 # their RocksDB databases under ./data (or $TRUSTSPHERE_DATA). Ctrl-C stops
 # them cleanly (SIGTERM: drain, then close the databases).
+# They serve TLS, and call each other over mutual TLS, with certificates of
+# a local CA made under $DATA/tls on the first run (clients trust
+# $DATA/tls/ca.pem); TRUSTSPHERE_LOCAL_TLS=off serves plaintext instead.
 # TRUSTSPHERE_PROMETHEUS=1 also starts a Prometheus (Debian's package,
 # installed if missing) scraping the three /metrics endpoints, on :9090.
 set -euo pipefail
@@ -17,6 +20,7 @@ RECOMMENDATIONS_ADDR=${RECOMMENDATIONS_ADDR:-127.0.0.1:50053}
 # /metrics of identity, relationships, recommendations: this port and the next two.
 METRICS_PORT=${METRICS_PORT:-9101}
 ADMIN=build/tools/trustsphere_admin
+TLS=${TRUSTSPHERE_LOCAL_TLS:-on}
 mkdir -p "$DATA/logs"
 
 pids=()
@@ -56,7 +60,25 @@ start() {
 # one address, a busy client rather than one person.
 export TRUSTSPHERE_QUOTA_SIGNUPS=${TRUSTSPHERE_QUOTA_SIGNUPS:-10:200}
 export TRUSTSPHERE_QUOTA_LOGINS=${TRUSTSPHERE_QUOTA_LOGINS:-10:200}
-start identity build/services/identity/identity_server \
+
+case "$TLS" in
+  on)
+    scripts/local_certificates.sh "$DATA/tls" identity="${IDENTITY_ADDR%:*}" \
+      relationships="${RELATIONSHIPS_ADDR%:*}" recommendations="${RECOMMENDATIONS_ADDR%:*}"
+    # A service token counts only with its own service's certificate.
+    export TRUSTSPHERE_TLS_CA_FILE="$DATA/tls/ca.pem" TRUSTSPHERE_REQUIRE_CLIENT_CERT=true
+    ;;
+  off) ;;
+  *) echo "TRUSTSPHERE_LOCAL_TLS must be on or off" >&2; exit 2 ;;
+esac
+# tls NAME: the certificate settings of that server (none in plaintext).
+tls() {
+  [[ $TLS == on ]] || return 0
+  tls_env=(TRUSTSPHERE_TLS_CERT_FILE="$DATA/tls/$1.pem" TRUSTSPHERE_TLS_KEY_FILE="$DATA/tls/$1.key")
+}
+tls_env=()
+tls identity
+start identity build/services/identity/identity_server "${tls_env[@]}" \
   TRUSTSPHERE_LISTEN="$IDENTITY_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/identity" \
   TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$METRICS_PORT
 
@@ -68,11 +90,13 @@ service_token() {
     --subject="$1" --role=service --ttl=720h >"$DATA/$1/service_token"
 }
 service_token relationships
-start relationships build/services/relationships/relationships_server \
+tls relationships
+start relationships build/services/relationships/relationships_server "${tls_env[@]}" \
   TRUSTSPHERE_LISTEN="$RELATIONSHIPS_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/relationships" \
   TRUSTSPHERE_IDENTITY_ADDR="$IDENTITY_ADDR" TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$((METRICS_PORT + 1))
 service_token recommendations
-start recommendations build/services/recommendations/recommendations_server \
+tls recommendations
+start recommendations build/services/recommendations/recommendations_server "${tls_env[@]}" \
   TRUSTSPHERE_LISTEN="$RECOMMENDATIONS_ADDR" TRUSTSPHERE_DATA_DIR="$DATA/recommendations" \
   TRUSTSPHERE_IDENTITY_ADDR="$IDENTITY_ADDR" TRUSTSPHERE_RELATIONSHIPS_ADDR="$RELATIONSHIPS_ADDR" \
   TRUSTSPHERE_METRICS_LISTEN=127.0.0.1:$((METRICS_PORT + 2))
@@ -99,11 +123,19 @@ YAML
   echo "prometheus: http://127.0.0.1:9090 (scraping the three /metrics)"
 fi
 
+if [[ $TLS == on ]]; then
+  calls="TLS: clients trust $DATA/tls/ca.pem (grpcurl -cacert, buf curl --cacert)"
+  demo="build/tools/trustsphere_demo --tls_ca_file=$DATA/tls/ca.pem"
+else
+  calls="plaintext (grpcurl -plaintext, buf curl --http2-prior-knowledge)"
+  demo="build/tools/trustsphere_demo --tls_ca_file="
+fi
 cat <<TXT
 
+Calls: $calls
 Operator token (1 hour):
   $ADMIN mint-token --signing_key_file=$DATA/identity/signing_key.json --subject=ops
-Demo network: build/tools/trustsphere_demo
+Demo network: $demo
 Press Ctrl-C to stop.
 TXT
 wait -n "${pids[@]}"

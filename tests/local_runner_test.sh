@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's run command for real: scripts/run.sh starts the three servers
-# on free loopback ports with a fresh data folder, the demo loader fills them
-# through the public API, and a stop (SIGTERM, as Ctrl-C's) ends all three
-# cleanly.
+# on free loopback ports with a fresh data folder, serving TLS with the
+# certificates of a local CA it makes, the demo loader fills them through
+# the public API, and a stop (SIGTERM, as Ctrl-C's) ends all three cleanly.
 #   tests/local_runner_test.sh BUILD_DIR
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,15 +47,25 @@ for _ in $(seq 600); do
 done
 grep -q "recommendations: listening on $recommendations" "$work/run.log"
 
-"$build/tools/trustsphere_demo" --identity_addr="$identity" \
-  --relationships_addr="$relationships" --recommendations_addr="$recommendations" \
-  >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; exit 1; }
+# TLS everywhere, the services' calls to each other included (the demo's
+# dossier needs recommendations -> relationships -> identity).
+for service in identity relationships recommendations; do
+  grep -q '"transport":"tls, client certificates verified"' "$work/data/logs/$service.log" ||
+    { echo "$service does not serve TLS"; grep '"listening"' "$work/data/logs/$service.log"; exit 1; }
+done
+demo=("$build/tools/trustsphere_demo" --identity_addr="$identity"
+  --relationships_addr="$relationships" --recommendations_addr="$recommendations")
+if "${demo[@]}" --tls_ca_file= >"$work/plaintext.log" 2>&1; then
+  echo "a plaintext client was served"; exit 1
+fi
+"${demo[@]}" --tls_ca_file="$work/data/tls/ca.pem" >"$work/demo.log" 2>&1 ||
+  { cat "$work/demo.log"; exit 1; }
 grep -q "share token" "$work/demo.log"
 # The dossier behind it names its authors, read with the token alone.
 grep -q "Letter by Jacques Dupont, Directeur commercial" "$work/demo.log" ||
   { cat "$work/demo.log"; exit 1; }
-# Tokens (720 hours, enough to stream every private statement), databases
-# and logs: nothing readable by another account.
+# Tokens (720 hours, enough to stream every private statement), keys,
+# databases and logs: nothing readable by another account.
 shared=$(find "$work/data" -perm /077 -print)
 [[ -z "$shared" ]] || { echo "readable by others:"; ls -ld $shared | head; exit 1; }
 (exec 3<>"/dev/tcp/127.0.0.1/$metrics")  # identity's /metrics answers

@@ -6,15 +6,17 @@
 // the people it created (it logs them in).
 //
 //   trustsphere_demo [--identity_addr=...] [--relationships_addr=...]
-//                    [--recommendations_addr=...]
+//                    [--recommendations_addr=...] [--tls_ca_file=...]
 //
 // It ends by reading the share's dossier with the token alone and printing
 // it as a recruiter would read it.
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,9 @@
 ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50051", "The identity service.");
 ABSL_FLAG(std::string, relationships_addr, "127.0.0.1:50052", "The relationships service.");
 ABSL_FLAG(std::string, recommendations_addr, "127.0.0.1:50053", "The recommendations service.");
+ABSL_FLAG(std::string, tls_ca_file, "data/tls/ca.pem",
+          "The CA that certified the servers (the default is what scripts/run.sh makes, from "
+          "the top of the repository); empty: plaintext.");
 
 namespace {
 
@@ -73,15 +78,35 @@ Facet MakeFacet(FacetKind kind, const std::string& key) {
   return facet;
 }
 
+// TLS against --tls_ca_file, or plaintext when it is empty; exits when
+// the file cannot be read.
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials() {
+  const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  if (ca_file.empty()) return grpc::InsecureChannelCredentials();
+  std::ifstream in(ca_file);
+  std::stringstream ca;
+  ca << in.rdbuf();
+  if (!in || ca.str().empty()) {
+    std::fprintf(stderr,
+                 "cannot read --tls_ca_file=%s (scripts/run.sh makes it; --tls_ca_file= for "
+                 "plaintext)\n",
+                 ca_file.c_str());
+    std::exit(2);
+  }
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ca.str();
+  return grpc::SslCredentials(options);
+}
+
 class Demo {
  public:
-  Demo()
-      : identity_(iv1::IdentityService::NewStub(grpc::CreateChannel(
-            absl::GetFlag(FLAGS_identity_addr), grpc::InsecureChannelCredentials()))),
-        relationships_(rv1::RelationshipService::NewStub(grpc::CreateChannel(
-            absl::GetFlag(FLAGS_relationships_addr), grpc::InsecureChannelCredentials()))),
-        recommendations_(cv1::RecommendationService::NewStub(grpc::CreateChannel(
-            absl::GetFlag(FLAGS_recommendations_addr), grpc::InsecureChannelCredentials()))) {}
+  explicit Demo(const std::shared_ptr<grpc::ChannelCredentials>& credentials)
+      : identity_(iv1::IdentityService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), credentials))),
+        relationships_(rv1::RelationshipService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_relationships_addr), credentials))),
+        recommendations_(cv1::RecommendationService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_recommendations_addr), credentials))) {}
 
   // Signs the person up, or logs them in when a previous run did.
   Person Join(const std::string& name, const std::string& headline) {
@@ -312,7 +337,7 @@ void PrintDossier(const cv1::Dossier& dossier) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  Demo demo;
+  Demo demo(ChannelCredentials());
 
   // The essay: Jacques worked with Martin at Société Générale; he vouches
   // for Martin's negotiation, explicitly not for his project planning.
@@ -420,19 +445,21 @@ int main(int argc, char** argv) {
   std::printf("What the recruiter reads with it, without an account:\n");
   PrintDossier(demo.ReadDossier(token));
   std::printf("\n");
+  const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  const std::string transport = ca_file.empty() ? "-plaintext" : "-cacert " + ca_file;
+  std::printf("Try (grpcurl, or .tools/node_modules/.bin/buf curl --protocol grpc %s):\n",
+              ca_file.empty() ? "--http2-prior-knowledge http://..."
+                              : absl::StrCat("--cacert ", ca_file, " https://...").c_str());
   std::printf(
-      "Try (grpcurl -plaintext, or .tools/node_modules/.bin/buf curl --protocol grpc "
-      "--http2-prior-knowledge):\n");
-  std::printf(
-      "  grpcurl -plaintext -d '{\"token\":\"%s\"}' %s "
+      "  grpcurl %s -d '{\"token\":\"%s\"}' %s "
       "trustsphere.recommendations.v1.RecommendationService/GetSharedDossier\n",
-      token.c_str(), absl::GetFlag(FLAGS_recommendations_addr).c_str());
+      transport.c_str(), token.c_str(), absl::GetFlag(FLAGS_recommendations_addr).c_str());
   std::printf(
-      "  grpcurl -plaintext -H 'authorization: Bearer %s' -d "
+      "  grpcurl %s -H 'authorization: Bearer %s' -d "
       "'{\"truster_id\":\"%s\",\"trustee_id\":\"%s\",\"facet\":{\"kind\":"
       "\"FACET_KIND_COMPETENCY\",\"key\":\"planification de projet\"}}' %s "
       "trustsphere.relationships.v1.RelationshipService/CheckTrust\n",
-      martin.token.c_str(), jacques.id.c_str(), martin.id.c_str(),
+      transport.c_str(), martin.token.c_str(), jacques.id.c_str(), martin.id.c_str(),
       absl::GetFlag(FLAGS_relationships_addr).c_str());
   return 0;
 }
