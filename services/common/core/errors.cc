@@ -60,6 +60,10 @@ absl::Status RateLimited(absl::string_view message, absl::Duration retry_delay) 
   return status;
 }
 
+bool IsRateLimited(const absl::Status& status) {
+  return absl::IsResourceExhausted(status) && status.GetPayload(kRetryInfoType).has_value();
+}
+
 absl::Status InvalidField(absl::string_view field, absl::string_view description) {
   FieldErrors errors;
   errors.Add(field, description);

@@ -36,6 +36,8 @@ absl::Status PreconditionFailed(absl::string_view message, absl::string_view typ
 // RESOURCE_EXHAUSTED with google.rpc.RetryInfo details: a client may try
 // again after `retry_delay`.
 absl::Status RateLimited(absl::string_view message, absl::Duration retry_delay);
+// Whether `status` is one RateLimited made.
+bool IsRateLimited(const absl::Status& status);
 
 // INVALID_ARGUMENT for one field.
 absl::Status InvalidField(absl::string_view field, absl::string_view description);

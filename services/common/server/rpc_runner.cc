@@ -1,5 +1,6 @@
 #include "services/common/server/rpc_runner.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/log.h"
@@ -61,13 +62,17 @@ void RpcRunner::Record(const char* method, const Caller& caller, const absl::Sta
     metrics_->CallFinished(method, absl::StatusCodeToString(status.code()), took);
   }
   if (status.ok() && !log_every_call_) return;
+  uint64_t held_back = 0;
+  if (IsRateLimited(status) && !rate_limited_log_.Admit(absl::Now(), &held_back)) return;
   bool server_fault = absl::IsInternal(status) || absl::IsDataLoss(status) ||
                       absl::IsUnknown(status) || absl::IsUnavailable(status);
   Log(server_fault ? LogLevel::kError : LogLevel::kInfo, "rpc",
       {F("method", method), F("caller", caller.person_id),
        F("privileged", caller.IsPrivileged() ? "true" : "false"),
        F("code", absl::StatusCodeToString(status.code())), F("micros", micros),
-       F("error", status.message())});
+       F("error", held_back == 0 ? std::string(status.message())
+                                 : absl::StrCat(status.message(), " (and ", held_back,
+                                                " more calls refused over a rate limit)"))});
 }
 
 }  // namespace trustsphere

@@ -16,6 +16,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "services/common/auth/token_verifier.h"
 #include "services/common/core/caller.h"
+#include "services/common/core/log_sampler.h"
 #include "services/common/server/call_quotas.h"
 #include "services/common/server/consistency_tokens.h"
 #include "services/common/server/executor.h"
@@ -119,6 +120,8 @@ class RpcRunner {
   Metrics* metrics_;
   CallQuotas* quotas_;
   const bool log_every_call_;
+  // Calls refused over a rate limit: a line a second, however many.
+  mutable LogSampler rate_limited_log_{absl::Seconds(1)};
   std::atomic<bool> ready_{false};
   std::atomic<const ConsistencyTokens*> tokens_{nullptr};
 };
