@@ -174,6 +174,47 @@ TEST_F(AuthorizationMatrixTest, RefusedCallsGetTheirExactStatusAndChangeNothing)
   EXPECT_GT(refused, 200);
 }
 
+// Every RPC counts against a budget: with budgets of one call per class
+// that refill once in 1000 s, a first sweep over every row spends them and
+// a second is refused RESOURCE_EXHAUSTED with a RetryInfo delay, whoever
+// the caller (a person by their token, a token-less call by its address),
+// and stores nothing.
+TEST_F(AuthorizationMatrixTest, EveryRpcOverItsBudgetIsRefusedAndChangesNothing) {
+  const std::vector<RpcCase> rows = AllRpcs();
+  const World world = NewWorld();
+  // Services and operators unbounded: the servers' calls to each other go on.
+  std::vector<std::string> quotas = {"--quotas=on", "--privileged_quota_factor=1000000"};
+  for (const char* quota_class :
+       {"reads", "searches", "writes", "logins", "signups", "share_reads", "imports"}) {
+    quotas.push_back(absl::StrCat("--quota_", quota_class, "=0.001:1"));
+  }
+  for (Server server : {Server::kRecommendations, Server::kRelationships, Server::kIdentity}) {
+    deployment_->Stop(server, /*kill=*/false);
+  }
+  for (Server server : {Server::kIdentity, Server::kRelationships, Server::kRecommendations}) {
+    deployment_->AddFlags(server, quotas);
+    ASSERT_TRUE(deployment_->Start(server));
+  }
+  client_ = std::make_unique<CatalogClient>(*deployment_);
+  std::vector<std::string> tokens;
+  for (const RpcCase& row : rows) tokens.push_back((world.*row.owner).token);
+
+  for (size_t i = 0; i < rows.size(); ++i) Call(rows[i], world, tokens[i]);
+  const auto before = Settled();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const grpc::Status status = Call(rows[i], world, tokens[i]);
+    EXPECT_EQ(status.error_code(), Code::RESOURCE_EXHAUSTED)
+        << Describe(rows[i], Caller::kOwner, status);
+    EXPECT_NE(status.error_details().find("google.rpc.RetryInfo"), std::string::npos)
+        << Describe(rows[i], Caller::kOwner, status);
+  }
+  const auto after = Settled();
+  for (const auto& [path, contents] : before) {
+    EXPECT_EQ(DescribeDifference(contents, after.at(path)), "")
+        << path << " changed after calls refused over their budget";
+  }
+}
+
 // Every call expected to succeed, each in a world of its own (a success may
 // delete or revoke what the next one needs).
 TEST_F(AuthorizationMatrixTest, AllowedCallsSucceed) {

@@ -39,25 +39,41 @@ std::unique_ptr<ServerProcess>& Deployment::Process(Server server) {
   return identity_;
 }
 
-std::vector<std::string> Deployment::FlagsOf(Server server, const std::string& data_dir) const {
+std::vector<std::string> Deployment::FlagsOf(Server server, const std::string& data_dir) {
   std::vector<std::string> flags = {"--data_dir=" + data_dir, kMetrics};
   switch (server) {
     case Server::kIdentity:
       flags.insert(flags.end(), {"--password_hash_memory_kib=8192", "--password_hash_passes=1"});
-      flags.insert(flags.end(), identity_flags_.begin(), identity_flags_.end());
       break;
     case Server::kRelationships:
       // Tag uses reach identity soon, so tests waiting for quiet wait little.
       flags.insert(flags.end(), {"--identity_addr=" + identity_listen_, "--tag_use_period=100ms"});
-      flags.insert(flags.end(), relationships_flags_.begin(), relationships_flags_.end());
       break;
     case Server::kRecommendations:
       flags.insert(flags.end(), {"--identity_addr=" + identity_listen_,
                                  "--relationships_addr=" + relationships_listen_});
-      flags.insert(flags.end(), recommendations_flags_.begin(), recommendations_flags_.end());
       break;
   }
+  const auto& extra = ExtraFlagsOf(server);
+  flags.insert(flags.end(), extra.begin(), extra.end());
   return flags;
+}
+
+std::vector<std::string>& Deployment::ExtraFlagsOf(Server server) {
+  switch (server) {
+    case Server::kIdentity:
+      return identity_flags_;
+    case Server::kRelationships:
+      return relationships_flags_;
+    case Server::kRecommendations:
+      return recommendations_flags_;
+  }
+  return identity_flags_;
+}
+
+void Deployment::AddFlags(Server server, const std::vector<std::string>& flags) {
+  auto& extra = ExtraFlagsOf(server);
+  extra.insert(extra.end(), flags.begin(), flags.end());
 }
 
 const char* Deployment::BinaryOf(Server server) {

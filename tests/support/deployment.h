@@ -44,6 +44,8 @@ class Deployment {
   // `name` and a port of its own, wired to the same servers: a replica,
   // for a shared database. Null (and a test failure) if it did not start.
   std::unique_ptr<ServerProcess> StartReplica(Server server, const std::string& name);
+  // Flags `server` gets from its next start on, besides its own.
+  void AddFlags(Server server, const std::vector<std::string>& flags);
   // Stops a server: SIGKILL when kill, else SIGTERM (and a clean exit is
   // expected).
   void Stop(Server server, bool kill);
@@ -83,7 +85,8 @@ class Deployment {
   std::unique_ptr<ServerProcess>& Process(Server server);
   std::string& ListenOf(Server server);
   static const char* BinaryOf(Server server);
-  std::vector<std::string> FlagsOf(Server server, const std::string& data_dir) const;
+  std::vector<std::string> FlagsOf(Server server, const std::string& data_dir);
+  std::vector<std::string>& ExtraFlagsOf(Server server);
 
   const TempDir& dir_;
   std::vector<std::string> identity_flags_;

@@ -153,7 +153,9 @@ absl::Status IdentityClient::RecordTagUse(const std::vector<identity_v1::Tag>& t
 }
 
 absl::StatusOr<PublicKeySet> IdentityClient::GetSigningKeys(absl::Time deadline) {
-  auto context = DownstreamContext(nullptr, deadline);
+  // A public call, signed in all the same: identity charges it to this
+  // service's budget rather than to its address's.
+  auto context = DownstreamContext(token_, deadline);
   if (!context.ok()) return context.status();
   identity_v1::GetSigningKeysResponse response;
   if (auto status = FromDownstream(stub_->GetSigningKeys(context->get(), {}, &response),

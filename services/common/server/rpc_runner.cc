@@ -16,7 +16,14 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
   if (absl::Status wanted = StillWanted(context); !wanted.ok()) return wanted;
   caller->deadline = absl::FromChrono(context.deadline());
   if (access == Access::kPublic) {
-    return quotas_ == nullptr ? absl::OkStatus() : quotas_->ChargeAddress(quota, context);
+    if (quotas_ == nullptr) return absl::OkStatus();
+    // A signed-in client (a service fetching signing keys) pays from its own
+    // budget, not from its address's, which many clients may share; the call
+    // itself still runs as a public one.
+    if (auto signed_in = verifier_->CallerOf(context); signed_in.ok()) {
+      return quotas_->ChargeCaller(quota, *signed_in);
+    }
+    return quotas_->ChargeAddress(quota, context);
   }
   auto verified = verifier_->CallerOf(context);
   if (!verified.ok()) {
