@@ -60,6 +60,21 @@ int main(int argc, char** argv) {
         parts.verifier.SetKeys({{key->key_id, key->public_key}});
         logic = std::make_unique<identity::IdentityLogic>(std::move(*store), *key,
                                                           std::move(*page_tokens), options);
+        // Its own change log, as the other services read it.
+        if (absl::Status followed = parts.FollowDeletions(
+                [&logic](const std::string& cursor, int page_size, absl::Time deadline) {
+                  identity::v1::ListIdentityChangesRequest request;
+                  request.set_after_cursor(cursor);
+                  request.set_page_size(page_size);
+                  const Caller self{.person_id = "identity",
+                                    .roles = static_cast<uint32_t>(Role::kService),
+                                    .deadline = deadline};
+                  return logic->ListIdentityChanges(self, request);
+                },
+                absl::Seconds(10));
+            !followed.ok()) {
+          return followed;
+        }
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
@@ -72,6 +87,7 @@ int main(int argc, char** argv) {
           [&] {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
+            parts.deletions.reset();
             logic.reset();
           },
       .writable = [&] { return logic->store().admin().CheckWritable(); },

@@ -82,6 +82,14 @@ int main(int argc, char** argv) {
             !fetched.ok()) {
           return fetched;
         }
+        if (absl::Status followed = parts.FollowDeletions(
+                [&identity](const std::string& cursor, int page_size, absl::Time deadline) {
+                  return identity.ListIdentityChanges(cursor, page_size, deadline);
+                },
+                absl::GetFlag(FLAGS_startup_timeout));
+            !followed.ok()) {
+          return followed;
+        }
         logic = std::make_unique<recommendations::RecommendationLogic>(
             std::move(*store), &identity, &relationships, std::move(*page_tokens),
             std::move(*signing_key));
@@ -100,6 +108,7 @@ int main(int argc, char** argv) {
           [&] {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
+            parts.deletions.reset();
             consumer.reset();
             handlers.Attach(nullptr);
             logic.reset();

@@ -115,6 +115,14 @@ int main(int argc, char** argv) {
             !fetched.ok()) {
           return fetched;
         }
+        if (absl::Status followed = parts.FollowDeletions(
+                [&identity](const std::string& cursor, int page_size, absl::Time deadline) {
+                  return identity.ListIdentityChanges(cursor, page_size, deadline);
+                },
+                absl::GetFlag(FLAGS_startup_timeout));
+            !followed.ok()) {
+          return followed;
+        }
         logic = std::make_unique<relationships::RelationshipLogic>(
             std::move(*store), &identity, std::move(*page_tokens), options);
         if (options.identity_facts.trust_for > absl::ZeroDuration()) {
@@ -157,6 +165,7 @@ int main(int argc, char** argv) {
             parts.runner.SetReady(false);
             handlers.WaitForStreams();
             parts.Attach(nullptr);
+            parts.deletions.reset();
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();

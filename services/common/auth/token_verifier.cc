@@ -1,5 +1,7 @@
 #include "services/common/auth/token_verifier.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -32,7 +34,7 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view authorization) co
   {
     absl::MutexLock lock(&mu_);
     if (auto hit = cache_.find(key); hit != cache_.end()) {
-      if (hit->second.expires_at > now) return hit->second.caller;
+      if (hit->second.expires_at > now) return Unrevoked(hit->second);
       cache_.erase(hit);
       return absl::UnauthenticatedError("invalid access token: expired");
     }
@@ -41,14 +43,30 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view authorization) co
 
   auto claims = VerifyAccessToken(token, keys, now);
   if (!claims.ok()) return claims.status();
-  Caller caller{.person_id = claims->subject, .roles = claims->roles};
+  Cached verified{.caller = {.person_id = claims->subject, .roles = claims->roles},
+                  .issued_at = claims->issued_at,
+                  .expires_at = claims->expires_at};
 
   absl::MutexLock lock(&mu_);
   // Past the bound, start over: simpler than LRU, and a refill costs one
   // signature check per active token.
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-  cache_[key] = Cached{caller, claims->expires_at};
-  return caller;
+  cache_[key] = verified;
+  return Unrevoked(verified);
+}
+
+absl::StatusOr<Caller> TokenVerifier::Unrevoked(const Cached& verified) const {
+  if (auto revoked = revoked_.find(verified.caller.person_id);
+      revoked != revoked_.end() && verified.issued_at <= revoked->second) {
+    return absl::UnauthenticatedError("access token revoked: its person was deleted");
+  }
+  return verified.caller;
+}
+
+void TokenVerifier::Revoke(const std::string& subject, absl::Time at) {
+  absl::MutexLock lock(&mu_);
+  absl::Time& revoked = revoked_[subject];
+  revoked = std::max(revoked, at);
 }
 
 absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext& context) const {

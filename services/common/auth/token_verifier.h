@@ -39,17 +39,26 @@ class TokenVerifier {
   // Set once, before the first call.
   void RequireServiceCertificates(bool required) { require_service_certificates_ = required; }
 
+  // Refuses, from now on, every token of `subject` issued at or before
+  // `at` (a deleted person's): UNAUTHENTICATED "access token revoked".
+  // Kept for the process's life: one entry per deleted person.
+  void Revoke(const std::string& subject, absl::Time at);
+
  private:
   struct Cached {
     Caller caller;
+    absl::Time issued_at;
     absl::Time expires_at;
   };
+  // The caller, unless its token is revoked.
+  absl::StatusOr<Caller> Unrevoked(const Cached& verified) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static constexpr size_t kMaxCachedTokens = 100000;
 
   bool require_service_certificates_ = false;
   mutable absl::Mutex mu_;
   PublicKeySet keys_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> revoked_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace trustsphere

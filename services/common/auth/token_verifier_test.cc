@@ -36,5 +36,40 @@ TEST(TokenVerifierTest, AcceptsBearerTokensOfKnownKeysOnly) {
   EXPECT_TRUE(absl::IsUnauthenticated(verifier.Verify("Bearer " + token).status()));
 }
 
+// A revoked subject's tokens issued up to the revocation are refused, the
+// cached ones included; later ones and other subjects' are not.
+TEST(TokenVerifierTest, RevokedTokensAreRefusedCachedOrNot) {
+  testing::TempDir dir;
+  auto key = LoadOrCreateSigningKey(dir.Sub("key.json"));
+  ASSERT_TRUE(key.ok());
+  TokenVerifier verifier;
+  verifier.SetKeys({{key->key_id, key->public_key}});
+  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  auto token_of = [&](const std::string& subject, absl::Time issued_at) {
+    return "Bearer " + SignAccessToken({.subject = subject,
+                                        .roles = static_cast<uint32_t>(Role::kUser),
+                                        .issued_at = issued_at,
+                                        .expires_at = now + absl::Minutes(15)},
+                                       *key);
+  };
+  const std::string cached = token_of("p1", now - absl::Minutes(2));
+  ASSERT_TRUE(verifier.Verify(cached).ok());
+  const std::string uncached = token_of("p1", now - absl::Minutes(1));
+  const std::string later = token_of("p1", now + absl::Seconds(1));
+  const std::string other = token_of("p2", now - absl::Minutes(1));
+
+  verifier.Revoke("p1", now);
+  for (const std::string& refused : {cached, uncached}) {
+    auto caller = verifier.Verify(refused);
+    EXPECT_TRUE(absl::IsUnauthenticated(caller.status())) << caller.status();
+    EXPECT_NE(caller.status().message().find("revoked"), std::string::npos);
+  }
+  EXPECT_TRUE(verifier.Verify(later).ok());
+  EXPECT_TRUE(verifier.Verify(other).ok());
+  // An earlier revocation does not undo a later one.
+  verifier.Revoke("p1", now - absl::Hours(1));
+  EXPECT_FALSE(verifier.Verify(cached).ok());
+}
+
 }  // namespace
 }  // namespace trustsphere

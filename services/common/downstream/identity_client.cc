@@ -153,9 +153,10 @@ absl::Status IdentityClient::RecordTagUse(const std::vector<identity_v1::Tag>& t
 }
 
 absl::StatusOr<PublicKeySet> IdentityClient::GetSigningKeys(absl::Time deadline) {
-  // A public call, signed in all the same: identity charges it to this
-  // service's budget rather than to its address's.
+  // A public call, signed in when the token can be read: identity then
+  // charges it to this service's budget rather than to its address's.
   auto context = DownstreamContext(token_, deadline);
+  if (!context.ok()) context = DownstreamContext(nullptr, deadline);
   if (!context.ok()) return context.status();
   identity_v1::GetSigningKeysResponse response;
   if (auto status = FromDownstream(stub_->GetSigningKeys(context->get(), {}, &response),

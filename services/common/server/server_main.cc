@@ -55,6 +55,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(std::string, access_log, "failures",
           "failures: one log line per failed call; all: one per call (metrics count every "
           "call either way; a line per call costs about a tenth of a cheap RPC).");
+ABSL_FLAG(absl::Duration, revocation_poll_period, absl::Milliseconds(250),
+          "How often a server reads identity's change log for deleted people, whose access "
+          "tokens it then refuses: about how long a deleted person's token still works.");
 ABSL_FLAG(int32_t, max_queued_calls, 4096,
           "Calls waiting for a worker thread beyond which new calls get RESOURCE_EXHAUSTED.");
 

@@ -16,6 +16,7 @@
 #include "services/common/server/metrics.h"
 #include "storage/postgres/pg_pool.h"
 
+ABSL_DECLARE_FLAG(absl::Duration, revocation_poll_period);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, backup_dir);
 ABSL_DECLARE_FLAG(std::string, durability);

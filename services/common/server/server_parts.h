@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "services/common/auth/revocation_follower.h"
 #include "services/common/auth/token_verifier.h"
 #include "services/common/server/admin_handlers.h"
 #include "services/common/server/executor.h"
@@ -36,8 +37,20 @@ struct ServerParts {
     metrics.Attach(storage);
   }
 
+  // Refuses deleted people's tokens from the start on: reads identity's
+  // change log through `list_changes` (within `timeout`), then every
+  // --revocation_poll_period.
+  absl::Status FollowDeletions(RevocationFollower::ListChanges list_changes,
+                               absl::Duration timeout) {
+    deletions = std::make_unique<RevocationFollower>(std::move(list_changes), &verifier,
+                                                     absl::GetFlag(FLAGS_revocation_poll_period));
+    return deletions->Start(timeout);
+  }
+
   Executor executor;
   TokenVerifier verifier;
+  // Stopped (reset) before what its ListChanges uses goes away.
+  std::unique_ptr<RevocationFollower> deletions;
   Metrics metrics;
   std::unique_ptr<CallQuotas> quotas;  // null with --quotas=off
   RpcRunner runner;

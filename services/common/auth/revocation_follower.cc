@@ -1,0 +1,64 @@
+#include "services/common/auth/revocation_follower.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/core/log.h"
+
+namespace trustsphere {
+
+RevocationFollower::RevocationFollower(ListChanges list_changes, TokenVerifier* verifier,
+                                       absl::Duration period)
+    : list_changes_(std::move(list_changes)), verifier_(verifier), period_(period) {}
+
+RevocationFollower::~RevocationFollower() {
+  stop_.Notify();
+  if (poller_.joinable()) poller_.join();
+}
+
+absl::Status RevocationFollower::Start(absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  absl::Status read = CatchUp();
+  while (!read.ok() && absl::Now() < give_up) {
+    if (stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) break;
+    read = CatchUp();
+  }
+  if (!read.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read identity's deletions: ", read.message()));
+  }
+  poller_ = std::thread([this] { Poll(); });
+  return absl::OkStatus();
+}
+
+absl::Status RevocationFollower::CatchUp() {
+  while (true) {
+    auto page = list_changes_(cursor_, kPage, absl::Now() + absl::Seconds(5));
+    if (!page.ok()) return page.status();
+    for (const auto& change : page->changes()) {
+      if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
+      // Tokens issued up to now: the deletion's commit time may lag this
+      // server's clock, and none can be issued to a deleted person after it.
+      verifier_->Revoke(change.person_id(), absl::Now());
+    }
+    cursor_ = page->next_cursor();
+    if (page->changes_size() < kPage || stop_.HasBeenNotified()) return absl::OkStatus();
+  }
+}
+
+void RevocationFollower::Poll() {
+  bool failing = false;
+  while (!stop_.WaitForNotificationWithTimeout(period_)) {
+    const absl::Status read = CatchUp();
+    if (!read.ok() && !failing) {
+      Log(LogLevel::kWarning,
+          "cannot read identity's deletions; tokens of people deleted from now on are refused once "
+          "it can",
+          {F("error", read.ToString())});
+    } else if (read.ok() && failing) {
+      Log(LogLevel::kInfo, "reading identity's deletions again");
+    }
+    failing = !read.ok();
+  }
+}
+
+}  // namespace trustsphere
