@@ -16,7 +16,8 @@ RevocationFollower::~RevocationFollower() {
 }
 
 absl::Status RevocationFollower::Start(absl::Duration timeout) {
-  const absl::Time give_up = absl::Now() + timeout;
+  const absl::Time started = absl::Now();
+  const absl::Time give_up = started + timeout;
   absl::Status read = CatchUp();
   while (!read.ok() && absl::Now() < give_up) {
     if (stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) break;
@@ -26,6 +27,10 @@ absl::Status RevocationFollower::Start(absl::Duration timeout) {
     return absl::UnavailableError(
         absl::StrCat("cannot read identity's deletions: ", read.message()));
   }
+  // What the start paid for reading the whole log.
+  Log(LogLevel::kInfo, "identity's deletions read",
+      {F("changes", changes_read_), F("deleted", deleted_read_),
+       F("seconds", absl::ToDoubleSeconds(absl::Now() - started))});
   poller_ = std::thread([this] { Poll(); });
   return absl::OkStatus();
 }
@@ -34,8 +39,10 @@ absl::Status RevocationFollower::CatchUp() {
   while (true) {
     auto page = list_changes_(cursor_, kPage, absl::Now() + absl::Seconds(5));
     if (!page.ok()) return page.status();
+    changes_read_ += page->changes_size();
     for (const auto& change : page->changes()) {
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
+      ++deleted_read_;
       // Tokens issued up to now: the deletion's commit time may lag this
       // server's clock, and none can be issued to a deleted person after it.
       verifier_->Revoke(change.person_id(), absl::Now());

@@ -47,7 +47,10 @@ class RevocationFollower {
   const ListChanges list_changes_;
   TokenVerifier* const verifier_;
   const absl::Duration period_;
-  std::string cursor_;  // the poller's alone once it runs
+  // The poller's alone once it runs.
+  std::string cursor_;
+  int64_t changes_read_ = 0;
+  int64_t deleted_read_ = 0;
   absl::Notification stop_;
   std::thread poller_;
 };
