@@ -12,6 +12,8 @@ PACKAGES=(
   libsodium-dev libicu-dev nlohmann-json3-dev libcpp-httplib-dev libjemalloc-dev libssl-dev
   golang-github-gogo-googleapis-dev
   openssl
+  # The read-only disk test formats, mounts and repairs an ext4 image.
+  e2fsprogs mount
   # Distributed mode: libpq, and PostgreSQL 15 for its tests; Patroni (with
   # etcd, and the etcd client it needs) for the failover test.
   libpq-dev postgresql-15 patroni etcd-server python3-etcd
