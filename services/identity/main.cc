@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   identity::IdentityHandlers handlers(&parts.runner);
   std::unique_ptr<identity::IdentityLogic> logic;
 
-  return RunServer({
+  const int exit_code = RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
       .listen = absl::GetFlag(FLAGS_listen),
       .services = {handlers.Registered(), parts.admin.Registered()},
@@ -95,4 +95,7 @@ int main(int argc, char** argv) {
       // replica brings no shared database back.
       .restart_heals_unwritable = !postgres,
   });
+  // Its poller calls the identity client or the logic, locals destroyed before it.
+  parts.deletions.reset();
+  return exit_code;
 }

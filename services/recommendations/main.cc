@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;
 
-  return RunServer({
+  const int exit_code = RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
       .listen = absl::GetFlag(FLAGS_listen),
       .services = {handlers.Registered(), parts.admin.Registered()},
@@ -118,4 +118,7 @@ int main(int argc, char** argv) {
       // replica brings no shared database back.
       .restart_heals_unwritable = !postgres,
   });
+  // Its poller calls the identity client or the logic, locals destroyed before it.
+  parts.deletions.reset();
+  return exit_code;
 }

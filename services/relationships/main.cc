@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   // changes other replicas commit.
   std::unique_ptr<storage::postgres::PgChangeFollower> follower;
 
-  return RunServer({
+  const int exit_code = RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
       .listen = absl::GetFlag(FLAGS_listen),
       .services = {handlers.Registered(), parts.admin.Registered()},
@@ -183,4 +183,7 @@ int main(int argc, char** argv) {
       // replica brings no shared database back.
       .restart_heals_unwritable = !postgres,
   });
+  // Its poller calls the identity client or the logic, locals destroyed before it.
+  parts.deletions.reset();
+  return exit_code;
 }

@@ -16,11 +16,17 @@ RevocationFollower::~RevocationFollower() {
 }
 
 absl::Status RevocationFollower::Start(absl::Duration timeout) {
+  if (period_ <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--revocation_poll_period must be positive");
+  }
   const absl::Time started = absl::Now();
   const absl::Time give_up = started + timeout;
   absl::Status read = CatchUp();
-  while (!read.ok() && absl::Now() < give_up) {
-    if (stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) break;
+  // Identity down or starting is waited for; a refused token or
+  // certificate is not going to heal.
+  while (!read.ok() && absl::Now() < give_up &&
+         (absl::IsUnavailable(read) || absl::IsDeadlineExceeded(read))) {
+    absl::SleepFor(absl::Milliseconds(200));
     read = CatchUp();
   }
   if (!read.ok()) {
@@ -43,9 +49,10 @@ absl::Status RevocationFollower::CatchUp() {
     for (const auto& change : page->changes()) {
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
       ++deleted_read_;
-      // Tokens issued up to now: the deletion's commit time may lag this
-      // server's clock, and none can be issued to a deleted person after it.
-      verifier_->Revoke(change.person_id(), absl::Now());
+      // Every token of theirs, whatever the clocks of identity and of this
+      // server say: none can be issued to a deleted person, whose id is
+      // never reused.
+      verifier_->Revoke(change.person_id(), absl::InfiniteFuture());
     }
     cursor_ = page->next_cursor();
     if (page->changes_size() < kPage || stop_.HasBeenNotified()) return absl::OkStatus();

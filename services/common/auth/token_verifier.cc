@@ -69,12 +69,28 @@ void TokenVerifier::Revoke(const std::string& subject, absl::Time at) {
   revoked = std::max(revoked, at);
 }
 
-absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext& context) const {
+namespace {
+
+// The call's "authorization" metadata; empty without one.
+absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto found = metadata.find("authorization");
-  auto caller = Verify(found == metadata.end()
-                           ? absl::string_view()
-                           : absl::string_view(found->second.data(), found->second.size()));
+  return found == metadata.end() ? absl::string_view()
+                                 : absl::string_view(found->second.data(), found->second.size());
+}
+
+}  // namespace
+
+bool TokenVerifier::KnowsTokenOf(const grpc::CallbackServerContext& context) const {
+  constexpr absl::string_view kScheme = "Bearer ";
+  const absl::string_view authorization = AuthorizationOf(context);
+  if (!absl::StartsWithIgnoreCase(authorization, kScheme)) return false;
+  absl::MutexLock lock(&mu_);
+  return cache_.contains(authorization.substr(kScheme.size()));
+}
+
+absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext& context) const {
+  auto caller = Verify(AuthorizationOf(context));
   if (!caller.ok() || !require_service_certificates_ || !caller->Has(Role::kService)) {
     return caller;
   }

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
@@ -15,11 +16,12 @@ bool AbslParseFlag(absl::string_view text, QuotaRate* rate, std::string* error) 
     *rate = QuotaRate{};
     return true;
   }
-  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(text, ':');
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
   double per_second = 0;
   double burst = 0;
-  if (!absl::SimpleAtod(parts.first, &per_second) || !absl::SimpleAtod(parts.second, &burst) ||
-      !(per_second > 0) || !(burst >= 1) || per_second > 1e9 || burst > 1e9) {
+  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &per_second) ||
+      !absl::SimpleAtod(parts[1], &burst) || !(per_second > 0) || !(burst >= 1) ||
+      per_second > 1e9 || burst > 1e9) {
     *error = "expected RATE:BURST (calls per second > 0, then calls at once >= 1) or off";
     return false;
   }

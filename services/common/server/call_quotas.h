@@ -40,6 +40,12 @@ class CallQuotas {
   absl::Status ChargeAddress(QuotaClass quota_class, const grpc::CallbackServerContext& context) {
     return limiter_.Take(quota_class, addresses_.Of(context), /*privileged=*/false);
   }
+  // Whether the call's address could pay for one call, taking nothing: a
+  // token never verified before costs a signature check, which an address
+  // over its budget (of refused tokens, say) does not get.
+  absl::Status CheckAddress(QuotaClass quota_class, const grpc::CallbackServerContext& context) {
+    return limiter_.Take(quota_class, addresses_.Of(context), /*privileged=*/false, /*calls=*/0);
+  }
 
  private:
   QuotaLimiter limiter_;

@@ -41,13 +41,14 @@ QuotaRate QuotaLimiter::RateOf(QuotaClass quota_class, bool privileged) const {
   return rate;
 }
 
-absl::Status QuotaLimiter::Take(QuotaClass quota_class, absl::string_view caller, bool privileged) {
+absl::Status QuotaLimiter::Take(QuotaClass quota_class, absl::string_view caller, bool privileged,
+                                int calls) {
   auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
-  return Take(quota_class, caller, privileged, absl::FromChrono(since_boot));
+  return Take(quota_class, caller, privileged, absl::FromChrono(since_boot), calls);
 }
 
 absl::Status QuotaLimiter::Take(QuotaClass quota_class, absl::string_view caller, bool privileged,
-                                absl::Duration now) {
+                                absl::Duration now, int calls) {
   const QuotaRate rate = RateOf(quota_class, privileged);
   if (rate.unlimited()) return absl::OkStatus();
   Shard& shard = shards_[absl::Hash<absl::string_view>()(caller) % kShards];
@@ -71,7 +72,7 @@ absl::Status QuotaLimiter::Take(QuotaClass quota_class, absl::string_view caller
     }
     bucket.refilled_at = now;
     if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+      bucket.tokens -= calls;
       return absl::OkStatus();
     }
     missing = 1 - bucket.tokens;

@@ -61,10 +61,12 @@ class QuotaLimiter {
   // Takes one call of `quota_class` from `caller`'s budget at `now` (a
   // monotonic clock): OK, or RESOURCE_EXHAUSTED carrying google.rpc.RetryInfo
   // with the delay after which the next call would be admitted.
+  // `calls` 0 only checks that one call would be admitted, taking nothing.
   absl::Status Take(QuotaClass quota_class, absl::string_view caller, bool privileged,
-                    absl::Duration now);
+                    absl::Duration now, int calls = 1);
   // Take() now.
-  absl::Status Take(QuotaClass quota_class, absl::string_view caller, bool privileged);
+  absl::Status Take(QuotaClass quota_class, absl::string_view caller, bool privileged,
+                    int calls = 1);
 
   // Entries held (for tests of the bound).
   size_t callers() const;

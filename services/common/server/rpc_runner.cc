@@ -15,12 +15,22 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
   // The call may have waited in the queue: do no work nobody will read.
   if (absl::Status wanted = StillWanted(context); !wanted.ok()) return wanted;
   caller->deadline = absl::FromChrono(context.deadline());
+  if (quotas_ != nullptr && context.client_metadata().count("authorization") != 0 &&
+      !verifier_->KnowsTokenOf(context)) {
+    // A token never seen costs a signature check: not for an address
+    // already over its budget (forged tokens are charged to it below).
+    if (absl::Status affordable = quotas_->CheckAddress(quota, context); !affordable.ok()) {
+      return affordable;
+    }
+  }
   if (access == Access::kPublic) {
     if (quotas_ == nullptr) return absl::OkStatus();
-    // A signed-in client (a service fetching signing keys) pays from its own
-    // budget, not from its address's, which many clients may share; the call
-    // itself still runs as a public one.
-    if (auto signed_in = verifier_->CallerOf(context); signed_in.ok()) {
+    // A service or an operator (a service fetching signing keys) pays from
+    // its own budget, not from its address's, which many clients may share.
+    // A person's token changes nothing: sign-ups, logins and share reads
+    // are counted per address whoever calls. The call runs as a public one.
+    if (auto signed_in = verifier_->CallerOf(context);
+        signed_in.ok() && signed_in->IsPrivileged()) {
       return quotas_->ChargeCaller(quota, *signed_in);
     }
     return quotas_->ChargeAddress(quota, context);

@@ -93,15 +93,16 @@ class Probes {
   Probes(grpc::HealthCheckServiceInterface* health, std::string name)
       : health_(health), name_(std::move(name)) {}
 
+  // The HTTP side first: whoever saw the gRPC side change sees both.
   void SetReady(bool ready) {
+    state_.ready.store(ready, std::memory_order_release);
     // By name: the overload without one would set liveness too.
     health_->SetServingStatus("", ready);
     health_->SetServingStatus(name_, ready);
-    state_.ready.store(ready, std::memory_order_release);
   }
   void SetLive(bool live) {
-    health_->SetServingStatus(kLivenessService, live);
     state_.live.store(live, std::memory_order_release);
+    health_->SetServingStatus(kLivenessService, live);
   }
   const ServingState* state() const { return &state_; }
 
