@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -51,7 +52,8 @@ absl::Status QuotaLimiter::Take(QuotaClass quota_class, absl::string_view caller
                                 absl::Duration now, int calls) {
   const QuotaRate rate = RateOf(quota_class, privileged);
   if (rate.unlimited()) return absl::OkStatus();
-  Shard& shard = shards_[absl::Hash<absl::string_view>()(caller) % kShards];
+  // The hash's high bits: its low ones are what the shard's table probes by.
+  Shard& shard = shards_[(absl::Hash<absl::string_view>()(caller) >> 60) % kShards];
   double missing = 0;
   {
     absl::MutexLock lock(&shard.mu);
@@ -98,20 +100,24 @@ bool QuotaLimiter::Idle(const Budgets& budgets, absl::Duration now) const {
 }
 
 void QuotaLimiter::Evict(Shard& shard, absl::Duration now) {
-  auto oldest = shard.budgets.end();
-  for (auto it = shard.budgets.begin(); it != shard.budgets.end();) {
-    if (Idle(it->second, now)) {
-      shard.budgets.erase(it++);
-      continue;
-    }
-    if (oldest == shard.budgets.end() || it->second.last_seen < oldest->second.last_seen) {
-      oldest = it;
-    }
-    ++it;
-  }
-  if (shard.budgets.size() >= per_shard_ && oldest != shard.budgets.end()) {
-    shard.budgets.erase(oldest);
-  }
+  // Idle callers first: their buckets are full, so forgetting them changes
+  // nothing. Then the least recently seen, down to 7/8 of the bound at
+  // once: a stream of new callers pays one scan per eighth of a shard, not
+  // one per caller.
+  absl::erase_if(shard.budgets, [&](const auto& entry) { return Idle(entry.second, now); });
+  const size_t keep = per_shard_ - std::max<size_t>(1, per_shard_ / 8);
+  if (shard.budgets.size() <= keep) return;
+  std::vector<absl::Duration> seen;
+  seen.reserve(shard.budgets.size());
+  for (const auto& [caller, budgets] : shard.budgets) seen.push_back(budgets.last_seen);
+  size_t drop = shard.budgets.size() - keep;
+  std::nth_element(seen.begin(), seen.begin() + (drop - 1), seen.end());
+  const absl::Duration cutoff = seen[drop - 1];
+  absl::erase_if(shard.budgets, [&](const auto& entry) {
+    if (drop == 0 || entry.second.last_seen > cutoff) return false;
+    --drop;
+    return true;
+  });
 }
 
 size_t QuotaLimiter::callers() const {

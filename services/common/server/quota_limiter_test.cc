@@ -99,5 +99,19 @@ TEST(QuotaLimiterTest, HoldsAtMostItsBoundDroppingIdleCallersFirst) {
   EXPECT_LE(small.callers(), 64u);
 }
 
+// Callers that all stay busy: the least recently seen go, a caller seen on
+// every call stays (its empty bucket is not refilled by forgetting it).
+TEST(QuotaLimiterTest, UnderAStreamOfNewCallersTheRecentOnesStay) {
+  QuotaLimiter limiter(Options({0.001, 2}, 10, /*max_callers=*/160));
+  int recent_admitted = 0;
+  for (int i = 0; i < 10000; ++i) {
+    const absl::Duration now = kStart + absl::Milliseconds(i);
+    ASSERT_TRUE(limiter.Take(QuotaClass::kReads, "new_" + std::to_string(i), false, now).ok());
+    recent_admitted += limiter.Take(QuotaClass::kReads, "recent", false, now).ok();
+    ASSERT_LE(limiter.callers(), 160u) << i;
+  }
+  EXPECT_EQ(recent_admitted, 2);
+}
+
 }  // namespace
 }  // namespace trustsphere
