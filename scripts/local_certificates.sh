@@ -22,12 +22,20 @@ ca="$folder/ca"
 
 # Expires within 30 days, or no such file.
 expiring() { ! openssl x509 -in "$1" -noout -checkend $((30 * 24 * 3600)) >/dev/null 2>&1; }
+# Whether KEY is CERT's (a run cut between the two renames below is not).
+matches() {
+  [[ "$(openssl x509 -in "$2" -noout -pubkey 2>/dev/null)" == "$(openssl pkey -in "$1" -pubout 2>/dev/null)" ]]
+}
+# Runs an openssl command quietly, and on failure says what it printed.
+quietly() {
+  local output
+  output=$("$@" 2>&1) || { echo "local_certificates: $1 $2 failed: $output" >&2; exit 1; }
+}
 
 if [[ ! -s "$ca.key" ]] || expiring "$ca.pem"; then
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  quietly openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$ca.key" -out "$ca.pem" -days 3650 -subj "/CN=Trustsphere local CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    2>/dev/null
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
   echo "local CA made: $ca.pem"
 fi
 
@@ -35,21 +43,21 @@ for pair in "$@"; do
   service=${pair%%=*} host=${pair#*=}
   cert="$folder/$service.pem" key="$folder/$service.key"
   # An address's host is an IP (v4, or v6 in brackets) or a DNS name.
-  host=${host#[} host=${host%]}
+  host=${host#\[} host=${host%\]}
   if [[ $host =~ ^[0-9.]+$ || $host == *:* ]]; then name="IP:$host"; else name="DNS:$host"; fi
   names="DNS:localhost,IP:127.0.0.1,IP:::1"
   [[ ",$names," == *",$name,"* ]] || names+=",$name"
-  if [[ -s "$key" ]] && ! expiring "$cert" &&
+  if [[ -s "$key" ]] && ! expiring "$cert" && matches "$key" "$cert" &&
     openssl verify -CAfile "$ca.pem" "$cert" >/dev/null 2>&1 &&
     [[ "$(cat "$folder/$service.names" 2>/dev/null)" == "$names" ]]; then
     continue
   fi
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$key.new" -out "$folder/$service.csr" -subj "/CN=$service" 2>/dev/null
-  openssl x509 -req -in "$folder/$service.csr" -CA "$ca.pem" -CAkey "$ca.key" \
+  quietly openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$key.new" -out "$folder/$service.csr" -subj "/CN=$service"
+  quietly openssl x509 -req -in "$folder/$service.csr" -CA "$ca.pem" -CAkey "$ca.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days 825 -out "$cert.new" \
     -extfile <(printf '%s\n' "subjectAltName=$names" "basicConstraints=critical,CA:FALSE" \
-      "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth,clientAuth") 2>/dev/null
+      "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth,clientAuth")
   mv "$key.new" "$key"
   mv "$cert.new" "$cert"
   echo "$names" >"$folder/$service.names"

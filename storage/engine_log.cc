@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 
 namespace trustsphere::storage {
 namespace {
@@ -37,6 +40,8 @@ class EngineLog : public rocksdb::Logger {
 
     absl::MutexLock lock(&mu_);
     if (size_ + length > max_bytes_) Roll();
+    // A file that could not be opened is tried again now and then.
+    if (fd_ < 0 && absl::Now() >= retry_open_at_) Open();
     if (fd_ < 0) return;
     // A short or failed write loses (part of) this line and nothing else.
     const ssize_t done = ::write(fd_, line, length);
@@ -64,7 +69,20 @@ class EngineLog : public rocksdb::Logger {
 
   void Open() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    const off_t end = fd_ >= 0 ? ::lseek(fd_, 0, SEEK_END) : 0;
+    if (fd_ < 0) {
+      // Said once per failing spell, on standard error, where the
+      // service's own log goes.
+      if (!open_failed_) {
+        std::fprintf(stderr, "RocksDB's log %s cannot be opened (%s): its lines are dropped\n",
+                     path_.c_str(), std::strerror(errno));
+      }
+      open_failed_ = true;
+      retry_open_at_ = absl::Now() + absl::Seconds(10);
+      size_ = 0;
+      return;
+    }
+    open_failed_ = false;
+    const off_t end = ::lseek(fd_, 0, SEEK_END);
     size_ = end > 0 ? static_cast<size_t>(end) : 0;
   }
 
@@ -79,6 +97,8 @@ class EngineLog : public rocksdb::Logger {
   mutable absl::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_) = -1;
   size_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  bool open_failed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time retry_open_at_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
