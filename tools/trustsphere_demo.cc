@@ -111,12 +111,24 @@ class Demo {
   // Signs the person up, or logs them in when a previous run did.
   Person Join(const std::string& name, const std::string& headline) {
     // Addresses are ASCII: the accents of French names go.
-    const std::string email = absl::StrCat(
-        absl::AsciiStrToLower(absl::StrReplaceAll(
-            name, {{" ", "."}, {"é", "e"}, {"è", "e"}, {"ê", "e"}, {"ë", "e"}, {"à", "a"},
-                   {"â", "a"}, {"î", "i"}, {"ï", "i"}, {"ô", "o"}, {"ù", "u"}, {"û", "u"},
-                   {"ü", "u"}, {"ç", "c"}, {"œ", "oe"}, {"É", "E"}})),
-        "@demo.trustsphere.example");
+    const std::string email =
+        absl::StrCat(absl::AsciiStrToLower(absl::StrReplaceAll(name, {{" ", "."},
+                                                                      {"é", "e"},
+                                                                      {"è", "e"},
+                                                                      {"ê", "e"},
+                                                                      {"ë", "e"},
+                                                                      {"à", "a"},
+                                                                      {"â", "a"},
+                                                                      {"î", "i"},
+                                                                      {"ï", "i"},
+                                                                      {"ô", "o"},
+                                                                      {"ù", "u"},
+                                                                      {"û", "u"},
+                                                                      {"ü", "u"},
+                                                                      {"ç", "c"},
+                                                                      {"œ", "oe"},
+                                                                      {"É", "E"}})),
+                     "@demo.trustsphere.example");
     iv1::CreatePersonRequest create;
     create.mutable_person()->set_display_name(name);
     create.mutable_person()->set_headline(headline);
