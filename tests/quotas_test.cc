@@ -111,6 +111,27 @@ TEST_F(QuotasTest, ClassesAndPrivilegedCallersHaveTheirOwnBudgets) {
   ExpectRateLimited(CheckAs(ops, alice, bob), absl::Milliseconds(400));
 }
 
+// A batch of checks is as many reads: three checks in one call spend the
+// burst of three, and the next read waits.
+TEST_F(QuotasTest, ABatchCountsAsOneReadPerItem) {
+  Account alice = SignUp("alice");
+  Account bob = SignUp("bob");
+  rv1::BatchCheckTrustRequest batch;
+  for (const char* skill : {"python", "rust", "go"}) {
+    rv1::CheckTrustRequest* check = batch.add_checks();
+    check->set_truster_id(alice.person.id());
+    check->set_trustee_id(bob.person.id());
+    *check->mutable_facet() = Tag(skill);
+  }
+  rv1::BatchCheckTrustResponse checked;
+  grpc::Status status = rel().BatchCheckTrust(Context(alice.token).get(), batch, &checked);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(checked.verdicts_size(), 3);
+  ExpectRateLimited(CheckAs(alice.token, alice, bob), absl::Seconds(4));
+  ExpectRateLimited(rel().BatchCheckTrust(Context(alice.token).get(), batch, &checked),
+                    absl::Seconds(4));
+}
+
 TEST_F(QuotasTest, RefusedTokensAreChargedToTheirAddress) {
   Account alice = SignUp("alice");
   Account bob = SignUp("bob");

@@ -4,6 +4,7 @@
 // unary one hands the request to RelationshipLogic through the RpcRunner
 // (unary_handlers.h); WatchTrustChanges opens a WatchStream.
 
+#include <algorithm>
 #include <atomic>
 
 #include "services/common/server/request_parsing.h"
@@ -17,6 +18,20 @@
 // identity block; reads of local storage are quick, and so is FindVouchers:
 // a walk of the trust graph in memory, bounded by --max_visited people,
 // then one batched read of the page's statements.
+namespace trustsphere::relationships::v1 {
+
+// A batch counts as one call per item against its caller's budget of reads
+// (RpcRunner's QuotaCalls): a hundred checks in one call are a hundred
+// checks.
+inline int QuotaCallsOf(const BatchCheckTrustRequest& request) {
+  return std::max(1, request.checks_size());
+}
+inline int QuotaCallsOf(const BatchGetTrustRequest& request) {
+  return std::max(1, request.pairs_size());
+}
+
+}  // namespace trustsphere::relationships::v1
+
 #define TRUSTSPHERE_RELATIONSHIP_RPCS(RPC)                                                        \
   RPC(PutTrust, v1::TrustStatement, kAuthenticated, kBlocking, kWrites)                           \
   RPC(GetTrust, v1::TrustStatement, kAuthenticated, kQuickRead, kReads)                           \

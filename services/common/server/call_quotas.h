@@ -31,9 +31,11 @@ class CallQuotas {
   CallQuotas(QuotaOptions options, ClientAddresses addresses)
       : limiter_(options), addresses_(std::move(addresses)) {}
 
-  // A call with a verified token, charged to its subject.
-  absl::Status ChargeCaller(QuotaClass quota_class, const Caller& caller) {
-    return limiter_.Take(quota_class, caller.person_id, caller.IsPrivileged());
+  // A call with a verified token, charged to its subject; a batch of
+  // `calls` is admitted with one call's budget left and leaves the bucket
+  // owing the rest, which delays the caller's next calls.
+  absl::Status ChargeCaller(QuotaClass quota_class, const Caller& caller, int calls = 1) {
+    return limiter_.Take(quota_class, caller.person_id, caller.IsPrivileged(), calls);
   }
   // A call without a token (or whose token was refused), charged to its
   // client address.

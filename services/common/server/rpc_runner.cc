@@ -8,7 +8,7 @@
 namespace trustsphere {
 
 absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access access,
-                              QuotaClass quota, Caller* caller) const {
+                              QuotaClass quota, Caller* caller, int calls) const {
   if (!ready_.load(std::memory_order_acquire)) {
     return absl::UnavailableError("service is starting or stopping");
   }
@@ -49,7 +49,7 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
   verified->deadline = caller->deadline;
   *caller = std::move(*verified);
   // The access log names whoever went over their budget.
-  return quotas_ == nullptr ? absl::OkStatus() : quotas_->ChargeCaller(quota, *caller);
+  return quotas_ == nullptr ? absl::OkStatus() : quotas_->ChargeCaller(quota, *caller, calls);
 }
 
 absl::Status RpcRunner::StillWanted(const grpc::CallbackServerContext& context) {

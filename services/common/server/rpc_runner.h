@@ -64,9 +64,9 @@ class RpcRunner {
 
   // Admits a call (readiness, cancellation, deadline, token, the budget of
   // `quota` of its caller, or of its client address when it has no valid
-  // token) and fills in its caller.
+  // token) and fills in its caller. A batch counts as `calls` calls.
   absl::Status Admit(const grpc::CallbackServerContext& context, Access access, QuotaClass quota,
-                     Caller* caller) const;
+                     Caller* caller, int calls = 1) const;
   // CANCELLED when the client has gone, DEADLINE_EXCEEDED when its deadline
   // has passed: no work should start for it.
   static absl::Status StillWanted(const grpc::CallbackServerContext& context);
@@ -77,11 +77,12 @@ class RpcRunner {
               absl::Time start) const;
   Executor& executor() { return *executor_; }
 
-  // body: absl::Status(const Caller&).
+  // body: absl::Status(const Caller&). `calls`: what the call counts as
+  // against its budget (the items of a batch).
   template <typename Body>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const char* method,
                                 Access access, QuotaClass quota, Body body,
-                                Work work = Work::kBlocking) {
+                                Work work = Work::kBlocking, int calls = 1) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     const absl::Time start = Begin();
     // Taken here, on the thread gRPC called the handler on (see
@@ -90,7 +91,7 @@ class RpcRunner {
     const ConsistencyTokens* tokens = tokens_.load(std::memory_order_acquire);
     auto run = [=, this, body = std::move(body), unparsed = std::move(unparsed)]() mutable {
       Caller caller;
-      absl::Status status = Admit(*context, access, quota, &caller);
+      absl::Status status = Admit(*context, access, quota, &caller, calls);
       if (status.ok()) status = unparsed;
       if (status.ok() && tokens != nullptr) status = tokens->Await(*context, caller.deadline);
       if (status.ok()) status = body(static_cast<const Caller&>(caller));
@@ -134,6 +135,18 @@ absl::Status Respond(absl::StatusOr<T> result, T* response) {
   return absl::OkStatus();
 }
 
+// What a request counts as against its caller's budget: one call, unless
+// an overload of QuotaCallsOf, found by argument-dependent lookup in the
+// request's namespace, says otherwise (a batch: one per item).
+template <typename Request>
+int QuotaCalls(const Request& request) {
+  if constexpr (requires { QuotaCallsOf(request); }) {
+    return QuotaCallsOf(request);
+  } else {
+    return 1;
+  }
+}
+
 // A service's logic, attached once storage is open (null before), whose
 // method `call` answers a unary RPC.
 template <typename Logic, typename Request, typename Response>
@@ -147,7 +160,7 @@ grpc::ServerUnaryReactor* Serve(
       [=, &logic](const Caller& caller) {
         return Respond((logic.load(std::memory_order_acquire)->*call)(caller, *request), response);
       },
-      work);
+      work, QuotaCalls(*request));
 }
 
 }  // namespace trustsphere
