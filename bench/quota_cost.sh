@@ -26,36 +26,21 @@ done
 bench=(build/bench/trustsphere_bench --people=10000 --identity="$IDENTITY_ADDR"
   --relationships="$RELATIONSHIPS_ADDR" --recommendations="$RECOMMENDATIONS_ADDR"
   --signing_key_file="$data/identity/signing_key.json")
-runner=""
-start_servers() {  # QUOTAS
-  rm -f "$data"/*.pid
-  TRUSTSPHERE_QUOTAS=$1 setsid scripts/run.sh >"$data/run.log" 2>&1 &
-  runner=$!
-  for _ in $(seq 600); do
-    grep -q "Press Ctrl-C" "$data/run.log" && return
-    kill -0 "$runner" 2>/dev/null || break
-    sleep 0.2
-  done
-  cat "$data/run.log" >&2
-  exit 1
-}
-stop_servers() {
-  [[ -n "$runner" ]] || return 0
-  kill -TERM -- "-$runner" 2>/dev/null || true
-  wait "$runner" 2>/dev/null || true
-  runner=""
-}
+servers=()
+# shellcheck source=bench/servers.sh
+source bench/servers.sh
 trap 'stop_servers; rm -rf "$data"' EXIT
-pids() {
-  echo "identity:$(cat "$data/identity.pid"),relationships:$(cat "$data/relationships.pid"),recommendations:$(cat "$data/recommendations.pid")"
-}
 
-start_servers off
+export TRUSTSPHERE_QUOTAS=off
+start_servers
+await_all
 "${bench[@]}" load --shares=10 --shares_file="$data/shares" --out=/dev/null >/dev/null
 stop_servers
 for ((round = 1; round <= rounds; ++round)); do
   for quotas in off on; do
-    start_servers "$quotas"
+    export TRUSTSPHERE_QUOTAS=$quotas
+    start_servers
+    await_all
     "${bench[@]}" settle --pids="$(pids)" >/dev/null
     echo "== round $round, quotas $quotas"
     "${bench[@]}" run --shares_file="$data/shares" --duration=5s --warmup=2s --pids="$(pids)" \

@@ -87,18 +87,8 @@ bench=("${client[@]}" build/bench/trustsphere_bench --people="$people"
   --identity="$IDENTITY_ADDR" --relationships="$RELATIONSHIPS_ADDR"
   --recommendations="$RECOMMENDATIONS_ADDR" --signing_key_file="$data/identity/signing_key.json")
 
-runner=""
-start_servers() {
-  rm -f "$data"/*.pid
-  "${servers[@]}" setsid scripts/run.sh >"$data/run.log" 2>&1 &
-  runner=$!
-}
-stop_servers() {
-  [[ -n "$runner" ]] || return 0
-  kill -TERM -- "-$runner" 2>/dev/null || kill -TERM "$runner" 2>/dev/null || true
-  wait "$runner" 2>/dev/null || true
-  runner=""
-}
+# shellcheck source=bench/servers.sh
+source bench/servers.sh
 stop_postgres() {
   [[ -n "$pg" ]] || return 0
   "${as_owner[@]}" /usr/lib/postgresql/15/bin/pg_ctl --pgdata="$pg/data" --mode=fast --wait stop \
@@ -106,22 +96,9 @@ stop_postgres() {
   rm -rf "$pg"
 }
 trap 'stop_servers; stop_postgres; rm -rf "$data"' EXIT
-# Waits for a server's pid file, then for it to answer SERVING; the time
-# from its exec to SERVING goes to $2 when given.
-await() {
-  for _ in $(seq 600); do
-    [[ -s "$data/$1.pid" ]] && break
-    kill -0 "$runner" 2>/dev/null || { cat "$data/run.log"; exit 1; }
-    sleep 0.1
-  done
-  "${bench[@]}" serving --pids="$1:$(cat "$data/$1.pid")" ${2:+--out="$2"}
-}
-pids() {
-  echo "identity:$(cat "$data/identity.pid"),relationships:$(cat "$data/relationships.pid"),recommendations:$(cat "$data/recommendations.pid")"
-}
 
 start_servers
-for server in identity relationships recommendations; do await "$server"; done
+await_all
 "${bench[@]}" load --shares=200 --shares_file="$data/shares" --out="$out/load.json"
 
 # Cold start: a clean stop, then the time from exec to SERVING.

@@ -82,11 +82,8 @@ int main(int argc, char** argv) {
             !fetched.ok()) {
           return fetched;
         }
-        if (absl::Status followed = parts.FollowDeletions(
-                [&identity](const std::string& cursor, int page_size, absl::Time deadline) {
-                  return identity.ListIdentityChanges(cursor, page_size, deadline);
-                },
-                absl::GetFlag(FLAGS_startup_timeout));
+        if (absl::Status followed = parts.FollowDeletions(identity.ChangeLister(),
+                                                          absl::GetFlag(FLAGS_startup_timeout));
             !followed.ok()) {
           return followed;
         }

@@ -15,9 +15,9 @@ constexpr char kMetrics[] = "--metrics_listen=127.0.0.1:0";
 
 Deployment::Deployment(const TempDir& dir, std::vector<std::string> relationships_flags,
                        std::vector<std::string> identity_flags)
-    : dir_(dir),
-      identity_flags_(std::move(identity_flags)),
-      relationships_flags_(std::move(relationships_flags)) {
+    : dir_(dir) {
+  Of(Server::kIdentity).flags = std::move(identity_flags);
+  Of(Server::kRelationships).flags = std::move(relationships_flags);
   if (!Start(Server::kIdentity)) return;
   // Services call each other with tokens signed by identity's key.
   std::filesystem::create_directories(dir_.Sub("relationships"));
@@ -25,18 +25,6 @@ Deployment::Deployment(const TempDir& dir, std::vector<std::string> relationship
   std::filesystem::create_directories(dir_.Sub("recommendations"));
   std::ofstream(dir_.Sub("recommendations/service_token")) << Token("recommendations", "service");
   Start(Server::kRelationships);
-}
-
-std::unique_ptr<ServerProcess>& Deployment::Process(Server server) {
-  switch (server) {
-    case Server::kIdentity:
-      return identity_;
-    case Server::kRelationships:
-      return relationships_;
-    case Server::kRecommendations:
-      return recommendations_;
-  }
-  return identity_;
 }
 
 std::vector<std::string> Deployment::FlagsOf(Server server, const std::string& data_dir) {
@@ -47,32 +35,21 @@ std::vector<std::string> Deployment::FlagsOf(Server server, const std::string& d
       break;
     case Server::kRelationships:
       // Tag uses reach identity soon, so tests waiting for quiet wait little.
-      flags.insert(flags.end(), {"--identity_addr=" + identity_listen_, "--tag_use_period=100ms"});
+      flags.insert(flags.end(),
+                   {"--identity_addr=" + Of(Server::kIdentity).listen, "--tag_use_period=100ms"});
       break;
     case Server::kRecommendations:
-      flags.insert(flags.end(), {"--identity_addr=" + identity_listen_,
-                                 "--relationships_addr=" + relationships_listen_});
+      flags.insert(flags.end(), {"--identity_addr=" + Of(Server::kIdentity).listen,
+                                 "--relationships_addr=" + Of(Server::kRelationships).listen});
       break;
   }
-  const auto& extra = ExtraFlagsOf(server);
+  const auto& extra = Of(server).flags;
   flags.insert(flags.end(), extra.begin(), extra.end());
   return flags;
 }
 
-std::vector<std::string>& Deployment::ExtraFlagsOf(Server server) {
-  switch (server) {
-    case Server::kIdentity:
-      return identity_flags_;
-    case Server::kRelationships:
-      return relationships_flags_;
-    case Server::kRecommendations:
-      return recommendations_flags_;
-  }
-  return identity_flags_;
-}
-
 void Deployment::AddFlags(Server server, const std::vector<std::string>& flags) {
-  auto& extra = ExtraFlagsOf(server);
+  auto& extra = Of(server).flags;
   extra.insert(extra.end(), flags.begin(), flags.end());
 }
 
@@ -88,25 +65,23 @@ const char* Deployment::BinaryOf(Server server) {
   return IDENTITY_SERVER;
 }
 
-std::string& Deployment::ListenOf(Server server) {
+const char* Deployment::NameOf(Server server) {
   switch (server) {
     case Server::kIdentity:
-      return identity_listen_;
+      return "identity";
     case Server::kRelationships:
-      return relationships_listen_;
+      return "relationships";
     case Server::kRecommendations:
-      return recommendations_listen_;
+      return "recommendations";
   }
-  return identity_listen_;
+  return "identity";
 }
 
 bool Deployment::Start(Server server) {
-  std::unique_ptr<ServerProcess>& process = Process(server);
-  std::string& listen = ListenOf(server);
-  const std::string name = server == Server::kIdentity        ? "identity"
-                           : server == Server::kRelationships ? "relationships"
-                                                              : "recommendations";
-  process = ServerProcess::Start(BinaryOf(server), FlagsOf(server, dir_.Sub(name)), listen);
+  std::unique_ptr<ServerProcess>& process = Of(server).process;
+  std::string& listen = Of(server).listen;
+  process =
+      ServerProcess::Start(BinaryOf(server), FlagsOf(server, dir_.Sub(NameOf(server))), listen);
   if (process == nullptr) return false;
   listen = process->address();
   switch (server) {
@@ -128,16 +103,15 @@ std::unique_ptr<ServerProcess> Deployment::StartReplica(Server server, const std
   const std::string data_dir = dir_.Sub(name);
   std::filesystem::create_directories(data_dir);
   if (server != Server::kIdentity) {
-    std::filesystem::copy_file(
-        dir_.Sub(server == Server::kRelationships ? "relationships/service_token"
-                                                  : "recommendations/service_token"),
-        data_dir + "/service_token", std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(dir_.Sub(std::string(NameOf(server)) + "/service_token"),
+                               data_dir + "/service_token",
+                               std::filesystem::copy_options::overwrite_existing);
   }
   return ServerProcess::Start(BinaryOf(server), FlagsOf(server, data_dir));
 }
 
 void Deployment::Stop(Server server, bool kill) {
-  std::unique_ptr<ServerProcess>& process = Process(server);
+  std::unique_ptr<ServerProcess>& process = Of(server).process;
   if (process == nullptr) return;
   if (kill) {
     process->Kill();
@@ -146,7 +120,7 @@ void Deployment::Stop(Server server, bool kill) {
   }
 }
 
-void Deployment::Signal(Server server, int signal) { Process(server)->Signal(signal); }
+void Deployment::Signal(Server server, int signal) { Of(server).process->Signal(signal); }
 
 std::string Deployment::Token(const std::string& subject, const std::string& role,
                               const std::string& ttl) const {

@@ -4,6 +4,7 @@
 // test's temporary folder: identity, and relationships calling it with a
 // service token minted by trustsphere_admin.
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,11 +30,14 @@ class Deployment {
   explicit Deployment(const TempDir& dir, std::vector<std::string> relationships_flags = {},
                       std::vector<std::string> identity_flags = {});
 
-  bool ok() const { return identity_ != nullptr && relationships_ != nullptr; }
+  bool ok() const {
+    return Of(Server::kIdentity).process != nullptr &&
+           Of(Server::kRelationships).process != nullptr;
+  }
   // Starts recommendations too, wired to both, with `flags` (kept for its
   // restarts); false if it did not start.
   bool StartRecommendations(std::vector<std::string> flags = {}) {
-    recommendations_flags_ = std::move(flags);
+    Of(Server::kRecommendations).flags = std::move(flags);
     return Start(Server::kRecommendations);
   }
 
@@ -56,9 +60,9 @@ class Deployment {
   // Sends a signal to a running server (SIGSTOP freezes it, SIGCONT thaws).
   void Signal(Server server, int signal);
 
-  ServerProcess& identity_server() { return *identity_; }
-  ServerProcess& relationships_server() { return *relationships_; }
-  ServerProcess& recommendations_server() { return *recommendations_; }
+  ServerProcess& identity_server() { return *Of(Server::kIdentity).process; }
+  ServerProcess& relationships_server() { return *Of(Server::kRelationships).process; }
+  ServerProcess& recommendations_server() { return *Of(Server::kRecommendations).process; }
   // Stubs on channels opened at the last start of their server.
   identity_v1::IdentityService::Stub& identity() { return *identity_stub_; }
   relationships_v1::RelationshipService::Stub& relationships() { return *relationships_stub_; }
@@ -82,23 +86,22 @@ class Deployment {
   std::string DatabaseDir(const std::string& server) const { return dir_.Sub(server + "/db"); }
 
  private:
-  std::unique_ptr<ServerProcess>& Process(Server server);
-  std::string& ListenOf(Server server);
+  // What the deployment keeps of each server, by Server.
+  struct Member {
+    std::unique_ptr<ServerProcess> process;
+    // "127.0.0.1:0" until the first start, then the port it got.
+    std::string listen = "127.0.0.1:0";
+    // Its flags besides the deployment's own.
+    std::vector<std::string> flags;
+  };
+  Member& Of(Server server) { return members_[static_cast<size_t>(server)]; }
+  const Member& Of(Server server) const { return members_[static_cast<size_t>(server)]; }
   static const char* BinaryOf(Server server);
+  static const char* NameOf(Server server);
   std::vector<std::string> FlagsOf(Server server, const std::string& data_dir);
-  std::vector<std::string>& ExtraFlagsOf(Server server);
 
   const TempDir& dir_;
-  std::vector<std::string> identity_flags_;
-  std::vector<std::string> relationships_flags_;
-  std::vector<std::string> recommendations_flags_;
-  std::unique_ptr<ServerProcess> identity_;
-  std::unique_ptr<ServerProcess> relationships_;
-  std::unique_ptr<ServerProcess> recommendations_;
-  // "127.0.0.1:0" until the first start, then the port it got.
-  std::string identity_listen_ = "127.0.0.1:0";
-  std::string relationships_listen_ = "127.0.0.1:0";
-  std::string recommendations_listen_ = "127.0.0.1:0";
+  std::array<Member, 3> members_;
   std::unique_ptr<identity_v1::IdentityService::Stub> identity_stub_;
   std::unique_ptr<relationships_v1::RelationshipService::Stub> relationships_stub_;
   std::unique_ptr<recommendations_v1::RecommendationService::Stub> recommendations_stub_;

@@ -1,6 +1,7 @@
 #include "services/common/auth/token_verifier.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,15 +19,36 @@ void TokenVerifier::SetKeys(PublicKeySet keys) {
   cache_.clear();
 }
 
+namespace {
+
+constexpr absl::string_view kScheme = "Bearer ";
+
+// The token of an "authorization" value, or nullopt when it is not
+// "Bearer <token>".
+std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
+  if (!absl::StartsWithIgnoreCase(authorization, kScheme)) return std::nullopt;
+  return authorization.substr(kScheme.size());
+}
+
+// The call's "authorization" metadata; empty without one.
+absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto found = metadata.find("authorization");
+  return found == metadata.end() ? absl::string_view()
+                                 : absl::string_view(found->second.data(), found->second.size());
+}
+
+}  // namespace
+
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view authorization) const {
-  constexpr absl::string_view kScheme = "Bearer ";
   if (authorization.empty()) {
     return absl::UnauthenticatedError("missing authorization metadata (Bearer token)");
   }
-  if (!absl::StartsWithIgnoreCase(authorization, kScheme)) {
+  const std::optional<absl::string_view> bearer = BearerToken(authorization);
+  if (!bearer) {
     return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
   }
-  absl::string_view token = authorization.substr(kScheme.size());
+  const absl::string_view token = *bearer;
   absl::Time now = absl::Now();
   std::string key(token);
 
@@ -69,24 +91,13 @@ void TokenVerifier::Revoke(const std::string& subject, absl::Time at) {
   revoked = std::max(revoked, at);
 }
 
-namespace {
-
-// The call's "authorization" metadata; empty without one.
-absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto found = metadata.find("authorization");
-  return found == metadata.end() ? absl::string_view()
-                                 : absl::string_view(found->second.data(), found->second.size());
-}
-
-}  // namespace
-
-bool TokenVerifier::KnowsTokenOf(const grpc::CallbackServerContext& context) const {
-  constexpr absl::string_view kScheme = "Bearer ";
+bool TokenVerifier::HasUnverifiedToken(const grpc::CallbackServerContext& context) const {
   const absl::string_view authorization = AuthorizationOf(context);
-  if (!absl::StartsWithIgnoreCase(authorization, kScheme)) return false;
+  if (authorization.empty()) return false;
+  const std::optional<absl::string_view> token = BearerToken(authorization);
+  if (!token) return true;
   absl::MutexLock lock(&mu_);
-  return cache_.contains(authorization.substr(kScheme.size()));
+  return !cache_.contains(*token);
 }
 
 absl::StatusOr<Caller> TokenVerifier::CallerOf(const grpc::CallbackServerContext& context) const {

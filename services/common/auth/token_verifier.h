@@ -35,9 +35,9 @@ class TokenVerifier {
   // subject (UNAUTHENTICATED without one, PERMISSION_DENIED when it names
   // another).
   absl::StatusOr<Caller> CallerOf(const grpc::CallbackServerContext& context) const;
-  // Whether the call's token was verified before (no signature check to
-  // pay); false without a token.
-  bool KnowsTokenOf(const grpc::CallbackServerContext& context) const;
+  // Whether the call carries authorization metadata that was not verified
+  // before (its check would cost a signature); false without any.
+  bool HasUnverifiedToken(const grpc::CallbackServerContext& context) const;
 
   // Set once, before the first call.
   void RequireServiceCertificates(bool required) { require_service_certificates_ = required; }

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "services/common/auth/access_token.h"
+#include "services/common/auth/revocation_follower.h"
 #include "services/common/auth/service_token.h"
 #include "services/common/downstream/downstream.h"
 #include "services/common/downstream/identity_directory.h"
@@ -38,6 +39,12 @@ class IdentityClient final : public IdentityDirectory {
       const std::string& position_id, int limit, absl::Time deadline) override;
   absl::StatusOr<identity_v1::ListIdentityChangesResponse> ListIdentityChanges(
       const std::string& after_cursor, int limit, absl::Time deadline) override;
+  // ListIdentityChanges, for a RevocationFollower.
+  RevocationFollower::ListChanges ChangeLister() {
+    return [this](const std::string& after_cursor, int limit, absl::Time deadline) {
+      return ListIdentityChanges(after_cursor, limit, deadline);
+    };
+  }
   absl::StatusOr<std::vector<identity_v1::Tag>> BatchGetTags(
       const std::vector<common::v1::Facet>& facets, absl::Time deadline) override;
   absl::Status RecordTagUse(const std::vector<identity_v1::Tag>& tags,

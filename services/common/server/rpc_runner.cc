@@ -15,8 +15,7 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context, Access
   // The call may have waited in the queue: do no work nobody will read.
   if (absl::Status wanted = StillWanted(context); !wanted.ok()) return wanted;
   caller->deadline = absl::FromChrono(context.deadline());
-  if (quotas_ != nullptr && context.client_metadata().count("authorization") != 0 &&
-      !verifier_->KnowsTokenOf(context)) {
+  if (quotas_ != nullptr && verifier_->HasUnverifiedToken(context)) {
     // A token never seen costs a signature check: not for an address
     // already over its budget (forged tokens are charged to it below).
     if (absl::Status affordable = quotas_->CheckAddress(quota, context); !affordable.ok()) {
