@@ -122,7 +122,15 @@ void WriteBatch::PutCounters(Family family, std::string_view key,
   ops_.push_back({Op::Kind::kPut, family, std::string(key), EncodeCounters(values)});
 }
 
-void WriteBatch::AppendChange(std::string_view value) { changes_.emplace_back(value); }
+void WriteBatch::AppendChange(std::string_view value,
+                              std::vector<std::pair<Family, std::string>> traced_under) {
+  changes_.push_back({std::string(value), std::move(traced_under)});
+}
+
+void WriteBatch::RewriteChange(uint64_t sequence, std::string_view value) {
+  ops_.push_back({Op::Kind::kRewriteChange, kMetaFamily, KeyBuilder().U64(sequence).key(),
+                  std::string(value)});
+}
 
 void WriteBatch::PutMeta(std::string_view key, std::string_view value) {
   ops_.push_back({Op::Kind::kPut, kMetaFamily, std::string(key), std::string(value)});
@@ -331,6 +339,10 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(
       case WriteBatch::Op::Kind::kMerge:
         status = rocks_batch.Merge(Handle(op.family), op.key, op.value);
         break;
+      case WriteBatch::Op::Kind::kRewriteChange:
+        if (options_.change_log < 0) return absl::InternalError("this engine keeps no change log");
+        status = rocks_batch.Put(Handle(options_.change_log), op.key, op.value);
+        break;
     }
     if (!status.ok()) return FromRocks(status, "batch");
   }
@@ -346,7 +358,10 @@ absl::StatusOr<std::vector<uint64_t>> Engine::Write(
       uint64_t sequence = next_change_++;
       in_flight_changes_.insert(sequence);
       sequences.push_back(sequence);
-      rocks_batch.Put(Handle(options_.change_log), KeyBuilder().U64(sequence).key(), change);
+      rocks_batch.Put(Handle(options_.change_log), KeyBuilder().U64(sequence).key(), change.value);
+      for (const auto& [family, prefix] : change.traced_under) {
+        rocks_batch.Put(Handle(family), absl::StrCat(prefix, KeyBuilder().U64(sequence).key()), "");
+      }
     }
   }
 
@@ -524,6 +539,25 @@ absl::Status Engine::CheckWritable() {
   if (written.ok()) return absl::OkStatus();
   return FromRocks(
       written, absl::StrCat("the database cannot take writes (resume: ", resumed.ToString(), ")"));
+}
+
+absl::Status Engine::ReclaimDeleted() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  if (rocksdb::Status flushed = db_->Flush(flush, handles_); !flushed.ok()) {
+    return FromRocks(flushed, "flush before reclaiming");
+  }
+  rocksdb::CompactRangeOptions compact;
+  // Files already at the last level hold tombstones and overwritten
+  // values too: rewrite them as well.
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* handle : handles_) {
+    if (rocksdb::Status compacted = db_->CompactRange(compact, handle, nullptr, nullptr);
+        !compacted.ok()) {
+      return FromRocks(compacted, "compact " + handle->GetName());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Engine::GetMeta(std::string_view key) const {

@@ -106,7 +106,13 @@ class WriteBatch {
   // Sets the counters at `key` to `values`, whatever they were.
   void PutCounters(Family family, std::string_view key, absl::Span<const int64_t> values);
   // Appends a change-log entry; Engine::Write assigns its sequence number.
-  void AppendChange(std::string_view value);
+  // Each (family, prefix) of `traced_under` gets an empty entry keyed
+  // prefix + U64(sequence) in the same write: an index of the entries that
+  // concern something (a pair of people), for rewriting them later.
+  void AppendChange(std::string_view value,
+                    std::vector<std::pair<Family, std::string>> traced_under = {});
+  // Replaces the committed change-log entry `sequence`, keeping its place.
+  void RewriteChange(uint64_t sequence, std::string_view value);
   // Engine metadata (the "default" family), such as per-service secrets.
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
@@ -122,15 +128,19 @@ class WriteBatch {
  private:
   friend class Engine;
   struct Op {
-    enum class Kind { kPut, kDelete, kMerge };
+    enum class Kind { kPut, kDelete, kMerge, kRewriteChange };
     Kind kind;
     Family family;  // kMetaFamily for metadata
     std::string key;
     std::string value;
   };
   static constexpr Family kMetaFamily = -1;
+  struct Change {
+    std::string value;
+    std::vector<std::pair<Family, std::string>> traced_under;
+  };
   std::vector<Op> ops_;
-  std::vector<std::string> changes_;
+  std::vector<Change> changes_;
   bool defer_sync_ = false;
 };
 
@@ -245,6 +255,10 @@ class Engine final : public StorageAdmin {
   // After a background error it asks RocksDB to resume first, so that the
   // answer turns OK again once the cause is gone.
   absl::Status CheckWritable() override;
+  // Flushes every family and compacts each to its last level, so that the
+  // bytes of deleted and overwritten values leave the disk (the write-ahead
+  // logs they were in are deleted once flushed).
+  absl::Status ReclaimDeleted() override;
 
   // Online backup into backup_dir (a RocksDB BackupEngine folder, created
   // when missing; backups there share unchanged files).

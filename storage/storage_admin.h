@@ -40,6 +40,10 @@ class StorageAdmin {
   // otherwise (a lost, full or read-only database). Called by the health
   // probe, every --health_probe_period.
   virtual absl::Status CheckWritable() = 0;
+  // Rewrites what the storage holds on disk so that the bytes of deleted
+  // records are gone (an erasure's last step). Blocks for as long as that
+  // takes; a database that reclaims on its own schedule does nothing.
+  virtual absl::Status ReclaimDeleted() { return absl::OkStatus(); }
 };
 
 }  // namespace trustsphere::storage

@@ -2,10 +2,18 @@
 // person's still-valid access token stops working on every server within
 // the revocation poll period (each server follows identity's change log),
 // writes nothing there, and stays refused after a restart; everyone else's
-// tokens keep working.
+// tokens keep working. Relationships erases the person's statements and
+// those about them, notes and request records included, until no RPC
+// shows them and its disk holds none of their words, even when it was
+// down at the time of the deletion.
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/str_join.h"
 
 #include "tests/relationships_fixture.h"
 #include "tests/support/wait_until.h"
@@ -16,6 +24,19 @@ namespace {
 namespace cv1 = recommendations_v1;
 using namespace std::chrono_literals;
 using Code = grpc::StatusCode;
+
+// The files under `dir` whose bytes hold `needle`.
+std::vector<std::string> FilesHolding(const std::string& dir, const std::string& needle) {
+  std::vector<std::string> holding;
+  std::error_code error;
+  for (const auto& file : std::filesystem::recursive_directory_iterator(dir, error)) {
+    if (!file.is_regular_file(error)) continue;
+    std::ifstream in(file.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) holding.push_back(file.path().string());
+  }
+  return holding;
+}
 
 class ErasureTest : public RelationshipsTest {
  protected:
@@ -55,6 +76,58 @@ class ErasureTest : public RelationshipsTest {
             deployment_->recommendations()
                 .RequestRecommendation(Context(caller.token).get(), ask, &asked)
                 .error_code()};
+  }
+
+  void Delete(const Account& person) {
+    iv1::DeletePersonRequest remove;
+    remove.set_id(person.person.id());
+    remove.set_etag(person.person.etag());
+    google::protobuf::Empty empty;
+    ASSERT_TRUE(ident().DeletePerson(Context(person.token).get(), remove, &empty).ok());
+  }
+
+  // A statement with a note of its own, sent with a request id.
+  void PutWithNote(const Account& truster, const Account& trustee, const std::string& note) {
+    rv1::PutTrustRequest request;
+    request.mutable_statement()->set_trustee_id(trustee.person.id());
+    request.mutable_statement()->set_note(note);
+    request.mutable_statement()->set_visibility(rv1::VISIBILITY_PUBLIC);
+    *request.mutable_statement()->mutable_sphere()->add_inside() = Tag("negotiation");
+    request.set_request_id("retry-1");
+    PutRequest(truster, request);
+  }
+
+  // Everything relationships shows `viewer` that names `person`: statements
+  // by and about the viewer, references, pending answers, vouchers, and
+  // the two statements of the pair.
+  std::vector<std::string> WhatRelationshipsShows(const Account& viewer, const Account& person) {
+    std::vector<std::string> shown;
+    const std::string& id = person.person.id();
+    auto keep = [&](const std::vector<std::string>& items, const std::string& what) {
+      for (const auto& item : items) {
+        if (item.find(id) != std::string::npos) shown.push_back(what + " " + item);
+      }
+    };
+    rv1::ListTrustedRequest trusted;
+    trusted.set_person_id(viewer.person.id());
+    keep(Trusters(&rv1::RelationshipService::Stub::ListTrusted, viewer.token, trusted),
+         "ListTrusted");
+    rv1::ListTrustingRequest trusting;
+    trusting.set_person_id(viewer.person.id());
+    keep(Trusters(&rv1::RelationshipService::Stub::ListTrusting, viewer.token, trusting),
+         "ListTrusting");
+    rv1::ListPendingReciprocationRequest pending;
+    keep(Trusters(&rv1::RelationshipService::Stub::ListPendingReciprocation, viewer.token, pending),
+         "ListPendingReciprocation");
+    keep(References(viewer.token, viewer), "ListReferences");
+    std::vector<std::string> vouchers;
+    const rv1::FindVouchersResponse found = Vouchers(viewer.token, viewer, Tag("negotiation"), 1);
+    for (const auto& voucher : found.vouchers()) vouchers.push_back(voucher.person_id());
+    keep(vouchers, "FindVouchers");
+    if (GetCode(viewer.token, viewer, person) != Code::NOT_FOUND) shown.push_back("GetTrust mine");
+    if (GetCode(viewer.token, person, viewer) != Code::NOT_FOUND)
+      shown.push_back("GetTrust theirs");
+    return shown;
   }
 };
 
@@ -98,6 +171,71 @@ TEST_F(ErasureTest, ADeletedPersonsTokenStopsWorkingOnEveryServer) {
   // A restarted server learns the deletion again before it serves.
   deployment_->RestartRelationships(/*kill=*/true);
   EXPECT_EQ(GetCode(martin.token, martin, jacques), Code::UNAUTHENTICATED);
+}
+
+TEST_F(ErasureTest, RelationshipsErasesWhatADeletedPersonSaidAndWhatWasSaidOfThem) {
+  const Account jacques = SignUp("jacques");
+  const Account martin = SignUp("martin");
+  const Account lucie = SignUp("lucie");
+  PutWithNote(martin, jacques, "martin-vouches-for-jacques-7f3a");
+  PutWithNote(jacques, martin, "jacques-vouches-for-martin-91c2");
+  PutWithNote(lucie, martin, "lucie-waits-for-martin-5d0e");
+  Mutual(jacques, lucie, {Tag("negotiation")});
+  ASSERT_EQ(WhatRelationshipsShows(jacques, martin).size(), 6u);
+  ASSERT_FALSE(WhatRelationshipsShows(lucie, martin).empty());
+  const std::vector<std::string> words = {"martin-vouches-for-jacques-7f3a",
+                                          "jacques-vouches-for-martin-91c2",
+                                          "lucie-waits-for-martin-5d0e"};
+  const std::string db = deployment_->DatabaseDir("relationships");
+  ASSERT_FALSE(FilesHolding(db, words[0]).empty()) << "the search cannot find the words";
+
+  Delete(martin);
+  const auto deleted_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return WhatRelationshipsShows(jacques, martin).empty() &&
+               WhatRelationshipsShows(lucie, martin).empty();
+      },
+      10s))
+      << absl::StrJoin(WhatRelationshipsShows(jacques, martin), ", ");
+  std::printf(
+      "erasure: relationships shows nothing of a deleted person %.0f ms after the deletion\n",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - deleted_at)
+          .count());
+  // Others' statements stay, and no new one about the person is taken.
+  EXPECT_EQ(References(jacques.token, jacques), std::vector<std::string>{lucie.person.id()});
+  grpc::Status refused;
+  rv1::PutTrustRequest again;
+  again.mutable_statement()->set_trustee_id(martin.person.id());
+  PutRequest(jacques, again, &refused);
+  EXPECT_EQ(refused.error_code(), Code::NOT_FOUND);
+
+  // The disk lets go of the words once the erasure is reclaimed.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& word : words) {
+          if (!FilesHolding(db, word).empty()) return false;
+        }
+        return true;
+      },
+      20s));
+  for (const auto& word : words) EXPECT_THAT(FilesHolding(db, word), ::testing::IsEmpty()) << word;
+
+  // A clean restart's checkpoint and rebuilt graph know nothing of it.
+  deployment_->RestartRelationships(/*kill=*/false);
+  EXPECT_THAT(WhatRelationshipsShows(jacques, martin), ::testing::IsEmpty());
+  EXPECT_EQ(References(jacques.token, jacques), std::vector<std::string>{lucie.person.id()});
+}
+
+TEST_F(ErasureTest, ARelationshipsServerDownAtTheDeletionErasesWhenItComesBack) {
+  const Account jacques = SignUp("jacques");
+  const Account martin = SignUp("martin");
+  Mutual(jacques, martin, {Tag("negotiation")});
+  deployment_->StopRelationships(/*kill=*/true);
+  Delete(martin);
+  ASSERT_TRUE(deployment_->Start(Server::kRelationships));
+  EXPECT_TRUE(WaitUntil([&] { return WhatRelationshipsShows(jacques, martin).empty(); }, 10s))
+      << absl::StrJoin(WhatRelationshipsShows(jacques, martin), ", ");
 }
 
 }  // namespace

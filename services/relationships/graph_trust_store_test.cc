@@ -79,7 +79,7 @@ TEST(GraphTrustStoreTest, IndexesLeftToTheGraphAreNeitherReadNorTrustedAgain) {
 const std::vector<std::string> kFacets = {"negotiation", "rigour", "listening", "accounting"};
 
 // One random change to a pair: a new statement, a narrowing or widening of
-// its sphere, a visibility change, an answer, or a revocation.
+// its sphere, a visibility change, an answer, a revocation or an erasure.
 StatementChange RandomChange(TrustStore& store, const std::vector<std::string>& people,
                              std::mt19937& random) {
   const std::string& truster = people[random() % people.size()];
@@ -88,6 +88,11 @@ StatementChange RandomChange(TrustStore& store, const std::vector<std::string>& 
   auto reader = store.Latest();
   auto stored = *reader->Statements({{truster, trustee}, {trustee, truster}});
   StatementChange change{.before = stored[0], .reverse = stored[1]};
+  if (change.before && random() % 10 == 0) {
+    change.after = ErasedStatement(truster, trustee);
+    change.kind = v1::CHANGE_KIND_ERASED;
+    return change;
+  }
   v1::TrustStatement after = change.before.value_or(v1::TrustStatement());
   after.set_truster_id(truster);
   after.set_trustee_id(trustee);

@@ -12,6 +12,7 @@
 #include "services/common/server/server_parts.h"
 #include "services/common/server/transport_security.h"
 #include "services/relationships/graph_trust_store.h"
+#include "services/relationships/person_eraser.h"
 #include "services/relationships/postgres_trust_store.h"
 #include "services/relationships/relationship_handlers.h"
 #include "services/relationships/rocksdb_trust_store.h"
@@ -39,6 +40,12 @@ ABSL_FLAG(absl::Duration, identity_follow_bound, absl::Seconds(1),
           "How long a person's deletion or a position's removal in identity may go unnoticed: "
           "identity's answers (live people, position owners) are remembered while its change "
           "log was read this recently; 0 asks identity on every write.");
+ABSL_FLAG(absl::Duration, erasure_poll_period, absl::Milliseconds(250),
+          "How often identity's change log is read for people to erase: a deleted person's "
+          "statements, and those about them, leave within about this long.");
+ABSL_FLAG(absl::Duration, erasure_reclaim_period, absl::Hours(1),
+          "After an erasure, how long the disk may keep the erased bytes (RocksDB: a full "
+          "compaction runs at most this often, and at the first erasure after a start).");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
@@ -82,6 +89,7 @@ int main(int argc, char** argv) {
   // Over a shared database: what keeps this replica's graph fed with the
   // changes other replicas commit.
   std::unique_ptr<storage::postgres::PgChangeFollower> follower;
+  std::unique_ptr<relationships::PersonEraser> eraser;
 
   const int exit_code = RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -125,6 +133,12 @@ int main(int argc, char** argv) {
         if (options.identity_facts.trust_for > absl::ZeroDuration()) {
           logic->identity_facts().StartFollowing();
         }
+        eraser = std::make_unique<relationships::PersonEraser>(
+            identity.ChangeLister(), logic.get(),
+            relationships::PersonEraser::Options{
+                .poll_period = absl::GetFlag(FLAGS_erasure_poll_period),
+                .reclaim_period = absl::GetFlag(FLAGS_erasure_reclaim_period)});
+        eraser->Start();
         handlers.Attach(logic.get());
         relationships::TrustStore* trust_store = &logic->store();
         ConsistencyTokens::Positions positions{
@@ -163,6 +177,7 @@ int main(int argc, char** argv) {
             handlers.WaitForStreams();
             parts.Attach(nullptr);
             parts.deletions.reset();
+            eraser.reset();
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();

@@ -51,6 +51,21 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
                "sequence bigint NOT NULL)",
                "INSERT INTO relationships_change_head VALUES (1, 0)",
            }},
+      // The statement each change-log entry and request record is about,
+      // so that an erasure finds them by index; rows written before are
+      // filled at open (FillStatementColumns).
+      {.to_version = 2,
+       .statements =
+           {
+               "ALTER TABLE relationships_changes ADD COLUMN truster bytea",
+               "ALTER TABLE relationships_changes ADD COLUMN trustee bytea",
+               "CREATE INDEX relationships_changes_by_statement ON relationships_changes "
+               "(truster, trustee)",
+               "ALTER TABLE relationships_requests ADD COLUMN truster bytea",
+               "ALTER TABLE relationships_requests ADD COLUMN trustee bytea",
+               "CREATE INDEX relationships_requests_by_statement ON relationships_requests "
+               "(truster, trustee)",
+           }},
   };
   return *migrations;
 }
@@ -129,6 +144,84 @@ absl::Status WriteStatement(PgConnection& connection, const v1::TrustStatement& 
   return connection.Exec(sql, params).status();
 }
 
+// Erasing truster -> trustee: its row, its facets and its request records
+// go, and every change-log entry of it becomes an erasure.
+absl::Status EraseStatement(PgConnection& connection, const v1::TrustStatement& erased) {
+  const PgParam truster = PgParam::Bytes(erased.truster_id());
+  const PgParam trustee = PgParam::Bytes(erased.trustee_id());
+  const std::vector<std::pair<const char*, std::vector<PgParam>>> steps = {
+      {"DELETE FROM relationships_statements WHERE truster = $1 AND trustee = $2",
+       {truster, trustee}},
+      {"DELETE FROM relationships_facets WHERE subject = $2 AND truster = $1", {truster, trustee}},
+      {"DELETE FROM relationships_requests WHERE truster = $1 AND trustee = $2",
+       {truster, trustee}},
+      {"UPDATE relationships_changes SET change = $3 WHERE truster = $1 AND trustee = $2",
+       {truster, trustee,
+        PgParam::Bytes(
+            ErasedChangeRecord(erased.truster_id(), erased.trustee_id()).SerializeAsString())}},
+  };
+  for (const auto& [sql, params] : steps) {
+    if (auto done = connection.Exec(sql, params); !done.ok()) return done.status();
+  }
+  return absl::OkStatus();
+}
+
+// The marker set once every row written before schema version 2 names its
+// statement.
+constexpr char kStatementColumnsFilled[] = "statement columns filled";
+
+// Fills the statement columns that schema version 2 added, for the rows
+// written before it, a batch at a time; each row is filled once, by
+// whichever replica gets there first, and the marker ends the work.
+absl::Status FillStatementColumns(storage::postgres::PgPool& pool) {
+  auto filled =
+      storage::postgres::NamedValue(pool, "relationships_markers", kStatementColumnsFilled);
+  if (!filled.ok()) return filled.status();
+  if (!filled->empty()) return absl::OkStatus();
+  constexpr int kBatch = 512;
+  struct Table {
+    const char* select;
+    const char* update;
+  };
+  const Table tables[] = {
+      {"SELECT sequence::text, change FROM relationships_changes WHERE truster IS NULL LIMIT $1",
+       "UPDATE relationships_changes SET truster = $2, trustee = $3 WHERE sequence = $1::bigint"},
+      {"SELECT request_id, record, scope FROM relationships_requests WHERE truster IS NULL "
+       "LIMIT $1",
+       "UPDATE relationships_requests SET truster = $2, trustee = $3 "
+       "WHERE request_id = $1 AND scope = $4"},
+  };
+  for (const Table& table : tables) {
+    const bool changes = &table == &tables[0];
+    for (;;) {
+      auto rows = pool.Query(table.select, {PgParam::Int(kBatch)});
+      if (!rows.ok()) return rows.status();
+      for (int row = 0; row < rows->rows(); ++row) {
+        v1::TrustStatement statement;
+        if (changes) {
+          auto record = ParseValue<internal::ChangeRecord>(rows->Value(row, 1));
+          if (!record.ok()) return record.status();
+          statement = record->statement();
+        } else {
+          auto record = ParseValue<internal::RequestRecord>(rows->Value(row, 1));
+          if (!record.ok()) return record.status();
+          statement = record->result();
+        }
+        std::vector<PgParam> params = {
+            changes ? PgParam::Text(rows->Value(row, 0)) : PgParam::Bytes(rows->Value(row, 0)),
+            PgParam::Bytes(statement.truster_id()), PgParam::Bytes(statement.trustee_id())};
+        if (!changes) params.push_back(PgParam::Bytes(rows->Value(row, 2)));
+        if (auto updated = pool.Query(table.update, params); !updated.ok()) {
+          return updated.status();
+        }
+      }
+      if (rows->rows() < kBatch) break;
+    }
+  }
+  return storage::postgres::SetNamedValue(pool, "relationships_markers", kStatementColumnsFilled,
+                                          "yes");
+}
+
 constexpr char kConflict[] =
     "a statement of this pair was changed concurrently (by another replica); read it again";
 
@@ -152,6 +245,7 @@ absl::StatusOr<std::unique_ptr<PostgresTrustStore>> PostgresTrustStore::Open(
       !migrated.ok()) {
     return migrated;
   }
+  if (absl::Status filled = FillStatementColumns(*pool); !filled.ok()) return filled;
   auto head = pool->Query("SELECT sequence FROM relationships_change_head");
   if (!head.ok()) return head.status();
   if (head->rows() != 1) return absl::DataLossError("relationships_change_head lost its row");
@@ -282,17 +376,28 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
         conflict = true;
         return absl::FailedPreconditionError(kConflict);
       }
+      const Pair pair{change.after.truster_id(), change.after.trustee_id()};
+      if (IsErased(change.after)) {
+        if (absl::Status erased = EraseStatement(connection, change.after); !erased.ok()) {
+          return erased;
+        }
+        written[pair] = std::nullopt;
+        continue;
+      }
       if (absl::Status ran = WriteStatement(connection, change.after); !ran.ok()) return ran;
-      written[{change.after.truster_id(), change.after.trustee_id()}] = change.after;
+      written[pair] = change.after;
     }
     if (request) {
       // A claim: a request another replica (or a lost commit of ours)
       // answered first is not answered twice; the insert waits for a lost
       // commit still running.
       auto kept = connection.Exec(
-          "INSERT INTO relationships_requests VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+          "INSERT INTO relationships_requests (scope, request_id, record, truster, trustee) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
           {PgParam::Bytes(request->key.scope), PgParam::Bytes(request->key.request_id),
-           PgParam::Bytes(stored_request->SerializeAsString())});
+           PgParam::Bytes(stored_request->SerializeAsString()),
+           PgParam::Bytes(stored_request->result().truster_id()),
+           PgParam::Bytes(stored_request->result().trustee_id())});
       if (!kept.ok()) return kept.status();
       if (kept->RowsAffected() == 0) {
         conflict = true;
@@ -325,8 +430,11 @@ absl::StatusOr<uint64_t> PostgresTrustStore::Apply(const std::vector<StatementCh
     }
     for (size_t i = 0; i < changes.size(); ++i) {
       auto inserted = connection.Exec(
-          "INSERT INTO relationships_changes VALUES ($1::bigint, $2)",
-          {PgParam::Int(static_cast<int64_t>(sequences[i])), PgParam::Bytes(entries[i])});
+          "INSERT INTO relationships_changes (sequence, change, truster, trustee) "
+          "VALUES ($1::bigint, $2, $3, $4)",
+          {PgParam::Int(static_cast<int64_t>(sequences[i])), PgParam::Bytes(entries[i]),
+           PgParam::Bytes(changes[i].after.truster_id()),
+           PgParam::Bytes(changes[i].after.trustee_id())});
       if (!inserted.ok()) return inserted.status();
     }
     return absl::OkStatus();

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "services/relationships/trust_store_conformance.h"
 #include "tests/support/postgres_server.h"
 
@@ -183,6 +184,59 @@ TEST(PostgresTrustStoreTest, ALostDatabaseIsUnavailableAndUsedAgainWhenBack) {
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(*applied, 2u);
   EXPECT_TRUE((*store)->Snapshot()->Reference("alice", "bob")->has_value());
+}
+
+// Rows written before schema version 2 named no statement: the first open
+// after it fills them in, so that erasing an older statement still
+// rewrites its history and drops its request record.
+TEST(PostgresTrustStoreTest, RowsOfTheFirstSchemaAreTracedAtOpen) {
+  auto conninfo = testing::FreshDatabase("traces");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  const RequestKey request{"ada", "PutTrust", "retry-1"};
+  {
+    auto store = OpenOn(*conninfo);
+    ASSERT_TRUE(store.ok()) << store.status();
+    v1::TrustStatement first = ActiveStatement("ada", "bea");
+    first.set_note("ada's words");
+    ASSERT_TRUE((*store)
+                    ->Apply({{.after = first, .kind = v1::CHANGE_KIND_CREATED}},
+                            RequestRecord{.key = request,
+                                          .fingerprint = "f",
+                                          .response = first.SerializeAsString(),
+                                          .create_time = absl::Now()})
+                    .ok());
+    ASSERT_TRUE(
+        (*store)
+            ->Apply({{.after = ActiveStatement("bea", "cid"), .kind = v1::CHANGE_KIND_CREATED}},
+                    std::nullopt)
+            .ok());
+  }
+  // As the first schema left them.
+  storage::postgres::PgPool pool(storage::postgres::PgPoolOptions{.conninfo = *conninfo});
+  for (const char* sql : {"UPDATE relationships_changes SET truster = NULL, trustee = NULL",
+                          "UPDATE relationships_requests SET truster = NULL, trustee = NULL",
+                          "DELETE FROM relationships_markers"}) {
+    ASSERT_TRUE(pool.Query(sql).ok()) << sql;
+  }
+
+  auto store = OpenOn(*conninfo);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto before = (*store)->Latest()->Statement("ada", "bea");
+  ASSERT_TRUE(before.ok() && before->has_value());
+  ASSERT_TRUE((*store)
+                  ->Apply({{.before = *before,
+                            .after = ErasedStatement("ada", "bea"),
+                            .kind = v1::CHANGE_KIND_ERASED}},
+                          std::nullopt)
+                  .ok());
+  EXPECT_EQ(*(*store)->FindRequest(request), std::nullopt);
+  auto log = (*store)->Changes(0, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ((*log)[0].change.kind(), v1::CHANGE_KIND_ERASED);
+  EXPECT_EQ((*log)[0].change.statement().note(), "");
+  EXPECT_EQ((*log)[1].change.kind(), v1::CHANGE_KIND_CREATED);
+  EXPECT_EQ((*log)[2].change.kind(), v1::CHANGE_KIND_ERASED);
 }
 
 }  // namespace

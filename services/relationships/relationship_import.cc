@@ -62,9 +62,14 @@ absl::Status RelationshipLogic::ImportTrust(const Caller& caller,
   // `counts` hold this batch's statements and its people's counts, which
   // the store does not show yet.
   std::vector<std::string> lock_keys;
+  std::vector<absl::string_view> people;
   for (const auto& statement : statements) {
     AddPairLockKeys(statement.truster_id(), statement.trustee_id(), lock_keys);
+    people.push_back(statement.truster_id());
+    people.push_back(statement.trustee_id());
   }
+  auto pass = erasures_.Enter(people);
+  if (!pass.ok()) return pass.status();
   auto guard = locks_.Lock(lock_keys);
   auto reader = store_->Latest();
   // Every statement of the batch and every one back, read together; then

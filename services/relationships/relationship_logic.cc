@@ -110,6 +110,8 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrustAttempt(
 
   const std::string& truster_id = caller.person_id;
   const std::string& trustee_id = normalized->trustee_id();
+  auto pass = erasures_.Enter({truster_id, trustee_id});
+  if (!pass.ok()) return pass.status();
   auto guard = LockPair(truster_id, trustee_id);
   auto reader = store_->Latest();
   // The statement and the one back, read together.

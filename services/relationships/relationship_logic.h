@@ -20,6 +20,7 @@
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
 #include "services/common/downstream/identity_directory.h"
+#include "services/relationships/erasure_gate.h"
 #include "services/relationships/identity_facts.h"
 #include "services/relationships/statement_limits.h"
 #include "services/relationships/tag_use_recorder.h"
@@ -78,6 +79,12 @@ class RelationshipLogic {
   absl::Status ImportTrust(const Caller& caller, const v1::ImportTrustRequest& request,
                            v1::ImportTrustResponse* totals);
 
+  // Erases every statement by or about the person (identity deleted
+  // them), both directions of each pair in one write, with their traces
+  // (relationship_erasure.cc); refuses new ones from then on. Idempotent.
+  // Returns how many statements went.
+  absl::StatusOr<int64_t> ErasePerson(const std::string& person_id);
+
   TrustStore& store() { return *store_; }
   IdentityFacts& identity_facts() { return identity_facts_; }
 
@@ -123,6 +130,7 @@ class RelationshipLogic {
   RequestLedger requests_;
   TagUseRecorder tag_uses_;
   IdentityFacts identity_facts_;
+  ErasureGate erasures_;
 };
 
 }  // namespace trustsphere::relationships

@@ -5,6 +5,7 @@
 // disk: never reorder, rename or reuse them.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,13 +25,16 @@ inline constexpr Family kRequests = 5;
 inline constexpr Family kChanges = 6;
 // Since schema version 2.
 inline constexpr Family kCounters = 7;
+// Since schema version 4.
+inline constexpr Family kTraces = 8;
 
 // 1: the first layout. 2: adds `counters`, filled from the statements by a
 // migration at open. 3: the indexes (incoming, references, pending, facets,
 // counters) may be left to the trust graph, as the engine metadata at
 // kIndexesMeta says; builds before it would read them stale, so they refuse
-// this version.
-inline constexpr uint32_t kSchemaVersion = 3;
+// this version. 4: adds `traces`, filled from the change log and the
+// request records by a migration at open.
+inline constexpr uint32_t kSchemaVersion = 4;
 // Engine metadata: kIndexesLeftToTheGraph once a store stopped keeping them.
 inline constexpr char kIndexesMeta[] = "indexes";
 inline constexpr char kIndexesLeftToTheGraph[] = "left to the trust graph";
@@ -65,5 +69,27 @@ std::string Request(const std::string& caller, const std::string& request_id);
 // active, kept (active or revoked), unanswered (active, none back).
 std::string Counters(const std::string& person);
 inline constexpr size_t kCounterCount = 3;
+
+// traces: where a statement's words are kept besides its own record, so
+// that an erasure finds them without scanning: Str(truster) Str(trustee),
+// then U8(1) U64(sequence) for each change-log entry of the statement, or
+// U8(2) Tail(its key in `requests`) for each request record answered with
+// it. Values are empty.
+std::string TracePrefix(const std::string& truster, const std::string& trustee);
+// The prefix the engine completes with a change's sequence.
+std::string ChangeTracePrefix(const std::string& truster, const std::string& trustee);
+std::string ChangeTrace(const std::string& truster, const std::string& trustee, uint64_t sequence);
+std::string RequestTrace(const std::string& truster, const std::string& trustee,
+                         std::string_view request_key);
+// The sequence of a `changes` key (0 when malformed).
+uint64_t SequenceOfChange(std::string_view key);
+// A trace key read back after its TracePrefix; nullopt when malformed.
+struct Trace {
+  // The change-log entry's sequence, or 0 for a request record.
+  uint64_t sequence = 0;
+  // The request record's key in `requests`, or "" for a change.
+  std::string request;
+};
+std::optional<Trace> TraceAfter(std::string_view key, size_t prefix_size);
 
 }  // namespace trustsphere::relationships::keys

@@ -262,7 +262,11 @@ void WriteIndexes(WriteBatch& batch, const StatementChange& change) {
   const bool active = after.state() == v1::TRUST_STATE_ACTIVE;
   const bool reverse_active = IsActive(change.reverse);
 
-  batch.Put(keys::kIncoming, keys::Pair(trustee, truster), "");
+  if (IsErased(after)) {
+    batch.Delete(keys::kIncoming, keys::Pair(trustee, truster));
+  } else {
+    batch.Put(keys::kIncoming, keys::Pair(trustee, truster), "");
+  }
 
   if (IsActive(change.before)) WriteFacets(batch, *change.before, /*put=*/false);
   if (active) WriteFacets(batch, after, /*put=*/true);
@@ -284,11 +288,83 @@ void WriteIndexes(WriteBatch& batch, const StatementChange& change) {
 
 void WriteChange(WriteBatch& batch, const StatementChange& change, TrustIndexes indexes) {
   const v1::TrustStatement& after = change.after;
-  batch.Put(keys::kStatements, keys::Pair(after.truster_id(), after.trustee_id()),
-            after.SerializeAsString());
+  const std::string& truster = after.truster_id();
+  const std::string& trustee = after.trustee_id();
+  std::vector<std::pair<storage::Family, std::string>> traced_under;
+  if (IsErased(after)) {
+    batch.Delete(keys::kStatements, keys::Pair(truster, trustee));
+  } else {
+    batch.Put(keys::kStatements, keys::Pair(truster, trustee), after.SerializeAsString());
+    // An erasure's own entry holds nothing to erase again.
+    traced_under.emplace_back(keys::kTraces, keys::ChangeTracePrefix(truster, trustee));
+  }
   if (indexes == TrustIndexes::kKept) WriteIndexes(batch, change);
 
-  batch.AppendChange(ChangeRecordOf(change).SerializeAsString());
+  batch.AppendChange(ChangeRecordOf(change).SerializeAsString(), std::move(traced_under));
+}
+
+// Adds to `batch` what erasing truster -> trustee does besides removing
+// the statement: every change-log entry of it becomes an erasure, every
+// request record answered with it goes, and so do their traces.
+absl::Status ForgetTraces(const storage::Engine& engine, const std::string& truster,
+                          const std::string& trustee, WriteBatch& batch) {
+  const std::string prefix = keys::TracePrefix(truster, trustee);
+  const std::string erased = ErasedChangeRecord(truster, trustee).SerializeAsString();
+  return engine.Scan(keys::kTraces, {.prefix = prefix},
+                     [&](std::string_view key, std::string_view) -> storage::Engine::Visit {
+                       auto trace = keys::TraceAfter(key, prefix.size());
+                       if (!trace) return absl::DataLossError("a trace key does not parse");
+                       if (trace->request.empty()) {
+                         batch.RewriteChange(trace->sequence, erased);
+                       } else {
+                         batch.Delete(keys::kRequests, trace->request);
+                       }
+                       batch.Delete(keys::kTraces, key);
+                       return true;
+                     });
+}
+
+// Version 4's traces, from the change log and the request records that
+// version 3 kept without them. Puts only, so a run cut short and run again
+// gives the same traces.
+absl::Status TraceHistory(storage::Engine& engine) {
+  constexpr int kPerBatch = 10000;
+  WriteBatch batch;
+  int pending = 0;
+  auto put = [&](const std::string& key) -> absl::Status {
+    batch.Put(keys::kTraces, key, "");
+    if (++pending % kPerBatch != 0) return absl::OkStatus();
+    absl::Status written = engine.Write(std::move(batch)).status();
+    batch = WriteBatch();
+    return written;
+  };
+  absl::Status changes = engine.Scan(
+      keys::kChanges, {},
+      [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
+        auto record = ParseValue<internal::ChangeRecord>(value);
+        if (!record.ok()) return record.status();
+        const uint64_t sequence = keys::SequenceOfChange(key);
+        if (sequence == 0) return absl::DataLossError("a change-log key does not parse");
+        const v1::TrustStatement& statement = record->statement();
+        if (IsErased(statement)) return true;
+        absl::Status traced =
+            put(keys::ChangeTrace(statement.truster_id(), statement.trustee_id(), sequence));
+        if (!traced.ok()) return traced;
+        return true;
+      });
+  if (!changes.ok()) return changes;
+  absl::Status requests =
+      engine.Scan(keys::kRequests, {},
+                  [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
+                    auto record = ParseValue<internal::RequestRecord>(value);
+                    if (!record.ok()) return record.status();
+                    absl::Status traced = put(keys::RequestTrace(
+                        record->result().truster_id(), record->result().trustee_id(), key));
+                    if (!traced.ok()) return traced;
+                    return true;
+                  });
+  if (!requests.ok()) return requests;
+  return engine.Write(std::move(batch)).status();
 }
 
 // Records, durably and before any write, that the indexes stop following
@@ -319,13 +395,15 @@ absl::StatusOr<std::unique_ptr<RocksDbTrustStore>> RocksDbTrustStore::Open(const
   options.families = keys::FamilyNames();
   options.change_log = keys::kChanges;
   options.prefixed_families = {keys::kStatements, keys::kIncoming, keys::kReferences,
-                               keys::kPending,    keys::kFacets,   keys::kRequests};
+                               keys::kPending,    keys::kFacets,   keys::kRequests,
+                               keys::kTraces};
   options.counter_families = {keys::kCounters};
   options.schema_version = keys::kSchemaVersion;
   // Version 3 only says that indexes may be left to the graph: nothing to
   // move.
   options.migrations = {{.from = 1, .run = CountStatements},
-                        {.from = 2, .run = [](storage::Engine&) { return absl::OkStatus(); }}};
+                        {.from = 2, .run = [](storage::Engine&) { return absl::OkStatus(); }},
+                        {.from = 3, .run = TraceHistory}};
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status();
@@ -344,12 +422,23 @@ std::unique_ptr<TrustReader> RocksDbTrustStore::Latest() const {
 absl::StatusOr<uint64_t> RocksDbTrustStore::Apply(const std::vector<StatementChange>& changes,
                                                   const std::optional<RequestRecord>& request) {
   WriteBatch batch;
-  for (const auto& change : changes) WriteChange(batch, change, indexes_);
+  for (const auto& change : changes) {
+    if (IsErased(change.after)) {
+      // The pair's lock, held by the caller, keeps its traces still.
+      absl::Status forgotten =
+          ForgetTraces(*engine_, change.after.truster_id(), change.after.trustee_id(), batch);
+      if (!forgotten.ok()) return forgotten;
+    }
+    WriteChange(batch, change, indexes_);
+  }
   if (request) {
     auto record = StoredRequest(*request);
     if (!record.ok()) return record.status();
-    batch.Put(keys::kRequests, keys::Request(request->key.scope, request->key.request_id),
-              record->SerializeAsString());
+    const std::string key = keys::Request(request->key.scope, request->key.request_id);
+    batch.Put(keys::kRequests, key, record->SerializeAsString());
+    batch.Put(keys::kTraces,
+              keys::RequestTrace(record->result().truster_id(), record->result().trustee_id(), key),
+              "");
   }
   auto sequences = engine_->Write(std::move(batch), [&](absl::Span<const uint64_t> committed) {
     if (commit_hook_) commit_hook_(changes, committed);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/relationships/relationships_keys.h"
 #include "services/relationships/trust_store_conformance.h"
 
@@ -22,6 +23,39 @@ void Apply(TrustStore& store, const v1::TrustStatement& after) {
                          .reverse = *reader->Statement(after.trustee_id(), after.truster_id())};
   change.kind = change.before ? v1::CHANGE_KIND_UPDATED : v1::CHANGE_KIND_CREATED;
   EXPECT_TRUE(store.Apply({change}, std::nullopt).ok());
+}
+
+// Copies the first `families` families of the database at `from`, written
+// by today's store, into a new database at `to` of schema `version`: what
+// an older build would have left there.
+void CopyAsVersion(const std::string& from_path, const std::string& to_path, uint32_t version,
+                   storage::Family families) {
+  storage::EngineOptions current;
+  current.path = from_path;
+  current.families = keys::FamilyNames();
+  current.counter_families = {keys::kCounters};
+  current.schema_version = keys::kSchemaVersion;
+  auto from = storage::Engine::Open(current);
+  ASSERT_TRUE(from.ok()) << from.status();
+  storage::EngineOptions older;
+  older.path = to_path;
+  older.families = keys::FamilyNames();
+  older.families.resize(families);
+  if (families > keys::kCounters) older.counter_families = {keys::kCounters};
+  older.schema_version = version;
+  auto to = storage::Engine::Open(older);
+  ASSERT_TRUE(to.ok()) << to.status();
+  for (storage::Family family = 0; family < families; ++family) {
+    storage::WriteBatch batch;
+    ASSERT_TRUE((*from)
+                    ->Scan(family, {},
+                           [&](std::string_view key, std::string_view value) {
+                             batch.Put(family, key, value);
+                             return true;
+                           })
+                    .ok());
+    ASSERT_TRUE((*to)->Write(std::move(batch)).ok());
+  }
 }
 
 // A database of the first layout (no counters family, schema version 1) is
@@ -49,33 +83,7 @@ TEST(RocksDbTrustStoreTest, AVersionOneDatabaseGetsItsCountsAtOpen) {
   }
   EXPECT_EQ(expected["p0"], (StatementCounts{.active = 1, .kept = 1, .unanswered = 0}));
   EXPECT_EQ(expected["p7"], (StatementCounts{.active = 1, .kept = 2, .unanswered = 1}));
-  {
-    storage::EngineOptions current;
-    current.path = dir.Sub("current");
-    current.families = keys::FamilyNames();
-    current.counter_families = {keys::kCounters};
-    current.schema_version = keys::kSchemaVersion;
-    auto from = storage::Engine::Open(current);
-    ASSERT_TRUE(from.ok()) << from.status();
-    storage::EngineOptions first;
-    first.path = dir.Sub("v1");
-    first.families = keys::FamilyNames();
-    first.families.resize(keys::kCounters);  // the first layout's families
-    first.schema_version = 1;
-    auto to = storage::Engine::Open(first);
-    ASSERT_TRUE(to.ok()) << to.status();
-    for (storage::Family family = 0; family < keys::kCounters; ++family) {
-      storage::WriteBatch batch;
-      ASSERT_TRUE((*from)
-                      ->Scan(family, {},
-                             [&](std::string_view key, std::string_view value) {
-                               batch.Put(family, key, value);
-                               return true;
-                             })
-                      .ok());
-      ASSERT_TRUE((*to)->Write(std::move(batch)).ok());
-    }
-  }
+  CopyAsVersion(dir.Sub("current"), dir.Sub("v1"), /*version=*/1, /*families=*/keys::kCounters);
 
   auto migrated = RocksDbTrustStore::Open(dir.Sub("v1"), false);
   ASSERT_TRUE(migrated.ok()) << migrated.status();
@@ -92,6 +100,46 @@ TEST(RocksDbTrustStoreTest, AVersionOneDatabaseGetsItsCountsAtOpen) {
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_EQ(*(*reopened)->Latest()->Counts("p1"),
             (StatementCounts{.active = 2, .kept = 2, .unanswered = 0}));
+}
+
+// A database of version 3 (no traces) gets the traces of its change log
+// and request records at open, so that erasing a statement written before
+// still rewrites its history and drops its request record.
+TEST(RocksDbTrustStoreTest, AVersionThreeDatabaseGetsItsTracesAtOpen) {
+  testing::TempDir dir;
+  const RequestKey request{"ada", "PutTrust", "retry-1"};
+  {
+    auto store = RocksDbTrustStore::Open(dir.Sub("current"), false);
+    ASSERT_TRUE(store.ok()) << store.status();
+    v1::TrustStatement first = ActiveStatement("ada", "bea");
+    first.set_note("ada's words");
+    ASSERT_TRUE((*store)
+                    ->Apply({{.after = first, .kind = v1::CHANGE_KIND_CREATED}},
+                            RequestRecord{.key = request,
+                                          .fingerprint = "f",
+                                          .response = first.SerializeAsString(),
+                                          .create_time = absl::Now()})
+                    .ok());
+    first.set_note("ada's other words");
+    Apply(**store, first);
+    Apply(**store, ActiveStatement("bea", "cid"));
+  }
+  CopyAsVersion(dir.Sub("current"), dir.Sub("v3"), /*version=*/3, /*families=*/keys::kTraces);
+
+  auto migrated = RocksDbTrustStore::Open(dir.Sub("v3"), false);
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  auto reader = (*migrated)->Latest();
+  StatementChange erasure{.before = *reader->Statement("ada", "bea"),
+                          .after = ErasedStatement("ada", "bea"),
+                          .kind = v1::CHANGE_KIND_ERASED};
+  ASSERT_TRUE((*migrated)->Apply({erasure}, std::nullopt).ok());
+  EXPECT_EQ(*(*migrated)->FindRequest(request), std::nullopt);
+  auto log = (*migrated)->Changes(0, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 4u);
+  for (int i : {0, 1, 3}) EXPECT_EQ((*log)[i].change.kind(), v1::CHANGE_KIND_ERASED) << i;
+  EXPECT_EQ((*log)[2].change.kind(), v1::CHANGE_KIND_CREATED);
+  EXPECT_EQ((*log)[2].change.statement().truster_id(), "bea");
 }
 
 }  // namespace

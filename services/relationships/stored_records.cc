@@ -26,8 +26,18 @@ internal::ChangeRecord ChangeRecordOf(const StatementChange& change) {
   internal::ChangeRecord record;
   record.set_kind(change.kind);
   *record.mutable_statement() = change.after;
-  if (change.before) *record.mutable_previous_sphere() = change.before->sphere();
+  // An erasure says nothing of what was erased.
+  if (change.before && !IsErased(change.after)) {
+    *record.mutable_previous_sphere() = change.before->sphere();
+  }
   *record.mutable_commit_time() = ToProto(absl::Now());
+  return record;
+}
+
+internal::ChangeRecord ErasedChangeRecord(const std::string& truster, const std::string& trustee) {
+  internal::ChangeRecord record;
+  record.set_kind(v1::CHANGE_KIND_ERASED);
+  *record.mutable_statement() = ErasedStatement(truster, trustee);
   return record;
 }
 

@@ -5,6 +5,7 @@
 // the port's types, so that each store differs only in where it puts them.
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "records.pb.h"
@@ -18,6 +19,8 @@ RequestRecord LoadedRequest(const RequestKey& key, const internal::RequestRecord
 
 // The change-log entry of `change`, committed now.
 internal::ChangeRecord ChangeRecordOf(const StatementChange& change);
+// What every change-log entry of an erased statement becomes.
+internal::ChangeRecord ErasedChangeRecord(const std::string& truster, const std::string& trustee);
 TrustChangeEntry EntryOf(uint64_t sequence, internal::ChangeRecord record);
 
 }  // namespace trustsphere::relationships

@@ -14,6 +14,7 @@ constexpr uint8_t kActive = 2;
 constexpr int kVisibilityShift = 2;
 
 uint8_t Pack(const v1::TrustStatement& statement) {
+  if (IsErased(statement)) return 0;
   const bool active = statement.state() == v1::TRUST_STATE_ACTIVE;
   return static_cast<uint8_t>(kMade | (active ? kActive : 0) |
                               (static_cast<int>(statement.visibility()) << kVisibilityShift));
@@ -160,6 +161,15 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
     return place;
   };
 
+  auto drop_if_unmade = [&](Adjacency& adjacency, uint32_t other) {
+    const size_t place = PlaceOf(adjacency, Name(other));
+    auto& entries = adjacency.entries;
+    if (place == entries.size() || entries[place].other != other) return;
+    const Entry& entry = entries[place];
+    if ((entry.mine & kMade) || (entry.theirs & kMade) || entry.facet_count != 0) return;
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(place));
+  };
+
   for (const v1::TrustStatement* statement : statements) {
     const uint32_t truster = IdOf(statement->truster_id());
     const uint32_t trustee = IdOf(statement->trustee_id());
@@ -167,7 +177,8 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
 
     Adjacency& outgoing = writable(truster);
     Entry& made = outgoing.entries[entry_index(outgoing, trustee)];
-    if (!(made.mine & kMade)) ++statements_;
+    statements_ +=
+        static_cast<int>((state & kMade) != 0) - static_cast<int>((made.mine & kMade) != 0);
     made.mine = state;
 
     Adjacency& about = writable(trustee);
@@ -187,6 +198,11 @@ TrustGraph::Version TrustGraph::Install(absl::Span<const v1::TrustStatement* con
     about.facets.insert(about.facets.begin() + static_cast<std::ptrdiff_t>(offset), held.begin(),
                         held.end());
     entry.facet_count = static_cast<uint16_t>(held.size());
+    if (state == 0) {
+      // Erased: a pair with no statement either way leaves both arrays.
+      drop_if_unmade(outgoing, trustee);
+      drop_if_unmade(about, truster);
+    }
   }
 
   for (auto& [id, adjacency] : changed) {

@@ -20,7 +20,19 @@ bool Unanswered(const v1::TrustStatement* statement, const v1::TrustStatement* b
          !IsVisibleAnswer(Active(back), back ? back->visibility() : v1::VISIBILITY_UNSPECIFIED);
 }
 
+// Made and not erased: what `kept` counts.
+bool Kept(const v1::TrustStatement* statement) {
+  return statement != nullptr && !IsErased(*statement);
+}
+
 }  // namespace
+
+v1::TrustStatement ErasedStatement(const std::string& truster, const std::string& trustee) {
+  v1::TrustStatement statement;
+  statement.set_truster_id(truster);
+  statement.set_trustee_id(trustee);
+  return statement;
+}
 
 CountDeltas DeltasOf(const StatementChange& change) {
   const v1::TrustStatement* before = Of(change.before);
@@ -28,7 +40,7 @@ CountDeltas DeltasOf(const StatementChange& change) {
   const v1::TrustStatement* reverse = Of(change.reverse);
   CountDeltas deltas;
   deltas.truster.active = Active(after) - Active(before);
-  deltas.truster.kept = before ? 0 : 1;
+  deltas.truster.kept = Kept(after) - Kept(before);
   deltas.truster.unanswered = Unanswered(after, reverse) - Unanswered(before, reverse);
   deltas.trustee.unanswered = Unanswered(reverse, after) - Unanswered(reverse, before);
   return deltas;

@@ -35,6 +35,13 @@ inline bool IsActive(const std::optional<v1::TrustStatement>& statement) {
   return statement && statement->state() == v1::TRUST_STATE_ACTIVE;
 }
 
+// An erasure's statement: the pair's two ids and nothing else (state
+// TRUST_STATE_UNSPECIFIED). A change of kind CHANGE_KIND_ERASED carries it.
+v1::TrustStatement ErasedStatement(const std::string& truster, const std::string& trustee);
+inline bool IsErased(const v1::TrustStatement& statement) {
+  return statement.state() == v1::TRUST_STATE_UNSPECIFIED;
+}
+
 // A mutual reference (both statements active) seen from one person, with
 // both statements' visibilities, so that visibility is decided without
 // loading them.
@@ -93,6 +100,10 @@ struct StatementCounts {
 
 // One statement's new state. `before` is its state as read under the
 // pair's lock (nullopt: new); `reverse` the current statement the other way.
+// An erasure (kind CHANGE_KIND_ERASED, `after` an ErasedStatement) removes
+// the statement and what is derived from it, rewrites every earlier
+// change-log entry of the pair (both directions) to an erasure, and drops
+// the request records whose answer was one of the pair's statements.
 struct StatementChange {
   std::optional<v1::TrustStatement> before;
   v1::TrustStatement after;

@@ -47,6 +47,9 @@ class TrustStoreConformance : public testing::StoreConformanceTest<TrustStore> {
   // The change of truster's statement about trustee to `after`, with the
   // current state read from the store.
   StatementChange ChangeTo(v1::TrustStatement after, v1::ChangeKind kind);
+  // The erasure of truster's stored statement about trustee, with the
+  // current state read from the store (trust_store_erasure_conformance.cc).
+  StatementChange Erasure(const std::string& truster, const std::string& trustee);
 };
 
 }  // namespace trustsphere::relationships
