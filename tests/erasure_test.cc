@@ -188,6 +188,7 @@ TEST_F(ErasureTest, RelationshipsErasesWhatADeletedPersonSaidAndWhatWasSaidOfThe
                                           "lucie-waits-for-martin-5d0e"};
   const std::string db = deployment_->DatabaseDir("relationships");
   ASSERT_FALSE(FilesHolding(db, words[0]).empty()) << "the search cannot find the words";
+  ASSERT_FALSE(FilesHolding(deployment_->DatabaseDir("identity"), "martin@example.fr").empty());
 
   Delete(martin);
   const auto deleted_at = std::chrono::steady_clock::now();
@@ -220,6 +221,12 @@ TEST_F(ErasureTest, RelationshipsErasesWhatADeletedPersonSaidAndWhatWasSaidOfThe
       },
       20s));
   for (const auto& word : words) EXPECT_THAT(FilesHolding(db, word), ::testing::IsEmpty()) << word;
+  // Nor does identity's keep their email (or anything of their sign-up).
+  const std::string identity_db = deployment_->DatabaseDir("identity");
+  EXPECT_TRUE(
+      WaitUntil([&] { return FilesHolding(identity_db, "martin@example.fr").empty(); }, 20s))
+      << absl::StrJoin(FilesHolding(identity_db, "martin@example.fr"), ", ");
+  EXPECT_FALSE(FilesHolding(identity_db, "jacques@example.fr").empty());
 
   // A clean restart's checkpoint and rebuilt graph know nothing of it.
   deployment_->RestartRelationships(/*kill=*/false);

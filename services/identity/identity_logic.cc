@@ -250,6 +250,7 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
   write.PutPerson(std::move(tombstone), *record);
   write.Log(internal::Change::KIND_PERSON_DELETED, request.id());
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
+  if (person_deleted_) person_deleted_();
   return google::protobuf::Empty();
 }
 

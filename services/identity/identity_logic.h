@@ -8,6 +8,7 @@
 // Thread-safe. Methods block on storage and password hashing: call them off
 // gRPC's callback threads.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -81,6 +82,9 @@ class IdentityLogic {
                              v1::ImportPersonsResponse* totals);
 
   IdentityStore& store() { return *store_; }
+  // Called after each deletion is stored (the server has the erased bytes
+  // reclaimed); set once, before the first call.
+  void OnPersonDeleted(std::function<void()> deleted) { person_deleted_ = std::move(deleted); }
 
   // Limits, public so tests and documentation use the same numbers.
   static constexpr int kMaxPositionsPerPerson = 200;
@@ -109,6 +113,7 @@ class IdentityLogic {
   absl::StatusOr<v1::RecordTagUseResponse> CountTagUses(const v1::RecordTagUseRequest& request);
 
   std::unique_ptr<IdentityStore> store_;
+  std::function<void()> person_deleted_;
   SigningKeyPair signing_key_;
   PageTokenCodec page_tokens_;
   IdentityOptions options_;

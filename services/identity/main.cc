@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "services/common/core/log.h"
+#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/identity/identity_handlers.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.identity.v1.IdentityService", data_dir);
   identity::IdentityHandlers handlers(&parts.runner);
   std::unique_ptr<identity::IdentityLogic> logic;
+  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
 
   const int exit_code = RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
@@ -75,6 +77,9 @@ int main(int argc, char** argv) {
             !followed.ok()) {
           return followed;
         }
+        reclaimer = std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(),
+                                                            ErasureReclaimPeriodFromFlags());
+        logic->OnPersonDeleted([&reclaimer] { reclaimer->Due(); });
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
@@ -88,6 +93,7 @@ int main(int argc, char** argv) {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
             parts.deletions.reset();
+            reclaimer.reset();
             logic.reset();
           },
       .writable = [&] { return logic->store().admin().CheckWritable(); },

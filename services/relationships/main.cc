@@ -8,6 +8,7 @@
 #include "services/common/downstream/downstream.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
+#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/common/server/transport_security.h"
@@ -43,9 +44,6 @@ ABSL_FLAG(absl::Duration, identity_follow_bound, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, erasure_poll_period, absl::Milliseconds(250),
           "How often identity's change log is read for people to erase: a deleted person's "
           "statements, and those about them, leave within about this long.");
-ABSL_FLAG(absl::Duration, erasure_reclaim_period, absl::Hours(1),
-          "After an erasure, how long the disk may keep the erased bytes (RocksDB: a full "
-          "compaction runs at most this often, and at the first erasure after a start).");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
@@ -89,6 +87,7 @@ int main(int argc, char** argv) {
   // Over a shared database: what keeps this replica's graph fed with the
   // changes other replicas commit.
   std::unique_ptr<storage::postgres::PgChangeFollower> follower;
+  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
   std::unique_ptr<relationships::PersonEraser> eraser;
 
   const int exit_code = RunServer({
@@ -133,11 +132,13 @@ int main(int argc, char** argv) {
         if (options.identity_facts.trust_for > absl::ZeroDuration()) {
           logic->identity_facts().StartFollowing();
         }
+        reclaimer = std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(),
+                                                            ErasureReclaimPeriodFromFlags());
         eraser = std::make_unique<relationships::PersonEraser>(
             identity.ChangeLister(), logic.get(),
             relationships::PersonEraser::Options{
                 .poll_period = absl::GetFlag(FLAGS_erasure_poll_period),
-                .reclaim_period = absl::GetFlag(FLAGS_erasure_reclaim_period)});
+                .erased = [&reclaimer] { reclaimer->Due(); }});
         eraser->Start();
         handlers.Attach(logic.get());
         relationships::TrustStore* trust_store = &logic->store();
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
             parts.Attach(nullptr);
             parts.deletions.reset();
             eraser.reset();
+            reclaimer.reset();
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();

@@ -29,13 +29,14 @@ absl::Status PersonEraser::CatchUp() {
     auto page = list_changes_(cursor_, kPage, absl::Now() + absl::Seconds(5));
     if (!page.ok()) return page.status();
     int64_t erased_people = 0;
+    int64_t erased_statements = 0;
     for (const auto& change : page->changes()) {
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
       const absl::Time started = absl::Now();
       auto erased = logic_->ErasePerson(change.person_id());
       if (!erased.ok()) return erased.status();
       ++erased_people;
-      if (*erased > 0) reclaim_due_ = true;
+      erased_statements += *erased;
       Log(LogLevel::kInfo, "deleted person erased",
           {F("person_id", change.person_id()), F("statements", *erased),
            F("seconds", absl::ToDoubleSeconds(absl::Now() - started))});
@@ -47,23 +48,10 @@ absl::Status PersonEraser::CatchUp() {
         return kept;
       }
     }
+    if (erased_statements > 0 && options_.erased) options_.erased();
     cursor_ = page->next_cursor();
     if (page->changes_size() < kPage) break;
   }
-  return ReclaimIfDue();
-}
-
-absl::Status PersonEraser::ReclaimIfDue() {
-  if (!reclaim_due_ || absl::Now() - last_reclaim_ < options_.reclaim_period) {
-    return absl::OkStatus();
-  }
-  const absl::Time started = absl::Now();
-  absl::Status reclaimed = logic_->store().admin().ReclaimDeleted();
-  if (!reclaimed.ok()) return reclaimed;
-  reclaim_due_ = false;
-  last_reclaim_ = absl::Now();
-  Log(LogLevel::kInfo, "erased records reclaimed on disk",
-      {F("seconds", absl::ToDoubleSeconds(last_reclaim_ - started))});
   return absl::OkStatus();
 }
 

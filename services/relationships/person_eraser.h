@@ -7,10 +7,6 @@
 // down when a person was deleted erases them when it comes back) and in
 // log order. A deletion that cannot be erased (the store refusing writes)
 // holds the follower back until it can.
-//
-// Erased records stay on disk as overwritten bytes until the storage
-// reclaims them: once something was erased, the follower asks it to
-// (StorageAdmin::ReclaimDeleted) at most once per `reclaim_period`.
 
 #include <functional>
 #include <string>
@@ -32,7 +28,9 @@ class PersonEraser {
       const std::string& after_cursor, int page_size, absl::Time deadline)>;
   struct Options {
     absl::Duration poll_period = absl::Milliseconds(250);
-    absl::Duration reclaim_period = absl::Hours(1);
+    // Called after statements were erased: their bytes are still on disk,
+    // overwritten, until the storage reclaims them.
+    std::function<void()> erased;
   };
   // The store marker holding the cursor of the last deletion erased.
   static constexpr char kMarker[] = "identity changes erased";
@@ -45,14 +43,13 @@ class PersonEraser {
 
   // Follows the log on a thread of its own until destroyed.
   void Start();
-  // Erases every deletion in the log now, up to its end, and reclaims the
-  // storage if it is due. What the follower's thread runs.
+  // Erases every deletion in the log now, up to its end. What the
+  // follower's thread runs.
   absl::Status CatchUp();
 
  private:
   static constexpr int kPage = 1000;
   void Follow();
-  absl::Status ReclaimIfDue();
 
   const ListChanges list_changes_;
   RelationshipLogic* const logic_;
@@ -60,8 +57,6 @@ class PersonEraser {
   // The follower's alone once it runs.
   bool cursor_loaded_ = false;
   std::string cursor_;
-  bool reclaim_due_ = false;
-  absl::Time last_reclaim_ = absl::InfinitePast();
   absl::Notification stop_;
   std::thread follower_;
 };

@@ -45,6 +45,10 @@ ABSL_FLAG(absl::Duration, health_probe_period, absl::Seconds(1),
           "can write, and says NOT_SERVING while it cannot.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+ABSL_FLAG(absl::Duration, erasure_reclaim_period, absl::Hours(1),
+          "After a person's erasure, how long the disk may keep the erased bytes: RocksDB "
+          "flushes and compacts every family at most this often (at once the first time after a "
+          "start). PostgreSQL reclaims with its own VACUUM.");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "Largest request or response message.");
 ABSL_FLAG(int32_t, worker_threads, 64,
           "Threads that run request bodies (storage calls block on disk syncs).");
@@ -133,6 +137,15 @@ bool SyncWritesFromFlags() {
     std::exit(2);
   }
   return durability == "sync";
+}
+
+absl::Duration ErasureReclaimPeriodFromFlags() {
+  const absl::Duration period = absl::GetFlag(FLAGS_erasure_reclaim_period);
+  if (period < absl::ZeroDuration()) {
+    std::fprintf(stderr, "--erasure_reclaim_period must not be negative\n");
+    std::exit(2);
+  }
+  return period;
 }
 
 std::optional<storage::postgres::PgPoolOptions> PostgresFromFlags() {

@@ -39,6 +39,11 @@ void InitServerProcess(int argc, char** argv, const char* usage);
 // message on any other value.
 bool SyncWritesFromFlags();
 
+// --erasure_reclaim_period: how long erased records' bytes may stay on
+// disk after an erasure before the storage rewrites its files; exits with a
+// message when negative.
+absl::Duration ErasureReclaimPeriodFromFlags();
+
 // --storage=postgres: the pool options for --database_url and
 // --database_connections; nullopt for --storage=rocksdb (the default).
 // Exits with a message on any other value, or when postgres has no URL.
