@@ -9,13 +9,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "absl/strings/str_join.h"
 
 #include "tests/relationships_fixture.h"
+#include "tests/support/database_contents.h"
 #include "tests/support/wait_until.h"
 
 namespace trustsphere::testing {
@@ -24,19 +22,6 @@ namespace {
 namespace cv1 = recommendations_v1;
 using namespace std::chrono_literals;
 using Code = grpc::StatusCode;
-
-// The files under `dir` whose bytes hold `needle`.
-std::vector<std::string> FilesHolding(const std::string& dir, const std::string& needle) {
-  std::vector<std::string> holding;
-  std::error_code error;
-  for (const auto& file : std::filesystem::recursive_directory_iterator(dir, error)) {
-    if (!file.is_regular_file(error)) continue;
-    std::ifstream in(file.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) holding.push_back(file.path().string());
-  }
-  return holding;
-}
 
 class ErasureTest : public RelationshipsTest {
  protected:

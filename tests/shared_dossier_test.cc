@@ -7,10 +7,13 @@
 
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "tests/relationships_fixture.h"
+#include "tests/support/database_contents.h"
 #include "tests/support/offline_verification.h"
+#include "tests/support/wait_until.h"
 
 namespace trustsphere::testing {
 namespace {
@@ -166,6 +169,18 @@ class SharedDossierTest : public RelationshipsTest {
     grpc::Status status = recs().ListAccessLog(Context(person.token).get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.entries().begin(), response.entries().end()};
+  }
+
+  void Delete(const Account& account) {
+    iv1::GetPersonRequest get;
+    get.set_id(account.person.id());
+    iv1::Person current;
+    ASSERT_TRUE(ident().GetPerson(Context(account.token).get(), get, &current).ok());
+    iv1::DeletePersonRequest erase;
+    erase.set_id(current.id());
+    erase.set_etag(current.etag());
+    google::protobuf::Empty erased;
+    ASSERT_TRUE(ident().DeletePerson(Context(account.token).get(), erase, &erased).ok());
   }
 
   Account jacques_;
@@ -336,6 +351,51 @@ TEST_F(SharedDossierTest, AReadStaysInTheLogWhenTheServerIsKilledRightAfter) {
     EXPECT_EQ(log[0].share_id(), dossier.share_id());
     EXPECT_THAT(log[0].recommendation_ids(), ElementsAre(letter.id()));
   }
+}
+
+// Deleting an author erases their letters and what reads showed of them;
+// deleting the subject erases their shares, the letters about them and
+// their access log; the recommendations database then holds none of it.
+TEST_F(SharedDossierTest, ErasureLeavesNothingOfAnAuthorOrOfTheSubject) {
+  // Two erasures in a row: each reclaimed at once.
+  deployment_->AddFlags(Server::kRecommendations, {"--erasure_reclaim_period=0s"});
+  deployment_->Restart(Server::kRecommendations, /*kill=*/true);
+  const cv1::Recommendation letter = Published(jacques_, {Tag("négociation")});
+  const std::string token = Share({letter});
+  cv1::Dossier dossier;
+  ASSERT_TRUE(Dossier(token, &dossier).ok());
+  ASSERT_EQ(dossier.entries_size(), 1);
+  ASSERT_EQ(AccessLogOf(jacques_).size(), 1u);
+  const std::string db = deployment_->DatabaseDir("recommendations");
+  const std::string text = "avec calme et précision";
+  ASSERT_FALSE(FilesHolding(db, text).empty()) << "the search cannot find the letter";
+
+  Delete(jacques_);
+  cv1::GetRecommendationRequest get;
+  get.set_id(letter.id());
+  cv1::Recommendation read;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return recs().GetRecommendation(Context(martin_.token).get(), get, &read).error_code() ==
+               grpc::StatusCode::NOT_FOUND;
+      },
+      10s));
+  // Martin's log keeps the read of his dossier, without the erased letter.
+  const std::vector<cv1::AccessEntry> log = AccessLogOf(martin_);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].recommendation_ids_size(), 0);
+  EXPECT_EQ(log[0].shown_size(), 0);
+  ASSERT_TRUE(Dossier(token, &dossier).ok());
+  EXPECT_EQ(dossier.entries_size(), 0);
+  EXPECT_TRUE(WaitUntil([&] { return FilesHolding(db, text).empty(); }, 20s))
+      << absl::StrJoin(FilesHolding(db, text), ", ");
+
+  Delete(martin_);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return Dossier(token, &dossier).error_code() == grpc::StatusCode::NOT_FOUND; }, 10s));
+  // The share named its recruiter; once reclaimed no file does.
+  EXPECT_TRUE(WaitUntil([&] { return FilesHolding(db, "recrutement@acme.example").empty(); }, 20s))
+      << absl::StrJoin(FilesHolding(db, "recrutement@acme.example"), ", ");
 }
 
 }  // namespace

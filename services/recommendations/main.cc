@@ -7,8 +7,10 @@
 #include "services/common/core/crypto.h"
 #include "services/common/core/log.h"
 #include "services/common/downstream/downstream.h"
+#include "services/common/downstream/erasure_follower.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
+#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/common/server/transport_security.h"
@@ -59,6 +61,8 @@ int main(int argc, char** argv) {
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;
+  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
+  std::unique_ptr<ErasureFollower> eraser;
 
   const int exit_code = RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
@@ -94,6 +98,22 @@ int main(int argc, char** argv) {
         consumer = std::make_unique<recommendations::TrustChangeConsumer>(
             logic.get(), &relationships, logic->store().ConsumerLeadership(RandomToken(16)));
         consumer->Start();
+        recommendations::RecommendationStore* records = &logic->store();
+        reclaimer = std::make_unique<DeletedBytesReclaimer>(&records->admin(),
+                                                            ErasureReclaimPeriodFromFlags());
+        eraser = std::make_unique<ErasureFollower>(
+            identity.ChangeLister(),
+            ErasureFollower::Service{
+                .erase = [&logic](const std::string& id) { return logic->ErasePerson(id); },
+                .load_cursor =
+                    [records] { return records->Marker(ErasureFollower::kCursorMarker); },
+                .save_cursor =
+                    [records](const std::string& cursor) {
+                      return records->SetMarker(ErasureFollower::kCursorMarker, cursor);
+                    },
+                .erased = [&reclaimer] { reclaimer->Due(); }},
+            ErasurePollPeriodFromFlags());
+        eraser->Start();
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
@@ -106,6 +126,8 @@ int main(int argc, char** argv) {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
             parts.deletions.reset();
+            eraser.reset();
+            reclaimer.reset();
             consumer.reset();
             handlers.Attach(nullptr);
             logic.reset();

@@ -240,6 +240,20 @@ std::vector<PgStatement> StatementsOf(const RecommendationWrite& write) {
          {PgParam::Bytes(access.person), PgParam::Int(UnixMicros(access.entry.time())),
           PgParam::Bytes(access.entry_id)}});
   }
+  for (const auto& erased : write.erased_recommendations()) {
+    for (const char* sql : {"DELETE FROM recommendations_recommendations WHERE id = $1",
+                            "DELETE FROM recommendations_versions WHERE id = $1"}) {
+      statements.push_back({sql, {PgParam::Bytes(erased.id())}});
+    }
+  }
+  for (const auto& erased : write.erased_requests()) {
+    statements.push_back(
+        {"DELETE FROM recommendations_requests WHERE id = $1", {PgParam::Bytes(erased.id())}});
+  }
+  for (const auto& erased : write.erased_shares()) {
+    statements.push_back({"DELETE FROM recommendations_shares WHERE id = $1",
+                          {PgParam::Bytes(erased.share().id())}});
+  }
   for (const auto& [author, blocked] : write.blocks()) {
     statements.push_back(
         {"INSERT INTO recommendations_blocks VALUES ($1, $2, $3) "
@@ -488,6 +502,55 @@ absl::StatusOr<storage::Page<v1::Share>> PostgresRecommendationStore::SharesOfSu
 absl::StatusOr<storage::Page<v1::AccessEntry>> PostgresRecommendationStore::AccessLog(
     const std::string& person, const std::string& cursor, int limit) const {
   return WholeTimeline<v1::AccessEntry>(*pool_, kAccessLog, person, cursor, limit);
+}
+
+absl::StatusOr<int> PostgresRecommendationStore::EraseAccessLog(const std::string& person,
+                                                                int limit) {
+  int erased = 0;
+  absl::Status ran = storage::postgres::RunTransaction(
+      *pool_, absl::Now() + kWriteDeadline, [&](PgConnection& connection) -> absl::Status {
+        erased = 0;
+        auto rows = connection.Exec(
+            "SELECT l.entry_id, e.record FROM recommendations_access_log l "
+            "JOIN recommendations_access_entries e ON e.id = l.entry_id WHERE l.person = $1 "
+            "ORDER BY l.micros DESC, l.entry_id DESC LIMIT $2::bigint FOR UPDATE",
+            {PgParam::Bytes(person), PgParam::Int(limit)});
+        if (!rows.ok()) return rows.status();
+        std::vector<PgStatement> statements;
+        for (int row = 0; row < rows->rows(); ++row) {
+          auto entry = ParseValue<v1::AccessEntry>(rows->Value(row, 1));
+          if (!entry.ok()) return entry.status();
+          const PgParam id = PgParam::Bytes(rows->Value(row, 0));
+          const std::optional<v1::AccessEntry> kept = AccessWithout(*entry, person);
+          if (kept) {
+            statements.push_back(
+                {"DELETE FROM recommendations_access_log WHERE person = $1 AND entry_id = $2",
+                 {PgParam::Bytes(person), id}});
+            statements.push_back(
+                {"UPDATE recommendations_access_entries SET record = $2 "
+                 "WHERE id = $1",
+                 {id, PgParam::Bytes(kept->SerializeAsString())}});
+          } else {
+            statements.push_back(
+                {"DELETE FROM recommendations_access_log WHERE entry_id = $1", {id}});
+            statements.push_back(
+                {"DELETE FROM recommendations_access_entries WHERE id = $1", {id}});
+          }
+        }
+        erased = rows->rows();
+        return storage::postgres::ExecAll(connection, statements).status();
+      });
+  if (!ran.ok()) return ran;
+  return erased;
+}
+
+absl::StatusOr<std::string> PostgresRecommendationStore::Marker(const std::string& name) const {
+  return storage::postgres::NamedValue(*pool_, "recommendations_markers", name);
+}
+
+absl::Status PostgresRecommendationStore::SetMarker(const std::string& name,
+                                                    const std::string& value) {
+  return storage::postgres::SetNamedValue(*pool_, "recommendations_markers", name, value);
 }
 
 absl::StatusOr<std::string> PostgresRecommendationStore::TrustCursor() const {

@@ -91,8 +91,8 @@ TEST(PostgresRecommendationStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
   letter.set_subject_id("alice");
   letter.set_version(1);
   letter.set_state(v1::RECOMMENDATION_STATE_SUBMITTED);
-  ASSERT_TRUE(apply(**one, [&](RecommendationWrite& w) { w.PutRecommendation(letter, true, true); })
-                  .ok());
+  ASSERT_TRUE(
+      apply(**one, [&](RecommendationWrite& w) { w.PutRecommendation(letter, true, true); }).ok());
   EXPECT_TRUE(absl::IsAborted(
       apply(**other, [&](RecommendationWrite& w) { w.PutRecommendation(letter, true, true); })));
   v1::Recommendation published = letter, withdrawn = letter;
@@ -104,8 +104,7 @@ TEST(PostgresRecommendationStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
   EXPECT_TRUE(absl::IsAborted(apply(**other, [&](RecommendationWrite& w) {
     w.PutRecommendation(withdrawn, false, false, letter);
   })));
-  EXPECT_EQ((*other)->Recommendation("rec_1")->value().state(),
-            v1::RECOMMENDATION_STATE_PUBLISHED);
+  EXPECT_EQ((*other)->Recommendation("rec_1")->value().state(), v1::RECOMMENDATION_STATE_PUBLISHED);
 
   auto ask = [](const std::string& id) {
     v1::RecommendationRequest request;

@@ -99,6 +99,14 @@ class RecommendationLogic {
   // The cursor to resume the stream from ("" at first).
   absl::StatusOr<std::string> TrustCursor() const;
 
+  // Erases what the store holds of a person identity deleted
+  // (recommendation_erasure.cc): the shares of their dossier, the
+  // recommendations they wrote or were written of them with every version,
+  // the requests they sent or were sent, their blocks, and their access log
+  // with what others' reads showed of theirs. Idempotent; returns how many
+  // records went.
+  absl::StatusOr<int64_t> ErasePerson(const std::string& person_id);
+
   RecommendationStore& store() { return *store_; }
 
   static constexpr int kMaxSharedRecommendations = 50;

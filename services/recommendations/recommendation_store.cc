@@ -1,5 +1,7 @@
 #include "services/recommendations/recommendation_store.h"
 
+#include <algorithm>
+
 #include "services/common/core/proto_time.h"
 
 namespace trustsphere::recommendations {
@@ -24,6 +26,45 @@ void RecommendationWrite::PutShare(internal::ShareRecord share, bool created,
 void RecommendationWrite::AppendAccess(std::string person, v1::AccessEntry entry,
                                        std::string entry_id) {
   accesses_.push_back({std::move(person), std::move(entry), std::move(entry_id)});
+}
+
+void RecommendationWrite::EraseRecommendation(v1::Recommendation stored) {
+  erased_recommendations_.push_back(std::move(stored));
+}
+
+void RecommendationWrite::EraseRequest(v1::RecommendationRequest stored) {
+  erased_requests_.push_back(std::move(stored));
+}
+
+void RecommendationWrite::EraseShare(internal::ShareRecord stored) {
+  erased_shares_.push_back(std::move(stored));
+}
+
+// What a read of `entry` still says once `person` is erased: nullopt when
+// it was a read of their dossier (it leaves every log), else the entry
+// without their recommendations.
+std::optional<v1::AccessEntry> AccessWithout(const v1::AccessEntry& entry,
+                                             const std::string& person) {
+  if (entry.subject_id() == person) return std::nullopt;
+  v1::AccessEntry kept = entry;
+  kept.clear_recommendation_ids();
+  kept.clear_shown();
+  for (const auto& shown : entry.shown()) {
+    if (shown.author_id() == person) continue;
+    kept.add_recommendation_ids(shown.recommendation_id());
+    *kept.add_shown() = shown;
+  }
+  return kept;
+}
+
+std::vector<std::string> ReadersOf(const v1::AccessEntry& entry) {
+  std::vector<std::string> readers = {entry.subject_id()};
+  for (const auto& shown : entry.shown()) {
+    if (std::find(readers.begin(), readers.end(), shown.author_id()) == readers.end()) {
+      readers.push_back(shown.author_id());
+    }
+  }
+  return readers;
 }
 
 void RecommendationWrite::BlockRequester(std::string author, v1::BlockedRequester blocked) {

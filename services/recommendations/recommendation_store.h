@@ -47,6 +47,11 @@ class RecommendationWrite {
                 std::optional<internal::ShareRecord> previous = std::nullopt);
   // One read of a dossier, in the log of `person`.
   void AppendAccess(std::string person, v1::AccessEntry entry, std::string entry_id);
+  // Erasure (a person deleted in identity): the record as read, with every
+  // version and index entry of it.
+  void EraseRecommendation(v1::Recommendation stored);
+  void EraseRequest(v1::RecommendationRequest stored);
+  void EraseShare(internal::ShareRecord stored);
   void BlockRequester(std::string author, v1::BlockedRequester blocked);
   void UnblockRequester(std::string author, std::string requester);
   // The relationships change stream's cursor, saved with what it applied,
@@ -98,6 +103,11 @@ class RecommendationWrite {
   const std::optional<std::string>& trust_cursor() const { return trust_cursor_; }
   const std::string& expected_trust_cursor() const { return expected_trust_cursor_; }
   const std::vector<RequestRecord>& request_records() const { return request_records_; }
+  const std::vector<v1::Recommendation>& erased_recommendations() const {
+    return erased_recommendations_;
+  }
+  const std::vector<v1::RecommendationRequest>& erased_requests() const { return erased_requests_; }
+  const std::vector<internal::ShareRecord>& erased_shares() const { return erased_shares_; }
 
  private:
   std::vector<Put> recommendations_;
@@ -109,8 +119,19 @@ class RecommendationWrite {
   std::optional<std::string> trust_cursor_;
   std::string expected_trust_cursor_;
   std::vector<RequestRecord> request_records_;
+  std::vector<v1::Recommendation> erased_recommendations_;
+  std::vector<v1::RecommendationRequest> erased_requests_;
+  std::vector<internal::ShareRecord> erased_shares_;
   bool sync_later_ = false;
 };
+
+// What a read logged as `entry` still says once `person` is erased: nullopt
+// for a read of their dossier (it leaves every log), else the entry without
+// what it showed of theirs. EraseAccessLog's rule, in every store.
+std::optional<v1::AccessEntry> AccessWithout(const v1::AccessEntry& entry,
+                                             const std::string& person);
+// Whose logs name a read: its subject and each author it showed.
+std::vector<std::string> ReadersOf(const v1::AccessEntry& entry);
 
 // An idempotency record as every store keeps it (records.proto).
 internal::RequestRecord StoredRequest(const RequestRecord& request);
@@ -176,6 +197,17 @@ class RecommendationStore : public SecretKeeper, public RequestLog {
   virtual absl::StatusOr<storage::Page<v1::AccessEntry>> AccessLog(const std::string& person,
                                                                    const std::string& cursor,
                                                                    int limit) const = 0;
+  // Erasure: takes up to `limit` entries out of the person's access log,
+  // newest first, and what they say of the person out of the other
+  // readers' logs: a read of the person's dossier leaves every log, a read
+  // that showed the person's recommendations loses them (their ids and
+  // what was shown). Returns how many entries left the person's log (0
+  // once it is empty).
+  virtual absl::StatusOr<int> EraseAccessLog(const std::string& person, int limit) = 0;
+  // Markers kept in the database itself ("" when absent): where a follower
+  // of another service's log stopped.
+  virtual absl::StatusOr<std::string> Marker(const std::string& name) const = 0;
+  virtual absl::Status SetMarker(const std::string& name, const std::string& value) = 0;
 
   // The relationships change stream's cursor ("" before the first change).
   virtual absl::StatusOr<std::string> TrustCursor() const = 0;

@@ -45,6 +45,39 @@ void IndexRequest(WriteBatch& batch, const v1::RecommendationRequest& request) {
             keys::Pair(request.author_id(), request.subject_id(), request.id()), "");
 }
 
+// A recommendation as read, its versions and its index entries.
+absl::Status EraseRecommendation(const storage::Engine& engine, WriteBatch& batch,
+                                 const v1::Recommendation& stored) {
+  const std::string& id = stored.id();
+  const int64_t micros = UnixMicros(stored.create_time());
+  batch.Delete(keys::kRecommendations, keys::Id(id));
+  batch.Delete(keys::kBySubject, keys::Timeline(stored.subject_id(), micros, id));
+  batch.Delete(keys::kByAuthor, keys::Timeline(stored.author_id(), micros, id));
+  batch.Delete(keys::kByPair, keys::Pair(stored.author_id(), stored.subject_id(), id));
+  return engine.Scan(keys::kVersions, {.prefix = keys::VersionsPrefix(id)},
+                     [&](std::string_view key, std::string_view) -> storage::Engine::Visit {
+                       batch.Delete(keys::kVersions, key);
+                       return true;
+                     });
+}
+
+void EraseRequest(WriteBatch& batch, const v1::RecommendationRequest& stored) {
+  const int64_t micros = UnixMicros(stored.create_time());
+  batch.Delete(keys::kRequests, keys::Id(stored.id()));
+  batch.Delete(keys::kRequestsByAuthor, keys::Timeline(stored.author_id(), micros, stored.id()));
+  batch.Delete(keys::kRequestsBySubject, keys::Timeline(stored.subject_id(), micros, stored.id()));
+  batch.Delete(keys::kRequestsByPair,
+               keys::Pair(stored.author_id(), stored.subject_id(), stored.id()));
+}
+
+void EraseShare(WriteBatch& batch, const internal::ShareRecord& stored) {
+  const v1::Share& share = stored.share();
+  batch.Delete(keys::kShares, keys::Id(share.id()));
+  batch.Delete(keys::kShareTokens, keys::ShareToken(stored.token_hash()));
+  batch.Delete(keys::kSharesBySubject,
+               keys::Timeline(share.subject_id(), UnixMicros(share.create_time()), share.id()));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDbRecommendationStore>> RocksDbRecommendationStore::Open(
@@ -255,6 +288,64 @@ absl::StatusOr<storage::Page<v1::AccessEntry>> RocksDbRecommendationStore::Acces
       });
 }
 
+absl::StatusOr<int> RocksDbRecommendationStore::EraseAccessLog(const std::string& person,
+                                                               int limit) {
+  WriteBatch batch;
+  int erased = 0;
+  absl::Status scanned = engine_->Scan(
+      keys::kAccessLog, {.prefix = keys::TimelinePrefix(person), .reverse = true},
+      [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
+        const std::string entry_id = keys::IdOfTimeline(key);
+        const int64_t micros = keys::MicrosOfTimeline(key);
+        // Written before schema version 3: each reader's log holds a copy.
+        const bool inline_copy = !value.empty();
+        std::string stored(value);
+        if (!inline_copy) {
+          auto shared = engine_->Get(keys::kAccessEntries, keys::Id(entry_id));
+          if (!shared.ok()) return shared.status();
+          stored = std::move(*shared);
+        }
+        auto entry = storage::ParsedValue<v1::AccessEntry>(key, stored);
+        if (!entry.ok()) return entry.status();
+        const std::optional<v1::AccessEntry> kept = AccessWithout(**entry, person);
+        batch.Delete(keys::kAccessLog, key);
+        for (const std::string& reader : ReadersOf(**entry)) {
+          if (reader == person) continue;
+          const std::string theirs = keys::Timeline(reader, micros, entry_id);
+          if (!kept) {
+            batch.Delete(keys::kAccessLog, theirs);
+          } else if (inline_copy) {
+            batch.Put(keys::kAccessLog, theirs, kept->SerializeAsString());
+          }
+        }
+        if (!inline_copy) {
+          if (kept) {
+            batch.Put(keys::kAccessEntries, keys::Id(entry_id), kept->SerializeAsString());
+          } else {
+            batch.Delete(keys::kAccessEntries, keys::Id(entry_id));
+          }
+        }
+        return ++erased < limit;
+      });
+  if (!scanned.ok()) return scanned;
+  if (erased == 0) return 0;
+  if (auto written = engine_->Write(std::move(batch)); !written.ok()) return written.status();
+  return erased;
+}
+
+absl::StatusOr<std::string> RocksDbRecommendationStore::Marker(const std::string& name) const {
+  auto value = engine_->GetMeta("marker/" + name);
+  if (absl::IsNotFound(value.status())) return std::string();
+  return value;
+}
+
+absl::Status RocksDbRecommendationStore::SetMarker(const std::string& name,
+                                                   const std::string& value) {
+  WriteBatch batch;
+  batch.PutMeta("marker/" + name, value);
+  return engine_->Write(std::move(batch)).status();
+}
+
 absl::StatusOr<std::string> RocksDbRecommendationStore::TrustCursor() const {
   auto cursor = engine_->GetMeta(keys::kWatchCursorMeta);
   if (absl::IsNotFound(cursor.status())) return std::string();
@@ -266,6 +357,13 @@ absl::Status RocksDbRecommendationStore::Apply(const RecommendationWrite& write)
   // that the puts' `previous` states.
   WriteBatch batch;
   for (const auto& put : write.recommendations()) PutRecommendation(batch, put);
+  for (const auto& erased : write.erased_recommendations()) {
+    if (absl::Status forgotten = EraseRecommendation(*engine_, batch, erased); !forgotten.ok()) {
+      return forgotten;
+    }
+  }
+  for (const auto& erased : write.erased_requests()) EraseRequest(batch, erased);
+  for (const auto& erased : write.erased_shares()) EraseShare(batch, erased);
   for (const auto& [request, created, previous] : write.requests()) {
     batch.Put(keys::kRequests, keys::Id(request.id()), request.SerializeAsString());
     if (created) IndexRequest(batch, request);

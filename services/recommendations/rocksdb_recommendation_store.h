@@ -56,6 +56,9 @@ class RocksDbRecommendationStore final : public RecommendationStore {
   absl::StatusOr<storage::Page<v1::AccessEntry>> AccessLog(const std::string& person,
                                                            const std::string& cursor,
                                                            int limit) const override;
+  absl::StatusOr<int> EraseAccessLog(const std::string& person, int limit) override;
+  absl::StatusOr<std::string> Marker(const std::string& name) const override;
+  absl::Status SetMarker(const std::string& name, const std::string& value) override;
   absl::StatusOr<std::string> TrustCursor() const override;
   absl::Status Apply(const RecommendationWrite& write) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "services/common/core/log.h"
 #include "services/common/downstream/downstream.h"
+#include "services/common/downstream/erasure_follower.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/deleted_bytes_reclaimer.h"
@@ -13,7 +14,6 @@
 #include "services/common/server/server_parts.h"
 #include "services/common/server/transport_security.h"
 #include "services/relationships/graph_trust_store.h"
-#include "services/relationships/person_eraser.h"
 #include "services/relationships/postgres_trust_store.h"
 #include "services/relationships/relationship_handlers.h"
 #include "services/relationships/rocksdb_trust_store.h"
@@ -41,9 +41,6 @@ ABSL_FLAG(absl::Duration, identity_follow_bound, absl::Seconds(1),
           "How long a person's deletion or a position's removal in identity may go unnoticed: "
           "identity's answers (live people, position owners) are remembered while its change "
           "log was read this recently; 0 asks identity on every write.");
-ABSL_FLAG(absl::Duration, erasure_poll_period, absl::Milliseconds(250),
-          "How often identity's change log is read for people to erase: a deleted person's "
-          "statements, and those about them, leave within about this long.");
 ABSL_FLAG(int32_t, max_statements_per_truster, 1000, "Active statements one person may hold.");
 ABSL_FLAG(int32_t, max_kept_statements_per_truster, 10000,
           "Statements one person may have made, revoked ones included.");
@@ -88,7 +85,7 @@ int main(int argc, char** argv) {
   // changes other replicas commit.
   std::unique_ptr<storage::postgres::PgChangeFollower> follower;
   std::unique_ptr<DeletedBytesReclaimer> reclaimer;
-  std::unique_ptr<relationships::PersonEraser> eraser;
+  std::unique_ptr<ErasureFollower> eraser;
 
   const int exit_code = RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -134,14 +131,21 @@ int main(int argc, char** argv) {
         }
         reclaimer = std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(),
                                                             ErasureReclaimPeriodFromFlags());
-        eraser = std::make_unique<relationships::PersonEraser>(
-            identity.ChangeLister(), logic.get(),
-            relationships::PersonEraser::Options{
-                .poll_period = absl::GetFlag(FLAGS_erasure_poll_period),
-                .erased = [&reclaimer] { reclaimer->Due(); }});
+        relationships::TrustStore* trust_store = &logic->store();
+        eraser = std::make_unique<ErasureFollower>(
+            identity.ChangeLister(),
+            ErasureFollower::Service{
+                .erase = [&logic](const std::string& id) { return logic->ErasePerson(id); },
+                .load_cursor =
+                    [trust_store] { return trust_store->Marker(ErasureFollower::kCursorMarker); },
+                .save_cursor =
+                    [trust_store](const std::string& cursor) {
+                      return trust_store->SetMarker(ErasureFollower::kCursorMarker, cursor);
+                    },
+                .erased = [&reclaimer] { reclaimer->Due(); }},
+            ErasurePollPeriodFromFlags());
         eraser->Start();
         handlers.Attach(logic.get());
-        relationships::TrustStore* trust_store = &logic->store();
         ConsistencyTokens::Positions positions{
             .applied = [trust_store] { return trust_store->CommittedChangeSequence(); },
             .issued = [trust_store] { return trust_store->LastChangeSequence(); }};

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -94,6 +96,18 @@ std::string DescribeDifference(const DatabaseContents& before, const DatabaseCon
     if (!before.contains(key)) absl::StrAppend(&out, "added ", absl::CHexEscape(key), "\n");
   }
   return out;
+}
+
+std::vector<std::string> FilesHolding(const std::string& dir, const std::string& needle) {
+  std::vector<std::string> holding;
+  std::error_code error;
+  for (const auto& file : std::filesystem::recursive_directory_iterator(dir, error)) {
+    if (!file.is_regular_file(error)) continue;
+    std::ifstream in(file.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) holding.push_back(file.path().string());
+  }
+  return holding;
 }
 
 }  // namespace trustsphere::testing

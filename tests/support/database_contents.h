@@ -31,4 +31,8 @@ std::map<std::string, DatabaseContents> SettledDatabases(
     std::chrono::milliseconds quiet = std::chrono::milliseconds(400),
     std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
 
+// The files under `dir` whose raw bytes hold `needle`: what a search of
+// the disk finds of erased data.
+std::vector<std::string> FilesHolding(const std::string& dir, const std::string& needle);
+
 }  // namespace trustsphere::testing

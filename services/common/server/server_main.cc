@@ -45,6 +45,9 @@ ABSL_FLAG(absl::Duration, health_probe_period, absl::Seconds(1),
           "can write, and says NOT_SERVING while it cannot.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+ABSL_FLAG(absl::Duration, erasure_poll_period, absl::Milliseconds(250),
+          "Relationships and recommendations: how often identity's change log is read for people "
+          "to erase; what a deleted person left leaves within about this long.");
 ABSL_FLAG(absl::Duration, erasure_reclaim_period, absl::Hours(1),
           "After a person's erasure, how long the disk may keep the erased bytes: RocksDB "
           "flushes and compacts every family at most this often (at once the first time after a "
@@ -137,6 +140,15 @@ bool SyncWritesFromFlags() {
     std::exit(2);
   }
   return durability == "sync";
+}
+
+absl::Duration ErasurePollPeriodFromFlags() {
+  const absl::Duration period = absl::GetFlag(FLAGS_erasure_poll_period);
+  if (period <= absl::ZeroDuration()) {
+    std::fprintf(stderr, "--erasure_poll_period must be positive\n");
+    std::exit(2);
+  }
+  return period;
 }
 
 absl::Duration ErasureReclaimPeriodFromFlags() {

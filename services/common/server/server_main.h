@@ -39,6 +39,10 @@ void InitServerProcess(int argc, char** argv, const char* usage);
 // message on any other value.
 bool SyncWritesFromFlags();
 
+// --erasure_poll_period: how often identity's change log is read for
+// people to erase; exits with a message unless positive.
+absl::Duration ErasurePollPeriodFromFlags();
+
 // --erasure_reclaim_period: how long erased records' bytes may stay on
 // disk after an erasure before the storage rewrites its files; exits with a
 // message when negative.

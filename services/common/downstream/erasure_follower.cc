@@ -1,26 +1,28 @@
-#include "services/relationships/person_eraser.h"
+#include "services/common/downstream/erasure_follower.h"
 
 #include "absl/time/clock.h"
 #include "services/common/core/log.h"
 
-namespace trustsphere::relationships {
+namespace trustsphere {
 
-PersonEraser::PersonEraser(ListChanges list_changes, RelationshipLogic* logic, Options options)
-    : list_changes_(std::move(list_changes)), logic_(logic), options_(options) {}
+ErasureFollower::ErasureFollower(ListChanges list_changes, Service service,
+                                 absl::Duration poll_period)
+    : list_changes_(std::move(list_changes)),
+      service_(std::move(service)),
+      poll_period_(poll_period) {}
 
-PersonEraser::~PersonEraser() {
+ErasureFollower::~ErasureFollower() {
   stop_.Notify();
   if (follower_.joinable()) follower_.join();
 }
 
-void PersonEraser::Start() {
+void ErasureFollower::Start() {
   follower_ = std::thread([this] { Follow(); });
 }
 
-absl::Status PersonEraser::CatchUp() {
-  TrustStore& store = logic_->store();
+absl::Status ErasureFollower::CatchUp() {
   if (!cursor_loaded_) {
-    auto stored = store.Marker(kMarker);
+    auto stored = service_.load_cursor();
     if (!stored.ok()) return stored.status();
     cursor_ = *stored;
     cursor_loaded_ = true;
@@ -29,33 +31,31 @@ absl::Status PersonEraser::CatchUp() {
     auto page = list_changes_(cursor_, kPage, absl::Now() + absl::Seconds(5));
     if (!page.ok()) return page.status();
     int64_t erased_people = 0;
-    int64_t erased_statements = 0;
+    int64_t erased_records = 0;
     for (const auto& change : page->changes()) {
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
       const absl::Time started = absl::Now();
-      auto erased = logic_->ErasePerson(change.person_id());
+      auto erased = service_.erase(change.person_id());
       if (!erased.ok()) return erased.status();
       ++erased_people;
-      erased_statements += *erased;
+      erased_records += *erased;
       Log(LogLevel::kInfo, "deleted person erased",
-          {F("person_id", change.person_id()), F("statements", *erased),
+          {F("person_id", change.person_id()), F("records", *erased),
            F("seconds", absl::ToDoubleSeconds(absl::Now() - started))});
     }
     // Kept only past a deletion: a log of other changes is read again
-    // cheaply after a restart, and the marker is not written every poll.
+    // cheaply after a restart, and the cursor is not written every poll.
     if (erased_people > 0) {
-      if (absl::Status kept = store.SetMarker(kMarker, page->next_cursor()); !kept.ok()) {
-        return kept;
-      }
+      if (absl::Status kept = service_.save_cursor(page->next_cursor()); !kept.ok()) return kept;
     }
-    if (erased_statements > 0 && options_.erased) options_.erased();
+    if (erased_records > 0 && service_.erased) service_.erased();
     cursor_ = page->next_cursor();
     if (page->changes_size() < kPage) break;
   }
   return absl::OkStatus();
 }
 
-void PersonEraser::Follow() {
+void ErasureFollower::Follow() {
   std::string last_error;
   do {
     const absl::Status done = CatchUp();
@@ -65,7 +65,7 @@ void PersonEraser::Follow() {
           {F("error", done.ToString())});
     }
     last_error = done.ok() ? "" : done.ToString();
-  } while (!stop_.WaitForNotificationWithTimeout(options_.poll_period));
+  } while (!stop_.WaitForNotificationWithTimeout(poll_period_));
 }
 
-}  // namespace trustsphere::relationships
+}  // namespace trustsphere
