@@ -14,6 +14,18 @@
 namespace trustsphere::recommendations {
 namespace {
 
+// NOT_FOUND unless `id` is a person identity knows and has not deleted;
+// UNAVAILABLE when identity cannot say.
+absl::Status MustBeLive(IdentityDirectory& identity, const std::string& id, const char* who,
+                        absl::Time deadline) {
+  auto person = identity.GetPerson(id, deadline);
+  if (absl::IsNotFound(person.status()) ||
+      (person.ok() && person->state() != identity::v1::PERSON_STATE_ACTIVE)) {
+    return absl::NotFoundError(absl::StrCat(who, " does not exist or was deleted"));
+  }
+  return person.status();
+}
+
 absl::Status NoSuchRequest() { return absl::NotFoundError("no such request"); }
 
 }  // namespace
@@ -34,12 +46,11 @@ absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::RequestRecommenda
   CheckText(errors, "message", request.message(), 0, kMaxMessage, Lines::kMulti);
   if (!errors.empty()) return errors.ToStatus();
 
-  auto author = identity_->GetPerson(request.author_id(), caller.deadline);
-  if (absl::IsNotFound(author.status()) ||
-      (author.ok() && author->state() != identity::v1::PERSON_STATE_ACTIVE)) {
-    return absl::NotFoundError("the author does not exist or was deleted");
+  if (absl::Status live =
+          MustBeLive(*identity_, request.author_id(), "the author", caller.deadline);
+      !live.ok()) {
+    return live;
   }
-  if (!author.ok()) return author.status();
 
   const std::string& subject = caller.person_id;
   auto guard = locks_.Lock({RequestsLock(subject)});
@@ -136,6 +147,13 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
   CheckId(errors, "person_id", request.person_id());
   if (request.person_id() == caller.person_id) errors.Add("person_id", "cannot block oneself");
   if (!errors.empty()) return errors.ToStatus();
+
+  // Nothing is kept of a deleted person, not even that they were blocked.
+  if (absl::Status live =
+          MustBeLive(*identity_, request.person_id(), "the person", caller.deadline);
+      !live.ok()) {
+    return live;
+  }
 
   const std::string& author = caller.person_id;
   const std::string& requester = request.person_id();

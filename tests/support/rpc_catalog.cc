@@ -570,7 +570,7 @@ const google::protobuf::MethodDescriptor& RpcCase::Descriptor() const {
 }
 
 grpc::Status CatalogClient::Call(const RpcCase& rpc, const google::protobuf::Message& request,
-                                 const std::string& token) {
+                                 const std::string& token, std::string* answer) {
   std::shared_ptr<grpc::Channel>& open = channels_[rpc.server];
   if (open == nullptr) {
     open = (rpc.server == "identity"        ? deployment_.identity_server()
@@ -594,7 +594,9 @@ grpc::Status CatalogClient::Call(const RpcCase& rpc, const google::protobuf::Mes
             response.get()));
     writer->Write(request);
     writer->WritesDone();
-    return writer->Finish();
+    grpc::Status status = writer->Finish();
+    if (status.ok() && answer != nullptr) *answer = response->SerializeAsString();
+    return status;
   }
   if (method.server_streaming()) {
     std::unique_ptr<grpc::ClientReader<google::protobuf::Message>> reader(
@@ -605,10 +607,14 @@ grpc::Status CatalogClient::Call(const RpcCase& rpc, const google::protobuf::Mes
     // A first message arrived: the stream is open to this caller.
     context->TryCancel();
     reader->Finish();
+    if (answer != nullptr) *answer = response->SerializeAsString();
     return grpc::Status::OK;
   }
-  return grpc::internal::BlockingUnaryCall(&channel, RpcMethod(path.c_str(), RpcMethod::NORMAL_RPC),
-                                           context.get(), request, response.get());
+  grpc::Status status =
+      grpc::internal::BlockingUnaryCall(&channel, RpcMethod(path.c_str(), RpcMethod::NORMAL_RPC),
+                                        context.get(), request, response.get());
+  if (status.ok() && answer != nullptr) *answer = response->SerializeAsString();
+  return status;
 }
 
 }  // namespace trustsphere::testing

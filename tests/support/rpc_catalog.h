@@ -136,9 +136,10 @@ class CatalogClient {
 
   // Calls `rpc` with `request` and `token`, whatever its kind: a unary call,
   // a client stream of that one message, or a server stream, which is OK
-  // once its first message arrives.
+  // once its first message arrives. With `answer`, the response (a
+  // stream's first message) serialised there when OK.
   grpc::Status Call(const RpcCase& rpc, const google::protobuf::Message& request,
-                    const std::string& token);
+                    const std::string& token, std::string* answer = nullptr);
 
  private:
   Deployment& deployment_;
