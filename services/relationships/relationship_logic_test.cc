@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "services/common/downstream/fake_identity_directory.h"
+#include "services/relationships/forwarding_trust_store.h"
 #include "services/relationships/rocksdb_trust_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -485,6 +487,57 @@ TEST_F(RelationshipLogicTest, TagUsesReachTheVocabulary) {
   // The truster's spelling, which identity normalises for the key and keeps
   // for display.
   EXPECT_EQ(recorded[0].key(), "Négociation");
+}
+
+// A store whose writes of statements (not erasures) wait before they
+// land, saying when one has started: a write in flight, held open.
+class SlowWrites final : public ForwardingTrustStore {
+ public:
+  using ForwardingTrustStore::ForwardingTrustStore;
+  absl::StatusOr<uint64_t> Apply(const std::vector<StatementChange>& changes,
+                                 const std::optional<RequestRecord>& request) override {
+    if (!changes.empty() && !IsErased(changes[0].after)) {
+      writing_.Notify();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return ForwardingTrustStore::Apply(changes, request);
+  }
+  absl::Notification writing_;
+};
+
+// A statement about a person, confirmed with identity before the person's
+// deletion and still being written when the erasure starts: the erasure
+// waits for it and takes it too, and later writes are refused NOT_FOUND.
+TEST_F(RelationshipLogicTest, AnErasureTakesTheWriteInFlightAndRefusesTheNext) {
+  People({"erased", "writer"});
+  auto rocks = RocksDbTrustStore::Open(dir_.Sub("slow"), /*sync_writes=*/false);
+  ASSERT_TRUE(rocks.ok()) << rocks.status();
+  auto page_tokens = PageTokenCodecFor(**rocks);
+  ASSERT_TRUE(page_tokens.ok());
+  auto slow = std::make_unique<SlowWrites>(std::move(*rocks));
+  SlowWrites* store = slow.get();
+  RelationshipLogic logic(std::move(slow), &identity_, std::move(*page_tokens), {});
+
+  std::thread writer([&] {
+    auto put = logic.PutTrust(Person("writer"),
+                              Request("erased", {Tag("rigour")}, v1::VISIBILITY_UNSPECIFIED));
+    EXPECT_TRUE(put.ok()) << put.status();
+  });
+  store->writing_.WaitForNotification();
+  identity_.DeletePerson("erased");
+  auto erased = logic.ErasePerson("erased");
+  writer.join();
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(*erased, 1);
+
+  auto any = [](const v1::TrustStatement&) { return true; };
+  auto about = store->Latest()->Incoming("erased", "", 10, any);
+  ASSERT_TRUE(about.ok());
+  EXPECT_THAT(about->items, IsEmpty());
+  auto again = logic.PutTrust(Person("writer"),
+                              Request("erased", {Tag("rigour")}, v1::VISIBILITY_UNSPECIFIED));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*logic.ErasePerson("erased"), 0);
 }
 
 }  // namespace
