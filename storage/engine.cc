@@ -558,6 +558,9 @@ absl::Status Engine::ReclaimDeleted() {
   // Files already at the last level hold tombstones and overwritten
   // values too: rewrite them as well.
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  // Automatic compactions go on meanwhile, or level 0 would fill up and
+  // stall writes for as long as this rewrite takes.
+  compact.exclusive_manual_compaction = false;
   for (auto* handle : handles_) {
     if (rocksdb::Status compacted = db_->CompactRange(compact, handle, nullptr, nullptr);
         !compacted.ok()) {

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
   const auto postgres = PostgresFromFlags();
+  const absl::Duration reclaim_period = ErasureReclaimPeriodFromFlags();
 
   identity::IdentityOptions options;
   options.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
@@ -77,8 +78,8 @@ int main(int argc, char** argv) {
             !followed.ok()) {
           return followed;
         }
-        reclaimer = std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(),
-                                                            ErasureReclaimPeriodFromFlags());
+        reclaimer =
+            std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(), reclaim_period);
         logic->OnPersonDeleted([&reclaimer] { reclaimer->Due(); });
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
       PathOrDefault(absl::GetFlag(FLAGS_signing_key_file), data_dir, "signing_key.json");
   const bool sync_writes = SyncWritesFromFlags();
   const auto postgres = PostgresFromFlags();
+  const absl::Duration reclaim_period = ErasureReclaimPeriodFromFlags();
+  const absl::Duration erasure_poll_period = ErasurePollPeriodFromFlags();
 
   ServerParts parts("trustsphere.recommendations.v1.RecommendationService", data_dir);
   recommendations::RecommendationHandlers handlers(&parts.runner);
@@ -99,8 +101,7 @@ int main(int argc, char** argv) {
             logic.get(), &relationships, logic->store().ConsumerLeadership(RandomToken(16)));
         consumer->Start();
         recommendations::RecommendationStore* records = &logic->store();
-        reclaimer = std::make_unique<DeletedBytesReclaimer>(&records->admin(),
-                                                            ErasureReclaimPeriodFromFlags());
+        reclaimer = std::make_unique<DeletedBytesReclaimer>(&records->admin(), reclaim_period);
         eraser = std::make_unique<ErasureFollower>(
             identity.ChangeLister(),
             ErasureFollower::Service{
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
                       return records->SetMarker(ErasureFollower::kCursorMarker, cursor);
                     },
                 .erased = [&reclaimer] { reclaimer->Due(); }},
-            ErasurePollPeriodFromFlags());
+            erasure_poll_period);
         eraser->Start();
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());

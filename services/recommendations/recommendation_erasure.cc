@@ -14,6 +14,9 @@ bool Any(const v1::Recommendation&) { return true; }
 }  // namespace
 
 absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& person_id) {
+  // From here no write about the person starts, and none that started
+  // before is still running.
+  erasures_.Close(person_id);
   int64_t erased = 0;
   // Shares first: from here no token opens the person's dossier. Erased
   // records leave the listings, so each round starts over.
@@ -21,9 +24,12 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
     auto shares = store_->SharesOfSubject(person_id, "", kPerRound);
     if (!shares.ok()) return shares.status();
     if (shares->items.empty()) break;
+    // Held until the write lands, so that no RevokeShare writes one back.
+    std::vector<std::string> lock_keys;
+    for (const auto& share : shares->items) lock_keys.push_back("share:" + share.id());
+    auto guard = locks_.Lock(lock_keys);
     RecommendationWrite write;
     for (const auto& share : shares->items) {
-      auto guard = locks_.Lock({"share:" + share.id()});
       auto stored = store_->Share(share.id());
       if (!stored.ok()) return stored.status();
       if (*stored) write.EraseShare(**stored);

@@ -172,6 +172,10 @@ absl::StatusOr<v1::Recommendation> RecommendationLogic::WriteRecommendationAttem
   if (!request.answers_request_id().empty()) {
     lock_keys.push_back(RequestsLock(recommendation.subject_id()));
   }
+  // Held across the checks with relationships and identity: a write that
+  // passed them before the subject's erasure is waited for by it.
+  auto pass = erasures_.Enter({caller.person_id, recommendation.subject_id()});
+  if (!pass.ok()) return pass.status();
   auto guard = locks_.Lock(lock_keys);
 
   std::optional<v1::RecommendationRequest> answered;

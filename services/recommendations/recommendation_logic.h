@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/auth/signing_key.h"
 #include "services/common/core/caller.h"
+#include "services/common/core/erasure_gate.h"
 #include "services/common/core/key_locks.h"
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
@@ -157,6 +158,9 @@ class RecommendationLogic {
   SigningKeyPair signing_key_;
   RequestLedger requests_;
   KeyLocks locks_;
+  // Taken by every write that creates records about people, before any of
+  // locks_ (ErasePerson closes it for the person first).
+  ErasureGate erasures_;
   SignedLetterCache signed_letters_{kSignedLettersKept, kSignedLetterMaxAge};
 };
 

@@ -53,6 +53,8 @@ absl::StatusOr<v1::RecommendationRequest> RecommendationLogic::RequestRecommenda
   }
 
   const std::string& subject = caller.person_id;
+  auto pass = erasures_.Enter({subject, request.author_id()});
+  if (!pass.ok()) return pass.status();
   auto guard = locks_.Lock({RequestsLock(subject)});
   auto blocked = store_->Blocked(request.author_id(), subject);
   if (!blocked.ok()) return blocked.status();
@@ -148,7 +150,8 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
   if (request.person_id() == caller.person_id) errors.Add("person_id", "cannot block oneself");
   if (!errors.empty()) return errors.ToStatus();
 
-  // Nothing is kept of a deleted person, not even that they were blocked.
+  // No block of a deleted person is made (blocks made before their
+  // deletion stay: they name the person's id only).
   if (absl::Status live =
           MustBeLive(*identity_, request.person_id(), "the person", caller.deadline);
       !live.ok()) {
@@ -157,6 +160,8 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
 
   const std::string& author = caller.person_id;
   const std::string& requester = request.person_id();
+  auto pass = erasures_.Enter({author, requester});
+  if (!pass.ok()) return pass.status();
   auto guard = locks_.Lock({RequestsLock(requester), BlocksLock(author)});
   auto already = store_->Blocked(author, requester);
   if (!already.ok()) return already.status();

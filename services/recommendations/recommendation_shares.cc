@@ -69,6 +69,8 @@ absl::StatusOr<v1::CreateShareResponse> RecommendationLogic::CreateShare(
     }
   }
   if (!errors.empty()) return errors.ToStatus();
+  auto pass = erasures_.Enter({caller.person_id});
+  if (!pass.ok()) return pass.status();
 
   // 256 random bits: unguessable; only its hash is kept.
   const std::string token = RandomToken(kTokenBytes);
@@ -213,6 +215,11 @@ absl::Status RecommendationLogic::LogRead(const v1::Share& share, const v1::Doss
     shown.set_contact_shown(!recommendation.contact().empty());
     readers.insert(recommendation.author_id());
   }
+  // A read racing the erasure of its subject or of an author shown is
+  // refused rather than logged after the erasure took the log.
+  const std::vector<absl::string_view> people(readers.begin(), readers.end());
+  auto pass = erasures_.Enter(people);
+  if (!pass.ok()) return pass.status();
   const std::string entry_id = NewId("acc_");
   RecommendationWrite write;
   for (const auto& person : readers) write.AppendAccess(person, entry, entry_id);

@@ -302,6 +302,11 @@ absl::StatusOr<int> RocksDbRecommendationStore::EraseAccessLog(const std::string
         std::string stored(value);
         if (!inline_copy) {
           auto shared = engine_->Get(keys::kAccessEntries, keys::Id(entry_id));
+          if (absl::IsNotFound(shared.status())) {
+            // Names an entry already gone: nothing to say of anyone.
+            batch.Delete(keys::kAccessLog, key);
+            return ++erased < limit;
+          }
           if (!shared.ok()) return shared.status();
           stored = std::move(*shared);
         }

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
       PathOrDefault(absl::GetFlag(FLAGS_service_token_file), data_dir, "service_token");
   const bool sync_writes = SyncWritesFromFlags();
   const auto postgres = PostgresFromFlags();
+  const absl::Duration reclaim_period = ErasureReclaimPeriodFromFlags();
+  const absl::Duration erasure_poll_period = ErasurePollPeriodFromFlags();
 
   relationships::RelationshipOptions options;
   options.tag_use_period = absl::GetFlag(FLAGS_tag_use_period);
@@ -129,8 +131,8 @@ int main(int argc, char** argv) {
         if (options.identity_facts.trust_for > absl::ZeroDuration()) {
           logic->identity_facts().StartFollowing();
         }
-        reclaimer = std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(),
-                                                            ErasureReclaimPeriodFromFlags());
+        reclaimer =
+            std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(), reclaim_period);
         relationships::TrustStore* trust_store = &logic->store();
         eraser = std::make_unique<ErasureFollower>(
             identity.ChangeLister(),
@@ -143,7 +145,7 @@ int main(int argc, char** argv) {
                       return trust_store->SetMarker(ErasureFollower::kCursorMarker, cursor);
                     },
                 .erased = [&reclaimer] { reclaimer->Due(); }},
-            ErasurePollPeriodFromFlags());
+            erasure_poll_period);
         eraser->Start();
         handlers.Attach(logic.get());
         ConsistencyTokens::Positions positions{

@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
+
 #include "services/relationships/relationship_logic.h"
 
 namespace trustsphere::relationships {
@@ -32,6 +34,7 @@ absl::StatusOr<int64_t> RelationshipLogic::ErasePerson(const std::string& person
     for (const auto& statement : about->items) others.insert(statement.truster_id());
     if (others.empty()) return erased;
 
+    int64_t erased_this_round = 0;
     for (const std::string& other : others) {
       std::vector<std::string> keys;
       AddPairLockKeys(person_id, other, keys);
@@ -59,7 +62,15 @@ absl::StatusOr<int64_t> RelationshipLogic::ErasePerson(const std::string& person
       if (auto applied = store_->Apply(changes, std::nullopt); !applied.ok()) {
         return applied.status();
       }
-      erased += static_cast<int64_t>(changes.size());
+      erased_this_round += static_cast<int64_t>(changes.size());
+    }
+    erased += erased_this_round;
+    // Listed but not stored: the listing lags the store (another replica's
+    // erasure not yet followed). Tried again at the next poll rather than
+    // spun on.
+    if (erased_this_round == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("statements of ", person_id, " listed but not stored; trying again"));
     }
   }
 }

@@ -16,11 +16,11 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/core/caller.h"
+#include "services/common/core/erasure_gate.h"
 #include "services/common/core/key_locks.h"
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
 #include "services/common/downstream/identity_directory.h"
-#include "services/relationships/erasure_gate.h"
 #include "services/relationships/identity_facts.h"
 #include "services/relationships/statement_limits.h"
 #include "services/relationships/tag_use_recorder.h"

@@ -36,7 +36,11 @@ absl::Status ErasureFollower::CatchUp() {
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
       const absl::Time started = absl::Now();
       auto erased = service_.erase(change.person_id());
-      if (!erased.ok()) return erased.status();
+      if (!erased.ok()) {
+        // What the earlier ones removed is still to be reclaimed.
+        if (erased_records > 0 && service_.erased) service_.erased();
+        return erased.status();
+      }
       ++erased_people;
       erased_records += *erased;
       Log(LogLevel::kInfo, "deleted person erased",

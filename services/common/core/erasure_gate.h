@@ -1,15 +1,16 @@
 #pragma once
 
-// Keeps new statements about erased people out, so that an erasure leaves
-// nothing behind. A write that creates statements holds a Pass from the
-// moment it checks the people it writes about until its statements are
-// stored. Close(person) marks the person, then waits for every pass taken
+// Keeps new records about erased people out, so that an erasure leaves
+// nothing behind. A write that creates records about people holds a Pass
+// from the moment it checks the people it writes about until its records
+// are stored. Close(person) marks the person, then waits for every pass taken
 // before the mark: once it returns, every write that did not see the mark
 // is stored (so an erasure listing the person's statements next finds it),
 // and every later one is refused.
 //
 // Identity's deletion is what makes a person erased; the gate only closes
-// the moment between a write's check with identity and its commit.
+// the moment between a write's checks (with identity, with another
+// service) and its commit.
 
 #include <string>
 #include "absl/strings/string_view.h"
@@ -19,7 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 
-namespace trustsphere::relationships {
+namespace trustsphere {
 
 class ErasureGate {
  public:
@@ -52,4 +53,4 @@ class ErasureGate {
   absl::flat_hash_set<std::string> erased_ ABSL_GUARDED_BY(erased_mu_);
 };
 
-}  // namespace trustsphere::relationships
+}  // namespace trustsphere

@@ -1,8 +1,8 @@
-#include "services/relationships/erasure_gate.h"
+#include "services/common/core/erasure_gate.h"
 
 #include "absl/strings/str_cat.h"
 
-namespace trustsphere::relationships {
+namespace trustsphere {
 
 ErasureGate::Pass::~Pass() {
   if (gate_ != nullptr) gate_->passes_.ReaderUnlock();
@@ -29,4 +29,4 @@ void ErasureGate::Close(const std::string& person) {
   absl::MutexLock barrier(&passes_);
 }
 
-}  // namespace trustsphere::relationships
+}  // namespace trustsphere
