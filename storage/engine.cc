@@ -578,6 +578,22 @@ absl::Status Engine::ReclaimDeleted() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> Engine::Marker(const std::string& name) const {
+  auto value = GetMeta("marker/" + name);
+  if (absl::IsNotFound(value.status())) return std::string();
+  return value;
+}
+
+absl::Status Engine::SetMarker(const std::string& name, const std::string& value) {
+  WriteBatch batch;
+  if (value.empty()) {
+    batch.DeleteMeta("marker/" + name);
+  } else {
+    batch.PutMeta("marker/" + name, value);
+  }
+  return Write(std::move(batch)).status();
+}
+
 absl::StatusOr<std::string> Engine::GetMeta(std::string_view key) const {
   return Get(WriteBatch::kMetaFamily, key);
 }

@@ -242,6 +242,11 @@ class Engine final : public StorageAdmin {
   // The highest sequence given to a change so far, committed or not.
   uint64_t LastChangeSequence() const;
 
+  // A small named value kept as engine metadata ("marker/<name>"), durably:
+  // "" when absent; setting "" removes it.
+  absl::StatusOr<std::string> Marker(const std::string& name) const;
+  absl::Status SetMarker(const std::string& name, const std::string& value);
+
   // Engine metadata written with WriteBatch::PutMeta. NotFound when absent.
   absl::StatusOr<std::string> GetMeta(std::string_view key) const;
   // The metadata at `key`; when absent, `fresh` is written and returned (of

@@ -339,16 +339,12 @@ absl::StatusOr<int> RocksDbRecommendationStore::EraseAccessLog(const std::string
 }
 
 absl::StatusOr<std::string> RocksDbRecommendationStore::Marker(const std::string& name) const {
-  auto value = engine_->GetMeta("marker/" + name);
-  if (absl::IsNotFound(value.status())) return std::string();
-  return value;
+  return engine_->Marker(name);
 }
 
 absl::Status RocksDbRecommendationStore::SetMarker(const std::string& name,
                                                    const std::string& value) {
-  WriteBatch batch;
-  batch.PutMeta("marker/" + name, value);
-  return engine_->Write(std::move(batch)).status();
+  return engine_->SetMarker(name, value);
 }
 
 absl::StatusOr<std::string> RocksDbRecommendationStore::TrustCursor() const {

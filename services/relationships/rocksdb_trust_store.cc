@@ -480,19 +480,11 @@ absl::StatusOr<std::optional<RequestRecord>> RocksDbTrustStore::FindRequest(
 }
 
 absl::StatusOr<std::string> RocksDbTrustStore::Marker(const std::string& name) const {
-  auto value = engine_->GetMeta("marker/" + name);
-  if (absl::IsNotFound(value.status())) return std::string();
-  return value;
+  return engine_->Marker(name);
 }
 
 absl::Status RocksDbTrustStore::SetMarker(const std::string& name, const std::string& value) {
-  WriteBatch batch;
-  if (value.empty()) {
-    batch.DeleteMeta("marker/" + name);
-  } else {
-    batch.PutMeta("marker/" + name, value);
-  }
-  return engine_->Write(std::move(batch)).status();
+  return engine_->SetMarker(name, value);
 }
 
 absl::StatusOr<std::string> RocksDbTrustStore::KeepSecret(const std::string& name,
