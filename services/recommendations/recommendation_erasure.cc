@@ -1,6 +1,7 @@
 // RecommendationLogic::ErasePerson: what recommendations holds of a person
 // identity deleted leaves the store (GDPR article 17).
 
+#include "absl/strings/str_cat.h"
 #include "services/recommendations/recommendation_logic.h"
 
 namespace trustsphere::recommendations {
@@ -10,6 +11,13 @@ namespace {
 constexpr int kPerRound = 100;
 
 bool Any(const v1::Recommendation&) { return true; }
+
+// A round that listed records and erased none: the listing names records
+// the store lacks. Tried again at the next poll rather than spun on.
+absl::Status NoProgress(const std::string& person_id, const char* what) {
+  return absl::UnavailableError(
+      absl::StrCat(what, " of ", person_id, " listed but not stored; trying again"));
+}
 
 }  // namespace
 
@@ -34,6 +42,7 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
       if (!stored.ok()) return stored.status();
       if (*stored) write.EraseShare(**stored);
     }
+    if (write.erased_shares().empty()) return NoProgress(person_id, "shares");
     if (absl::Status applied = store_->Apply(write); !applied.ok()) return applied;
     erased += static_cast<int64_t>(write.erased_shares().size());
   }
@@ -46,6 +55,7 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
       auto page = ((*store_).*list)(person_id, "", kPerRound, Any);
       if (!page.ok()) return page.status();
       if (page->items.empty()) break;
+      const int64_t before = erased;
       for (const auto& listed : page->items) {
         auto guard = locks_.Lock(
             {PairLock(listed.author_id(), listed.subject_id()), RecommendationLock(listed.id())});
@@ -57,6 +67,7 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
         if (absl::Status applied = store_->Apply(write); !applied.ok()) return applied;
         ++erased;
       }
+      if (erased == before) return NoProgress(person_id, "recommendations");
     }
   }
 
@@ -67,6 +78,7 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
       auto page = ((*store_).*list)(person_id, "", kPerRound);
       if (!page.ok()) return page.status();
       if (page->items.empty()) break;
+      const int64_t before = erased;
       for (const auto& listed : page->items) {
         auto guard = locks_.Lock({RequestsLock(listed.subject_id())});
         auto stored = store_->Request(listed.id());
@@ -77,6 +89,7 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
         if (absl::Status applied = store_->Apply(write); !applied.ok()) return applied;
         ++erased;
       }
+      if (erased == before) return NoProgress(person_id, "requests");
     }
   }
 
