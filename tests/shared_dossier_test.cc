@@ -390,9 +390,26 @@ TEST_F(SharedDossierTest, ErasureLeavesNothingOfAnAuthorOrOfTheSubject) {
   EXPECT_TRUE(WaitUntil([&] { return FilesHolding(db, text).empty(); }, 20s))
       << absl::StrJoin(FilesHolding(db, text), ", ");
 
+  // Claire blocked Martin; that goes with him too.
+  Account claire = Person("Claire Petit", "claire@example.fr", "Acheteuse");
+  cv1::BlockRequesterRequest block;
+  block.set_person_id(martin_.person.id());
+  cv1::BlockedRequester blocked;
+  ASSERT_TRUE(recs().BlockRequester(Context(claire.token).get(), block, &blocked).ok());
+  auto blocks_of_claire = [&] {
+    cv1::ListBlockedRequestersResponse listed;
+    EXPECT_TRUE(recs()
+                    .ListBlockedRequesters(Context(claire.token).get(),
+                                           cv1::ListBlockedRequestersRequest(), &listed)
+                    .ok());
+    return listed.requesters_size();
+  };
+  ASSERT_EQ(blocks_of_claire(), 1);
+
   Delete(martin_);
   EXPECT_TRUE(WaitUntil(
       [&] { return Dossier(token, &dossier).error_code() == grpc::StatusCode::NOT_FOUND; }, 10s));
+  EXPECT_TRUE(WaitUntil([&] { return blocks_of_claire() == 0; }, 10s));
   // The share named its recruiter; once reclaimed no file does.
   EXPECT_TRUE(WaitUntil([&] { return FilesHolding(db, "recrutement@acme.example").empty(); }, 20s))
       << absl::StrJoin(FilesHolding(db, "recrutement@acme.example"), ", ");

@@ -544,6 +544,13 @@ absl::StatusOr<int> PostgresRecommendationStore::EraseAccessLog(const std::strin
   return erased;
 }
 
+absl::StatusOr<int> PostgresRecommendationStore::EraseBlocksOf(const std::string& requester) {
+  auto deleted = pool_->Query("DELETE FROM recommendations_blocks WHERE requester = $1",
+                              {PgParam::Bytes(requester)});
+  if (!deleted.ok()) return deleted.status();
+  return static_cast<int>(deleted->RowsAffected());
+}
+
 absl::StatusOr<std::string> PostgresRecommendationStore::Marker(const std::string& name) const {
   return storage::postgres::NamedValue(*pool_, "recommendations_markers", name);
 }

@@ -75,6 +75,7 @@ class PostgresRecommendationStore final : public RecommendationStore {
                                                            const std::string& cursor,
                                                            int limit) const override;
   absl::StatusOr<int> EraseAccessLog(const std::string& person, int limit) override;
+  absl::StatusOr<int> EraseBlocksOf(const std::string& requester) override;
   absl::StatusOr<std::string> Marker(const std::string& name) const override;
   absl::Status SetMarker(const std::string& name, const std::string& value) override;
   absl::StatusOr<std::string> TrustCursor() const override;

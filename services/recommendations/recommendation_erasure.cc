@@ -106,6 +106,11 @@ absl::StatusOr<int64_t> RecommendationLogic::ErasePerson(const std::string& pers
     erased += static_cast<int64_t>(blocked->items.size());
   }
 
+  // Others' blocks of the person.
+  auto blocks = store_->EraseBlocksOf(person_id);
+  if (!blocks.ok()) return blocks.status();
+  erased += *blocks;
+
   // Reads of their dossier, and what others' reads showed of theirs.
   for (;;) {
     auto entries = store_->EraseAccessLog(person_id, kPerRound);

@@ -103,9 +103,9 @@ class RecommendationLogic {
   // Erases what the store holds of a person identity deleted
   // (recommendation_erasure.cc): the shares of their dossier, the
   // recommendations they wrote or were written of them with every version,
-  // the requests they sent or were sent, their blocks, and their access log
-  // with what others' reads showed of theirs. Idempotent; returns how many
-  // records went.
+  // the requests they sent or were sent, the blocks they made and those of
+  // them, and their access log with what others' reads showed of theirs. Idempotent; returns how
+  // many records went.
   absl::StatusOr<int64_t> ErasePerson(const std::string& person_id);
 
   RecommendationStore& store() { return *store_; }

@@ -150,8 +150,8 @@ absl::StatusOr<v1::BlockedRequester> RecommendationLogic::BlockRequester(
   if (request.person_id() == caller.person_id) errors.Add("person_id", "cannot block oneself");
   if (!errors.empty()) return errors.ToStatus();
 
-  // No block of a deleted person is made (blocks made before their
-  // deletion stay: they name the person's id only).
+  // No block of a deleted person is made (their erasure removed the ones
+  // made before).
   if (absl::Status live =
           MustBeLive(*identity_, request.person_id(), "the person", caller.deadline);
       !live.ok()) {

@@ -204,6 +204,10 @@ class RecommendationStore : public SecretKeeper, public RequestLog {
   // what was shown). Returns how many entries left the person's log (0
   // once it is empty).
   virtual absl::StatusOr<int> EraseAccessLog(const std::string& person, int limit) = 0;
+  // Erasure: every author's block of `requester` goes; returns how many.
+  // Blocks are few (at most kMaxBlocked an author) and kept by author, so
+  // this may read them all.
+  virtual absl::StatusOr<int> EraseBlocksOf(const std::string& requester) = 0;
   // Markers kept in the database itself ("" when absent): where a follower
   // of another service's log stopped.
   virtual absl::StatusOr<std::string> Marker(const std::string& name) const = 0;

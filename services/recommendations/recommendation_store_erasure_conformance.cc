@@ -119,6 +119,28 @@ TEST_P(RecommendationStoreConformance, AnErasedPersonLeavesEveryAccessLog) {
   EXPECT_THAT(alices->items[1].recommendation_ids(), ElementsAre("rec_b"));
 }
 
+TEST_P(RecommendationStoreConformance, EveryBlockOfAnErasedPersonGoes) {
+  RecommendationWrite write;
+  for (const char* author : {"alice", "bob"}) {
+    for (const char* requester : {"martin", "martina", "carol"}) {
+      v1::BlockedRequester blocked;
+      blocked.set_person_id(requester);
+      *blocked.mutable_create_time() = At(1);
+      write.BlockRequester(author, blocked);
+    }
+  }
+  Apply(write);
+  auto erased = store_->EraseBlocksOf("martin");
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(*erased, 2);
+  for (const char* author : {"alice", "bob"}) {
+    EXPECT_EQ(*store_->Blocked(author, "martin"), std::nullopt) << author;
+    EXPECT_TRUE(store_->Blocked(author, "martina")->has_value()) << author;
+    EXPECT_EQ(*store_->CountBlocked(author, 10), 2) << author;
+  }
+  EXPECT_EQ(*store_->EraseBlocksOf("martin"), 0);
+}
+
 TEST_P(RecommendationStoreConformance, AMarkerIsKeptUntilChanged) {
   EXPECT_EQ(*store_->Marker("follower"), "");
   ASSERT_TRUE(store_->SetMarker("follower", "cursor-1").ok());

@@ -88,6 +88,15 @@ std::string Block(const std::string& author, const std::string& requester) {
 
 std::string BlocksPrefix(const std::string& author) { return KeyBuilder().Str(author).Build(); }
 
+std::string RequesterOfBlock(std::string_view key) {
+  KeyReader reader(key);
+  std::string author;
+  std::string requester;
+  if (!reader.Str(&author)) return "";
+  reader.Tail(&requester);
+  return requester;
+}
+
 std::string ShareToken(const std::string& token_hash) { return token_hash; }
 
 std::string Idempotency(const std::string& caller, const std::string& request_id) {

@@ -65,6 +65,8 @@ std::string IdOfPair(std::string_view key);
 // blocks: Str(author) Tail(requester) -> BlockedRequester
 std::string Block(const std::string& author, const std::string& requester);
 std::string BlocksPrefix(const std::string& author);
+// The requester at the end of a blocks key ("" when malformed).
+std::string RequesterOfBlock(std::string_view key);
 // share_tokens: <SHA-256 of the token> -> share id
 std::string ShareToken(const std::string& token_hash);
 // idempotency: Str(caller) Tail(request id)

@@ -338,6 +338,23 @@ absl::StatusOr<int> RocksDbRecommendationStore::EraseAccessLog(const std::string
   return erased;
 }
 
+absl::StatusOr<int> RocksDbRecommendationStore::EraseBlocksOf(const std::string& requester) {
+  WriteBatch batch;
+  int erased = 0;
+  absl::Status scanned = engine_->Scan(
+      keys::kBlocks, {}, [&](std::string_view key, std::string_view) -> storage::Engine::Visit {
+        if (keys::RequesterOfBlock(key) == requester) {
+          batch.Delete(keys::kBlocks, key);
+          ++erased;
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (erased == 0) return 0;
+  if (auto written = engine_->Write(std::move(batch)); !written.ok()) return written.status();
+  return erased;
+}
+
 absl::StatusOr<std::string> RocksDbRecommendationStore::Marker(const std::string& name) const {
   return engine_->Marker(name);
 }
