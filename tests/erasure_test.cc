@@ -211,6 +211,7 @@ TEST_F(ErasureTest, RelationshipsErasesWhatADeletedPersonSaidAndWhatWasSaidOfThe
   EXPECT_TRUE(
       WaitUntil([&] { return FilesHolding(identity_db, "martin@example.fr").empty(); }, 20s))
       << absl::StrJoin(FilesHolding(identity_db, "martin@example.fr"), ", ");
+  EXPECT_THAT(FilesHolding(identity_db, martin.person.display_name()), ::testing::IsEmpty());
   EXPECT_FALSE(FilesHolding(identity_db, "jacques@example.fr").empty());
 
   // A clean restart's checkpoint and rebuilt graph know nothing of it.
