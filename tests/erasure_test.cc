@@ -14,6 +14,7 @@
 
 #include "tests/relationships_fixture.h"
 #include "tests/support/database_contents.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/wait_until.h"
 
 namespace trustsphere::testing {
@@ -229,6 +230,16 @@ TEST_F(ErasureTest, ARelationshipsServerDownAtTheDeletionErasesWhenItComesBack) 
   ASSERT_TRUE(deployment_->Start(Server::kRelationships));
   EXPECT_TRUE(WaitUntil([&] { return WhatRelationshipsShows(jacques, martin).empty(); }, 10s))
       << absl::StrJoin(WhatRelationshipsShows(jacques, martin), ", ");
+  // /metrics counts the erasure and shows the follower caught up.
+  const std::string service = "{service=\"trustsphere.relationships.v1.RelationshipService\"}";
+  std::map<std::string, double> samples;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        samples = Scrape(deployment_->relationships_server());
+        return samples["trustsphere_erasure_people_total" + service] == 1;
+      },
+      10s));
+  EXPECT_LT(samples["trustsphere_erasure_behind_seconds" + service], 5);
 }
 
 }  // namespace

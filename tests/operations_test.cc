@@ -3,19 +3,17 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
-#include <sstream>
 
 #include "tests/support/child_process.h"
 #include "tests/support/deployment.h"
 #include "tests/support/identity_client.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "trustsphere/admin/v1/admin.grpc.pb.h"
@@ -101,48 +99,6 @@ TEST(OperationsTest, BackupThenRestoreServesTheSameData) {
   identity_v1::AuthenticateResponse session;
   EXPECT_EQ(identity->Authenticate(Context().get(), login, &session).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-}
-
-// Parses the text exposition format strictly: every sample line is
-// `name{labels} value`, every family is announced by # TYPE first.
-std::map<std::string, double> ParseExposition(const std::string& text) {
-  static const std::regex kSample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$)");
-  std::map<std::string, double> samples;
-  std::set<std::string> typed;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("# TYPE ", 0) == 0) {
-      typed.insert(line.substr(7, line.find(' ', 7) - 7));
-      continue;
-    }
-    if (line.rfind("#", 0) == 0) continue;
-    std::smatch match;
-    EXPECT_TRUE(std::regex_match(line, match, kSample)) << line;
-    if (match.empty()) continue;
-    std::string family = match[1];
-    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      if (!typed.count(family) && family.size() > strlen(suffix) &&
-          family.compare(family.size() - strlen(suffix), strlen(suffix), suffix) == 0) {
-        family.resize(family.size() - strlen(suffix));
-      }
-    }
-    EXPECT_TRUE(typed.count(family)) << "no # TYPE before " << line;
-    samples[std::string(match[1]) + std::string(match[2])] = std::stod(match[3]);
-  }
-  return samples;
-}
-
-// The samples a server's /metrics serves now.
-std::map<std::string, double> Scrape(const ServerProcess& server) {
-  const std::string& address = server.metrics_address();
-  httplib::Client client(address.substr(0, address.rfind(':')),
-                         std::stoi(address.substr(address.rfind(':') + 1)));
-  auto response = client.Get("/metrics");
-  if (!response || response->status != 200) {
-    ADD_FAILURE() << "cannot scrape " << address;
-    return {};
-  }
-  return ParseExposition(response->body);
 }
 
 double InFlight(const ServerProcess& server, const std::string& service) {
@@ -252,8 +208,8 @@ TEST(OperationsTest, InFlightGaugeReturnsToItsStartAfterEveryKindOfCall) {
   check.mutable_facet()->set_kind(common::v1::FACET_KIND_COMPETENCY);
   check.mutable_facet()->set_key("negotiation");
   rv1::CheckTrustResponse verdict;
-  EXPECT_TRUE(deployment.relationships().CheckTrust(Context(jacques.token).get(), check, &verdict)
-                  .ok());
+  EXPECT_TRUE(
+      deployment.relationships().CheckTrust(Context(jacques.token).get(), check, &verdict).ok());
   rv1::PutTrustRequest put;
   put.mutable_statement()->set_trustee_id(jacques.person.id());
   rv1::TrustStatement stored;
@@ -262,8 +218,8 @@ TEST(OperationsTest, InFlightGaugeReturnsToItsStartAfterEveryKindOfCall) {
 
   {
     auto context = Context(operator_token);
-    auto stream =
-        deployment.relationships().WatchTrustChanges(context.get(), rv1::WatchTrustChangesRequest());
+    auto stream = deployment.relationships().WatchTrustChanges(context.get(),
+                                                               rv1::WatchTrustChangesRequest());
     rv1::TrustChange change;
     EXPECT_TRUE(stream->Read(&change));
     context->TryCancel();

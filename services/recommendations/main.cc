@@ -7,7 +7,6 @@
 #include "services/common/core/crypto.h"
 #include "services/common/core/log.h"
 #include "services/common/downstream/downstream.h"
-#include "services/common/downstream/erasure_follower.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/deleted_bytes_reclaimer.h"
@@ -64,7 +63,6 @@ int main(int argc, char** argv) {
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;
   std::unique_ptr<DeletedBytesReclaimer> reclaimer;
-  std::unique_ptr<ErasureFollower> eraser;
 
   const int exit_code = RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
@@ -102,7 +100,7 @@ int main(int argc, char** argv) {
         consumer->Start();
         recommendations::RecommendationStore* records = &logic->store();
         reclaimer = std::make_unique<DeletedBytesReclaimer>(&records->admin(), reclaim_period);
-        eraser = std::make_unique<ErasureFollower>(
+        parts.EraseDeletedPeople(
             identity.ChangeLister(),
             ErasureFollower::Service{
                 .erase = [&logic](const std::string& id) { return logic->ErasePerson(id); },
@@ -114,7 +112,6 @@ int main(int argc, char** argv) {
                     },
                 .erased = [&reclaimer] { reclaimer->Due(); }},
             erasure_poll_period);
-        eraser->Start();
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
@@ -127,7 +124,7 @@ int main(int argc, char** argv) {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
             parts.deletions.reset();
-            eraser.reset();
+            parts.erasures.reset();
             reclaimer.reset();
             consumer.reset();
             handlers.Attach(nullptr);
@@ -138,7 +135,8 @@ int main(int argc, char** argv) {
       // replica brings no shared database back.
       .restart_heals_unwritable = !postgres,
   });
-  // Its poller calls the identity client or the logic, locals destroyed before it.
+  // Their pollers call the identity client or the logic, locals destroyed before them.
   parts.deletions.reset();
+  parts.erasures.reset();
   return exit_code;
 }

@@ -6,7 +6,6 @@
 #include "absl/time/clock.h"
 #include "services/common/core/log.h"
 #include "services/common/downstream/downstream.h"
-#include "services/common/downstream/erasure_follower.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
 #include "services/common/server/deleted_bytes_reclaimer.h"
@@ -87,7 +86,6 @@ int main(int argc, char** argv) {
   // changes other replicas commit.
   std::unique_ptr<storage::postgres::PgChangeFollower> follower;
   std::unique_ptr<DeletedBytesReclaimer> reclaimer;
-  std::unique_ptr<ErasureFollower> eraser;
 
   const int exit_code = RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -134,7 +132,7 @@ int main(int argc, char** argv) {
         reclaimer =
             std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(), reclaim_period);
         relationships::TrustStore* trust_store = &logic->store();
-        eraser = std::make_unique<ErasureFollower>(
+        parts.EraseDeletedPeople(
             identity.ChangeLister(),
             ErasureFollower::Service{
                 .erase = [&logic](const std::string& id) { return logic->ErasePerson(id); },
@@ -146,7 +144,6 @@ int main(int argc, char** argv) {
                     },
                 .erased = [&reclaimer] { reclaimer->Due(); }},
             erasure_poll_period);
-        eraser->Start();
         handlers.Attach(logic.get());
         ConsistencyTokens::Positions positions{
             .applied = [trust_store] { return trust_store->CommittedChangeSequence(); },
@@ -184,7 +181,7 @@ int main(int argc, char** argv) {
             handlers.WaitForStreams();
             parts.Attach(nullptr);
             parts.deletions.reset();
-            eraser.reset();
+            parts.erasures.reset();
             reclaimer.reset();
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
@@ -203,7 +200,8 @@ int main(int argc, char** argv) {
       // replica brings no shared database back.
       .restart_heals_unwritable = !postgres,
   });
-  // Its poller calls the identity client or the logic, locals destroyed before it.
+  // Their pollers call the identity client or the logic, locals destroyed before them.
   parts.deletions.reset();
+  parts.erasures.reset();
   return exit_code;
 }

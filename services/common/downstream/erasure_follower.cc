@@ -6,10 +6,11 @@
 namespace trustsphere {
 
 ErasureFollower::ErasureFollower(ListChanges list_changes, Service service,
-                                 absl::Duration poll_period)
+                                 absl::Duration poll_period, Progress* progress)
     : list_changes_(std::move(list_changes)),
       service_(std::move(service)),
-      poll_period_(poll_period) {}
+      poll_period_(poll_period),
+      progress_(progress) {}
 
 ErasureFollower::~ErasureFollower() {
   stop_.Notify();
@@ -27,6 +28,7 @@ absl::Status ErasureFollower::CatchUp() {
     cursor_ = *stored;
     cursor_loaded_ = true;
   }
+  const absl::Time started = absl::Now();
   while (!stop_.HasBeenNotified()) {
     auto page = list_changes_(cursor_, kPage, absl::Now() + absl::Seconds(5));
     if (!page.ok()) return page.status();
@@ -34,7 +36,7 @@ absl::Status ErasureFollower::CatchUp() {
     int64_t erased_records = 0;
     for (const auto& change : page->changes()) {
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
-      const absl::Time started = absl::Now();
+      const absl::Time erasing = absl::Now();
       auto erased = service_.erase(change.person_id());
       if (!erased.ok()) {
         // What the earlier ones removed is still to be reclaimed.
@@ -42,10 +44,11 @@ absl::Status ErasureFollower::CatchUp() {
         return erased.status();
       }
       ++erased_people;
+      progress_->people_erased.fetch_add(1, std::memory_order_relaxed);
       erased_records += *erased;
       Log(LogLevel::kInfo, "deleted person erased",
           {F("person_id", change.person_id()), F("records", *erased),
-           F("seconds", absl::ToDoubleSeconds(absl::Now() - started))});
+           F("seconds", absl::ToDoubleSeconds(absl::Now() - erasing))});
     }
     // Kept only past a deletion: a log of other changes is read again
     // cheaply after a restart, and the cursor is not written every poll.
@@ -54,7 +57,11 @@ absl::Status ErasureFollower::CatchUp() {
     }
     if (erased_records > 0 && service_.erased) service_.erased();
     cursor_ = page->next_cursor();
-    if (page->changes_size() < kPage) break;
+    if (page->changes_size() < kPage) {
+      progress_->caught_up_unix_micros.store(absl::ToUnixMicros(started),
+                                             std::memory_order_relaxed);
+      break;
+    }
   }
   return absl::OkStatus();
 }

@@ -8,12 +8,14 @@
 // comes back) and in log order. A deletion that cannot be erased (the
 // store refusing writes) holds the follower back until it can.
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 
@@ -39,7 +41,21 @@ class ErasureFollower {
   // The name services keep the cursor under.
   static constexpr char kCursorMarker[] = "identity changes erased";
 
-  ErasureFollower(ListChanges list_changes, Service service, absl::Duration poll_period);
+  // What the follower did, for /metrics; outlives followers (a server's
+  // restart of its parts makes a new one).
+  struct Progress {
+    std::atomic<int64_t> people_erased{0};
+    // When it last read identity's log to its end, every deletion in it
+    // erased; the process's start until it first does.
+    std::atomic<int64_t> caught_up_unix_micros{absl::ToUnixMicros(absl::Now())};
+    // Seconds since then: what grows while the follower is stuck.
+    double SecondsBehind() const {
+      return absl::ToDoubleSeconds(absl::Now() - absl::FromUnixMicros(caught_up_unix_micros));
+    }
+  };
+
+  ErasureFollower(ListChanges list_changes, Service service, absl::Duration poll_period,
+                  Progress* progress);
   // Stops following, after the erasure under way.
   ~ErasureFollower();
   ErasureFollower(const ErasureFollower&) = delete;
@@ -58,6 +74,7 @@ class ErasureFollower {
   const ListChanges list_changes_;
   const Service service_;
   const absl::Duration poll_period_;
+  Progress* const progress_;
   // The follower's alone once it runs.
   bool cursor_loaded_ = false;
   std::string cursor_;

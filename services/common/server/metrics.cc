@@ -25,7 +25,8 @@ std::string Label(absl::string_view value) {
   return escaped;
 }
 
-void Header(std::string& out, const char* name, const char* type, const char* help) {
+void Header(std::string& out, absl::string_view name, absl::string_view type,
+            absl::string_view help) {
   absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
@@ -46,6 +47,12 @@ void Metrics::CallFinished(const std::string& method, const std::string& code,
   }
   ++histogram.count;
   histogram.sum += seconds;
+}
+
+void Metrics::AddReading(std::string name, std::string type, std::string help,
+                         std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  readings_.push_back({std::move(name), std::move(type), std::move(help), std::move(read)});
 }
 
 std::string Metrics::Render() const {
@@ -76,6 +83,13 @@ std::string Metrics::Render() const {
                       "\n");
       absl::StrAppend(&out, "trustsphere_rpc_duration_seconds_count{", labels, "} ",
                       histogram.count, "\n");
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const Reading& reading : readings_) {
+      Header(out, reading.name, reading.type, reading.help);
+      absl::StrAppend(&out, reading.name, "{service=\"", service, "\"} ", reading.read(), "\n");
     }
   }
   Header(out, "trustsphere_rpc_in_flight", "gauge", "RPCs being answered now.");

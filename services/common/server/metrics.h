@@ -10,9 +10,11 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -34,6 +36,12 @@ class Metrics {
     storage_.store(storage, std::memory_order_release);
   }
 
+  // A figure read at each scrape, exported as `name` with the service's
+  // label; `type` is "gauge" or "counter". Added before serving; `read`
+  // must stay callable for the Metrics' life.
+  void AddReading(std::string name, std::string type, std::string help,
+                  std::function<double()> read);
+
   std::string Render() const;
 
   // Upper bounds of the latency buckets, in seconds.
@@ -53,6 +61,11 @@ class Metrics {
   mutable absl::Mutex mu_;
   std::map<std::pair<std::string, std::string>, uint64_t> requests_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Histogram> durations_ ABSL_GUARDED_BY(mu_);
+  struct Reading {
+    std::string name, type, help;
+    std::function<double()> read;
+  };
+  std::vector<Reading> readings_ ABSL_GUARDED_BY(mu_);
 };
 
 // Serves over HTTP (cpp-httplib), on its own thread, GET /metrics and the

@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "services/common/auth/revocation_follower.h"
 #include "services/common/auth/token_verifier.h"
+#include "services/common/downstream/erasure_follower.h"
 #include "services/common/server/admin_handlers.h"
 #include "services/common/server/executor.h"
 #include "services/common/server/metrics.h"
@@ -47,16 +48,41 @@ struct ServerParts {
     return deletions->Start(timeout);
   }
 
+  // Erases the people identity deletes: an ErasureFollower over
+  // `list_changes` with the service's `service`, polling every `period`,
+  // its progress on /metrics.
+  void EraseDeletedPeople(ErasureFollower::ListChanges list_changes,
+                          ErasureFollower::Service service, absl::Duration period) {
+    if (!erasure_metrics_added_) {
+      erasure_metrics_added_ = true;
+      metrics.AddReading("trustsphere_erasure_people_total", "counter",
+                         "People erased since the start, as identity's change log deleted them.",
+                         [this] { return static_cast<double>(erasure_progress.people_erased); });
+      metrics.AddReading(
+          "trustsphere_erasure_behind_seconds", "gauge",
+          "Seconds since the erasure follower last read identity's change log to its end with "
+          "every deletion erased: it grows while erasure is stuck.",
+          [this] { return erasure_progress.SecondsBehind(); });
+    }
+    erasures = std::make_unique<ErasureFollower>(std::move(list_changes), std::move(service),
+                                                 period, &erasure_progress);
+    erasures->Start();
+  }
+
   Executor executor;
   TokenVerifier verifier;
   // Stopped (reset) before what its ListChanges uses goes away.
   std::unique_ptr<RevocationFollower> deletions;
+  // The same for what its Service uses.
+  std::unique_ptr<ErasureFollower> erasures;
+  ErasureFollower::Progress erasure_progress;
   Metrics metrics;
   std::unique_ptr<CallQuotas> quotas;  // null with --quotas=off
   RpcRunner runner;
   AdminHandlers admin;
 
  private:
+  bool erasure_metrics_added_ = false;
   // --backup_dir (default <data_dir>/backups), with what it holds made the
   // server's own: the default lies within the data folder, which start-up
   // has already made so.
