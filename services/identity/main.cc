@@ -4,7 +4,6 @@
 
 #include "absl/flags/flag.h"
 #include "services/common/core/log.h"
-#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/identity/identity_handlers.h"
@@ -39,7 +38,6 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.identity.v1.IdentityService", data_dir);
   identity::IdentityHandlers handlers(&parts.runner);
   std::unique_ptr<identity::IdentityLogic> logic;
-  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
 
   const int exit_code = RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
@@ -78,9 +76,8 @@ int main(int argc, char** argv) {
             !followed.ok()) {
           return followed;
         }
-        reclaimer =
-            std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(), reclaim_period);
-        logic->OnPersonDeleted([&reclaimer] { reclaimer->Due(); });
+        parts.ReclaimErasedBytes(&logic->store().admin(), reclaim_period);
+        logic->OnPersonDeleted([&parts] { parts.ReclaimDue(); });
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
         parts.runner.SetReady(true);
@@ -94,7 +91,7 @@ int main(int argc, char** argv) {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
             parts.deletions.reset();
-            reclaimer.reset();
+            parts.StopErasure();
             logic.reset();
           },
       .writable = [&] { return logic->store().admin().CheckWritable(); },
@@ -102,7 +99,9 @@ int main(int argc, char** argv) {
       // replica brings no shared database back.
       .restart_heals_unwritable = !postgres,
   });
-  // Its poller calls the identity client or the logic, locals destroyed before it.
+  // Its poller calls the identity client or the logic, locals destroyed before it;
+  // the reclaimer uses the logic's storage.
   parts.deletions.reset();
+  parts.StopErasure();
   return exit_code;
 }

@@ -9,7 +9,6 @@
 #include "services/common/downstream/downstream.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
-#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/common/server/transport_security.h"
@@ -62,7 +61,6 @@ int main(int argc, char** argv) {
   SigningKeyRefresher keys(&identity, &parts.verifier, absl::GetFlag(FLAGS_key_refresh_period));
   std::unique_ptr<recommendations::RecommendationLogic> logic;
   std::unique_ptr<recommendations::TrustChangeConsumer> consumer;
-  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
 
   const int exit_code = RunServer({
       .name = "trustsphere.recommendations.v1.RecommendationService",
@@ -99,18 +97,10 @@ int main(int argc, char** argv) {
             logic.get(), &relationships, logic->store().ConsumerLeadership(RandomToken(16)));
         consumer->Start();
         recommendations::RecommendationStore* records = &logic->store();
-        reclaimer = std::make_unique<DeletedBytesReclaimer>(&records->admin(), reclaim_period);
+        parts.ReclaimErasedBytes(&records->admin(), reclaim_period);
         parts.EraseDeletedPeople(
-            identity.ChangeLister(),
-            ErasureFollower::Service{
-                .erase = [&logic](const std::string& id) { return logic->ErasePerson(id); },
-                .load_cursor =
-                    [records] { return records->Marker(ErasureFollower::kCursorMarker); },
-                .save_cursor =
-                    [records](const std::string& cursor) {
-                      return records->SetMarker(ErasureFollower::kCursorMarker, cursor);
-                    },
-                .erased = [&reclaimer] { reclaimer->Due(); }},
+            identity.ChangeLister(), records,
+            [&logic](const std::string& id) { return logic->ErasePerson(id); },
             erasure_poll_period);
         handlers.Attach(logic.get());
         parts.Attach(&logic->store().admin());
@@ -124,8 +114,7 @@ int main(int argc, char** argv) {
             parts.runner.SetReady(false);
             parts.Attach(nullptr);
             parts.deletions.reset();
-            parts.erasures.reset();
-            reclaimer.reset();
+            parts.StopErasure();
             consumer.reset();
             handlers.Attach(nullptr);
             logic.reset();
@@ -137,6 +126,6 @@ int main(int argc, char** argv) {
   });
   // Their pollers call the identity client or the logic, locals destroyed before them.
   parts.deletions.reset();
-  parts.erasures.reset();
+  parts.StopErasure();
   return exit_code;
 }

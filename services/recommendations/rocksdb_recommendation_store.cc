@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "services/common/core/proto_time.h"
 #include "services/recommendations/recommendations_keys.h"
+#include "storage/batched_writer.h"
 #include "storage/paging.h"
 #include "storage/proto_value.h"
 
@@ -433,23 +434,19 @@ absl::StatusOr<std::string> RocksDbRecommendationStore::KeepSecret(const std::st
 }
 
 absl::Status IndexRequestsByPair(storage::Engine& engine) {
-  constexpr int kPerBatch = 1000;
-  WriteBatch batch;
-  int pending = 0;
+  storage::BatchedWriter writer(engine, /*items_per_batch=*/1000);
   absl::Status scanned = engine.Scan(
       keys::kRequests, {}, [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
         auto request = ParseValue<v1::RecommendationRequest>(value);
         if (!request.ok()) return request.status();
-        batch.Put(keys::kRequestsByPair,
-                  keys::Pair(request->author_id(), request->subject_id(), request->id()), "");
-        if (++pending % kPerBatch != 0) return true;
-        absl::Status written = engine.Write(std::move(batch)).status();
-        batch = WriteBatch();
-        if (!written.ok()) return written;
+        writer.batch().Put(keys::kRequestsByPair,
+                           keys::Pair(request->author_id(), request->subject_id(), request->id()),
+                           "");
+        if (absl::Status written = writer.Added(); !written.ok()) return written;
         return true;
       });
   if (!scanned.ok()) return scanned;
-  return engine.Write(std::move(batch)).status();
+  return writer.Finish();
 }
 
 }  // namespace trustsphere::recommendations

@@ -8,7 +8,6 @@
 #include "services/common/downstream/downstream.h"
 #include "services/common/downstream/identity_client.h"
 #include "services/common/downstream/signing_key_refresher.h"
-#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/common/server/transport_security.h"
@@ -85,7 +84,6 @@ int main(int argc, char** argv) {
   // Over a shared database: what keeps this replica's graph fed with the
   // changes other replicas commit.
   std::unique_ptr<storage::postgres::PgChangeFollower> follower;
-  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
 
   const int exit_code = RunServer({
       .name = "trustsphere.relationships.v1.RelationshipService",
@@ -129,20 +127,11 @@ int main(int argc, char** argv) {
         if (options.identity_facts.trust_for > absl::ZeroDuration()) {
           logic->identity_facts().StartFollowing();
         }
-        reclaimer =
-            std::make_unique<DeletedBytesReclaimer>(&logic->store().admin(), reclaim_period);
+        parts.ReclaimErasedBytes(&logic->store().admin(), reclaim_period);
         relationships::TrustStore* trust_store = &logic->store();
         parts.EraseDeletedPeople(
-            identity.ChangeLister(),
-            ErasureFollower::Service{
-                .erase = [&logic](const std::string& id) { return logic->ErasePerson(id); },
-                .load_cursor =
-                    [trust_store] { return trust_store->Marker(ErasureFollower::kCursorMarker); },
-                .save_cursor =
-                    [trust_store](const std::string& cursor) {
-                      return trust_store->SetMarker(ErasureFollower::kCursorMarker, cursor);
-                    },
-                .erased = [&reclaimer] { reclaimer->Due(); }},
+            identity.ChangeLister(), trust_store,
+            [&logic](const std::string& id) { return logic->ErasePerson(id); },
             erasure_poll_period);
         handlers.Attach(logic.get());
         ConsistencyTokens::Positions positions{
@@ -181,8 +170,7 @@ int main(int argc, char** argv) {
             handlers.WaitForStreams();
             parts.Attach(nullptr);
             parts.deletions.reset();
-            parts.erasures.reset();
-            reclaimer.reset();
+            parts.StopErasure();
             handlers.Attach(nullptr);
             parts.runner.SetConsistencyTokens(nullptr);
             tokens.reset();
@@ -202,6 +190,6 @@ int main(int argc, char** argv) {
   });
   // Their pollers call the identity client or the logic, locals destroyed before them.
   parts.deletions.reset();
-  parts.erasures.reset();
+  parts.StopErasure();
   return exit_code;
 }

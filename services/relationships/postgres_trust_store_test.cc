@@ -198,13 +198,7 @@ TEST(PostgresTrustStoreTest, RowsOfTheFirstSchemaAreTracedAtOpen) {
     ASSERT_TRUE(store.ok()) << store.status();
     v1::TrustStatement first = ActiveStatement("ada", "bea");
     first.set_note("ada's words");
-    ASSERT_TRUE((*store)
-                    ->Apply({{.after = first, .kind = v1::CHANGE_KIND_CREATED}},
-                            RequestRecord{.key = request,
-                                          .fingerprint = "f",
-                                          .response = first.SerializeAsString(),
-                                          .create_time = absl::Now()})
-                    .ok());
+    ASSERT_TRUE(CreateAnswering(**store, first, request).ok());
     ASSERT_TRUE(
         (*store)
             ->Apply({{.after = ActiveStatement("bea", "cid"), .kind = v1::CHANGE_KIND_CREATED}},

@@ -4,6 +4,7 @@
 #include "records.pb.h"
 #include "services/relationships/relationships_keys.h"
 #include "services/relationships/stored_records.h"
+#include "storage/batched_writer.h"
 #include "storage/paging.h"
 #include "storage/proto_value.h"
 
@@ -328,15 +329,10 @@ absl::Status ForgetTraces(const storage::Engine& engine, const std::string& trus
 // version 3 kept without them. Puts only, so a run cut short and run again
 // gives the same traces.
 absl::Status TraceHistory(storage::Engine& engine) {
-  constexpr int kPerBatch = 10000;
-  WriteBatch batch;
-  int pending = 0;
-  auto put = [&](const std::string& key) -> absl::Status {
-    batch.Put(keys::kTraces, key, "");
-    if (++pending % kPerBatch != 0) return absl::OkStatus();
-    absl::Status written = engine.Write(std::move(batch)).status();
-    batch = WriteBatch();
-    return written;
+  storage::BatchedWriter writer(engine, /*items_per_batch=*/10000);
+  auto put = [&](const std::string& key) {
+    writer.batch().Put(keys::kTraces, key, "");
+    return writer.Added();
   };
   absl::Status changes = engine.Scan(
       keys::kChanges, {},
@@ -364,7 +360,7 @@ absl::Status TraceHistory(storage::Engine& engine) {
                     return true;
                   });
   if (!requests.ok()) return requests;
-  return engine.Write(std::move(batch)).status();
+  return writer.Finish();
 }
 
 // Records, durably and before any write, that the indexes stop following
@@ -496,19 +492,14 @@ absl::Status CountStatements(storage::Engine& engine) {
   // Statements are keyed truster first, so each person's statements are
   // read together and their counts set (not added: a migration cut short
   // and run again must give the same counts) once the next person starts.
-  constexpr int kPeoplePerBatch = 1000;
-  WriteBatch batch;
-  int people = 0;
+  storage::BatchedWriter writer(engine, /*items_per_batch=*/1000);
   std::string person;
   StatementCounts counts;
   auto finish_person = [&]() -> absl::Status {
     if (person.empty()) return absl::OkStatus();
-    batch.PutCounters(keys::kCounters, keys::Counters(person),
-                      {counts.active, counts.kept, counts.unanswered});
-    if (++people % kPeoplePerBatch != 0) return absl::OkStatus();
-    absl::Status written = engine.Write(std::move(batch)).status();
-    batch = WriteBatch();
-    return written;
+    writer.batch().PutCounters(keys::kCounters, keys::Counters(person),
+                               {counts.active, counts.kept, counts.unanswered});
+    return writer.Added();
   };
   absl::Status scanned = engine.Scan(
       keys::kStatements, {},
@@ -535,7 +526,7 @@ absl::Status CountStatements(storage::Engine& engine) {
       });
   if (!scanned.ok()) return scanned;
   if (absl::Status last = finish_person(); !last.ok()) return last;
-  return engine.Write(std::move(batch)).status();
+  return writer.Finish();
 }
 
 }  // namespace trustsphere::relationships

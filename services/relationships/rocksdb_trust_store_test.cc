@@ -113,13 +113,7 @@ TEST(RocksDbTrustStoreTest, AVersionThreeDatabaseGetsItsTracesAtOpen) {
     ASSERT_TRUE(store.ok()) << store.status();
     v1::TrustStatement first = ActiveStatement("ada", "bea");
     first.set_note("ada's words");
-    ASSERT_TRUE((*store)
-                    ->Apply({{.after = first, .kind = v1::CHANGE_KIND_CREATED}},
-                            RequestRecord{.key = request,
-                                          .fingerprint = "f",
-                                          .response = first.SerializeAsString(),
-                                          .create_time = absl::Now()})
-                    .ok());
+    ASSERT_TRUE(CreateAnswering(**store, first, request).ok());
     first.set_note("ada's other words");
     Apply(**store, first);
     Apply(**store, ActiveStatement("bea", "cid"));

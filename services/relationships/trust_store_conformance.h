@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "services/relationships/trust_store.h"
 #include "tests/support/store_conformance.h"
 
@@ -34,6 +35,17 @@ inline v1::TrustStatement ActiveStatement(const std::string& truster, const std:
   return statement;
 }
 inline bool All(const v1::TrustStatement&) { return true; }
+// Writes `created` (new) with the record of the request it answered.
+inline absl::Status CreateAnswering(TrustStore& store, const v1::TrustStatement& created,
+                                    const RequestKey& request) {
+  return store
+      .Apply({{.after = created, .kind = v1::CHANGE_KIND_CREATED}},
+             RequestRecord{.key = request,
+                           .fingerprint = "f",
+                           .response = created.SerializeAsString(),
+                           .create_time = absl::Now()})
+      .status();
+}
 inline bool AllEdges(const ReferenceEdge&) { return true; }
 
 class TrustStoreConformance : public testing::StoreConformanceTest<TrustStore> {

@@ -36,13 +36,7 @@ TEST_P(TrustStoreConformance, AnErasureLeavesNothingOfThePairButErasures) {
   first.set_note("alice's first words about bob");
   *first.mutable_sphere()->add_inside() = Competency("negotiation");
   const RequestKey request{"alice", "PutTrust", "retry-1"};
-  ASSERT_TRUE(store_
-                  ->Apply({{.after = first, .kind = v1::CHANGE_KIND_CREATED}},
-                          RequestRecord{.key = request,
-                                        .fingerprint = "f",
-                                        .response = first.SerializeAsString(),
-                                        .create_time = absl::Now()})
-                  .ok());
+  ASSERT_TRUE(CreateAnswering(*store_, first, request).ok());
   Put("alice", "bob", v1::VISIBILITY_PUBLIC, {"rigour"});
   Put("bob", "alice", v1::VISIBILITY_NETWORK, {"patience"});
   Put("carol", "bob", v1::VISIBILITY_PUBLIC, {"rigour"});

@@ -11,6 +11,7 @@
 #include "services/common/auth/token_verifier.h"
 #include "services/common/downstream/erasure_follower.h"
 #include "services/common/server/admin_handlers.h"
+#include "services/common/server/deleted_bytes_reclaimer.h"
 #include "services/common/server/executor.h"
 #include "services/common/server/metrics.h"
 #include "services/common/server/private_files.h"
@@ -48,11 +49,20 @@ struct ServerParts {
     return deletions->Start(timeout);
   }
 
+  // Has `storage` let go of erased records' bytes (DeletedBytesReclaimer)
+  // after each erasure, at most every `period`.
+  void ReclaimErasedBytes(storage::StorageAdmin* storage, absl::Duration period) {
+    reclaimer = std::make_unique<DeletedBytesReclaimer>(storage, period);
+  }
+
   // Erases the people identity deletes: an ErasureFollower over
-  // `list_changes` with the service's `service`, polling every `period`,
-  // its progress on /metrics.
-  void EraseDeletedPeople(ErasureFollower::ListChanges list_changes,
-                          ErasureFollower::Service service, absl::Duration period) {
+  // `list_changes` calling `erase` for each, keeping where it stopped as a
+  // marker of `store` (the service's store port), polling every `period`,
+  // its erasures reclaimed and its progress on /metrics.
+  template <typename Store>
+  void EraseDeletedPeople(ErasureFollower::ListChanges list_changes, Store* store,
+                          std::function<absl::StatusOr<int64_t>(const std::string&)> erase,
+                          absl::Duration period) {
     if (!erasure_metrics_added_) {
       erasure_metrics_added_ = true;
       metrics.AddReading("trustsphere_erasure_people_total", "counter",
@@ -64,17 +74,36 @@ struct ServerParts {
           "every deletion erased: it grows while erasure is stuck.",
           [this] { return erasure_progress.SecondsBehind(); });
     }
+    ErasureFollower::Service service{
+        .erase = std::move(erase),
+        .load_cursor = [store] { return store->Marker(ErasureFollower::kCursorMarker); },
+        .save_cursor =
+            [store](const std::string& cursor) {
+              return store->SetMarker(ErasureFollower::kCursorMarker, cursor);
+            },
+        .erased = [this] { ReclaimDue(); }};
     erasures = std::make_unique<ErasureFollower>(std::move(list_changes), std::move(service),
                                                  period, &erasure_progress);
     erasures->Start();
+  }
+
+  // Something was erased: its bytes are to be reclaimed.
+  void ReclaimDue() {
+    if (reclaimer) reclaimer->Due();
+  }
+  // Before the storage and what the erasure uses go away.
+  void StopErasure() {
+    erasures.reset();
+    reclaimer.reset();
   }
 
   Executor executor;
   TokenVerifier verifier;
   // Stopped (reset) before what its ListChanges uses goes away.
   std::unique_ptr<RevocationFollower> deletions;
-  // The same for what its Service uses.
+  // The same for what its Service uses; the reclaimer before the storage.
   std::unique_ptr<ErasureFollower> erasures;
+  std::unique_ptr<DeletedBytesReclaimer> reclaimer;
   ErasureFollower::Progress erasure_progress;
   Metrics metrics;
   std::unique_ptr<CallQuotas> quotas;  // null with --quotas=off
