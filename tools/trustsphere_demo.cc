@@ -55,6 +55,7 @@ struct Person {
   std::string name;
   std::string id;
   std::string token;
+  std::string refresh_token;
   std::vector<iv1::Position> positions;
 };
 
@@ -143,9 +144,10 @@ class Demo {
     iv1::AuthenticateRequest login;
     login.set_email(email);
     login.set_password(kPassword);
+    login.set_device_label("trustsphere_demo");
     iv1::AuthenticateResponse session;
     Check(identity_->Authenticate(Context().get(), login, &session), "Authenticate " + name);
-    Person person{name, session.person_id(), session.access_token(), {}};
+    Person person{name, session.person_id(), session.access_token(), session.refresh_token(), {}};
     iv1::ListPositionsRequest list;
     list.set_person_id(person.id);
     list.set_page_size(100);
@@ -153,6 +155,27 @@ class Demo {
     Check(identity_->ListPositions(Context(person.token).get(), list, &positions), "ListPositions");
     person.positions.assign(positions.positions().begin(), positions.positions().end());
     return person;
+  }
+
+  // Trades the person's refresh token for new tokens, as an app does when
+  // the access token expires.
+  void Refresh(Person& person) {
+    iv1::RefreshSessionRequest request;
+    request.set_refresh_token(person.refresh_token);
+    iv1::AuthenticateResponse session;
+    Check(identity_->RefreshSession(Context().get(), request, &session), "RefreshSession");
+    person.token = session.access_token();
+    person.refresh_token = session.refresh_token();
+  }
+
+  // The person's live sessions (a login per run of the demo, at most 50).
+  std::vector<iv1::Session> Sessions(const Person& person) {
+    iv1::ListSessionsRequest request;
+    request.set_person_id(person.id);
+    request.set_page_size(100);
+    iv1::ListSessionsResponse sessions;
+    Check(identity_->ListSessions(Context(person.token).get(), request, &sessions), "ListSessions");
+    return {sessions.sessions().begin(), sessions.sessions().end()};
   }
 
   // Adds the position unless a previous run did.
@@ -453,6 +476,13 @@ int main(int argc, char** argv) {
               jacques.id.c_str());
   std::printf("Martin:  martin.durand@demo.trustsphere.example / \"%s\" (id %s)\n", kPassword,
               martin.id.c_str());
+  demo.Refresh(martin);
+  const std::vector<iv1::Session> sessions = demo.Sessions(martin);
+  const auto current = std::find_if(sessions.begin(), sessions.end(),
+                                    [](const iv1::Session& session) { return session.current(); });
+  std::printf("Martin's session %s (%s), refreshed once; his live sessions: %zu\n",
+              current == sessions.end() ? "?" : current->id().c_str(),
+              current == sessions.end() ? "?" : current->device_label().c_str(), sessions.size());
   std::printf("Martin's share token (for a recruiter): %s\n\n", token.c_str());
   std::printf("What the recruiter reads with it, without an account:\n");
   PrintDossier(demo.ReadDossier(token));
@@ -473,5 +503,10 @@ int main(int argc, char** argv) {
       "trustsphere.relationships.v1.RelationshipService/CheckTrust\n",
       transport.c_str(), martin.token.c_str(), jacques.id.c_str(), martin.id.c_str(),
       absl::GetFlag(FLAGS_relationships_addr).c_str());
+  std::printf(
+      "  grpcurl %s -d '{\"refresh_token\":\"%s\"}' %s "
+      "trustsphere.identity.v1.IdentityService/RefreshSession   # once: a second use ends the "
+      "session\n",
+      transport.c_str(), martin.refresh_token.c_str(), absl::GetFlag(FLAGS_identity_addr).c_str());
   return 0;
 }

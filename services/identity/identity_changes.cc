@@ -26,6 +26,8 @@ v1::IdentityChangeKind KindOf(internal::Change::Kind kind) {
       return v1::IDENTITY_CHANGE_KIND_POSITION_UPDATED;
     case internal::Change::KIND_POSITION_REMOVED:
       return v1::IDENTITY_CHANGE_KIND_POSITION_REMOVED;
+    case internal::Change::KIND_SESSION_REVOKED:
+      return v1::IDENTITY_CHANGE_KIND_SESSION_REVOKED;
     default:
       return v1::IDENTITY_CHANGE_KIND_UNSPECIFIED;
   }
@@ -59,6 +61,10 @@ absl::StatusOr<v1::ListIdentityChangesResponse> IdentityLogic::ListIdentityChang
     change.set_person_id(entry.change.person_id());
     change.set_position_id(entry.change.position_id());
     *change.mutable_commit_time() = entry.change.time();
+    change.set_session_id(entry.change.session_id());
+    if (entry.change.has_revoked_until()) {
+      *change.mutable_revoked_until() = entry.change.revoked_until();
+    }
   }
   response.set_next_cursor(entries->empty() ? request.after_cursor()
                                             : response.changes().rbegin()->cursor());

@@ -16,6 +16,11 @@
 #define TRUSTSPHERE_IDENTITY_RPCS(RPC)                                                           \
   RPC(CreatePerson, v1::Person, kPublic, kBlocking, kSignups)                                    \
   RPC(Authenticate, v1::AuthenticateResponse, kPublic, kBlocking, kLogins)                       \
+  RPC(RefreshSession, v1::AuthenticateResponse, kPublic, kBlocking, kLogins)                     \
+  RPC(ListSessions, v1::ListSessionsResponse, kAuthenticated, kQuickRead, kReads)                \
+  RPC(RevokeSession, google::protobuf::Empty, kAuthenticated, kBlocking, kWrites)                \
+  RPC(RevokeAllSessions, v1::RevokeAllSessionsResponse, kAuthenticated, kBlocking, kWrites)      \
+  RPC(ChangePassword, v1::ChangePasswordResponse, kAuthenticated, kBlocking, kLogins)            \
   RPC(GetSigningKeys, v1::GetSigningKeysResponse, kPublic, kQuickRead, kReads)                   \
   RPC(GetPerson, v1::Person, kAuthenticated, kQuickRead, kReads)                                 \
   RPC(BatchGetPersons, v1::BatchGetPersonsResponse, kAuthenticated, kQuickRead, kReads)          \

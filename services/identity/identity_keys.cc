@@ -5,8 +5,8 @@ namespace trustsphere::identity::keys {
 using storage::KeyBuilder;
 
 std::vector<std::string> FamilyNames() {
-  return {"persons",          "emails", "positions", "positions_by_person",
-          "positions_by_org", "tags",   "requests",  "changes"};
+  return {"persons",  "emails",  "positions", "positions_by_person", "positions_by_org", "tags",
+          "requests", "changes", "sessions",  "sessions_by_person"};
 }
 
 std::string Person(const std::string& person_id) { return person_id; }
@@ -57,6 +57,27 @@ std::string Tag(uint8_t kind, const std::string& key) { return TagPrefix(kind, k
 std::string Request(const std::string& scope, const std::string& method,
                     const std::string& request_id) {
   return KeyBuilder().Str(scope).Str(method).Tail(request_id).Build();
+}
+
+std::string Session(const std::string& session_id) { return session_id; }
+
+std::string PersonSessionsPrefix(const std::string& person_id) {
+  return KeyBuilder().Str(person_id).Build();
+}
+
+std::string PersonSession(const std::string& person_id, uint64_t create_micros,
+                          const std::string& session_id) {
+  return KeyBuilder().Str(person_id).U64(create_micros).Tail(session_id).Build();
+}
+
+std::string SessionIdOfIndexKey(std::string_view key) {
+  storage::KeyReader reader(key);
+  std::string ignored;
+  uint64_t create_micros = 0;
+  std::string session_id;
+  if (!reader.Str(&ignored) || !reader.U64(&create_micros)) return "";
+  reader.Tail(&session_id);
+  return session_id;
 }
 
 }  // namespace trustsphere::identity::keys

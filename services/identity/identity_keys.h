@@ -24,8 +24,11 @@ inline constexpr Family kPositionsByOrg = 4;
 inline constexpr Family kTags = 5;
 inline constexpr Family kRequests = 6;
 inline constexpr Family kChanges = 7;
+inline constexpr Family kSessions = 8;
+inline constexpr Family kSessionsByPerson = 9;
 
-inline constexpr uint32_t kSchemaVersion = 1;
+// 2: sessions and sessions_by_person (empty families added at open).
+inline constexpr uint32_t kSchemaVersion = 2;
 
 std::vector<std::string> FamilyNames();
 
@@ -53,5 +56,14 @@ std::string Tag(uint8_t kind, const std::string& key);
 // requests: Str(scope: caller id, "" for sign-up) Str(method) <request id>
 std::string Request(const std::string& scope, const std::string& method,
                     const std::string& request_id);
+
+// sessions: <session id>
+std::string Session(const std::string& session_id);
+// sessions_by_person: Str(person id) U64(login, µs since the epoch) <session id>
+std::string PersonSessionsPrefix(const std::string& person_id);
+std::string PersonSession(const std::string& person_id, uint64_t create_micros,
+                          const std::string& session_id);
+// The session id at the end of a sessions_by_person key ("" when malformed).
+std::string SessionIdOfIndexKey(std::string_view key);
 
 }  // namespace trustsphere::identity::keys

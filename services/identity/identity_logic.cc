@@ -42,18 +42,6 @@ v1::Person Tombstone(const v1::Person& person, absl::Time now) {
   return tombstone;
 }
 
-// Only the person themself or an operator changes a profile; services read.
-// The id in `field` must be well-formed first: its rules are public, so the
-// caller learns nothing by probing them, and a missing id gets its own error.
-absl::Status CheckMayEdit(const Caller& caller, absl::string_view field,
-                          const std::string& person_id) {
-  FieldErrors errors;
-  CheckId(errors, field, person_id);
-  if (!errors.empty()) return errors.ToStatus();
-  if (caller.person_id == person_id || caller.Has(Role::kOperator)) return absl::OkStatus();
-  return absl::PermissionDeniedError("only the person or an operator may change this");
-}
-
 absl::Status CheckEtagMatches(const std::string& sent, const std::string& current) {
   if (sent != current) {
     return absl::AbortedError("etag mismatch: the resource changed since it was read");
@@ -243,8 +231,12 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
   // all in one write.
   auto positions = store_->PositionsOf(request.id(), "", kMaxPositionsPerPerson);
   if (!positions.ok()) return positions.status();
+  // So are their sessions; their tokens are refused by the deletion itself.
+  auto sessions = AllSessionsOf(request.id());
+  if (!sessions.ok()) return sessions.status();
   IdentityWrite write;
   for (auto& position : positions->items) write.RemovePosition(std::move(position));
+  for (auto& session : *sessions) write.DropSession(std::move(session));
   internal::PersonRecord tombstone;
   *tombstone.mutable_person() = Tombstone(record->person(), absl::Now());
   write.PutPerson(std::move(tombstone), *record);
@@ -261,6 +253,7 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   if (request.email().size() > kMaxEmail) errors.Add("email", "too long");
   if (request.password().empty()) errors.Add("password", "required");
   if (request.password().size() > kMaxPassword) errors.Add("password", "too long");
+  CheckDeviceLabel(errors, request.device_label());
   if (!errors.empty()) return errors.ToStatus();
 
   // An account made before addresses were NFKC-normalised and ASCII only is
@@ -296,15 +289,13 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   }
   throttle_->RecordSuccess(email);
 
-  TokenClaims claims{.subject = record->person().id(),
-                     .roles = static_cast<uint32_t>(Role::kUser),
-                     .issued_at = now,
-                     .expires_at = now + options_.access_token_ttl};
-  v1::AuthenticateResponse response;
-  response.set_access_token(SignAccessToken(claims, signing_key_));
-  *response.mutable_expire_time() = ToProto(claims.expires_at);
-  response.set_person_id(record->person().id());
-  return response;
+  const std::string& id = record->person().id();
+  auto guard = locks_.Lock({"person:" + id});
+  // A deletion may have come between the password check and the lock.
+  auto live = store_->Person(id);
+  if (!live.ok()) return live.status();
+  if (!live->has_value() || (*live)->person().state() != v1::PERSON_STATE_ACTIVE) return wrong;
+  return OpenSession(id, request.device_label());
 }
 
 absl::StatusOr<v1::GetSigningKeysResponse> IdentityLogic::GetSigningKeys(

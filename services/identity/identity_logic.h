@@ -28,7 +28,13 @@ namespace trustsphere::identity {
 
 struct IdentityOptions {
   absl::Duration access_token_ttl = absl::Minutes(15);
+  // A session's refresh token stops working when unused for
+  // session_idle_ttl, and at the latest session_max_ttl after the login.
+  absl::Duration session_idle_ttl = absl::Hours(24 * 30);
+  absl::Duration session_max_ttl = absl::Hours(24 * 90);
   PasswordHashCost password_cost;
+  // The sessions' clock (tests move it to expire them).
+  std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
 class IdentityLogic {
@@ -43,6 +49,18 @@ class IdentityLogic {
                                                         const v1::AuthenticateRequest& request);
   absl::StatusOr<v1::GetSigningKeysResponse> GetSigningKeys(
       const Caller& caller, const v1::GetSigningKeysRequest& request);
+
+  // Sessions (identity_sessions.cc). RefreshSession needs no token either.
+  absl::StatusOr<v1::AuthenticateResponse> RefreshSession(const Caller& caller,
+                                                          const v1::RefreshSessionRequest& request);
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(const Caller& caller,
+                                                        const v1::ListSessionsRequest& request);
+  absl::StatusOr<google::protobuf::Empty> RevokeSession(const Caller& caller,
+                                                        const v1::RevokeSessionRequest& request);
+  absl::StatusOr<v1::RevokeAllSessionsResponse> RevokeAllSessions(
+      const Caller& caller, const v1::RevokeAllSessionsRequest& request);
+  absl::StatusOr<v1::ChangePasswordResponse> ChangePassword(
+      const Caller& caller, const v1::ChangePasswordRequest& request);
 
   absl::StatusOr<v1::Person> GetPerson(const Caller& caller, const v1::GetPersonRequest& request);
   absl::StatusOr<v1::BatchGetPersonsResponse> BatchGetPersons(
@@ -96,6 +114,10 @@ class IdentityLogic {
   // Index entries FindOverlappingPositions examines per call before it
   // returns a partial page with a token to continue.
   static constexpr int kMaxOverlapScan = 2000;
+  // Live sessions per person: a login beyond ends the least recently used.
+  static constexpr int kMaxSessionsPerPerson = 50;
+  // Rotated refresh tokens remembered per session, to recognise a reuse.
+  static constexpr int kMaxRotatedRefreshTokens = 16;
 
  private:
   // One attempt at each; the public call runs it again after an unknown
@@ -109,6 +131,19 @@ class IdentityLogic {
   // ALREADY_EXISTS when the email belongs to someone: sign-up, an email
   // change and an import alike.
   absl::Status EmailFree(const std::string& normalized_email);
+  // A new session of a live person (the caller holds the person's lock),
+  // with the answer that carries its tokens. Ends expired sessions and,
+  // over kMaxSessionsPerPerson, the least recently used.
+  absl::StatusOr<v1::AuthenticateResponse> OpenSession(const std::string& person_id,
+                                                       const std::string& device_label);
+  // Every stored session of a person, expired ones included.
+  absl::StatusOr<std::vector<internal::SessionRecord>> AllSessionsOf(const std::string& person_id);
+  // Adds to `write` the end of each session of `sessions` but `kept`;
+  // returns how many were live.
+  int RevokeSessions(IdentityWrite& write, const std::vector<internal::SessionRecord>& sessions,
+                     const std::string& kept);
+  // The tokens of a session whose refresh secret is `secret`.
+  v1::AuthenticateResponse Issue(const internal::SessionRecord& session, const std::string& secret);
   // One read-and-add of RecordTagUse, under the tags' locks.
   absl::StatusOr<v1::RecordTagUseResponse> CountTagUses(const v1::RecordTagUseRequest& request);
 

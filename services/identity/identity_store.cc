@@ -18,6 +18,24 @@ void IdentityWrite::RemovePosition(v1::Position position) {
   removed_positions_.push_back(std::move(position));
 }
 
+void IdentityWrite::PutSession(internal::SessionRecord session,
+                               std::optional<internal::SessionRecord> previous) {
+  sessions_.push_back({std::move(session), std::move(previous)});
+}
+
+void IdentityWrite::RevokeSession(const internal::SessionRecord& session,
+                                  absl::Time tokens_valid_until) {
+  Log(internal::Change::KIND_SESSION_REVOKED, session.person_id());
+  internal::Change& change = changes_.back();
+  change.set_session_id(session.id());
+  *change.mutable_revoked_until() = ToProto(tokens_valid_until);
+  DropSession(session);
+}
+
+void IdentityWrite::DropSession(internal::SessionRecord session) {
+  removed_sessions_.push_back(std::move(session));
+}
+
 void IdentityWrite::PutTag(v1::Tag tag, std::optional<v1::Tag> previous) {
   tags_.push_back({std::move(tag), std::move(previous)});
 }

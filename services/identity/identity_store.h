@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "records.pb.h"
 #include "services/common/core/page_token.h"
 #include "services/common/core/request_ledger.h"
@@ -39,6 +40,15 @@ class IdentityWrite {
   void PutTag(v1::Tag tag, std::optional<v1::Tag> previous = std::nullopt);
   // The answer of a request that carried a request id (RequestLedger).
   void RecordRequest(std::optional<RequestRecord> record);
+  // A session, new or replacing `previous` (the stored one).
+  void PutSession(internal::SessionRecord session,
+                  std::optional<internal::SessionRecord> previous = std::nullopt);
+  // Ends a session: its record goes and the log says until when its
+  // access tokens are to be refused.
+  void RevokeSession(const internal::SessionRecord& session, absl::Time tokens_valid_until);
+  // Removes a session the log need not mention (expired, or its person
+  // deleted: no token of it is valid any more or one is refused anyway).
+  void DropSession(internal::SessionRecord session);
   // An entry of the change log, numbered when the write commits.
   void Log(internal::Change::Kind kind, const std::string& person_id,
            const std::string& position_id = "");
@@ -51,6 +61,10 @@ class IdentityWrite {
     v1::Position position;
     std::optional<v1::Position> previous;
   };
+  struct SessionPut {
+    internal::SessionRecord session;
+    std::optional<internal::SessionRecord> previous;
+  };
   struct TagPut {
     v1::Tag tag;
     std::optional<v1::Tag> previous;
@@ -58,6 +72,8 @@ class IdentityWrite {
   const std::vector<PersonPut>& persons() const { return persons_; }
   const std::vector<PositionPut>& positions() const { return positions_; }
   const std::vector<v1::Position>& removed_positions() const { return removed_positions_; }
+  const std::vector<SessionPut>& sessions() const { return sessions_; }
+  const std::vector<internal::SessionRecord>& removed_sessions() const { return removed_sessions_; }
   const std::vector<TagPut>& tags() const { return tags_; }
   const std::vector<RequestRecord>& requests() const { return requests_; }
   const std::vector<internal::Change>& changes() const { return changes_; }
@@ -66,6 +82,8 @@ class IdentityWrite {
   std::vector<PersonPut> persons_;
   std::vector<PositionPut> positions_;
   std::vector<v1::Position> removed_positions_;
+  std::vector<SessionPut> sessions_;
+  std::vector<internal::SessionRecord> removed_sessions_;
   std::vector<TagPut> tags_;
   std::vector<RequestRecord> requests_;
   std::vector<internal::Change> changes_;
@@ -117,6 +135,13 @@ class IdentityStore : public SecretKeeper, public RequestLog {
   // carry a cursor.
   virtual absl::StatusOr<storage::Page<v1::Position>> OverlappingPositions(
       const OverlapQuery& query, const std::string& cursor, int limit, int max_examined) const = 0;
+
+  // nullopt when absent (ended sessions are removed).
+  virtual absl::StatusOr<std::optional<internal::SessionRecord>> Session(
+      const std::string& id) const = 0;
+  // A person's sessions, newest login first, `limit` after `cursor`.
+  virtual absl::StatusOr<storage::Page<internal::SessionRecord>> SessionsOf(
+      const std::string& person_id, const std::string& cursor, int limit) const = 0;
 
   // nullopt when the tag was never used.
   virtual absl::StatusOr<std::optional<v1::Tag>> Tag(common::v1::FacetKind kind,

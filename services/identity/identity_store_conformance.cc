@@ -46,6 +46,24 @@ std::vector<std::string> Ids(const std::vector<v1::Position>& positions) {
   return ids;
 }
 
+internal::SessionRecord Session(const std::string& id, const std::string& person,
+                                int64_t login_seconds) {
+  internal::SessionRecord session;
+  session.set_id(id);
+  session.set_person_id(person);
+  session.set_device_label("Phone " + id);
+  session.mutable_create_time()->set_seconds(login_seconds);
+  session.mutable_last_used_time()->set_seconds(login_seconds);
+  session.set_refresh_hash("hash " + id);
+  return session;
+}
+
+std::vector<std::string> SessionIds(const std::vector<internal::SessionRecord>& sessions) {
+  std::vector<std::string> ids;
+  for (const auto& session : sessions) ids.push_back(session.id());
+  return ids;
+}
+
 }  // namespace
 
 void IdentityStoreConformance::Apply(const IdentityWrite& write) {
@@ -264,6 +282,60 @@ TEST_P(IdentityStoreConformance, OneWriteAppliesEveryPartTogether) {
 TEST_P(IdentityStoreConformance, ASecretIsKeptOnceAndForAll) {
   EXPECT_EQ(*store_->KeepSecret("service/test_secret", "first"), "first");
   EXPECT_EQ(*store_->KeepSecret("service/test_secret", "second"), "first");
+}
+
+TEST_P(IdentityStoreConformance, SessionsListNewestLoginFirstAndPageByCursor) {
+  IdentityWrite write;
+  write.PutSession(Session("ses_old", "prs_a", 1000));
+  write.PutSession(Session("ses_new", "prs_a", 3000));
+  write.PutSession(Session("ses_mid", "prs_a", 2000));
+  write.PutSession(Session("ses_other", "prs_b", 2500));
+  Apply(write);
+  auto first = store_->SessionsOf("prs_a", "", 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(SessionIds(first->items), ElementsAre("ses_new", "ses_mid"));
+  ASSERT_FALSE(first->next_cursor.empty());
+  auto rest = store_->SessionsOf("prs_a", first->next_cursor, 2);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_THAT(SessionIds(rest->items), ElementsAre("ses_old"));
+  EXPECT_TRUE(rest->next_cursor.empty());
+  EXPECT_THAT(SessionIds(store_->SessionsOf("prs_c", "", 10)->items), IsEmpty());
+  auto found = store_->Session("ses_mid");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->device_label(), "Phone ses_mid");
+}
+
+TEST_P(IdentityStoreConformance, ARotatedSessionKeepsItsPlaceAndARevokedOneLeavesALogEntry) {
+  const internal::SessionRecord first = Session("ses_a", "prs_a", 1000);
+  IdentityWrite create;
+  create.PutSession(first);
+  create.PutSession(Session("ses_b", "prs_a", 2000));
+  Apply(create);
+
+  internal::SessionRecord rotated = first;
+  rotated.set_refresh_hash("next hash");
+  rotated.add_rotated_hashes(first.refresh_hash());
+  rotated.mutable_last_used_time()->set_seconds(5000);
+  IdentityWrite rotate;
+  rotate.PutSession(rotated, first);
+  Apply(rotate);
+  EXPECT_EQ((*store_->Session("ses_a"))->refresh_hash(), "next hash");
+  EXPECT_THAT(SessionIds(store_->SessionsOf("prs_a", "", 10)->items),
+              ElementsAre("ses_b", "ses_a"));
+
+  IdentityWrite revoke;
+  revoke.RevokeSession(rotated, absl::FromUnixSeconds(9000));
+  revoke.DropSession(Session("ses_b", "prs_a", 2000));
+  Apply(revoke);
+  EXPECT_EQ(*store_->Session("ses_a"), std::nullopt);
+  EXPECT_THAT(SessionIds(store_->SessionsOf("prs_a", "", 10)->items), IsEmpty());
+  auto changes = store_->Changes(0, 10);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 1u) << "a dropped session is not logged";
+  EXPECT_EQ(changes->front().change.kind(), internal::Change::KIND_SESSION_REVOKED);
+  EXPECT_EQ(changes->front().change.session_id(), "ses_a");
+  EXPECT_EQ(changes->front().change.person_id(), "prs_a");
+  EXPECT_EQ(changes->front().change.revoked_until().seconds(), 9000);
 }
 
 }  // namespace trustsphere::identity

@@ -49,6 +49,19 @@ void CheckPassword(FieldErrors& errors, const std::string& field, const std::str
   }
 }
 
+void CheckDeviceLabel(FieldErrors& errors, const std::string& label) {
+  CheckText(errors, "device_label", label, 0, kMaxDeviceLabel);
+}
+
+absl::Status CheckMayEdit(const Caller& caller, absl::string_view field,
+                          const std::string& person_id) {
+  FieldErrors errors;
+  CheckId(errors, field, person_id);
+  if (!errors.empty()) return errors.ToStatus();
+  if (caller.person_id == person_id || caller.Has(Role::kOperator)) return absl::OkStatus();
+  return absl::PermissionDeniedError("only the person or an operator may change this");
+}
+
 void CheckPositionField(FieldErrors& errors, const std::string& prefix, const std::string& path,
                         const v1::Position& position) {
   const std::string field = prefix + path;

@@ -1,10 +1,12 @@
 #pragma once
 
-// Field rules of people and positions, shared by create and update so the
-// limits in identity.proto are enforced the same way on both paths.
+// Field rules of people, positions and sessions, shared by create and
+// update so the limits in identity.proto are enforced the same way on both
+// paths; and who may change a person's records.
 
 #include <string>
 
+#include "services/common/core/caller.h"
 #include "services/common/core/errors.h"
 #include "trustsphere/identity/v1/identity.pb.h"
 
@@ -21,6 +23,7 @@ inline constexpr size_t kMaxOrganization = 200;
 inline constexpr size_t kMaxTitle = 200;
 inline constexpr size_t kMaxDescription = 2000;
 inline constexpr size_t kMaxTagChars = 64;
+inline constexpr size_t kMaxDeviceLabel = 100;
 // A position may start this many months ahead (an offer accepted), no more.
 inline constexpr int kMaxMonthsAhead = 12;
 
@@ -29,6 +32,14 @@ inline constexpr int kMaxMonthsAhead = 12;
 void CheckPersonField(FieldErrors& errors, const std::string& prefix, const std::string& path,
                       const v1::Person& person);
 void CheckPassword(FieldErrors& errors, const std::string& field, const std::string& password);
+// Authenticate's optional `device_label`.
+void CheckDeviceLabel(FieldErrors& errors, const std::string& label);
+
+// Only the person themself or an operator changes a profile; services read.
+// The id in `field` must be well-formed first: its rules are public, so the
+// caller learns nothing by probing them, and a missing id gets its own error.
+absl::Status CheckMayEdit(const Caller& caller, absl::string_view field,
+                          const std::string& person_id);
 
 // Position fields by update-mask path ("kind", "organization", "title",
 // "period", "description").

@@ -15,6 +15,10 @@ ABSL_FLAG(std::string, signing_key_file, "",
           "Ed25519 key file that signs access tokens; created when absent. Default: "
           "<data_dir>/signing_key.json.");
 ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15), "Lifetime of access tokens.");
+ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Hours(24 * 30),
+          "A session's refresh token stops working when unused this long.");
+ABSL_FLAG(absl::Duration, session_max_ttl, absl::Hours(24 * 90),
+          "A session's refresh token stops working this long after the login, used or not.");
 ABSL_FLAG(int32_t, password_hash_memory_kib, 65536,
           "Argon2id memory per password hash, in KiB (libsodium interactive: 65536).");
 ABSL_FLAG(int32_t, password_hash_passes, 2, "Argon2id passes per password hash.");
@@ -31,6 +35,13 @@ int main(int argc, char** argv) {
 
   identity::IdentityOptions options;
   options.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
+  options.session_idle_ttl = absl::GetFlag(FLAGS_session_idle_ttl);
+  options.session_max_ttl = absl::GetFlag(FLAGS_session_max_ttl);
+  if (options.session_idle_ttl <= absl::ZeroDuration() ||
+      options.session_max_ttl <= absl::ZeroDuration()) {
+    Log(LogLevel::kError, "--session_idle_ttl and --session_max_ttl must be positive");
+    return 2;
+  }
   options.password_cost.memory_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_password_hash_memory_kib)) * 1024;
   options.password_cost.passes = static_cast<uint64_t>(absl::GetFlag(FLAGS_password_hash_passes));

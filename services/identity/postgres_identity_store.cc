@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/month_index.h"
+#include "services/common/core/proto_time.h"
 #include "services/identity/postgres_login_throttle.h"
 #include "storage/key_encoding.h"
 #include "storage/postgres/pg_messages.h"
@@ -58,37 +59,47 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
                "CREATE TABLE identity_login_failures (email bytea PRIMARY KEY, "
                "failures integer NOT NULL, last_micros bigint NOT NULL)",
            }},
+      // Sessions: one row per device's login, listed per person newest first.
+      {.to_version = 3,
+       .statements =
+           {
+               "CREATE TABLE identity_sessions (id bytea PRIMARY KEY, person_id bytea NOT NULL, "
+               "create_micros bigint NOT NULL, record bytea NOT NULL)",
+               "CREATE INDEX identity_sessions_by_person ON identity_sessions "
+               "(person_id, create_micros, id)",
+           }},
   };
   return *migrations;
 }
 
 const std::vector<std::string> kTables = {
     "identity_persons",  "identity_emails",  "identity_positions", "identity_tags",
-    "identity_requests", "identity_secrets", "identity_changes"};
+    "identity_requests", "identity_secrets", "identity_changes",   "identity_sessions"};
 
 // How long a write may take when its caller gave no deadline.
 constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
 
-// Cursors of position lists: the start month and id of the last row.
-std::string PositionCursor(std::string_view start_month_text, std::string_view id) {
-  std::string cursor(start_month_text);
+// Cursors of lists ordered by (a number, id): positions by start month,
+// sessions by login time. The number and id of the last row.
+std::string OrderedCursor(std::string_view order_text, std::string_view id) {
+  std::string cursor(order_text);
   cursor += ':';
   cursor.append(id);
   return cursor;
 }
 
 struct ParsedCursor {
-  int start_month = 0;
+  int64_t order = 0;
   std::string id;
 };
 
-absl::StatusOr<std::optional<ParsedCursor>> ParsePositionCursor(const std::string& cursor) {
+absl::StatusOr<std::optional<ParsedCursor>> ParseOrderedCursor(const std::string& cursor) {
   if (cursor.empty()) return std::nullopt;
   const size_t colon = cursor.find(':');
   ParsedCursor parsed;
   if (colon == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(cursor).substr(0, colon), &parsed.start_month)) {
-    return absl::InvalidArgumentError("malformed position cursor");
+      !absl::SimpleAtoi(absl::string_view(cursor).substr(0, colon), &parsed.order)) {
+    return absl::InvalidArgumentError("malformed list cursor");
   }
   parsed.id = cursor.substr(colon + 1);
   return std::optional<ParsedCursor>(std::move(parsed));
@@ -126,6 +137,13 @@ absl::StatusOr<bool> StillAsRead(PgConnection& connection, const IdentityWrite& 
   for (const auto& [position, previous] : write.positions()) {
     if (!previous) continue;
     auto same = same_position(*previous);
+    if (!same.ok() || !*same) return same;
+  }
+  for (const auto& [session, previous] : write.sessions()) {
+    if (!previous) continue;
+    auto same = storage::postgres::LockedRecordIs(
+        connection, "SELECT record FROM identity_sessions WHERE id = $1 FOR UPDATE",
+        {PgParam::Bytes(session.id())}, previous);
     if (!same.ok() || !*same) return same;
   }
   for (const auto& [tag, previous] : write.tags()) {
@@ -189,6 +207,19 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
                  {PgParam::Bytes(position.id()), PgParam::Bytes(position.person_id()),
                   PgParam::Bytes(position.organization_key()), PgParam::Int(StartMonth(position)),
                   PgParam::Int(EndMonth(position)), PgParam::Bytes(position.SerializeAsString())});
+  }
+  for (const auto& session : write.removed_sessions()) {
+    statements.push_back(
+        {"DELETE FROM identity_sessions WHERE id = $1", {PgParam::Bytes(session.id())}});
+  }
+  for (const auto& [session, previous] : write.sessions()) {
+    write_record(previous.has_value(), "session:" + session.id(),
+                 "INSERT INTO identity_sessions VALUES ($1, $2, $3, $4) "
+                 "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+                 "INSERT INTO identity_sessions VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 {PgParam::Bytes(session.id()), PgParam::Bytes(session.person_id()),
+                  PgParam::Int(UnixMicros(session.create_time())),
+                  PgParam::Bytes(session.SerializeAsString())});
   }
   for (const auto& [tag, previous] : write.tags()) {
     write_record(previous.has_value(), absl::StrCat("tag:", tag.kind(), ":", tag.key()),
@@ -286,7 +317,7 @@ absl::StatusOr<std::vector<v1::Position>> PostgresIdentityStore::Positions(
 
 absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
     const std::string& person_id, const std::string& cursor, int limit) const {
-  auto after = ParsePositionCursor(cursor);
+  auto after = ParseOrderedCursor(cursor);
   if (!after.ok()) return after.status();
   // Newest first: (start month, id) descending; one more row than the page
   // tells whether a next page exists.
@@ -295,7 +326,7 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
       "SELECT start_month::text, id, record FROM identity_positions WHERE person_id = $1";
   if (*after) {
     sql += " AND (start_month, id) < ($3::integer, $4)";
-    params.push_back(PgParam::Int((*after)->start_month));
+    params.push_back(PgParam::Int((*after)->order));
     params.push_back(PgParam::Bytes((*after)->id));
   }
   sql += " ORDER BY start_month DESC, id DESC LIMIT $2::bigint";
@@ -308,7 +339,7 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
       page.next_cursor = last;
       break;
     }
-    last = PositionCursor(rows->Value(row, 0), rows->Value(row, 1));
+    last = OrderedCursor(rows->Value(row, 0), rows->Value(row, 1));
     auto position = ParseValue<v1::Position>(rows->Value(row, 2));
     if (!position.ok()) return position.status();
     page.items.push_back(std::move(*position));
@@ -328,7 +359,7 @@ absl::StatusOr<int> PostgresIdentityStore::CountPositions(const std::string& per
 
 absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPositions(
     const OverlapQuery& query, const std::string& cursor, int limit, int max_examined) const {
-  auto after = ParsePositionCursor(cursor);
+  auto after = ParseOrderedCursor(cursor);
   if (!after.ok()) return after.status();
   // Index order is (organisation, start month, id), as in RocksDB: rows
   // that start after the period ends are never read, those that ended
@@ -344,7 +375,7 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPo
     sql += absl::StrCat(" AND start_month <= $", params.size(), "::integer");
   }
   if (*after) {
-    params.push_back(PgParam::Int((*after)->start_month));
+    params.push_back(PgParam::Int((*after)->order));
     params.push_back(PgParam::Bytes((*after)->id));
     sql += absl::StrCat(" AND (start_month, id) > ($", params.size() - 1, "::integer, $",
                         params.size(), ")");
@@ -361,13 +392,52 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPo
       break;
     }
     ++examined;
-    last = PositionCursor(rows->Value(row, 0), rows->Value(row, 1));
+    last = OrderedCursor(rows->Value(row, 0), rows->Value(row, 1));
     const int64_t end_month = rows->Int64(row, 3);
     const bool ended_before = end_month != 0 && end_month < query.start_month;
     if (rows->Value(row, 2) == query.excluded_person_id || ended_before) continue;
     auto position = ParseValue<v1::Position>(rows->Value(row, 4));
     if (!position.ok()) return position.status();
     page.items.push_back(std::move(*position));
+  }
+  return page;
+}
+
+absl::StatusOr<std::optional<internal::SessionRecord>> PostgresIdentityStore::Session(
+    const std::string& id) const {
+  return FirstOrNone<internal::SessionRecord>(
+      pool_->Query("SELECT record FROM identity_sessions WHERE id = $1", {PgParam::Bytes(id)}));
+}
+
+absl::StatusOr<storage::Page<internal::SessionRecord>> PostgresIdentityStore::SessionsOf(
+    const std::string& person_id, const std::string& cursor, int limit) const {
+  auto after = ParseOrderedCursor(cursor);
+  if (!after.ok()) return after.status();
+  // Newest login first; one more row than the page tells whether a next
+  // page exists.
+  std::vector<PgParam> params = {PgParam::Bytes(person_id), PgParam::Int(limit + 1)};
+  std::string sql =
+      "SELECT create_micros::text, id, record FROM identity_sessions "
+      "WHERE person_id = $1";
+  if (*after) {
+    sql += " AND (create_micros, id) < ($3::bigint, $4)";
+    params.push_back(PgParam::Int((*after)->order));
+    params.push_back(PgParam::Bytes((*after)->id));
+  }
+  sql += " ORDER BY create_micros DESC, id DESC LIMIT $2::bigint";
+  auto rows = pool_->Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  storage::Page<internal::SessionRecord> page;
+  std::string last;
+  for (int row = 0; row < rows->rows(); ++row) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = last;
+      break;
+    }
+    last = OrderedCursor(rows->Value(row, 0), rows->Value(row, 1));
+    auto session = ParseValue<internal::SessionRecord>(rows->Value(row, 2));
+    if (!session.ok()) return session.status();
+    page.items.push_back(std::move(*session));
   }
   return page;
 }

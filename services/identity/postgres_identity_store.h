@@ -45,6 +45,11 @@ class PostgresIdentityStore final : public IdentityStore {
                                                                    const std::string& cursor,
                                                                    int limit,
                                                                    int max_examined) const override;
+  absl::StatusOr<std::optional<internal::SessionRecord>> Session(
+      const std::string& id) const override;
+  absl::StatusOr<storage::Page<internal::SessionRecord>> SessionsOf(const std::string& person_id,
+                                                                    const std::string& cursor,
+                                                                    int limit) const override;
   absl::StatusOr<std::optional<v1::Tag>> Tag(common::v1::FacetKind kind,
                                              const std::string& key) const override;
   absl::StatusOr<std::vector<v1::Tag>> TagsWithPrefix(common::v1::FacetKind kind,

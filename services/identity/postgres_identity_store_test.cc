@@ -161,6 +161,28 @@ TEST(PostgresIdentityStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
   EXPECT_EQ((*other)->Tag(rigour.kind(), "rigour")->value().use_count(), 2);
   // A refused write logs no change.
   EXPECT_EQ((*one)->Changes(0, 100)->size(), 0u);
+
+  // Two rotations of one session from one read: the second is refused, so
+  // one refresh token is issued per rotation. Nor does a rotation bring
+  // back a session another replica ended.
+  internal::SessionRecord session;
+  session.set_id("ses_ada");
+  session.set_person_id("prs_ada");
+  session.set_refresh_hash("first");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutSession(session); }).ok());
+  internal::SessionRecord rotated = session, rotated_elsewhere = session;
+  rotated.set_refresh_hash("second");
+  rotated_elsewhere.set_refresh_hash("other");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.PutSession(rotated, session); }).ok());
+  EXPECT_TRUE(absl::IsAborted(
+      apply(**other, [&](IdentityWrite& w) { w.PutSession(rotated_elsewhere, session); })));
+  EXPECT_EQ((*other)->Session("ses_ada")->value().refresh_hash(), "second");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) { w.RevokeSession(rotated, absl::Now()); }).ok());
+  internal::SessionRecord after_revocation = rotated;
+  after_revocation.set_refresh_hash("third");
+  EXPECT_TRUE(absl::IsAborted(
+      apply(**other, [&](IdentityWrite& w) { w.PutSession(after_revocation, rotated); })));
+  EXPECT_FALSE((*other)->Session("ses_ada")->has_value());
 }
 
 // The throttle in the database behaves as the one in memory, and two

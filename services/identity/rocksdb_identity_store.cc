@@ -1,6 +1,7 @@
 #include "services/identity/rocksdb_identity_store.h"
 
 #include "services/common/core/month_index.h"
+#include "services/common/core/proto_time.h"
 #include "services/identity/identity_keys.h"
 #include "storage/paging.h"
 #include "storage/proto_value.h"
@@ -34,6 +35,11 @@ void IndexPosition(WriteBatch& batch, const v1::Position& position, bool put) {
   batch.Put(keys::kPositionsByOrg, by_org, entry.SerializeAsString());
 }
 
+std::string SessionIndexKey(const internal::SessionRecord& session) {
+  return keys::PersonSession(
+      session.person_id(), static_cast<uint64_t>(UnixMicros(session.create_time())), session.id());
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDbIdentityStore>> RocksDbIdentityStore::Open(
@@ -42,8 +48,11 @@ absl::StatusOr<std::unique_ptr<RocksDbIdentityStore>> RocksDbIdentityStore::Open
   options.path = path;
   options.families = keys::FamilyNames();
   options.change_log = keys::kChanges;
-  options.prefixed_families = {keys::kPositionsByPerson, keys::kPositionsByOrg, keys::kRequests};
+  options.prefixed_families = {keys::kPositionsByPerson, keys::kPositionsByOrg, keys::kRequests,
+                               keys::kSessionsByPerson};
   options.schema_version = keys::kSchemaVersion;
+  // Version 2's families are created, empty, by the open itself.
+  options.migrations = {{.from = 1, .run = [](storage::Engine&) { return absl::OkStatus(); }}};
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status();
@@ -151,6 +160,31 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
                                      .next_cursor = std::move(next_cursor)};
 }
 
+absl::StatusOr<std::optional<internal::SessionRecord>> RocksDbIdentityStore::Session(
+    const std::string& id) const {
+  return ParseIfPresent<internal::SessionRecord>(engine_->Get(keys::kSessions, keys::Session(id)));
+}
+
+absl::StatusOr<storage::Page<internal::SessionRecord>> RocksDbIdentityStore::SessionsOf(
+    const std::string& person_id, const std::string& cursor, int limit) const {
+  auto snapshot = engine_->TakeSnapshot();
+  auto ids = storage::ScanPage<std::string>(
+      *engine_, keys::kSessionsByPerson,
+      {.prefix = keys::PersonSessionsPrefix(person_id), .start_after = cursor, .reverse = true},
+      limit, snapshot.get(),
+      [](std::string_view key, std::string_view) -> absl::StatusOr<std::optional<std::string>> {
+        return keys::SessionIdOfIndexKey(key);
+      });
+  if (!ids.ok()) return ids.status();
+  std::vector<std::string> lookups;
+  for (const auto& id : ids->items) lookups.push_back(keys::Session(id));
+  auto sessions = storage::ParseFound<internal::SessionRecord>(
+      engine_->MultiGet(keys::kSessions, lookups, snapshot.get()));
+  if (!sessions.ok()) return sessions.status();
+  return storage::Page<internal::SessionRecord>{.items = std::move(*sessions),
+                                                .next_cursor = std::move(ids->next_cursor)};
+}
+
 absl::StatusOr<std::optional<v1::Tag>> RocksDbIdentityStore::Tag(common::v1::FacetKind kind,
                                                                  const std::string& key) const {
   return ParseIfPresent<v1::Tag>(
@@ -190,6 +224,15 @@ absl::Status RocksDbIdentityStore::Apply(const IdentityWrite& write) {
   for (const auto& [position, previous] : write.positions()) {
     if (previous) IndexPosition(batch, *previous, false);
     IndexPosition(batch, position, true);
+  }
+  // The login time never changes: a replaced session keeps its index key.
+  for (const auto& session : write.removed_sessions()) {
+    batch.Delete(keys::kSessions, keys::Session(session.id()));
+    batch.Delete(keys::kSessionsByPerson, SessionIndexKey(session));
+  }
+  for (const auto& [session, previous] : write.sessions()) {
+    batch.Put(keys::kSessions, keys::Session(session.id()), session.SerializeAsString());
+    if (!previous) batch.Put(keys::kSessionsByPerson, SessionIndexKey(session), "");
   }
   // One process writes this database: the logic's locks made the checks
   // that `previous` states.

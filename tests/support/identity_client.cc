@@ -38,6 +38,8 @@ Account SignUp(identity_v1::IdentityService::Stub& stub, const std::string& disp
   grpc::Status logged_in = stub.Authenticate(Context().get(), login, &session);
   EXPECT_TRUE(logged_in.ok()) << logged_in.error_message();
   account.token = session.access_token();
+  account.session_id = session.session_id();
+  account.refresh_token = session.refresh_token();
   return account;
 }
 

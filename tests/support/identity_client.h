@@ -21,6 +21,9 @@ struct Account {
   std::string email;
   std::string password;
   std::string token;
+  // The login's session (the token's) and its refresh token.
+  std::string session_id;
+  std::string refresh_token;
 };
 
 // A context with a 10-second deadline and, when token is not empty,

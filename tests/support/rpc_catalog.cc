@@ -79,6 +79,42 @@ std::vector<RpcCase> IdentityRpcCases() {
          r.set_password(w.alice.password);
          return Own(std::move(r));
        }},
+      {"identity", "IdentityService/RefreshSession", kPublic,
+       [](const World& w) -> Request {
+         iv1::RefreshSessionRequest r;
+         r.set_refresh_token(w.alice.refresh_token);
+         return Own(std::move(r));
+       }},
+      {"identity", "IdentityService/ListSessions", kOwnerOrOperator,
+       [](const World& w) -> Request {
+         iv1::ListSessionsRequest r;
+         r.set_person_id(w.alice.person.id());
+         return Own(std::move(r));
+       }},
+      // The second device's session: Alice's token stays valid for the
+      // rows after these.
+      {"identity", "IdentityService/RevokeSession", kOwnerOrOperator,
+       [](const World& w) -> Request {
+         iv1::RevokeSessionRequest r;
+         r.set_person_id(w.alice.person.id());
+         r.set_session_id(w.alice_second_session_id);
+         return Own(std::move(r));
+       }},
+      {"identity", "IdentityService/RevokeAllSessions", kOwnerOrOperator,
+       [](const World& w) -> Request {
+         iv1::RevokeAllSessionsRequest r;
+         r.set_person_id(w.alice.person.id());
+         r.set_keep_current(true);
+         return Own(std::move(r));
+       }},
+      {"identity", "IdentityService/ChangePassword", kOwnerOnly,
+       [](const World& w) -> Request {
+         iv1::ChangePasswordRequest r;
+         r.set_person_id(w.alice.person.id());
+         r.set_old_password(w.alice.password);
+         r.set_new_password("another long password");
+         return Own(std::move(r));
+       }},
       {"identity", "IdentityService/GetSigningKeys", kPublic,
        [](const World&) -> Request { return Own(iv1::GetSigningKeysRequest()); }},
       {"identity", "IdentityService/AddPosition", kOwnerOrOperator,
@@ -491,6 +527,13 @@ World MakeWorld(Deployment& deployment, int n) {
   w.alice = deployment.SignUp("alice" + suffix);
   w.carol = deployment.SignUp("carol" + suffix);
   w.bob = deployment.SignUp("bob" + suffix);
+  iv1::AuthenticateRequest second_login;
+  second_login.set_email(w.alice.email);
+  second_login.set_password(w.alice.password);
+  second_login.set_device_label("Second device");
+  iv1::AuthenticateResponse second_session;
+  EXPECT_TRUE(identity.Authenticate(Context().get(), second_login, &second_session).ok());
+  w.alice_second_session_id = second_session.session_id();
 
   iv1::AddPositionRequest position;
   position.set_person_id(w.alice.person.id());

@@ -94,6 +94,8 @@ constexpr Expect kPublic{OK, OK, OK, OK, OK};
 constexpr Expect kOwnerOrPrivileged{UNAUTHENTICATED, OK, DENIED, OK, OK};
 // Identity's records: the person themself or an operator, not a service.
 constexpr Expect kOwnerOrOperator{UNAUTHENTICATED, OK, DENIED, OK, DENIED};
+// The person themself alone (ChangePassword: not even an operator).
+constexpr Expect kOwnerOnly{UNAUTHENTICATED, OK, DENIED, DENIED, DENIED};
 // Operators and services only.
 constexpr Expect kPrivilegedOnly{UNAUTHENTICATED, DENIED, DENIED, OK, OK};
 // Any valid token (reads filter what the caller may see).
@@ -103,6 +105,8 @@ constexpr Expect kAnyAccount{UNAUTHENTICATED, OK, OK, OK, OK};
 // she shares a mutual reference, who recommends her; Bob, somebody else.
 struct World {
   Account alice, carol, bob;
+  // Alice's login on a second device.
+  std::string alice_second_session_id;
   std::string position_id, position_etag;
   std::string request_id;  // Alice asked Carol for a recommendation
   std::string recommendation_id, recommendation_etag;

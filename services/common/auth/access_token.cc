@@ -28,6 +28,7 @@ std::string SignAccessToken(const TokenClaims& claims, const SigningKeyPair& key
                             {"roles", roles},
                             {"iat", absl::ToUnixSeconds(claims.issued_at)},
                             {"exp", absl::ToUnixSeconds(claims.expires_at)}};
+  if (!claims.session_id.empty()) payload["sid"] = claims.session_id;
   return SignCompactJws({{"typ", "JWT"}}, payload, key);
 }
 
@@ -46,6 +47,10 @@ absl::StatusOr<TokenClaims> VerifyAccessToken(absl::string_view token, const Pub
   claims.expires_at = absl::FromUnixSeconds(payload["exp"].get<int64_t>());
   if (payload.contains("iat") && payload["iat"].is_number_integer()) {
     claims.issued_at = absl::FromUnixSeconds(payload["iat"].get<int64_t>());
+  }
+  if (payload.contains("sid")) {
+    if (!payload["sid"].is_string()) return Unauthenticated("malformed session");
+    claims.session_id = payload["sid"].get<std::string>();
   }
   for (const auto& role : payload["roles"]) {
     for (const auto& [name, value] : kRoleNames) {

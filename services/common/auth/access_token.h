@@ -2,7 +2,8 @@
 
 // Access tokens: compact JWTs (RFC 7519) signed with EdDSA (Ed25519).
 //   header  {"alg":"EdDSA","typ":"JWT","kid":<key id>}
-//   payload {"iss":"trustsphere","sub":<person id>,"roles":["user"],"iat":..,"exp":..}
+//   payload {"iss":"trustsphere","sub":<person id>,"roles":["user"],"iat":..,"exp":..,
+//            "sid":<session id, for a person's login>}
 
 #include <cstdint>
 #include <string>
@@ -18,7 +19,8 @@ namespace trustsphere {
 
 struct TokenClaims {
   std::string subject;
-  uint32_t roles = 0;  // a set of Role bits
+  uint32_t roles = 0;      // a set of Role bits
+  std::string session_id;  // "" when the token belongs to no session
   absl::Time issued_at;
   absl::Time expires_at;
 };

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/core/log.h"
+#include "services/common/core/proto_time.h"
 
 namespace trustsphere {
 
@@ -35,7 +36,7 @@ absl::Status RevocationFollower::Start(absl::Duration timeout) {
   }
   // What the start paid for reading the whole log.
   Log(LogLevel::kInfo, "identity's deletions read",
-      {F("changes", changes_read_), F("deleted", deleted_read_),
+      {F("changes", changes_read_), F("deleted", deleted_read_), F("sessions", sessions_read_),
        F("seconds", absl::ToDoubleSeconds(absl::Now() - started))});
   poller_ = std::thread([this] { Poll(); });
   return absl::OkStatus();
@@ -47,6 +48,14 @@ absl::Status RevocationFollower::CatchUp() {
     if (!page.ok()) return page.status();
     changes_read_ += page->changes_size();
     for (const auto& change : page->changes()) {
+      if (change.kind() == identity::v1::IDENTITY_CHANGE_KIND_SESSION_REVOKED) {
+        // Both bounds are identity's clock: a token of the session expires
+        // no later than `revoked_until`, so forgetting it then is safe
+        // whatever this server's clock says.
+        ++sessions_read_;
+        verifier_->RevokeSession(change.session_id(), FromProto(change.revoked_until()));
+        continue;
+      }
       if (change.kind() != identity::v1::IDENTITY_CHANGE_KIND_PERSON_DELETED) continue;
       ++deleted_read_;
       // Every token of theirs, whatever the clocks of identity and of this
@@ -65,8 +74,9 @@ void RevocationFollower::Poll() {
     const absl::Status read = CatchUp();
     if (!read.ok() && !failing) {
       Log(LogLevel::kWarning,
-          "cannot read identity's deletions; tokens of people deleted from now on are refused once "
-          "it can",
+          "cannot read identity's deletions; tokens of people deleted and sessions ended from now "
+          "on "
+          "are refused once it can",
           {F("error", read.ToString())});
     } else if (read.ok() && failing) {
       Log(LogLevel::kInfo, "reading identity's deletions again");

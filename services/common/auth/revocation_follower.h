@@ -1,9 +1,9 @@
 #pragma once
 
 // Follows identity's change log and revokes, in a TokenVerifier, the tokens
-// of every person deleted in it, so that a deleted person's still-valid
-// access token stops working on this server within about one poll period
-// of the deletion (the call that reads the change included). It reads the
+// of every person deleted in it and of every session ended in it, so that
+// such a still-valid access token stops working on this server within
+// about one poll period of the change (the call that reads it included). It reads the
 // log from its first change, since every deletion must be known before the
 // server serves, then polls from where it stopped.
 
@@ -51,6 +51,7 @@ class RevocationFollower {
   std::string cursor_;
   int64_t changes_read_ = 0;
   int64_t deleted_read_ = 0;
+  int64_t sessions_read_ = 0;
   absl::Notification stop_;
   std::thread poller_;
 };

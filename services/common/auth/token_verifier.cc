@@ -65,7 +65,9 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view authorization) co
 
   auto claims = VerifyAccessToken(token, keys, now);
   if (!claims.ok()) return claims.status();
-  Cached verified{.caller = {.person_id = claims->subject, .roles = claims->roles},
+  Cached verified{.caller = {.person_id = claims->subject,
+                             .roles = claims->roles,
+                             .session_id = claims->session_id},
                   .issued_at = claims->issued_at,
                   .expires_at = claims->expires_at};
 
@@ -82,7 +84,25 @@ absl::StatusOr<Caller> TokenVerifier::Unrevoked(const Cached& verified) const {
       revoked != revoked_.end() && verified.issued_at <= revoked->second) {
     return absl::UnauthenticatedError("access token revoked: its person was deleted");
   }
+  if (!verified.caller.session_id.empty() &&
+      revoked_sessions_.contains(verified.caller.session_id)) {
+    return absl::UnauthenticatedError("access token revoked: its session was ended");
+  }
   return verified.caller;
+}
+
+void TokenVerifier::RevokeSession(const std::string& session_id, absl::Time until) {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  if (until > now) {
+    absl::Time& revoked = revoked_sessions_[session_id];
+    revoked = std::max(revoked, until);
+  }
+  // At most one sweep a minute: the list stays bounded by the sessions
+  // ended within a token's lifetime plus a minute.
+  if (now < next_sweep_) return;
+  next_sweep_ = now + absl::Minutes(1);
+  absl::erase_if(revoked_sessions_, [now](const auto& entry) { return entry.second <= now; });
 }
 
 void TokenVerifier::Revoke(const std::string& subject, absl::Time at) {

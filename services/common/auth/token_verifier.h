@@ -46,6 +46,11 @@ class TokenVerifier {
   // `at` (a deleted person's): UNAUTHENTICATED "access token revoked".
   // Kept for the process's life: one entry per deleted person.
   void Revoke(const std::string& subject, absl::Time at);
+  // Refuses, from now on until `until` (when its last token expires), every
+  // token of a session: UNAUTHENTICATED "access token revoked". An entry
+  // is forgotten once past `until`, so the list holds only sessions ended
+  // within one access token's lifetime.
+  void RevokeSession(const std::string& session_id, absl::Time until);
 
  private:
   struct Cached {
@@ -62,6 +67,10 @@ class TokenVerifier {
   PublicKeySet keys_ ABSL_GUARDED_BY(mu_);
   mutable absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, absl::Time> revoked_ ABSL_GUARDED_BY(mu_);
+  // Session id -> until when its tokens are refused.
+  absl::flat_hash_map<std::string, absl::Time> revoked_sessions_ ABSL_GUARDED_BY(mu_);
+  // When revoked_sessions_ is next swept of entries past their bound.
+  absl::Time next_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace trustsphere

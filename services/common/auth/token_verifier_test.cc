@@ -76,5 +76,33 @@ TEST_F(TokenVerifierTest, RevokedTokensAreRefusedCachedOrNot) {
   EXPECT_FALSE(verifier_.Verify(cached).ok());
 }
 
+// An ended session's tokens are refused, cached or not, while the person's
+// other sessions go on; a revocation whose bound has passed is not kept.
+TEST_F(TokenVerifierTest, AnEndedSessionsTokensAreRefusedAndItsOtherSessionsAreNot) {
+  const absl::Time now = absl::Now();
+  auto token_of = [&](const std::string& session_id) {
+    return "Bearer " + SignAccessToken({.subject = "p1",
+                                        .roles = static_cast<uint32_t>(Role::kUser),
+                                        .session_id = session_id,
+                                        .issued_at = now,
+                                        .expires_at = now + absl::Minutes(15)},
+                                       key_);
+  };
+  const std::string phone = token_of("ses_phone");
+  const std::string laptop = token_of("ses_laptop");
+  auto caller = verifier_.Verify(phone);
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->session_id, "ses_phone");
+
+  verifier_.RevokeSession("ses_phone", now + absl::Minutes(15));
+  auto refused = verifier_.Verify(phone);
+  EXPECT_TRUE(absl::IsUnauthenticated(refused.status())) << refused.status();
+  EXPECT_NE(refused.status().message().find("session"), std::string::npos);
+  EXPECT_TRUE(verifier_.Verify(laptop).ok());
+
+  verifier_.RevokeSession("ses_laptop", now - absl::Seconds(1));
+  EXPECT_TRUE(verifier_.Verify(laptop).ok()) << "a bound in the past revokes nothing";
+}
+
 }  // namespace
 }  // namespace trustsphere

@@ -19,6 +19,9 @@ enum class Role : uint32_t {
 struct Caller {
   std::string person_id;  // the token's subject
   uint32_t roles = 0;
+  // The session the token was issued for (RefreshSession); empty for
+  // tokens of no session (services', operators').
+  std::string session_id;
   // The call's deadline, passed on to the calls it makes downstream.
   absl::Time deadline = absl::InfiniteFuture();
 

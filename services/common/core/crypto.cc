@@ -83,4 +83,9 @@ std::string Sha256(absl::string_view data) {
   return digest;
 }
 
+bool SameBytes(absl::string_view a, absl::string_view b) {
+  EnsureSodium();
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace trustsphere

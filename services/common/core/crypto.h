@@ -33,4 +33,8 @@ bool Base64UrlDecode(absl::string_view text, std::string* bytes);
 // SHA-256 of data (32 raw bytes).
 std::string Sha256(absl::string_view data);
 
+// Whether a and b are the same bytes, in a time that depends on their
+// length only (secrets' hashes, compared without telling how much matched).
+bool SameBytes(absl::string_view a, absl::string_view b);
+
 }  // namespace trustsphere

@@ -47,8 +47,8 @@ ABSL_FLAG(trustsphere::QuotaRate, quota_searches, (trustsphere::QuotaRate{5, 20}
 ABSL_FLAG(trustsphere::QuotaRate, quota_writes, (trustsphere::QuotaRate{10, 50}),
           "Writes per caller.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_logins, (trustsphere::QuotaRate{1, 10}),
-          "Authenticate calls per client address (each account is also throttled after "
-          "failed passwords).");
+          "Authenticate and RefreshSession calls per client address, ChangePassword calls per "
+          "person (each account is also throttled after failed passwords).");
 ABSL_FLAG(trustsphere::QuotaRate, quota_signups, (trustsphere::QuotaRate{0.2, 20}),
           "CreatePerson calls per client address.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_share_reads, (trustsphere::QuotaRate{2, 20}),

@@ -29,7 +29,7 @@ enum class QuotaClass : int {
   kReads = 0,   // point reads and short lists of local storage
   kSearches,    // graph walks and searches (FindVouchers, SearchTags, ...)
   kWrites,      // anything that writes
-  kLogins,      // Authenticate, by client address
+  kLogins,      // Authenticate, RefreshSession by client address; ChangePassword
   kSignups,     // CreatePerson, by client address
   kShareReads,  // GetSharedDossier by share token, by client address
   kImports,     // operators' bulk import streams, per stream
