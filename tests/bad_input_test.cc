@@ -158,6 +158,8 @@ class BadInputTest : public CatalogTest {
 // field the catalog's request sets is required.
 const std::set<std::string> kOptional = {
     "IdentityService/SearchTags prefix",
+    "IdentityService/SearchPeople organization",
+    "IdentityService/Authenticate device_label",
     "IdentityService/ListIdentityChanges page_size",  // 0: the default page
 };
 

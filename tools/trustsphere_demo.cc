@@ -168,6 +168,18 @@ class Demo {
     person.refresh_token = session.refresh_token();
   }
 
+  // The names `person` finds for `name_prefix`, best match first.
+  std::vector<std::string> Search(const Person& person, const std::string& name_prefix) {
+    iv1::SearchPeopleRequest request;
+    request.set_name_prefix(name_prefix);
+    request.set_page_size(5);
+    iv1::SearchPeopleResponse found;
+    Check(identity_->SearchPeople(Context(person.token).get(), request, &found), "SearchPeople");
+    std::vector<std::string> names;
+    for (const auto& someone : found.persons()) names.push_back(someone.display_name());
+    return names;
+  }
+
   // The person's live sessions (a login per run of the demo, at most 50).
   std::vector<iv1::Session> Sessions(const Person& person) {
     iv1::ListSessionsRequest request;
@@ -483,6 +495,8 @@ int main(int argc, char** argv) {
   std::printf("Martin's session %s (%s), refreshed once; his live sessions: %zu\n",
               current == sessions.end() ? "?" : current->id().c_str(),
               current == sessions.end() ? "?" : current->device_label().c_str(), sessions.size());
+  std::printf("Martin looks for \"claire\" (SearchPeople): %s\n",
+              absl::StrJoin(demo.Search(martin, "claire"), ", ").c_str());
   std::printf("Martin's share token (for a recruiter): %s\n\n", token.c_str());
   std::printf("What the recruiter reads with it, without an account:\n");
   PrintDossier(demo.ReadDossier(token));

@@ -33,6 +33,7 @@
   RPC(ListPositions, v1::ListPositionsResponse, kAuthenticated, kQuickRead, kReads)              \
   RPC(FindOverlappingPositions, v1::FindOverlappingPositionsResponse, kAuthenticated, kBlocking, \
       kSearches)                                                                                 \
+  RPC(SearchPeople, v1::SearchPeopleResponse, kAuthenticated, kBlocking, kSearches)              \
   RPC(SearchTags, v1::SearchTagsResponse, kAuthenticated, kBlocking, kSearches)                  \
   RPC(BatchGetTags, v1::BatchGetTagsResponse, kAuthenticated, kQuickRead, kReads)                \
   RPC(RecordTagUse, v1::RecordTagUseResponse, kAuthenticated, kBlocking, kWrites)                \

@@ -11,6 +11,7 @@
 #include "services/identity/identity_logic.h"
 #include "services/identity/identity_validation.h"
 #include "services/identity/new_records.h"
+#include "services/identity/search_entry.h"
 
 namespace trustsphere::identity {
 namespace {
@@ -106,11 +107,18 @@ absl::Status IdentityLogic::ImportPersons(const Caller& caller,
           absl::StrCat(field, ".positions[", j, "].id: already used by another position"));
     }
 
-    write.PutPerson(NewPersonRecord(imported.person(), id, imported.password_hash(), email, now));
-    write.Log(internal::Change::KIND_PERSON_CREATED, id);
+    internal::PersonRecord record =
+        NewPersonRecord(imported.person(), id, imported.password_hash(), email, now);
+    std::vector<v1::Position> positions;
     for (const auto& input : imported.positions()) {
-      write.PutPosition(NewPosition(input, input.id(), id, now));
-      write.Log(internal::Change::KIND_POSITION_ADDED, id, input.id());
+      positions.push_back(NewPosition(input, input.id(), id, now));
+    }
+    *record.mutable_search() = SearchEntryOf(record.person(), OrganizationKeysOf(positions));
+    write.PutPerson(std::move(record));
+    write.Log(internal::Change::KIND_PERSON_CREATED, id);
+    for (auto& position : positions) {
+      write.Log(internal::Change::KIND_POSITION_ADDED, id, position.id());
+      write.PutPosition(std::move(position));
     }
     counts.set_persons_imported(counts.persons_imported() + 1);
     counts.set_positions_imported(counts.positions_imported() + imported.positions_size());

@@ -6,7 +6,7 @@ using storage::KeyBuilder;
 
 std::vector<std::string> FamilyNames() {
   return {"persons",  "emails",  "positions", "positions_by_person", "positions_by_org", "tags",
-          "requests", "changes", "sessions",  "sessions_by_person"};
+          "requests", "changes", "sessions",  "sessions_by_person",  "search_words"};
 }
 
 std::string Person(const std::string& person_id) { return person_id; }
@@ -78,6 +78,19 @@ std::string SessionIdOfIndexKey(std::string_view key) {
   if (!reader.Str(&ignored) || !reader.U64(&create_micros)) return "";
   reader.Tail(&session_id);
   return session_id;
+}
+
+std::string SearchWord(const std::string& word, const std::string& person_id) {
+  std::string key = word;
+  key.push_back('\0');
+  key += person_id;
+  return key;
+}
+
+std::pair<std::string, std::string> SplitSearchWord(std::string_view key) {
+  const size_t zero = key.find('\0');
+  if (zero == std::string_view::npos) return {"", ""};
+  return {std::string(key.substr(0, zero)), std::string(key.substr(zero + 1))};
 }
 
 }  // namespace trustsphere::identity::keys

@@ -26,9 +26,11 @@ inline constexpr Family kRequests = 6;
 inline constexpr Family kChanges = 7;
 inline constexpr Family kSessions = 8;
 inline constexpr Family kSessionsByPerson = 9;
+inline constexpr Family kSearchWords = 10;
 
 // 2: sessions and sessions_by_person (empty families added at open).
-inline constexpr uint32_t kSchemaVersion = 2;
+// 3: search_words (added empty; IdentityLogic::IndexForSearch fills it).
+inline constexpr uint32_t kSchemaVersion = 3;
 
 std::vector<std::string> FamilyNames();
 
@@ -65,5 +67,11 @@ std::string PersonSession(const std::string& person_id, uint64_t create_micros,
                           const std::string& session_id);
 // The session id at the end of a sessions_by_person key ("" when malformed).
 std::string SessionIdOfIndexKey(std::string_view key);
+// search_words: <word> 0x00 <person id>. Raw bytes, not Str(): a scan of
+// a word's prefix finds every longer word, and 0x00 (never in a word)
+// sorts the word itself first.
+std::string SearchWord(const std::string& word, const std::string& person_id);
+// The word and person id of a search_words key (both "" when malformed).
+std::pair<std::string, std::string> SplitSearchWord(std::string_view key);
 
 }  // namespace trustsphere::identity::keys

@@ -18,18 +18,13 @@
 #include "services/common/core/validation.h"
 #include "services/identity/identity_validation.h"
 #include "services/identity/new_records.h"
+#include "services/identity/search_entry.h"
 
 namespace trustsphere::identity {
 namespace {
 
 bool HasPath(const google::protobuf::FieldMask& mask, const std::string& path) {
   return std::find(mask.paths().begin(), mask.paths().end(), path) != mask.paths().end();
-}
-
-// What anyone but the person, operators and services may see.
-v1::Person Redacted(v1::Person person, const Caller& caller) {
-  if (!caller.MayActFor(person.id())) person.clear_email();
-  return person;
 }
 
 v1::Person Tombstone(const v1::Person& person, absl::Time now) {
@@ -130,7 +125,7 @@ absl::StatusOr<v1::Person> IdentityLogic::GetPerson(const Caller& caller,
   auto record = store_->Person(request.id());
   if (!record.ok()) return record.status();
   if (!record->has_value()) return absl::NotFoundError("no such person");
-  return Redacted((*record)->person(), caller);
+  return ShownTo((*record)->person(), caller);
 }
 
 absl::StatusOr<v1::BatchGetPersonsResponse> IdentityLogic::BatchGetPersons(
@@ -141,7 +136,7 @@ absl::StatusOr<v1::BatchGetPersonsResponse> IdentityLogic::BatchGetPersons(
   auto records = store_->Persons({request.ids().begin(), request.ids().end()});
   if (!records.ok()) return records.status();
   v1::BatchGetPersonsResponse response;
-  for (const auto& record : *records) *response.add_persons() = Redacted(record.person(), caller);
+  for (const auto& record : *records) *response.add_persons() = ShownTo(record.person(), caller);
   return response;
 }
 
@@ -194,6 +189,9 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
     person.set_headline(CollapseSpaces(changes.headline()));
   }
   if (HasPath(request.update_mask(), "locale")) person.set_locale(changes.locale());
+  if (HasPath(request.update_mask(), "discoverable")) {
+    person.set_discoverable(Discoverable(changes));
+  }
   if (email_changes && new_email != record->normalized_email()) {
     if (absl::Status free = EmailFree(new_email); !free.ok()) return free;
     record->set_normalized_email(new_email);
@@ -201,12 +199,13 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
   if (email_changes) person.set_email(CanonicalEmail(changes.email()));
   *person.mutable_update_time() = ToProto(absl::Now());
   person.set_etag(NewEtag());
+  *record->mutable_search() = Reindexed(*record);
 
   IdentityWrite write;
   write.PutPerson(*record, previous);
   write.Log(internal::Change::KIND_PERSON_UPDATED, person.id());
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
-  return person;
+  return ShownTo(person, caller);
 }
 
 absl::StatusOr<google::protobuf::Empty> IdentityLogic::DeletePerson(
@@ -348,6 +347,9 @@ absl::StatusOr<v1::Position> IdentityLogic::AddPositionAttempt(
   absl::Time now = absl::Now();
   v1::Position position = NewPosition(request.position(), NewId("pos_"), request.person_id(), now);
   IdentityWrite write;
+  if (absl::Status followed = FollowOrganizations(write, *owner, &position, ""); !followed.ok()) {
+    return followed;
+  }
   write.PutPosition(position);
   write.RecordRequest(pending->Record(position.id(), now));
   write.Log(internal::Change::KIND_POSITION_ADDED, position.person_id(), position.id());
@@ -385,6 +387,11 @@ absl::StatusOr<v1::Position> IdentityLogic::UpdatePosition(
   if (absl::Status fresh = CheckEtagMatches(changes.etag(), current->etag()); !fresh.ok()) {
     return fresh;
   }
+  // The owner's record follows their organisations. No path takes a
+  // position's lock while holding a person's, so this order cannot deadlock.
+  auto owner_guard = locks_.Lock({"person:" + current->person_id()});
+  auto owner = LiveOwnedPerson(caller, current->person_id());
+  if (!owner.ok()) return owner.status();
 
   v1::Position updated = *current;
   const auto& mask = request.update_mask();
@@ -400,6 +407,9 @@ absl::StatusOr<v1::Position> IdentityLogic::UpdatePosition(
   updated.set_etag(NewEtag());
 
   IdentityWrite write;
+  if (absl::Status followed = FollowOrganizations(write, *owner, &updated, ""); !followed.ok()) {
+    return followed;
+  }
   write.PutPosition(updated, *current);
   write.Log(internal::Change::KIND_POSITION_UPDATED, updated.person_id(), updated.id());
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
@@ -419,11 +429,42 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::RemovePosition(
   if (absl::Status fresh = CheckEtagMatches(request.etag(), current->etag()); !fresh.ok()) {
     return fresh;
   }
+  auto owner_guard = locks_.Lock({"person:" + current->person_id()});
+  auto owner = LiveOwnedPerson(caller, current->person_id());
+  if (!owner.ok()) return owner.status();
   IdentityWrite write;
+  if (absl::Status followed = FollowOrganizations(write, *owner, nullptr, current->id());
+      !followed.ok()) {
+    return followed;
+  }
   write.RemovePosition(*current);
   write.Log(internal::Change::KIND_POSITION_REMOVED, current->person_id(), current->id());
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return google::protobuf::Empty();
+}
+
+absl::Status IdentityLogic::FollowOrganizations(IdentityWrite& write,
+                                                const internal::PersonRecord& owner,
+                                                const v1::Position* put,
+                                                const std::string& removed_id) {
+  auto held = store_->PositionsOf(owner.person().id(), "", kMaxPositionsPerPerson);
+  if (!held.ok()) return held.status();
+  std::vector<v1::Position> positions;
+  for (auto& position : held->items) {
+    const bool replaced = put != nullptr && position.id() == put->id();
+    if (!replaced && position.id() != removed_id) positions.push_back(std::move(position));
+  }
+  if (put != nullptr) positions.push_back(*put);
+  const std::vector<std::string> keys = OrganizationKeysOf(positions);
+  if (owner.has_search() &&
+      std::equal(keys.begin(), keys.end(), owner.search().organization_keys().begin(),
+                 owner.search().organization_keys().end())) {
+    return absl::OkStatus();
+  }
+  internal::PersonRecord updated = owner;
+  *updated.mutable_search() = SearchEntryOf(owner.person(), keys);
+  write.PutPerson(std::move(updated), owner);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::BatchGetPositionsResponse> IdentityLogic::BatchGetPositions(

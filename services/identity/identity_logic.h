@@ -83,6 +83,15 @@ class IdentityLogic {
   absl::StatusOr<v1::FindOverlappingPositionsResponse> FindOverlappingPositions(
       const Caller& caller, const v1::FindOverlappingPositionsRequest& request);
 
+  // identity_search.cc.
+  absl::StatusOr<v1::SearchPeopleResponse> SearchPeople(const Caller& caller,
+                                                        const v1::SearchPeopleRequest& request);
+  // Indexes for search every live person whose record has no search entry
+  // yet (records written before search existed): run once at each start,
+  // before serving; a no-op, but for reading the change log, once done.
+  // Returns how many people it indexed.
+  absl::StatusOr<int> IndexForSearch();
+
   absl::StatusOr<v1::SearchTagsResponse> SearchTags(const Caller& caller,
                                                     const v1::SearchTagsRequest& request);
   absl::StatusOr<v1::BatchGetTagsResponse> BatchGetTags(const Caller& caller,
@@ -116,6 +125,8 @@ class IdentityLogic {
   static constexpr int kMaxOverlapScan = 2000;
   // Live sessions per person: a login beyond ends the least recently used.
   static constexpr int kMaxSessionsPerPerson = 50;
+  // Search index entries SearchPeople examines per call.
+  static constexpr int kMaxSearchScan = 2000;
   // Rotated refresh tokens remembered per session, to recognise a reuse.
   static constexpr int kMaxRotatedRefreshTokens = 16;
 
@@ -131,6 +142,11 @@ class IdentityLogic {
   // ALREADY_EXISTS when the email belongs to someone: sign-up, an email
   // change and an import alike.
   absl::Status EmailFree(const std::string& normalized_email);
+  // Adds to `write` the owner's record with the organisations of their
+  // positions once `put` is stored (added or changed) or `removed_id`
+  // removed, when those change. The caller holds the owner's lock.
+  absl::Status FollowOrganizations(IdentityWrite& write, const internal::PersonRecord& owner,
+                                   const v1::Position* put, const std::string& removed_id);
   // A new session of a live person (the caller holds the person's lock),
   // with the answer that carries its tokens. Ends expired sessions and,
   // over kMaxSessionsPerPerson, the least recently used.

@@ -29,7 +29,8 @@ namespace trustsphere::identity {
 class IdentityWrite {
  public:
   // A person's record, new or replacing `previous` (the stored one): the
-  // email index follows normalized_email (a tombstone has none).
+  // email index follows normalized_email (a tombstone has none), the search
+  // index follows search.words.
   void PutPerson(internal::PersonRecord record,
                  std::optional<internal::PersonRecord> previous = std::nullopt);
   // A position, new or replacing `previous` (re-indexed by organisation and
@@ -103,6 +104,13 @@ struct OverlapQuery {
   std::string excluded_person_id;
 };
 
+// One entry of the search index: a word of a person's name.
+struct SearchHit {
+  std::string word;
+  std::string person_id;
+  internal::SearchEntry entry;
+};
+
 struct ChangeEntry {
   uint64_t sequence = 0;
   internal::Change change;
@@ -135,6 +143,13 @@ class IdentityStore : public SecretKeeper, public RequestLog {
   // carry a cursor.
   virtual absl::StatusOr<storage::Page<v1::Position>> OverlappingPositions(
       const OverlapQuery& query, const std::string& cursor, int limit, int max_examined) const = 0;
+
+  // The search index's entries whose word starts with `word_prefix`, in
+  // (word, person id) order, at most `limit`: a word equal to the prefix
+  // comes before the longer ones. A person's entries follow their record's
+  // `search` (PutPerson keeps them in step).
+  virtual absl::StatusOr<std::vector<SearchHit>> SearchWords(const std::string& word_prefix,
+                                                             int limit) const = 0;
 
   // nullopt when absent (ended sessions are removed).
   virtual absl::StatusOr<std::optional<internal::SessionRecord>> Session(

@@ -338,4 +338,42 @@ TEST_P(IdentityStoreConformance, ARotatedSessionKeepsItsPlaceAndARevokedOneLeave
   EXPECT_EQ(changes->front().change.revoked_until().seconds(), 9000);
 }
 
+TEST_P(IdentityStoreConformance, SearchWordsFollowTheRecordsAndListWordThenLongerWords) {
+  auto indexed = [](internal::PersonRecord record, std::vector<std::string> words) {
+    record.mutable_search()->set_name_key(record.person().display_name());
+    for (auto& word : words) record.mutable_search()->add_words(std::move(word));
+    record.mutable_search()->add_organization_keys("acme");
+    return record;
+  };
+  const internal::PersonRecord durand = indexed(Record("prs_a", "a@example.fr"), {"dur", "martin"});
+  const internal::PersonRecord durandal =
+      indexed(Record("prs_b", "b@example.fr"), {"durandal", "jean"});
+  IdentityWrite write;
+  write.PutPerson(durand);
+  write.PutPerson(durandal);
+  write.PutPerson(indexed(Record("prs_c", "c@example.fr"), {"dupont"}));
+  Apply(write);
+  auto hits = store_->SearchWords("dur", 10);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_EQ((*hits)[0].word, "dur");
+  EXPECT_EQ((*hits)[0].person_id, "prs_a");
+  EXPECT_EQ((*hits)[1].word, "durandal");
+  EXPECT_THAT((*hits)[1].entry.organization_keys(), ElementsAre("acme"));
+  EXPECT_EQ(store_->SearchWords("du", 1)->size(), 1u);
+
+  // A rename leaves no entry under the old words; a tombstone none at all.
+  IdentityWrite rename;
+  rename.PutPerson(indexed(Record("prs_a", "a@example.fr"), {"martin", "moreau"}), durand);
+  internal::PersonRecord tombstone;
+  tombstone.mutable_person()->set_id("prs_b");
+  tombstone.mutable_person()->set_state(v1::PERSON_STATE_DELETED);
+  rename.PutPerson(tombstone, durandal);
+  Apply(rename);
+  EXPECT_THAT(*store_->SearchWords("dur", 10), IsEmpty());
+  EXPECT_EQ(store_->SearchWords("mor", 10)->size(), 1u);
+  EXPECT_EQ(store_->SearchWords("martin", 10)->size(), 1u);
+  EXPECT_THAT(*store_->SearchWords("jean", 10), IsEmpty());
+}
+
 }  // namespace trustsphere::identity

@@ -53,6 +53,14 @@ void CheckDeviceLabel(FieldErrors& errors, const std::string& label) {
   CheckText(errors, "device_label", label, 0, kMaxDeviceLabel);
 }
 
+v1::Person ShownTo(v1::Person person, const Caller& caller) {
+  if (!caller.MayActFor(person.id())) person.clear_email();
+  if (person.state() == v1::PERSON_STATE_ACTIVE && !person.has_discoverable()) {
+    person.set_discoverable(true);
+  }
+  return person;
+}
+
 absl::Status CheckMayEdit(const Caller& caller, absl::string_view field,
                           const std::string& person_id) {
   FieldErrors errors;

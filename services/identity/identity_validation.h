@@ -35,6 +35,11 @@ void CheckPassword(FieldErrors& errors, const std::string& field, const std::str
 // Authenticate's optional `device_label`.
 void CheckDeviceLabel(FieldErrors& errors, const std::string& label);
 
+// A person as `caller` may see them (GetPerson, BatchGetPersons,
+// SearchPeople): the email only for the person, operators and services;
+// `discoverable` set on a live person.
+v1::Person ShownTo(v1::Person person, const Caller& caller);
+
 // Only the person themself or an operator changes a profile; services read.
 // The id in `field` must be well-formed first: its rules are public, so the
 // caller learns nothing by probing them, and a missing id gets its own error.
@@ -63,7 +68,8 @@ void CheckUpdateMask(FieldErrors& errors, const google::protobuf::FieldMask& mas
   }
 }
 
-inline constexpr const char* kPersonUpdatePaths[] = {"display_name", "headline", "email", "locale"};
+inline constexpr const char* kPersonUpdatePaths[] = {"display_name", "headline", "email", "locale",
+                                                     "discoverable"};
 inline constexpr const char* kPositionFields[] = {"kind", "organization", "title", "period",
                                                   "description"};
 

@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
         parts.verifier.SetKeys({{key->key_id, key->public_key}});
         logic = std::make_unique<identity::IdentityLogic>(std::move(*store), *key,
                                                           std::move(*page_tokens), options);
+        // People stored before search existed are indexed before serving.
+        if (auto indexed = logic->IndexForSearch(); !indexed.ok()) return indexed.status();
         // Its own change log, as the other services read it.
         if (absl::Status followed = parts.FollowDeletions(
                 [&logic](const std::string& cursor, int page_size, absl::Time deadline) {

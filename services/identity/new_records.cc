@@ -3,6 +3,7 @@
 #include "services/common/core/crypto.h"
 #include "services/common/core/proto_time.h"
 #include "services/common/core/text.h"
+#include "services/identity/search_entry.h"
 
 namespace trustsphere::identity {
 
@@ -20,8 +21,10 @@ internal::PersonRecord NewPersonRecord(const v1::Person& input, const std::strin
   *person.mutable_update_time() = ToProto(now);
   person.set_etag(NewEtag());
   person.set_state(v1::PERSON_STATE_ACTIVE);
+  person.set_discoverable(Discoverable(input));
   record.set_password_hash(password_hash);
   record.set_normalized_email(normalized_email);
+  *record.mutable_search() = SearchEntryOf(person, {});
   return record;
 }
 

@@ -68,13 +68,23 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
                "CREATE INDEX identity_sessions_by_person ON identity_sessions "
                "(person_id, create_micros, id)",
            }},
+      // The search index: a row per word of a discoverable person's name.
+      {.to_version = 4,
+       .statements =
+           {
+               "CREATE TABLE identity_search_words (word bytea NOT NULL, "
+               "person_id bytea NOT NULL, entry bytea NOT NULL, PRIMARY KEY (word, person_id))",
+               "CREATE INDEX identity_search_words_by_person ON identity_search_words "
+               "(person_id)",
+           }},
   };
   return *migrations;
 }
 
 const std::vector<std::string> kTables = {
-    "identity_persons",  "identity_emails",  "identity_positions", "identity_tags",
-    "identity_requests", "identity_secrets", "identity_changes",   "identity_sessions"};
+    "identity_persons", "identity_emails",   "identity_positions",
+    "identity_tags",    "identity_requests", "identity_secrets",
+    "identity_changes", "identity_sessions", "identity_search_words"};
 
 // How long a write may take when its caller gave no deadline.
 constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
@@ -182,6 +192,20 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
            "person_id = excluded.person_id WHERE identity_emails.person_id = excluded.person_id",
            {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())},
            /*claims=*/true});
+    }
+    // The row lock StillAsRead took on the person orders these with any
+    // other replica's write of them.
+    if (previous && previous->search().words_size() > 0) {
+      statements.push_back({"DELETE FROM identity_search_words WHERE person_id = $1",
+                            {PgParam::Bytes(record.person().id())}});
+    }
+    if (record.search().words_size() > 0) {
+      std::vector<std::string> words(record.search().words().begin(),
+                                     record.search().words().end());
+      statements.push_back(
+          {"INSERT INTO identity_search_words SELECT unnest($1::bytea[]), $2::bytea, $3::bytea",
+           {PgParam::ByteaArray(words), PgParam::Bytes(record.person().id()),
+            PgParam::Bytes(record.search().SerializeAsString())}});
     }
     write_record(
         previous.has_value(), "person:" + record.person().id(),
@@ -401,6 +425,28 @@ absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::OverlappingPo
     page.items.push_back(std::move(*position));
   }
   return page;
+}
+
+absl::StatusOr<std::vector<SearchHit>> PostgresIdentityStore::SearchWords(
+    const std::string& word_prefix, int limit) const {
+  std::vector<PgParam> params = {PgParam::Bytes(word_prefix), PgParam::Int(limit)};
+  std::string sql = "SELECT word, person_id, entry FROM identity_search_words WHERE word >= $1";
+  const std::string successor = storage::PrefixSuccessor(word_prefix);
+  if (!successor.empty()) {
+    params.push_back(PgParam::Bytes(successor));
+    sql += " AND word < $3";
+  }
+  sql += " ORDER BY word, person_id LIMIT $2::bigint";
+  auto rows = pool_->Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<SearchHit> hits;
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto entry = ParseValue<internal::SearchEntry>(rows->Value(row, 2));
+    if (!entry.ok()) return entry.status();
+    hits.push_back(
+        {std::string(rows->Value(row, 0)), std::string(rows->Value(row, 1)), std::move(*entry)});
+  }
+  return hits;
 }
 
 absl::StatusOr<std::optional<internal::SessionRecord>> PostgresIdentityStore::Session(

@@ -51,8 +51,9 @@ absl::StatusOr<std::unique_ptr<RocksDbIdentityStore>> RocksDbIdentityStore::Open
   options.prefixed_families = {keys::kPositionsByPerson, keys::kPositionsByOrg, keys::kRequests,
                                keys::kSessionsByPerson};
   options.schema_version = keys::kSchemaVersion;
-  // Version 2's families are created, empty, by the open itself.
-  options.migrations = {{.from = 1, .run = [](storage::Engine&) { return absl::OkStatus(); }}};
+  // Versions 2 and 3 add families, created empty by the open itself.
+  const auto nothing_to_move = [](storage::Engine&) { return absl::OkStatus(); };
+  options.migrations = {{.from = 1, .run = nothing_to_move}, {.from = 2, .run = nothing_to_move}};
   options.sync_writes = sync_writes;
   auto engine = storage::Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status();
@@ -160,6 +161,22 @@ absl::StatusOr<storage::Page<v1::Position>> RocksDbIdentityStore::OverlappingPos
                                      .next_cursor = std::move(next_cursor)};
 }
 
+absl::StatusOr<std::vector<SearchHit>> RocksDbIdentityStore::SearchWords(
+    const std::string& word_prefix, int limit) const {
+  std::vector<SearchHit> hits;
+  absl::Status scanned =
+      engine_->Scan(keys::kSearchWords, {.prefix = word_prefix},
+                    [&](std::string_view key, std::string_view value) -> storage::Engine::Visit {
+                      auto entry = ParseValue<internal::SearchEntry>(value);
+                      if (!entry.ok()) return entry.status();
+                      auto [word, person_id] = keys::SplitSearchWord(key);
+                      hits.push_back({std::move(word), std::move(person_id), std::move(*entry)});
+                      return static_cast<int>(hits.size()) < limit;
+                    });
+  if (!scanned.ok()) return scanned;
+  return hits;
+}
+
 absl::StatusOr<std::optional<internal::SessionRecord>> RocksDbIdentityStore::Session(
     const std::string& id) const {
   return ParseIfPresent<internal::SessionRecord>(engine_->Get(keys::kSessions, keys::Session(id)));
@@ -215,6 +232,16 @@ absl::Status RocksDbIdentityStore::Apply(const IdentityWrite& write) {
     }
     if (!record.normalized_email().empty()) {
       batch.Put(keys::kEmails, keys::Email(record.normalized_email()), record.person().id());
+    }
+    // Deleted then put: a word in both is kept, with the new entry.
+    if (previous) {
+      for (const auto& word : previous->search().words()) {
+        batch.Delete(keys::kSearchWords, keys::SearchWord(word, record.person().id()));
+      }
+    }
+    const std::string entry = record.search().SerializeAsString();
+    for (const auto& word : record.search().words()) {
+      batch.Put(keys::kSearchWords, keys::SearchWord(word, record.person().id()), entry);
     }
     batch.Put(keys::kPersons, keys::Person(record.person().id()), record.SerializeAsString());
   }

@@ -34,6 +34,8 @@ class RocksDbIdentityStore final : public IdentityStore {
                                                                    const std::string& cursor,
                                                                    int limit,
                                                                    int max_examined) const override;
+  absl::StatusOr<std::vector<SearchHit>> SearchWords(const std::string& word_prefix,
+                                                     int limit) const override;
   absl::StatusOr<std::optional<internal::SessionRecord>> Session(
       const std::string& id) const override;
   absl::StatusOr<storage::Page<internal::SessionRecord>> SessionsOf(const std::string& person_id,

@@ -77,6 +77,7 @@ std::vector<RpcCase> IdentityRpcCases() {
          iv1::AuthenticateRequest r;
          r.set_email(w.alice.email);
          r.set_password(w.alice.password);
+         r.set_device_label("Téléphone");
          return Own(std::move(r));
        }},
       {"identity", "IdentityService/RefreshSession", kPublic,
@@ -160,6 +161,13 @@ std::vector<RpcCase> IdentityRpcCases() {
        [](const World& w) -> Request {
          iv1::FindOverlappingPositionsRequest r;
          r.set_position_id(w.position_id);
+         return Own(std::move(r));
+       }},
+      {"identity", "IdentityService/SearchPeople", kAnyAccount,
+       [](const World& w) -> Request {
+         iv1::SearchPeopleRequest r;
+         r.set_name_prefix(w.alice.person.display_name());
+         r.set_organization("Acme");
          return Own(std::move(r));
        }},
       {"identity", "IdentityService/SearchTags", kAnyAccount,

@@ -42,8 +42,8 @@ ABSL_FLAG(std::string, quotas, "on",
 ABSL_FLAG(trustsphere::QuotaRate, quota_reads, (trustsphere::QuotaRate{50, 200}),
           "Point reads and short lists per caller: RATE:BURST (per second : at once), or off.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_searches, (trustsphere::QuotaRate{5, 20}),
-          "Graph walks and searches (FindVouchers, SuggestReferences, GetCoverage, SearchTags, "
-          "FindOverlappingPositions) per caller.");
+          "Graph walks and searches (FindVouchers, SuggestReferences, GetCoverage, SearchPeople, "
+          "SearchTags, FindOverlappingPositions) per caller.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_writes, (trustsphere::QuotaRate{10, 50}),
           "Writes per caller.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_logins, (trustsphere::QuotaRate{1, 10}),

@@ -1,0 +1,198 @@
+// SearchPeople: finding a colleague by name. The index holds one entry per
+// word of each discoverable person's normalised name, with the person's
+// organisations, so one bounded scan of the query's longest word ranks the
+// candidates without reading their records; only the page shown is read.
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "services/common/core/log.h"
+#include "services/common/core/text.h"
+#include "services/common/core/validation.h"
+#include "services/identity/identity_logic.h"
+#include "services/identity/identity_validation.h"
+#include "services/identity/search_entry.h"
+
+namespace trustsphere::identity {
+namespace {
+
+// How well a name matches: lower is better.
+enum class Match { kWholeName = 0, kWholeWords = 1, kPrefixes = 2 };
+
+// The match of a candidate, nullopt when some query word starts no word of
+// the name.
+std::optional<Match> MatchOf(const std::vector<std::string>& query_words,
+                             const std::string& query_key, const internal::SearchEntry& entry) {
+  bool whole_words = true;
+  for (const auto& query_word : query_words) {
+    bool prefix = false, whole = false;
+    for (const auto& word : entry.words()) {
+      if (absl::StartsWith(word, query_word)) prefix = true;
+      if (word == query_word) whole = true;
+    }
+    if (!prefix) return std::nullopt;
+    whole_words = whole_words && whole;
+  }
+  if (entry.name_key() == query_key) return Match::kWholeName;
+  return whole_words ? Match::kWholeWords : Match::kPrefixes;
+}
+
+bool SharesOrganization(const internal::SearchEntry& entry,
+                        const absl::flat_hash_set<std::string>& caller_organizations) {
+  return std::any_of(entry.organization_keys().begin(), entry.organization_keys().end(),
+                     [&](const std::string& key) { return caller_organizations.contains(key); });
+}
+
+struct Candidate {
+  Match match;
+  bool stranger;  // shares no organisation with the caller
+  std::string name_key;
+  std::string person_id;
+
+  bool operator<(const Candidate& other) const {
+    return std::tie(match, stranger, name_key, person_id) <
+           std::tie(other.match, other.stranger, other.name_key, other.person_id);
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
+    const Caller& caller, const v1::SearchPeopleRequest& request) {
+  FieldErrors errors;
+  CheckText(errors, "name_prefix", request.name_prefix(), 1, kMaxDisplayName);
+  CheckText(errors, "organization", request.organization(), 0, kMaxOrganization);
+  const int page_size = PageSize(errors, request.page_size());
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string query_key = NormalizeKey(request.name_prefix());
+  if (query_key.empty()) {
+    errors.Add("name_prefix", "nothing left once invisible characters are removed");
+    return errors.ToStatus();
+  }
+  const std::string organization_key = NormalizeKey(request.organization());
+  const std::string query =
+      absl::StrCat("SearchPeople\n", caller.person_id, "\n", query_key, "\n", organization_key);
+  auto cursor = page_tokens_.Decode(query, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  size_t offset = 0;
+  if (!cursor->empty() && !absl::SimpleAtoi(*cursor, &offset)) {
+    return absl::InvalidArgumentError("page_token: not of this query");
+  }
+
+  const std::vector<std::string> query_words = absl::StrSplit(query_key, ' ', absl::SkipEmpty());
+  // The longest word narrows the scan most.
+  const std::string& driver = *std::max_element(
+      query_words.begin(), query_words.end(),
+      [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  auto hits = store_->SearchWords(driver, kMaxSearchScan);
+  if (!hits.ok()) return hits.status();
+
+  absl::flat_hash_set<std::string> caller_organizations;
+  if (!caller.person_id.empty()) {
+    auto me = store_->Person(caller.person_id);
+    if (!me.ok()) return me.status();
+    if (me->has_value()) {
+      caller_organizations.insert((*me)->search().organization_keys().begin(),
+                                  (*me)->search().organization_keys().end());
+    }
+  }
+
+  std::vector<Candidate> candidates;
+  absl::flat_hash_set<std::string> seen;
+  for (const SearchHit& hit : *hits) {
+    if (!seen.insert(hit.person_id).second) continue;
+    const std::optional<Match> match = MatchOf(query_words, query_key, hit.entry);
+    if (!match) continue;
+    if (!organization_key.empty() &&
+        std::find(hit.entry.organization_keys().begin(), hit.entry.organization_keys().end(),
+                  organization_key) == hit.entry.organization_keys().end()) {
+      continue;
+    }
+    candidates.push_back({*match, !SharesOrganization(hit.entry, caller_organizations),
+                          hit.entry.name_key(), hit.person_id});
+  }
+  std::sort(candidates.begin(), candidates.end());
+
+  v1::SearchPeopleResponse response;
+  if (offset >= candidates.size()) return response;
+  const size_t end = std::min(candidates.size(), offset + page_size);
+  std::vector<std::string> ids;
+  for (size_t i = offset; i < end; ++i) ids.push_back(candidates[i].person_id);
+  auto records = store_->Persons(ids);
+  if (!records.ok()) return records.status();
+  for (const auto& record : *records) {
+    // The index and the records are read apart: a person changed since
+    // is shown only if still live and findable.
+    if (record.person().state() != v1::PERSON_STATE_ACTIVE || !Discoverable(record.person())) {
+      continue;
+    }
+    *response.add_persons() = ShownTo(record.person(), caller);
+  }
+  if (end < candidates.size()) {
+    response.set_next_page_token(page_tokens_.NextPageToken(query, absl::StrCat(end)));
+  }
+  return response;
+}
+
+absl::StatusOr<int> IdentityLogic::IndexForSearch() {
+  const absl::Time started = absl::Now();
+  int indexed = 0;
+  uint64_t after = 0;
+  while (true) {
+    auto changes = store_->Changes(after, 1000);
+    if (!changes.ok()) return changes.status();
+    if (changes->empty()) break;
+    after = changes->back().sequence;
+    std::vector<std::string> created;
+    for (const auto& change : *changes) {
+      if (change.change.kind() == internal::Change::KIND_PERSON_CREATED) {
+        created.push_back(change.change.person_id());
+      }
+    }
+    for (size_t start = 0; start < created.size(); start += kMaxBatchGet) {
+      const std::vector<std::string> batch(
+          created.begin() + start,
+          created.begin() + std::min(created.size(), start + kMaxBatchGet));
+      auto records = store_->Persons(batch);
+      if (!records.ok()) return records.status();
+      std::vector<std::string> lock_keys;
+      for (const auto& record : *records) {
+        if (!record.has_search() && record.person().state() == v1::PERSON_STATE_ACTIVE) {
+          lock_keys.push_back("person:" + record.person().id());
+        }
+      }
+      if (lock_keys.empty()) continue;
+      auto guard = locks_.Lock(lock_keys);
+      // Read again under the locks: a write may have indexed them since.
+      records = store_->Persons(batch);
+      if (!records.ok()) return records.status();
+      IdentityWrite write;
+      int written = 0;
+      for (const auto& record : *records) {
+        if (record.has_search() || record.person().state() != v1::PERSON_STATE_ACTIVE) continue;
+        auto positions = store_->PositionsOf(record.person().id(), "", kMaxPositionsPerPerson);
+        if (!positions.ok()) return positions.status();
+        internal::PersonRecord updated = record;
+        *updated.mutable_search() =
+            SearchEntryOf(record.person(), OrganizationKeysOf(positions->items));
+        write.PutPerson(std::move(updated), record);
+        ++written;
+      }
+      if (absl::Status applied = store_->Apply(write); !applied.ok()) return applied;
+      indexed += written;
+    }
+    if (changes->size() < 1000) break;
+  }
+  if (indexed > 0) {
+    Log(LogLevel::kInfo, "people indexed for search",
+        {F("people", indexed), F("seconds", absl::ToDoubleSeconds(absl::Now() - started))});
+  }
+  return indexed;
+}
+
+}  // namespace trustsphere::identity
