@@ -123,7 +123,8 @@ common=(--shares_file="$data/shares" --duration="$duration" --warmup="$warmup" -
 "${bench[@]}" settle --pids="$(pids)"
 "${bench[@]}" run "${common[@]}" --out="$out/results.json" --scenarios=\
 CheckTrust@c1,CheckTrust@c4,CheckTrust@c16,FindVouchers2@c1,FindVouchers3@c1,\
-ListReferences@c1,GetCoverage@c1,GetPerson@c1,GetSharedDossier@c1,PutTrust@c64,mix@c16
+ListReferences@c1,GetCoverage@c1,GetPerson@c1,SearchPeople@c1,GetSharedDossier@c1,PutTrust@c64,\
+mix@c16
 
 # Latency against offered load (open loop), with the no-op ceiling measured
 # at each rate in the same run.

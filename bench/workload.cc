@@ -89,13 +89,13 @@ Workload::Workload(const SyntheticNetwork& network, PersonTokens& tokens,
 
 const std::vector<std::string>& Workload::Rpcs() {
   static const std::vector<std::string> kRpcs = {
-      "CheckTrust",  "FindVouchers2", "FindVouchers3", "ListReferences",
-      "GetCoverage", "GetPerson",     "PutTrust",      "GetSharedDossier"};
+      "CheckTrust", "FindVouchers2", "FindVouchers3", "ListReferences",  "GetCoverage",
+      "GetPerson",  "SearchPeople",  "PutTrust",      "GetSharedDossier"};
   return kRpcs;
 }
 
 std::string Workload::ServerOf(const std::string& rpc) {
-  if (rpc == "GetPerson") return "identity";
+  if (rpc == "GetPerson" || rpc == "SearchPeople") return "identity";
   if (rpc == "GetSharedDossier") return "recommendations";
   return "relationships";
 }
@@ -230,6 +230,24 @@ absl::StatusOr<CallKind> Workload::Kind(const std::string& rpc) {
         CallsOf<iv1::IdentityService, iv1::GetPersonRequest, iv1::Person>(
             channels, std::move(pool), [](auto* stub, auto* c, auto* q, auto* r, auto done) {
               stub->async()->GetPerson(c, q, r, std::move(done));
+            })};
+  }
+  if (rpc == "SearchPeople") {
+    // A person looks for someone by a word everyone's name holds
+    // ("person", past the bound of one scan) and the first digits of their
+    // number: the rarer word's entries are ranked.
+    Pool<iv1::SearchPeopleRequest> pool;
+    while (pool.size() < kPoolSize) {
+      const std::string number = std::to_string(some_person());
+      iv1::SearchPeopleRequest request;
+      request.set_name_prefix("person " + number.substr(0, std::max<size_t>(3, number.size() - 1)));
+      pool.emplace_back(tokens_.Of(SomeoneActive(random)), std::move(request));
+    }
+    return CallKind{
+        rpc, 1,
+        CallsOf<iv1::IdentityService, iv1::SearchPeopleRequest, iv1::SearchPeopleResponse>(
+            channels, std::move(pool), [](auto* stub, auto* c, auto* q, auto* r, auto done) {
+              stub->async()->SearchPeople(c, q, r, std::move(done));
             })};
   }
   if (rpc == "PutTrust") {

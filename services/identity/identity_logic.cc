@@ -199,7 +199,14 @@ absl::StatusOr<v1::Person> IdentityLogic::UpdatePerson(const Caller& caller,
   if (email_changes) person.set_email(CanonicalEmail(changes.email()));
   *person.mutable_update_time() = ToProto(absl::Now());
   person.set_etag(NewEtag());
-  *record->mutable_search() = Reindexed(*record);
+  if (record->has_search()) {
+    *record->mutable_search() = Reindexed(*record);
+  } else {
+    // Stored before search: indexed whole, organisations included.
+    auto entry = SearchEntryWithPositions(person);
+    if (!entry.ok()) return entry.status();
+    *record->mutable_search() = std::move(*entry);
+  }
 
   IdentityWrite write;
   write.PutPerson(*record, previous);
@@ -288,13 +295,16 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::Authenticate(
   }
   throttle_->RecordSuccess(email);
 
-  const std::string& id = record->person().id();
-  auto guard = locks_.Lock({"person:" + id});
-  // A deletion may have come between the password check and the lock.
-  auto live = store_->Person(id);
+  auto guard = locks_.Lock({"person:" + record->person().id()});
+  // A deletion or a password change may have come between the check and
+  // the lock: the session opens only for the password still current.
+  auto live = store_->Person(record->person().id());
   if (!live.ok()) return live.status();
-  if (!live->has_value() || (*live)->person().state() != v1::PERSON_STATE_ACTIVE) return wrong;
-  return OpenSession(id, request.device_label());
+  if (!live->has_value() || (*live)->person().state() != v1::PERSON_STATE_ACTIVE ||
+      (*live)->password_hash() != record->password_hash()) {
+    return wrong;
+  }
+  return OpenSession(**live, request.device_label());
 }
 
 absl::StatusOr<v1::GetSigningKeysResponse> IdentityLogic::GetSigningKeys(
@@ -443,6 +453,13 @@ absl::StatusOr<google::protobuf::Empty> IdentityLogic::RemovePosition(
   return google::protobuf::Empty();
 }
 
+absl::StatusOr<internal::SearchEntry> IdentityLogic::SearchEntryWithPositions(
+    const v1::Person& person) {
+  auto positions = store_->PositionsOf(person.id(), "", kMaxPositionsPerPerson);
+  if (!positions.ok()) return positions.status();
+  return SearchEntryOf(person, OrganizationKeysOf(positions->items));
+}
+
 absl::Status IdentityLogic::FollowOrganizations(IdentityWrite& write,
                                                 const internal::PersonRecord& owner,
                                                 const v1::Position* put,
@@ -455,14 +472,11 @@ absl::Status IdentityLogic::FollowOrganizations(IdentityWrite& write,
     if (!replaced && position.id() != removed_id) positions.push_back(std::move(position));
   }
   if (put != nullptr) positions.push_back(*put);
-  const std::vector<std::string> keys = OrganizationKeysOf(positions);
-  if (owner.has_search() &&
-      std::equal(keys.begin(), keys.end(), owner.search().organization_keys().begin(),
-                 owner.search().organization_keys().end())) {
-    return absl::OkStatus();
-  }
+  // Written even when the organisations look the same: over PostgreSQL the
+  // write then holds the person's row, so two replicas removing the last
+  // two positions at one organisation cannot both keep it.
   internal::PersonRecord updated = owner;
-  *updated.mutable_search() = SearchEntryOf(owner.person(), keys);
+  *updated.mutable_search() = SearchEntryOf(owner.person(), OrganizationKeysOf(positions));
   write.PutPerson(std::move(updated), owner);
   return absl::OkStatus();
 }

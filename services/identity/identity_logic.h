@@ -125,8 +125,10 @@ class IdentityLogic {
   static constexpr int kMaxOverlapScan = 2000;
   // Live sessions per person: a login beyond ends the least recently used.
   static constexpr int kMaxSessionsPerPerson = 50;
-  // Search index entries SearchPeople examines per call.
+  // Search index entries SearchPeople examines per word of the query, and
+  // the words a query may have.
   static constexpr int kMaxSearchScan = 2000;
+  static constexpr size_t kMaxSearchWords = 4;
   // Rotated refresh tokens remembered per session, to recognise a reuse.
   static constexpr int kMaxRotatedRefreshTokens = 16;
 
@@ -142,6 +144,9 @@ class IdentityLogic {
   // ALREADY_EXISTS when the email belongs to someone: sign-up, an email
   // change and an import alike.
   absl::Status EmailFree(const std::string& normalized_email);
+  // The search entry of a person stored without one, read from their
+  // positions.
+  absl::StatusOr<internal::SearchEntry> SearchEntryWithPositions(const v1::Person& person);
   // Adds to `write` the owner's record with the organisations of their
   // positions once `put` is stored (added or changed) or `removed_id`
   // removed, when those change. The caller holds the owner's lock.
@@ -150,7 +155,7 @@ class IdentityLogic {
   // A new session of a live person (the caller holds the person's lock),
   // with the answer that carries its tokens. Ends expired sessions and,
   // over kMaxSessionsPerPerson, the least recently used.
-  absl::StatusOr<v1::AuthenticateResponse> OpenSession(const std::string& person_id,
+  absl::StatusOr<v1::AuthenticateResponse> OpenSession(const internal::PersonRecord& person,
                                                        const std::string& device_label);
   // Every stored session of a person, expired ones included.
   absl::StatusOr<std::vector<internal::SessionRecord>> AllSessionsOf(const std::string& person_id);
@@ -158,7 +163,8 @@ class IdentityLogic {
   // returns how many were live.
   int RevokeSessions(IdentityWrite& write, const std::vector<internal::SessionRecord>& sessions,
                      const std::string& kept);
-  // The tokens of a session whose refresh secret is `secret`.
+  // The tokens of a session whose refresh secret is `secret`, as its
+  // record states their times.
   v1::AuthenticateResponse Issue(const internal::SessionRecord& session, const std::string& secret);
   // One read-and-add of RecordTagUse, under the tags' locks.
   absl::StatusOr<v1::RecordTagUseResponse> CountTagUses(const v1::RecordTagUseRequest& request);

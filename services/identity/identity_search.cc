@@ -1,7 +1,7 @@
 // SearchPeople: finding a colleague by name. The index holds one entry per
 // word of each discoverable person's normalised name, with the person's
-// organisations, so one bounded scan of the query's longest word ranks the
-// candidates without reading their records; only the page shown is read.
+// organisations, so bounded scans of the query's words rank the candidates
+// without reading their records; only the page shown is read.
 
 #include <algorithm>
 #include <tuple>
@@ -81,16 +81,24 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
   if (!cursor.ok()) return cursor.status();
   size_t offset = 0;
   if (!cursor->empty() && !absl::SimpleAtoi(*cursor, &offset)) {
-    return absl::InvalidArgumentError("page_token: not of this query");
+    errors.Add("page_token", "not a page of this query");
+    return errors.ToStatus();
   }
 
-  const std::vector<std::string> query_words = absl::StrSplit(query_key, ' ', absl::SkipEmpty());
-  // The longest word narrows the scan most.
-  const std::string& driver = *std::max_element(
-      query_words.begin(), query_words.end(),
-      [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
-  auto hits = store_->SearchWords(driver, kMaxSearchScan);
-  if (!hits.ok()) return hits.status();
+  const std::vector<std::string> query_words = WordsOf(query_key);
+  if (query_words.size() > kMaxSearchWords) {
+    errors.Add("name_prefix", absl::StrCat("at most ", kMaxSearchWords, " words"));
+    return errors.ToStatus();
+  }
+  // Each word's entries, up to the bound; the fewest are the candidates. A
+  // scan that stops short of the bound holds every match, so a common
+  // first name next to a rarer surname still finds the surname's holders.
+  std::vector<SearchHit> hits;
+  for (const auto& word : query_words) {
+    auto scanned = store_->SearchWords(word, kMaxSearchScan);
+    if (!scanned.ok()) return scanned.status();
+    if (&word == &query_words.front() || scanned->size() < hits.size()) hits = std::move(*scanned);
+  }
 
   absl::flat_hash_set<std::string> caller_organizations;
   if (!caller.person_id.empty()) {
@@ -104,7 +112,7 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
 
   std::vector<Candidate> candidates;
   absl::flat_hash_set<std::string> seen;
-  for (const SearchHit& hit : *hits) {
+  for (const SearchHit& hit : hits) {
     if (!seen.insert(hit.person_id).second) continue;
     const std::optional<Match> match = MatchOf(query_words, query_key, hit.entry);
     if (!match) continue;
@@ -175,15 +183,20 @@ absl::StatusOr<int> IdentityLogic::IndexForSearch() {
       int written = 0;
       for (const auto& record : *records) {
         if (record.has_search() || record.person().state() != v1::PERSON_STATE_ACTIVE) continue;
-        auto positions = store_->PositionsOf(record.person().id(), "", kMaxPositionsPerPerson);
-        if (!positions.ok()) return positions.status();
+        auto entry = SearchEntryWithPositions(record.person());
+        if (!entry.ok()) return entry.status();
         internal::PersonRecord updated = record;
-        *updated.mutable_search() =
-            SearchEntryOf(record.person(), OrganizationKeysOf(positions->items));
+        *updated.mutable_search() = std::move(*entry);
         write.PutPerson(std::move(updated), record);
         ++written;
       }
-      if (absl::Status applied = store_->Apply(write); !applied.ok()) return applied;
+      // Refused when another replica, starting too, indexed one of them
+      // first: that batch is left to it.
+      if (absl::Status applied = store_->Apply(write); absl::IsAborted(applied)) {
+        continue;
+      } else if (!applied.ok()) {
+        return applied;
+      }
       indexed += written;
     }
     if (changes->size() < 1000) break;

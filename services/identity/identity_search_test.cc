@@ -7,6 +7,7 @@
 
 #include "services/identity/identity_logic.h"
 #include "services/identity/rocksdb_identity_store.h"
+#include "services/identity/search_entry.h"
 #include "tests/support/temp_dir.h"
 
 namespace trustsphere::identity {
@@ -37,8 +38,9 @@ class IdentitySearchTest : public ::testing::Test {
     request.set_password("long enough");
     auto person = logic_->CreatePerson(Caller(), request);
     EXPECT_TRUE(person.ok()) << person.status();
+    if (!person.ok()) return v1::Person();
     if (!organization.empty()) Hold(person->id(), organization);
-    return person.value_or(v1::Person());
+    return *person;
   }
 
   v1::Position Hold(const std::string& person_id, const std::string& organization) {
@@ -102,6 +104,36 @@ TEST_F(IdentitySearchTest, TheWholeNameComesFirstThenWholeWordsThenPrefixesColle
   // Only those who held a position there, however it is spelt.
   EXPECT_THAT(Found(As(seeker.id()), "martin", "société générale"),
               ElementsAre("Zoé Martin", "Martinez Colleague"));
+}
+
+// More holders of the first name than one scan reads: the surname's few
+// entries are the candidates, so the person is found whatever the order of
+// the first name's entries.
+TEST_F(IdentitySearchTest, ARareWordFindsThePersonBesideAWordTooCommonToScan) {
+  const v1::Person seeker = Create("Seeker");
+  IdentityWrite crowd;
+  for (int i = 0; i <= IdentityLogic::kMaxSearchScan; ++i) {
+    internal::PersonRecord record;
+    record.mutable_person()->set_id(absl::StrCat("prs_jean", i));
+    record.mutable_person()->set_display_name(absl::StrCat("Jean ", i));
+    record.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
+    *record.mutable_search() = SearchEntryOf(record.person(), {});
+    crowd.PutPerson(std::move(record));
+  }
+  ASSERT_TRUE(logic_->store().Apply(crowd).ok());
+  // Its id sorts after every other Jean's.
+  internal::PersonRecord rare;
+  rare.mutable_person()->set_id("prs_zzz");
+  rare.mutable_person()->set_display_name("Jean Zyxwabc");
+  rare.mutable_person()->set_state(v1::PERSON_STATE_ACTIVE);
+  *rare.mutable_search() = SearchEntryOf(rare.person(), {});
+  IdentityWrite one;
+  one.PutPerson(rare);
+  ASSERT_TRUE(logic_->store().Apply(one).ok());
+  EXPECT_THAT(Found(As(seeker.id()), "jean zyx"), ElementsAre("Jean Zyxwabc"));
+  v1::SearchPeopleRequest too_long;
+  too_long.set_name_prefix("a b c d e");
+  EXPECT_TRUE(absl::IsInvalidArgument(logic_->SearchPeople(As(seeker.id()), too_long).status()));
 }
 
 TEST_F(IdentitySearchTest, OptedOutAndDeletedPeopleAreNotFoundButStillShownById) {

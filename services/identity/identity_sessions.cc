@@ -48,6 +48,18 @@ bool Expired(const internal::SessionRecord& session, absl::Time now) {
   return now >= FromProto(session.expire_time());
 }
 
+// Sets the times of a session used (opened or refreshed) at `now`: the
+// refresh token's sliding and absolute bounds, and the access token's
+// expiry, which never outlives the session, so that an expired session has
+// no valid token left to refuse.
+void MarkUsed(internal::SessionRecord& session, absl::Time now, const IdentityOptions& options) {
+  const absl::Time expire = std::min(now + options.session_idle_ttl,
+                                     FromProto(session.create_time()) + options.session_max_ttl);
+  *session.mutable_last_used_time() = ToProto(now);
+  *session.mutable_expire_time() = ToProto(expire);
+  *session.mutable_tokens_valid_until() = ToProto(std::min(now + options.access_token_ttl, expire));
+}
+
 v1::Session Shown(const internal::SessionRecord& record, const Caller& caller) {
   v1::Session session;
   session.set_id(record.id());
@@ -82,12 +94,13 @@ int IdentityLogic::RevokeSessions(IdentityWrite& write,
   for (const auto& session : sessions) {
     if (session.id() == kept) continue;
     if (Expired(session, now)) {
-      // Its last access token expired at the latest one token lifetime
-      // after its last use: nothing for the verifiers to learn.
+      // Its access tokens expired with it: nothing for the verifiers to
+      // learn.
       write.DropSession(session);
       continue;
     }
-    write.RevokeSession(session, now + options_.access_token_ttl);
+    // The bound is the one issued, whatever the lifetime configured now.
+    write.RevokeSession(session, std::max(now, FromProto(session.tokens_valid_until())));
     ++live;
   }
   return live;
@@ -95,12 +108,11 @@ int IdentityLogic::RevokeSessions(IdentityWrite& write,
 
 v1::AuthenticateResponse IdentityLogic::Issue(const internal::SessionRecord& session,
                                               const std::string& secret) {
-  const absl::Time now = FromProto(session.last_used_time());
   TokenClaims claims{.subject = session.person_id(),
                      .roles = static_cast<uint32_t>(Role::kUser),
                      .session_id = session.id(),
-                     .issued_at = now,
-                     .expires_at = now + options_.access_token_ttl};
+                     .issued_at = FromProto(session.last_used_time()),
+                     .expires_at = FromProto(session.tokens_valid_until())};
   v1::AuthenticateResponse response;
   response.set_access_token(SignAccessToken(claims, signing_key_));
   *response.mutable_expire_time() = ToProto(claims.expires_at);
@@ -112,7 +124,8 @@ v1::AuthenticateResponse IdentityLogic::Issue(const internal::SessionRecord& ses
 }
 
 absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::OpenSession(
-    const std::string& person_id, const std::string& device_label) {
+    const internal::PersonRecord& person, const std::string& device_label) {
+  const std::string& person_id = person.person().id();
   const absl::Time now = options_.now();
   auto sessions = AllSessionsOf(person_id);
   if (!sessions.ok()) return sessions.status();
@@ -139,11 +152,12 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::OpenSession(
   session.set_person_id(person_id);
   session.set_device_label(CollapseSpaces(device_label));
   *session.mutable_create_time() = ToProto(now);
-  *session.mutable_last_used_time() = ToProto(now);
-  *session.mutable_expire_time() =
-      ToProto(std::min(now + options_.session_idle_ttl, now + options_.session_max_ttl));
+  MarkUsed(session, now, options_);
   session.set_refresh_hash(Sha256(secret));
   write.PutSession(session);
+  // Over PostgreSQL, a deletion or a password change by another replica
+  // since the password was checked refuses this write (ABORTED).
+  write.RequireUnchanged(person);
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;
   return Issue(session, secret);
 }
@@ -163,7 +177,9 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::RefreshSession(
   if (!found.ok()) return found.status();
   if (!found->has_value()) return RefreshRefused("unknown, ended or expired");
   // Every change to a person's sessions is made under the person's lock,
-  // deletion included: a rotation cannot bring back an ended session.
+  // deletion included, and over PostgreSQL the write is refused when the
+  // record changed since it was read: a rotation cannot bring back an
+  // ended session.
   auto guard = locks_.Lock({"person:" + (*found)->person_id()});
   found = store_->Session(token->session_id);
   if (!found.ok()) return found.status();
@@ -204,10 +220,7 @@ absl::StatusOr<v1::AuthenticateResponse> IdentityLogic::RefreshSession(
   }
   const std::string secret = RandomToken(kRefreshSecretBytes);
   session.set_refresh_hash(Sha256(secret));
-  *session.mutable_last_used_time() = ToProto(now);
-  *session.mutable_expire_time() =
-      ToProto(std::min(now + options_.session_idle_ttl,
-                       FromProto(session.create_time()) + options_.session_max_ttl));
+  MarkUsed(session, now, options_);
   IdentityWrite write;
   write.PutSession(session, previous);
   if (absl::Status written = store_->Apply(write); !written.ok()) return written;

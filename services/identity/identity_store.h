@@ -50,6 +50,10 @@ class IdentityWrite {
   // Removes a session the log need not mention (expired, or its person
   // deleted: no token of it is valid any more or one is refused anyway).
   void DropSession(internal::SessionRecord session);
+  // A precondition only: the person's stored record is still `record`
+  // (the logic's locks make it so in one process; over a shared database
+  // the write is refused, ABORTED, when another replica changed it).
+  void RequireUnchanged(const internal::PersonRecord& record) { unchanged_.push_back(record); }
   // An entry of the change log, numbered when the write commits.
   void Log(internal::Change::Kind kind, const std::string& person_id,
            const std::string& position_id = "");
@@ -76,6 +80,7 @@ class IdentityWrite {
   const std::vector<SessionPut>& sessions() const { return sessions_; }
   const std::vector<internal::SessionRecord>& removed_sessions() const { return removed_sessions_; }
   const std::vector<TagPut>& tags() const { return tags_; }
+  const std::vector<internal::PersonRecord>& unchanged() const { return unchanged_; }
   const std::vector<RequestRecord>& requests() const { return requests_; }
   const std::vector<internal::Change>& changes() const { return changes_; }
 
@@ -86,6 +91,7 @@ class IdentityWrite {
   std::vector<SessionPut> sessions_;
   std::vector<internal::SessionRecord> removed_sessions_;
   std::vector<TagPut> tags_;
+  std::vector<internal::PersonRecord> unchanged_;
   std::vector<RequestRecord> requests_;
   std::vector<internal::Change> changes_;
 };

@@ -128,11 +128,18 @@ constexpr char kConflict[] =
 // since, and then nothing is written. New records are claimed by the
 // statements themselves (StatementsOf).
 absl::StatusOr<bool> StillAsRead(PgConnection& connection, const IdentityWrite& write) {
+  auto same_person = [&](const internal::PersonRecord& expected) {
+    return storage::postgres::LockedRecordIs(
+        connection, "SELECT record FROM identity_persons WHERE id = $1 FOR UPDATE",
+        {PgParam::Bytes(expected.person().id())}, std::optional(expected));
+  };
   for (const auto& [record, previous] : write.persons()) {
     if (!previous) continue;
-    auto same = storage::postgres::LockedRecordIs(
-        connection, "SELECT record FROM identity_persons WHERE id = $1 FOR UPDATE",
-        {PgParam::Bytes(record.person().id())}, previous);
+    auto same = same_person(*previous);
+    if (!same.ok() || !*same) return same;
+  }
+  for (const auto& record : write.unchanged()) {
+    auto same = same_person(record);
     if (!same.ok() || !*same) return same;
   }
   auto same_position = [&](const v1::Position& expected) {
@@ -193,8 +200,14 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
            {PgParam::Bytes(record.normalized_email()), PgParam::Bytes(record.person().id())},
            /*claims=*/true});
     }
-    // The row lock StillAsRead took on the person orders these with any
-    // other replica's write of them.
+    write_record(
+        previous.has_value(), "person:" + record.person().id(),
+        "INSERT INTO identity_persons VALUES ($1, $2) "
+        "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        "INSERT INTO identity_persons VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())});
+    // After the person's row is claimed or locked (StillAsRead), which
+    // orders these with any other replica's write of the person.
     if (previous && previous->search().words_size() > 0) {
       statements.push_back({"DELETE FROM identity_search_words WHERE person_id = $1",
                             {PgParam::Bytes(record.person().id())}});
@@ -207,12 +220,12 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
            {PgParam::ByteaArray(words), PgParam::Bytes(record.person().id()),
             PgParam::Bytes(record.search().SerializeAsString())}});
     }
-    write_record(
-        previous.has_value(), "person:" + record.person().id(),
-        "INSERT INTO identity_persons VALUES ($1, $2) "
-        "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-        "INSERT INTO identity_persons VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        {PgParam::Bytes(record.person().id()), PgParam::Bytes(record.SerializeAsString())});
+    // A tombstone has no session, those another replica opened since the
+    // logic listed them included (it held the person's row to do so).
+    if (record.person().state() == v1::PERSON_STATE_DELETED) {
+      statements.push_back({"DELETE FROM identity_sessions WHERE person_id = $1",
+                            {PgParam::Bytes(record.person().id())}});
+    }
   }
   for (const auto& position : write.removed_positions()) {
     statements.push_back(

@@ -183,6 +183,26 @@ TEST(PostgresIdentityStoreTest, AWriteMadeFromAStaleReadWritesNothing) {
   EXPECT_TRUE(absl::IsAborted(
       apply(**other, [&](IdentityWrite& w) { w.PutSession(after_revocation, rotated); })));
   EXPECT_FALSE((*other)->Session("ses_ada")->has_value());
+
+  // A login another replica opened after the deletion listed the sessions
+  // goes with the tombstone all the same; and a login that checked a
+  // password since changed is refused.
+  internal::SessionRecord bobs;
+  bobs.set_id("ses_bob");
+  bobs.set_person_id("prs_bob");
+  ASSERT_TRUE(apply(**one, [&](IdentityWrite& w) {
+                w.PutSession(bobs);
+                w.RequireUnchanged(bob_moved);
+              }).ok());
+  internal::PersonRecord bob_gone;
+  bob_gone.mutable_person()->set_id("prs_bob");
+  bob_gone.mutable_person()->set_state(v1::PERSON_STATE_DELETED);
+  ASSERT_TRUE(apply(**other, [&](IdentityWrite& w) { w.PutPerson(bob_gone, bob_moved); }).ok());
+  EXPECT_FALSE((*one)->Session("ses_bob")->has_value());
+  EXPECT_TRUE(absl::IsAborted(apply(**one, [&](IdentityWrite& w) {
+    w.PutSession(bobs);
+    w.RequireUnchanged(bob_moved);
+  })));
 }
 
 // The throttle in the database behaves as the one in memory, and two

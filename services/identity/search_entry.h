@@ -17,6 +17,9 @@ inline bool Discoverable(const v1::Person& person) {
   return !person.has_discoverable() || person.discoverable();
 }
 
+// The distinct words of a normalised key, sorted.
+std::vector<std::string> WordsOf(const std::string& key);
+
 // The distinct organisation keys of `positions`, sorted.
 std::vector<std::string> OrganizationKeysOf(const std::vector<v1::Position>& positions);
 
