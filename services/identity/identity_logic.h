@@ -87,8 +87,8 @@ class IdentityLogic {
   absl::StatusOr<v1::SearchPeopleResponse> SearchPeople(const Caller& caller,
                                                         const v1::SearchPeopleRequest& request);
   // Indexes for search every live person whose record has no search entry
-  // yet (records written before search existed): run once at each start,
-  // before serving; a no-op, but for reading the change log, once done.
+  // yet (records written before search existed): run at each start, before
+  // serving, over the change log from where the previous start stopped.
   // Returns how many people it indexed.
   absl::StatusOr<int> IndexForSearch();
 

@@ -60,6 +60,10 @@ struct Candidate {
   }
 };
 
+constexpr char kSearchIndexedMarker[] = "search indexed up to";
+// Entries read of each query word before the full scan.
+constexpr int kSearchProbe = 64;
+
 }  // namespace
 
 absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
@@ -90,14 +94,22 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
     errors.Add("name_prefix", absl::StrCat("at most ", kMaxSearchWords, " words"));
     return errors.ToStatus();
   }
-  // Each word's entries, up to the bound; the fewest are the candidates. A
-  // scan that stops short of the bound holds every match, so a common
-  // first name next to a rarer surname still finds the surname's holders.
+  // The candidates are the entries of the word with the fewest. A scan
+  // that stops short of its bound holds every match, so a common first name
+  // beside a rarer surname still finds the surname's holders. Each word is
+  // probed with a few entries first: when one fits, the common words'
+  // thousands are never read.
   std::vector<SearchHit> hits;
-  for (const auto& word : query_words) {
-    auto scanned = store_->SearchWords(word, kMaxSearchScan);
-    if (!scanned.ok()) return scanned.status();
-    if (&word == &query_words.front() || scanned->size() < hits.size()) hits = std::move(*scanned);
+  for (const int bound : {kSearchProbe, kMaxSearchScan}) {
+    hits.clear();
+    for (const auto& word : query_words) {
+      auto scanned = store_->SearchWords(word, bound);
+      if (!scanned.ok()) return scanned.status();
+      if (&word == &query_words.front() || scanned->size() < hits.size()) {
+        hits = std::move(*scanned);
+      }
+    }
+    if (hits.size() < static_cast<size_t>(bound)) break;
   }
 
   absl::flat_hash_set<std::string> caller_organizations;
@@ -150,7 +162,16 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
 absl::StatusOr<int> IdentityLogic::IndexForSearch() {
   const absl::Time started = absl::Now();
   int indexed = 0;
+  // Resumed where the last start stopped: people created since were
+  // indexed by their sign-up, unless a replica of an earlier release
+  // (during a rolling upgrade) signed them up.
+  auto marker = store_->Marker(kSearchIndexedMarker);
+  if (!marker.ok()) return marker.status();
   uint64_t after = 0;
+  if (!marker->empty() && !absl::SimpleAtoi(*marker, &after)) {
+    return absl::DataLossError(absl::StrCat("unreadable marker ", kSearchIndexedMarker));
+  }
+  const uint64_t from = after;
   while (true) {
     auto changes = store_->Changes(after, 1000);
     if (!changes.ok()) return changes.status();
@@ -200,6 +221,12 @@ absl::StatusOr<int> IdentityLogic::IndexForSearch() {
       indexed += written;
     }
     if (changes->size() < 1000) break;
+  }
+  if (after != from) {
+    if (absl::Status kept = store_->SetMarker(kSearchIndexedMarker, absl::StrCat(after));
+        !kept.ok()) {
+      return kept;
+    }
   }
   if (indexed > 0) {
     Log(LogLevel::kInfo, "people indexed for search",

@@ -248,6 +248,19 @@ TEST_F(IdentitySearchTest, PeopleStoredBeforeSearchAreIndexedOnceAtStart) {
   EXPECT_EQ(*indexed, 1);
   EXPECT_THAT(Found(As(seeker.id()), "ancien", "atelier lumiere"), ElementsAre("Ancien Compte"));
   EXPECT_EQ(*logic_->IndexForSearch(), 0);
+  // A later start reads only the changes since the last one: a person
+  // created since, stripped as an earlier release would store them, is
+  // indexed, the rest not read again.
+  const v1::Person later = Create("Nouveau Venu");
+  record = logic_->store().Person(later.id());
+  ASSERT_TRUE(record.ok() && record->has_value());
+  earlier = **record;
+  earlier.clear_search();
+  IdentityWrite strip;
+  strip.PutPerson(earlier, **record);
+  ASSERT_TRUE(logic_->store().Apply(strip).ok());
+  EXPECT_EQ(*logic_->IndexForSearch(), 1);
+  EXPECT_THAT(Found(As(seeker.id()), "venu"), ElementsAre("Nouveau Venu"));
 }
 
 }  // namespace

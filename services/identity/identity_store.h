@@ -179,6 +179,11 @@ class IdentityStore : public SecretKeeper, public RequestLog {
   // never past an entry that may still be in flight.
   virtual absl::StatusOr<std::vector<ChangeEntry>> Changes(uint64_t after, int limit) const = 0;
 
+  // A named value kept in the store ("" when never set): where a pass over
+  // the change log stopped.
+  virtual absl::StatusOr<std::string> Marker(const std::string& name) const = 0;
+  virtual absl::Status SetMarker(const std::string& name, const std::string& value) = 0;
+
   // A login throttle that every replica sharing this database counts in;
   // null where one process serves the database (the logic then keeps the
   // failures in memory).

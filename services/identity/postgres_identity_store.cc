@@ -76,15 +76,16 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
                "person_id bytea NOT NULL, entry bytea NOT NULL, PRIMARY KEY (word, person_id))",
                "CREATE INDEX identity_search_words_by_person ON identity_search_words "
                "(person_id)",
+               "CREATE TABLE identity_markers (name bytea PRIMARY KEY, value bytea NOT NULL)",
            }},
   };
   return *migrations;
 }
 
 const std::vector<std::string> kTables = {
-    "identity_persons", "identity_emails",   "identity_positions",
-    "identity_tags",    "identity_requests", "identity_secrets",
-    "identity_changes", "identity_sessions", "identity_search_words"};
+    "identity_persons",      "identity_emails",  "identity_positions", "identity_tags",
+    "identity_requests",     "identity_secrets", "identity_changes",   "identity_sessions",
+    "identity_search_words", "identity_markers"};
 
 // How long a write may take when its caller gave no deadline.
 constexpr absl::Duration kWriteDeadline = absl::Seconds(10);
@@ -563,6 +564,14 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresIdentityStore::FindRequest(
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::nullopt;
   return LoadedRequest(key, **stored);
+}
+
+absl::StatusOr<std::string> PostgresIdentityStore::Marker(const std::string& name) const {
+  return storage::postgres::NamedValue(*pool_, "identity_markers", name);
+}
+
+absl::Status PostgresIdentityStore::SetMarker(const std::string& name, const std::string& value) {
+  return storage::postgres::SetNamedValue(*pool_, "identity_markers", name, value);
 }
 
 absl::StatusOr<std::string> PostgresIdentityStore::KeepSecret(const std::string& name,

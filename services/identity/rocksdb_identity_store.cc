@@ -300,6 +300,14 @@ absl::StatusOr<std::optional<RequestRecord>> RocksDbIdentityStore::FindRequest(
   return LoadedRequest(key, **stored);
 }
 
+absl::StatusOr<std::string> RocksDbIdentityStore::Marker(const std::string& name) const {
+  return engine_->Marker(name);
+}
+
+absl::Status RocksDbIdentityStore::SetMarker(const std::string& name, const std::string& value) {
+  return engine_->SetMarker(name, value);
+}
+
 absl::StatusOr<std::string> RocksDbIdentityStore::KeepSecret(const std::string& name,
                                                              const std::string& fresh) {
   return engine_->KeepMeta(name, fresh);

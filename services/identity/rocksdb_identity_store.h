@@ -49,6 +49,8 @@ class RocksDbIdentityStore final : public IdentityStore {
   absl::Status Apply(const IdentityWrite& write) override;
   absl::StatusOr<std::vector<ChangeEntry>> Changes(uint64_t after, int limit) const override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestKey& key) const override;
+  absl::StatusOr<std::string> Marker(const std::string& name) const override;
+  absl::Status SetMarker(const std::string& name, const std::string& value) override;
   absl::StatusOr<std::string> KeepSecret(const std::string& name,
                                          const std::string& fresh) override;
   storage::StorageAdmin& admin() override { return *engine_; }
