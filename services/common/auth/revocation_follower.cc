@@ -74,9 +74,8 @@ void RevocationFollower::Poll() {
     const absl::Status read = CatchUp();
     if (!read.ok() && !failing) {
       Log(LogLevel::kWarning,
-          "cannot read identity's deletions; tokens of people deleted and sessions ended from now "
-          "on "
-          "are refused once it can",
+          "cannot read identity's deletions; tokens of people deleted and sessions ended from "
+          "now on are refused once it can",
           {F("error", read.ToString())});
     } else if (read.ok() && failing) {
       Log(LogLevel::kInfo, "reading identity's deletions again");

@@ -3,9 +3,9 @@
 // Follows identity's change log and revokes, in a TokenVerifier, the tokens
 // of every person deleted in it and of every session ended in it, so that
 // such a still-valid access token stops working on this server within
-// about one poll period of the change (the call that reads it included). It reads the
-// log from its first change, since every deletion must be known before the
-// server serves, then polls from where it stopped.
+// about one poll period of the change (the call that reads it included).
+// It reads the log from its first change, since every deletion must be
+// known before the server serves, then polls from where it stopped.
 
 #include <functional>
 #include <string>
