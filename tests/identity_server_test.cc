@@ -640,6 +640,62 @@ TEST_P(IdentityServerTest, AcknowledgedWritesSurviveSigkill) {
   EXPECT_TRUE(stub_->Authenticate(Context().get(), login, &session).ok());
 }
 
+// Over either storage: found by name after normalisation, colleagues
+// first, the email hidden, an opt-out honoured; and the index and a
+// rotated session as they were after a kill.
+TEST_P(IdentityServerTest, PeopleAreFoundByNameAndSessionsRotateAcrossAKill) {
+  Account seeker = SignUp(*stub_, "Chercheuse", "seeker@example.fr");
+  AddPosition(seeker, "Société Générale", 2012, 0);
+  Account helene = SignUp(*stub_, "Hélène Dupré", "helene@example.fr");
+  Account other = SignUp(*stub_, "Hélène Martin", "other@example.fr");
+  AddPosition(other, "SOCIETE GENERALE", 2015, 0);
+  auto search = [&](const std::string& name_prefix) {
+    v1::SearchPeopleRequest request;
+    request.set_name_prefix(name_prefix);
+    v1::SearchPeopleResponse response;
+    grpc::Status status = stub_->SearchPeople(Context(seeker.token).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> names;
+    for (const auto& person : response.persons()) {
+      EXPECT_TRUE(person.email().empty()) << person.display_name();
+      names.push_back(person.display_name());
+    }
+    return names;
+  };
+  EXPECT_THAT(search("HELENE"), ElementsAre("Hélène Martin", "Hélène Dupré"));
+
+  v1::UpdatePersonRequest hide;
+  hide.mutable_person()->set_id(helene.person.id());
+  hide.mutable_person()->set_etag(helene.person.etag());
+  hide.mutable_person()->set_discoverable(false);
+  hide.mutable_update_mask()->add_paths("discoverable");
+  v1::Person hidden;
+  ASSERT_TRUE(stub_->UpdatePerson(Context(helene.token).get(), hide, &hidden).ok());
+  EXPECT_THAT(search("dupre"), IsEmpty());
+
+  v1::RefreshSessionRequest refresh;
+  refresh.set_refresh_token(seeker.refresh_token);
+  v1::AuthenticateResponse rotated;
+  ASSERT_TRUE(stub_->RefreshSession(Context().get(), refresh, &rotated).ok());
+  RestartServer(/*kill=*/true);
+
+  EXPECT_THAT(search("hel"), ElementsAre("Hélène Martin"));
+  refresh.set_refresh_token(rotated.refresh_token());
+  v1::AuthenticateResponse again;
+  grpc::Status refreshed = stub_->RefreshSession(Context().get(), refresh, &again);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.error_message();
+  v1::ListSessionsRequest list;
+  list.set_person_id(seeker.person.id());
+  v1::ListSessionsResponse sessions;
+  ASSERT_TRUE(stub_->ListSessions(Context(again.access_token()).get(), list, &sessions).ok());
+  ASSERT_EQ(sessions.sessions_size(), 1);
+  EXPECT_TRUE(sessions.sessions(0).current());
+  // The token rotated before the kill is a reuse after it.
+  refresh.set_refresh_token(seeker.refresh_token);
+  EXPECT_EQ(stub_->RefreshSession(Context().get(), refresh, &again).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_P(IdentityServerTest, SigtermDrainsAndExitsCleanly) {
   SignUp(*stub_, "Jacques", "jacques@example.fr");
   EXPECT_EQ(server_->Terminate(), 0);
