@@ -61,6 +61,10 @@ class IdentityLogic {
       const Caller& caller, const v1::RevokeAllSessionsRequest& request);
   absl::StatusOr<v1::ChangePasswordResponse> ChangePassword(
       const Caller& caller, const v1::ChangePasswordRequest& request);
+  // Removes every session expired by now, so that those of people who never
+  // log in again (their device labels) are not kept for ever; returns how
+  // many. The server runs it every --session_sweep_period.
+  absl::StatusOr<int> DropExpiredSessions();
 
   absl::StatusOr<v1::Person> GetPerson(const Caller& caller, const v1::GetPersonRequest& request);
   absl::StatusOr<v1::BatchGetPersonsResponse> BatchGetPersons(

@@ -345,4 +345,30 @@ absl::StatusOr<v1::ChangePasswordResponse> IdentityLogic::ChangePassword(
   return response;
 }
 
+absl::StatusOr<int> IdentityLogic::DropExpiredSessions() {
+  constexpr int kBatch = 500;
+  int dropped = 0;
+  while (true) {
+    const absl::Time now = options_.now();
+    auto expired = store_->ExpiredSessions(now, kBatch);
+    if (!expired.ok()) return expired.status();
+    std::vector<std::string> lock_keys;
+    for (const auto& session : *expired) lock_keys.push_back("person:" + session.person_id());
+    auto guard = locks_.Lock(lock_keys);
+    IdentityWrite write;
+    int batch = 0;
+    for (const auto& listed : *expired) {
+      // Read again under the lock: gone or ended since, nothing to do.
+      auto session = store_->Session(listed.id());
+      if (!session.ok()) return session.status();
+      if (!session->has_value() || !Expired(**session, now)) continue;
+      write.DropSession(std::move(**session));
+      ++batch;
+    }
+    if (absl::Status applied = store_->Apply(write); !applied.ok()) return applied;
+    dropped += batch;
+    if (static_cast<int>(expired->size()) < kBatch || batch == 0) return dropped;
+  }
+}
+
 }  // namespace trustsphere::identity

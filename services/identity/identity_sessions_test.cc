@@ -203,6 +203,22 @@ TEST_F(IdentitySessionsTest, ASessionExpiresWhenIdleAndAtItsAbsoluteLimit) {
   EXPECT_TRUE(RevokedInLog().empty());
 }
 
+TEST_F(IdentitySessionsTest, TheSweepRemovesExpiredSessionsOfPeopleWhoNeverCameBack) {
+  const v1::Person ada = Create("ada@example.fr");
+  auto gone = LogIn("ada@example.fr", "Old phone");
+  Advance(absl::Hours(20));
+  auto kept = LogIn("ada@example.fr", "New phone");
+  ASSERT_TRUE(gone.ok() && kept.ok());
+  EXPECT_EQ(*logic_->DropExpiredSessions(), 0);
+  Advance(absl::Hours(5));  // the first is 25 hours idle, the second 5
+  EXPECT_EQ(*logic_->DropExpiredSessions(), 1);
+  EXPECT_FALSE(logic_->store().Session(gone->session_id())->has_value());
+  EXPECT_TRUE(logic_->store().Session(kept->session_id())->has_value());
+  EXPECT_EQ(logic_->store().SessionsOf(ada.id(), "", 10)->items.size(), 1u);
+  // Expiry is no revocation: its tokens expired with it.
+  EXPECT_TRUE(RevokedInLog().empty());
+}
+
 TEST_F(IdentitySessionsTest, SessionsSurviveARestart) {
   Create("ada@example.fr");
   auto login = LogIn("ada@example.fr");

@@ -160,6 +160,10 @@ class IdentityStore : public SecretKeeper, public RequestLog {
   // nullopt when absent (ended sessions are removed).
   virtual absl::StatusOr<std::optional<internal::SessionRecord>> Session(
       const std::string& id) const = 0;
+  // Sessions whose refresh token expired at or before `now`, at most
+  // `limit`, in no particular order (a sweep drops them).
+  virtual absl::StatusOr<std::vector<internal::SessionRecord>> ExpiredSessions(absl::Time now,
+                                                                               int limit) const = 0;
   // A person's sessions, newest login first, `limit` after `cursor`.
   virtual absl::StatusOr<storage::Page<internal::SessionRecord>> SessionsOf(
       const std::string& person_id, const std::string& cursor, int limit) const = 0;

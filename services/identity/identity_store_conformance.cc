@@ -376,4 +376,26 @@ TEST_P(IdentityStoreConformance, SearchWordsFollowTheRecordsAndListWordThenLonge
   EXPECT_THAT(*store_->SearchWords("jean", 10), IsEmpty());
 }
 
+TEST_P(IdentityStoreConformance, ExpiredSessionsAreFoundByTheirExpiry) {
+  internal::SessionRecord old = Session("ses_old", "prs_a", 1000);
+  old.mutable_expire_time()->set_seconds(2000);
+  internal::SessionRecord live = Session("ses_live", "prs_a", 1500);
+  live.mutable_expire_time()->set_seconds(9000);
+  IdentityWrite write;
+  write.PutSession(old);
+  write.PutSession(live);
+  Apply(write);
+  auto expired = store_->ExpiredSessions(absl::FromUnixSeconds(5000), 10);
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_THAT(SessionIds(*expired), ElementsAre("ses_old"));
+  // A refresh moves the expiry the search goes by.
+  internal::SessionRecord refreshed = old;
+  refreshed.mutable_expire_time()->set_seconds(9500);
+  IdentityWrite rotate;
+  rotate.PutSession(refreshed, old);
+  Apply(rotate);
+  EXPECT_THAT(*store_->ExpiredSessions(absl::FromUnixSeconds(5000), 10), IsEmpty());
+  EXPECT_EQ(store_->ExpiredSessions(absl::FromUnixSeconds(9999), 1)->size(), 1u);
+}
+
 }  // namespace trustsphere::identity

@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "services/common/core/log.h"
+#include "services/common/server/periodic_task.h"
 #include "services/common/server/server_main.h"
 #include "services/common/server/server_parts.h"
 #include "services/identity/identity_handlers.h"
@@ -19,6 +20,8 @@ ABSL_FLAG(absl::Duration, session_idle_ttl, absl::Hours(24 * 30),
           "A session's refresh token stops working when unused this long.");
 ABSL_FLAG(absl::Duration, session_max_ttl, absl::Hours(24 * 90),
           "A session's refresh token stops working this long after the login, used or not.");
+ABSL_FLAG(absl::Duration, session_sweep_period, absl::Hours(1),
+          "How often expired sessions are removed (those of people who never log in again).");
 ABSL_FLAG(int32_t, password_hash_memory_kib, 65536,
           "Argon2id memory per password hash, in KiB (libsodium interactive: 65536).");
 ABSL_FLAG(int32_t, password_hash_passes, 2, "Argon2id passes per password hash.");
@@ -37,9 +40,11 @@ int main(int argc, char** argv) {
   options.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
   options.session_idle_ttl = absl::GetFlag(FLAGS_session_idle_ttl);
   options.session_max_ttl = absl::GetFlag(FLAGS_session_max_ttl);
+  const absl::Duration sweep_period = absl::GetFlag(FLAGS_session_sweep_period);
   if (options.session_idle_ttl <= absl::ZeroDuration() ||
-      options.session_max_ttl <= absl::ZeroDuration()) {
-    Log(LogLevel::kError, "--session_idle_ttl and --session_max_ttl must be positive");
+      options.session_max_ttl <= absl::ZeroDuration() || sweep_period <= absl::ZeroDuration()) {
+    Log(LogLevel::kError,
+        "--session_idle_ttl, --session_max_ttl and --session_sweep_period must be positive");
     return 2;
   }
   options.password_cost.memory_bytes =
@@ -49,6 +54,7 @@ int main(int argc, char** argv) {
   ServerParts parts("trustsphere.identity.v1.IdentityService", data_dir);
   identity::IdentityHandlers handlers(&parts.runner);
   std::unique_ptr<identity::IdentityLogic> logic;
+  std::unique_ptr<PeriodicTask> session_sweeper;
 
   const int exit_code = RunServer({
       .name = "trustsphere.identity.v1.IdentityService",
@@ -89,6 +95,9 @@ int main(int argc, char** argv) {
             !followed.ok()) {
           return followed;
         }
+        session_sweeper = std::make_unique<PeriodicTask>(
+            "drop expired sessions", sweep_period,
+            [&logic]() { return logic->DropExpiredSessions().status(); });
         parts.ReclaimErasedBytes(&logic->store().admin(), reclaim_period);
         logic->OnPersonDeleted([&parts] { parts.ReclaimDue(); });
         handlers.Attach(logic.get());
@@ -105,6 +114,7 @@ int main(int argc, char** argv) {
             parts.Attach(nullptr);
             parts.deletions.reset();
             parts.StopErasure();
+            session_sweeper.reset();
             logic.reset();
           },
       .writable = [&] { return logic->store().admin().CheckWritable(); },
@@ -116,5 +126,6 @@ int main(int argc, char** argv) {
   // the reclaimer uses the logic's storage.
   parts.deletions.reset();
   parts.StopErasure();
+  session_sweeper.reset();
   return exit_code;
 }

@@ -64,9 +64,11 @@ const std::vector<storage::postgres::PgMigration>& Migrations() {
        .statements =
            {
                "CREATE TABLE identity_sessions (id bytea PRIMARY KEY, person_id bytea NOT NULL, "
-               "create_micros bigint NOT NULL, record bytea NOT NULL)",
+               "create_micros bigint NOT NULL, record bytea NOT NULL, "
+               "expire_micros bigint NOT NULL)",
                "CREATE INDEX identity_sessions_by_person ON identity_sessions "
                "(person_id, create_micros, id)",
+               "CREATE INDEX identity_sessions_by_expiry ON identity_sessions (expire_micros)",
            }},
       // The search index: a row per word of a discoverable person's name.
       {.to_version = 4,
@@ -252,12 +254,14 @@ std::vector<PgStatement> StatementsOf(const IdentityWrite& write) {
   }
   for (const auto& [session, previous] : write.sessions()) {
     write_record(previous.has_value(), "session:" + session.id(),
-                 "INSERT INTO identity_sessions VALUES ($1, $2, $3, $4) "
-                 "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-                 "INSERT INTO identity_sessions VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 "INSERT INTO identity_sessions VALUES ($1, $2, $3, $4, $5) "
+                 "ON CONFLICT (id) DO UPDATE SET record = excluded.record, "
+                 "expire_micros = excluded.expire_micros",
+                 "INSERT INTO identity_sessions VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                  {PgParam::Bytes(session.id()), PgParam::Bytes(session.person_id()),
                   PgParam::Int(UnixMicros(session.create_time())),
-                  PgParam::Bytes(session.SerializeAsString())});
+                  PgParam::Bytes(session.SerializeAsString()),
+                  PgParam::Int(UnixMicros(session.expire_time()))});
   }
   for (const auto& [tag, previous] : write.tags()) {
     write_record(previous.has_value(), absl::StrCat("tag:", tag.kind(), ":", tag.key()),
@@ -467,6 +471,13 @@ absl::StatusOr<std::optional<internal::SessionRecord>> PostgresIdentityStore::Se
     const std::string& id) const {
   return FirstOrNone<internal::SessionRecord>(
       pool_->Query("SELECT record FROM identity_sessions WHERE id = $1", {PgParam::Bytes(id)}));
+}
+
+absl::StatusOr<std::vector<internal::SessionRecord>> PostgresIdentityStore::ExpiredSessions(
+    absl::Time now, int limit) const {
+  return AllOf<internal::SessionRecord>(pool_->Query(
+      "SELECT record FROM identity_sessions WHERE expire_micros <= $1::bigint LIMIT $2::bigint",
+      {PgParam::Int(absl::ToUnixMicros(now)), PgParam::Int(limit)}));
 }
 
 absl::StatusOr<storage::Page<internal::SessionRecord>> PostgresIdentityStore::SessionsOf(

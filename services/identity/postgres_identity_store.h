@@ -49,6 +49,8 @@ class PostgresIdentityStore final : public IdentityStore {
                                                      int limit) const override;
   absl::StatusOr<std::optional<internal::SessionRecord>> Session(
       const std::string& id) const override;
+  absl::StatusOr<std::vector<internal::SessionRecord>> ExpiredSessions(absl::Time now,
+                                                                       int limit) const override;
   absl::StatusOr<storage::Page<internal::SessionRecord>> SessionsOf(const std::string& person_id,
                                                                     const std::string& cursor,
                                                                     int limit) const override;

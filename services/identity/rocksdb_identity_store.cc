@@ -182,6 +182,22 @@ absl::StatusOr<std::optional<internal::SessionRecord>> RocksDbIdentityStore::Ses
   return ParseIfPresent<internal::SessionRecord>(engine_->Get(keys::kSessions, keys::Session(id)));
 }
 
+absl::StatusOr<std::vector<internal::SessionRecord>> RocksDbIdentityStore::ExpiredSessions(
+    absl::Time now, int limit) const {
+  // The whole family: a sweep runs rarely, and a record is a few hundred
+  // bytes.
+  std::vector<internal::SessionRecord> expired;
+  absl::Status scanned = engine_->Scan(
+      keys::kSessions, {}, [&](std::string_view, std::string_view value) -> storage::Engine::Visit {
+        auto session = ParseValue<internal::SessionRecord>(value);
+        if (!session.ok()) return session.status();
+        if (FromProto(session->expire_time()) <= now) expired.push_back(std::move(*session));
+        return static_cast<int>(expired.size()) < limit;
+      });
+  if (!scanned.ok()) return scanned;
+  return expired;
+}
+
 absl::StatusOr<storage::Page<internal::SessionRecord>> RocksDbIdentityStore::SessionsOf(
     const std::string& person_id, const std::string& cursor, int limit) const {
   auto snapshot = engine_->TakeSnapshot();
