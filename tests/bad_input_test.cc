@@ -157,9 +157,9 @@ class BadInputTest : public CatalogTest {
 // Fields a request may leave out: their absence is not an error. Any other
 // field the catalog's request sets is required.
 const std::set<std::string> kOptional = {
-    "IdentityService/SearchTags prefix",
-    "IdentityService/SearchPeople organization",
-    "IdentityService/Authenticate device_label",
+    "IdentityService/SearchTags prefix",              // empty: the most used tags
+    "IdentityService/SearchPeople organization",      // empty: any organisation
+    "IdentityService/Authenticate device_label",      // empty: no label
     "IdentityService/ListIdentityChanges page_size",  // 0: the default page
 };
 
