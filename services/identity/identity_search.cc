@@ -60,6 +60,31 @@ struct Candidate {
   }
 };
 
+// A page's cursor: the last candidate shown, as
+// <match digit><stranger digit><name key size>:<name key><person id>.
+std::string CursorOf(const Candidate& last) {
+  return absl::StrCat(static_cast<int>(last.match), last.stranger ? 1 : 0, last.name_key.size(),
+                      ":", last.name_key, last.person_id);
+}
+
+std::optional<Candidate> ParseCandidate(absl::string_view cursor) {
+  if (cursor.size() < 4 || cursor[0] < '0' || cursor[0] > '2' ||
+      (cursor[1] != '0' && cursor[1] != '1')) {
+    return std::nullopt;
+  }
+  const size_t colon = cursor.find(':', 2);
+  size_t name_size = 0;
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(cursor.substr(2, colon - 2), &name_size) ||
+      name_size > cursor.size() - colon - 1) {
+    return std::nullopt;
+  }
+  return Candidate{.match = static_cast<Match>(cursor[0] - '0'),
+                   .stranger = cursor[1] == '1',
+                   .name_key = std::string(cursor.substr(colon + 1, name_size)),
+                   .person_id = std::string(cursor.substr(colon + 1 + name_size))};
+}
+
 constexpr char kSearchIndexedMarker[] = "search indexed up to";
 // Entries read of each query word before the full scan.
 constexpr int kSearchProbe = 64;
@@ -83,10 +108,13 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
       absl::StrCat("SearchPeople\n", caller.person_id, "\n", query_key, "\n", organization_key);
   auto cursor = page_tokens_.Decode(query, request.page_token());
   if (!cursor.ok()) return cursor.status();
-  size_t offset = 0;
-  if (!cursor->empty() && !absl::SimpleAtoi(*cursor, &offset)) {
-    errors.Add("page_token", "not a page of this query");
-    return errors.ToStatus();
+  std::optional<Candidate> after;
+  if (!cursor->empty()) {
+    after = ParseCandidate(*cursor);
+    if (!after) {
+      errors.Add("page_token", "not a page of this query");
+      return errors.ToStatus();
+    }
   }
 
   const std::vector<std::string> query_words = WordsOf(query_key);
@@ -138,11 +166,14 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
   }
   std::sort(candidates.begin(), candidates.end());
 
-  v1::SearchPeopleResponse response;
-  if (offset >= candidates.size()) return response;
-  const size_t end = std::min(candidates.size(), offset + page_size);
+  // Resumed after the last one shown, by rank: a page never repeats a
+  // person, and a change between pages skips only who moved up past it.
+  const auto first =
+      after ? std::upper_bound(candidates.begin(), candidates.end(), *after) : candidates.begin();
+  const auto end = candidates.end() - first > page_size ? first + page_size : candidates.end();
   std::vector<std::string> ids;
-  for (size_t i = offset; i < end; ++i) ids.push_back(candidates[i].person_id);
+  for (auto it = first; it != end; ++it) ids.push_back(it->person_id);
+  v1::SearchPeopleResponse response;
   auto records = store_->Persons(ids);
   if (!records.ok()) return records.status();
   for (const auto& record : *records) {
@@ -153,8 +184,8 @@ absl::StatusOr<v1::SearchPeopleResponse> IdentityLogic::SearchPeople(
     }
     *response.add_persons() = ShownTo(record.person(), caller);
   }
-  if (end < candidates.size()) {
-    response.set_next_page_token(page_tokens_.NextPageToken(query, absl::StrCat(end)));
+  if (end != candidates.end()) {
+    response.set_next_page_token(page_tokens_.NextPageToken(query, CursorOf(*(end - 1))));
   }
   return response;
 }

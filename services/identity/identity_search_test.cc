@@ -219,6 +219,18 @@ TEST_F(IdentitySearchTest, PagesFollowTheRankingAndOthersEmailsStayHidden) {
   } while (!request.page_token().empty());
   EXPECT_THAT(names, ElementsAre("Dupont 0", "Dupont 1", "Dupont 2", "Dupont 3", "Dupont 4"));
 
+  // Someone new ranked before the cursor between two pages shifts nothing:
+  // the next page starts after the last person shown.
+  request.clear_page_token();
+  auto page = logic_->SearchPeople(As(seeker.id()), request);
+  ASSERT_TRUE(page.ok());
+  Create("Dupont 00");
+  request.set_page_token(page->next_page_token());
+  auto next = logic_->SearchPeople(As(seeker.id()), request);
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_EQ(next->persons_size(), 2);
+  EXPECT_EQ(next->persons(0).display_name(), "Dupont 2");
+
   // A token is for its query only; a query of invisible characters only is
   // refused.
   auto first = logic_->SearchPeople(As(seeker.id()), request);
