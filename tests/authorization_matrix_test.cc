@@ -184,8 +184,8 @@ TEST_F(AuthorizationMatrixTest, EveryRpcOverItsBudgetIsRefusedAndChangesNothing)
   const World world = NewWorld();
   // Services and operators unbounded: the servers' calls to each other go on.
   std::vector<std::string> quotas = {"--quotas=on", "--privileged_quota_factor=1000000"};
-  for (const char* quota_class :
-       {"reads", "searches", "writes", "logins", "signups", "share_reads", "imports"}) {
+  for (const char* quota_class : {"reads", "searches", "writes", "logins", "signups", "share_reads",
+                                  "imports", "refreshes"}) {
     quotas.push_back(absl::StrCat("--quota_", quota_class, "=0.001:1"));
   }
   for (Server server : {Server::kRecommendations, Server::kRelationships, Server::kIdentity}) {

@@ -219,6 +219,39 @@ TEST_F(AddressQuotasTest, SignUpsAreLimitedPerAddressWhateverTheClientForwards) 
   ExpectRateLimited(login, absl::Seconds(4));
 }
 
+// Refreshes are a budget of their own: an address out of logins (an app
+// backend's, whose users log in too) goes on refreshing its sessions.
+TEST_F(AddressQuotasTest, RefreshesOutlastTheLoginBudget) {
+  auto identity = StartIdentity("identity", {"--quota_refreshes=0.25:5"});
+  ASSERT_NE(identity, nullptr);
+  auto stub = iv1::IdentityService::NewStub(identity->NewChannel());
+  ASSERT_TRUE(CreatePerson(*stub, "app@example.fr").ok());
+  std::string refresh_token;
+  grpc::Status login;
+  for (int i = 0; i < 10 && login.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED; ++i) {
+    iv1::AuthenticateRequest request;
+    request.set_email("app@example.fr");
+    request.set_password("correct horse battery staple");
+    iv1::AuthenticateResponse response;
+    login = stub->Authenticate(Context().get(), request, &response);
+    if (login.ok()) refresh_token = response.refresh_token();
+  }
+  ExpectRateLimited(login, absl::Seconds(4));
+  int refreshes = 0;
+  grpc::Status refresh;
+  for (int i = 0; i < 10; ++i) {
+    iv1::RefreshSessionRequest request;
+    request.set_refresh_token(refresh_token);
+    iv1::AuthenticateResponse response;
+    refresh = stub->RefreshSession(Context().get(), request, &response);
+    if (!refresh.ok()) break;
+    refresh_token = response.refresh_token();
+    ++refreshes;
+  }
+  EXPECT_EQ(refreshes, 5);
+  ExpectRateLimited(refresh, absl::Seconds(4));
+}
+
 TEST_F(AddressQuotasTest, BehindATrustedProxyEachForwardedAddressHasItsBudget) {
   auto identity = StartIdentity("identity", {"--trusted_proxies=127.0.0.0/8"});
   ASSERT_NE(identity, nullptr);

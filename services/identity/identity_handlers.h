@@ -16,7 +16,7 @@
 #define TRUSTSPHERE_IDENTITY_RPCS(RPC)                                                           \
   RPC(CreatePerson, v1::Person, kPublic, kBlocking, kSignups)                                    \
   RPC(Authenticate, v1::AuthenticateResponse, kPublic, kBlocking, kLogins)                       \
-  RPC(RefreshSession, v1::AuthenticateResponse, kPublic, kBlocking, kLogins)                     \
+  RPC(RefreshSession, v1::AuthenticateResponse, kPublic, kBlocking, kRefreshes)                  \
   RPC(ListSessions, v1::ListSessionsResponse, kAuthenticated, kQuickRead, kReads)                \
   RPC(RevokeSession, google::protobuf::Empty, kAuthenticated, kBlocking, kWrites)                \
   RPC(RevokeAllSessions, v1::RevokeAllSessionsResponse, kAuthenticated, kBlocking, kWrites)      \

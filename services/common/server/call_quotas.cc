@@ -47,8 +47,12 @@ ABSL_FLAG(trustsphere::QuotaRate, quota_searches, (trustsphere::QuotaRate{5, 20}
 ABSL_FLAG(trustsphere::QuotaRate, quota_writes, (trustsphere::QuotaRate{10, 50}),
           "Writes per caller.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_logins, (trustsphere::QuotaRate{1, 10}),
-          "Authenticate and RefreshSession calls per client address, ChangePassword calls per "
-          "person (each account is also throttled after failed passwords).");
+          "Authenticate calls per client address, ChangePassword calls per person (each account "
+          "is also throttled after failed passwords).");
+ABSL_FLAG(trustsphere::QuotaRate, quota_refreshes, (trustsphere::QuotaRate{20, 200}),
+          "RefreshSession calls per client address: an app backend refreshes for many people "
+          "every access token lifetime, and a refresh token cannot be guessed, so this bounds "
+          "only the work.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_signups, (trustsphere::QuotaRate{0.2, 20}),
           "CreatePerson calls per client address.");
 ABSL_FLAG(trustsphere::QuotaRate, quota_share_reads, (trustsphere::QuotaRate{2, 20}),
@@ -82,6 +86,7 @@ std::unique_ptr<CallQuotas> CallQuotasFromFlags() {
   set(QuotaClass::kSignups, absl::GetFlag(FLAGS_quota_signups));
   set(QuotaClass::kShareReads, absl::GetFlag(FLAGS_quota_share_reads));
   set(QuotaClass::kImports, absl::GetFlag(FLAGS_quota_imports));
+  set(QuotaClass::kRefreshes, absl::GetFlag(FLAGS_quota_refreshes));
   options.privileged_factor = absl::GetFlag(FLAGS_privileged_quota_factor);
   if (!(options.privileged_factor >= 1)) {
     std::fprintf(stderr, "--privileged_quota_factor must be at least 1\n");

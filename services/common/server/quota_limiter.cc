@@ -26,6 +26,8 @@ const char* QuotaClassName(QuotaClass quota_class) {
       return "share_reads";
     case QuotaClass::kImports:
       return "imports";
+    case QuotaClass::kRefreshes:
+      return "refreshes";
   }
   return "unknown";
 }

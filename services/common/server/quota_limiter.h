@@ -29,12 +29,13 @@ enum class QuotaClass : int {
   kReads = 0,   // point reads and short lists of local storage
   kSearches,    // graph walks and searches (FindVouchers, SearchTags, ...)
   kWrites,      // anything that writes
-  kLogins,      // Authenticate, RefreshSession by client address; ChangePassword
+  kLogins,      // Authenticate by client address; ChangePassword per person
   kSignups,     // CreatePerson, by client address
   kShareReads,  // GetSharedDossier by share token, by client address
   kImports,     // operators' bulk import streams, per stream
+  kRefreshes,   // RefreshSession, by client address
 };
-inline constexpr int kQuotaClassCount = 7;
+inline constexpr int kQuotaClassCount = 8;
 
 // The flag-name spelling of a class ("reads", "share_reads", ...).
 const char* QuotaClassName(QuotaClass quota_class);
