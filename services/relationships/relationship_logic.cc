@@ -111,6 +111,10 @@ absl::StatusOr<v1::TrustStatement> RelationshipLogic::PutTrustAttempt(
   const std::string& truster_id = caller.person_id;
   const std::string& trustee_id = normalized->trustee_id();
   auto pass = erasures_.Enter({truster_id, trustee_id});
+  if (!pass.ok() && erasures_.Closed(trustee_id)) {
+    // As identity's facts answer once they learn of the deletion.
+    return absl::NotFoundError("statement.trustee_id: the person does not exist or was deleted");
+  }
   if (!pass.ok()) return pass.status();
   auto guard = LockPair(truster_id, trustee_id);
   auto reader = store_->Latest();

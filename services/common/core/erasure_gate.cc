@@ -20,6 +20,11 @@ absl::StatusOr<ErasureGate::Pass> ErasureGate::Enter(absl::Span<const absl::stri
   return pass;
 }
 
+bool ErasureGate::Closed(absl::string_view person) {
+  absl::MutexLock lock(&erased_mu_);
+  return erased_.contains(person);
+}
+
 void ErasureGate::Close(const std::string& person) {
   {
     absl::MutexLock lock(&erased_mu_);

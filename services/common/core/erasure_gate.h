@@ -43,6 +43,9 @@ class ErasureGate {
   // Marks the person erased and returns once no write that could have
   // missed the mark is still running.
   void Close(const std::string& person);
+  // Whether Close was called for the person (which of a refused pass's
+  // people it was, for an answer that names the field).
+  bool Closed(absl::string_view person);
 
  private:
   // Held shared by each pass, briefly exclusive by Close.
