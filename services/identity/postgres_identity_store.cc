@@ -118,6 +118,44 @@ absl::StatusOr<std::optional<ParsedCursor>> ParseOrderedCursor(const std::string
   return std::optional<ParsedCursor>(std::move(parsed));
 }
 
+// One page of a person's rows of `table`, newest first by (`order_column`,
+// id), `limit` after `cursor`: positions by start month, sessions by login.
+// One more row than the page tells whether a next page exists.
+template <typename Record>
+absl::StatusOr<storage::Page<Record>> NewestFirst(storage::postgres::PgPool& pool,
+                                                  absl::string_view table,
+                                                  absl::string_view order_column,
+                                                  absl::string_view order_type,
+                                                  const std::string& person_id,
+                                                  const std::string& cursor, int limit) {
+  auto after = ParseOrderedCursor(cursor);
+  if (!after.ok()) return after.status();
+  std::vector<PgParam> params = {PgParam::Bytes(person_id), PgParam::Int(limit + 1)};
+  std::string sql = absl::StrCat("SELECT ", order_column, "::text, id, record FROM ", table,
+                                 " WHERE person_id = $1");
+  if (*after) {
+    absl::StrAppend(&sql, " AND (", order_column, ", id) < ($3::", order_type, ", $4)");
+    params.push_back(PgParam::Int((*after)->order));
+    params.push_back(PgParam::Bytes((*after)->id));
+  }
+  absl::StrAppend(&sql, " ORDER BY ", order_column, " DESC, id DESC LIMIT $2::bigint");
+  auto rows = pool.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  storage::Page<Record> page;
+  std::string last;
+  for (int row = 0; row < rows->rows(); ++row) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = last;
+      break;
+    }
+    last = OrderedCursor(rows->Value(row, 0), rows->Value(row, 1));
+    auto record = ParseValue<Record>(rows->Value(row, 2));
+    if (!record.ok()) return record.status();
+    page.items.push_back(std::move(*record));
+  }
+  return page;
+}
+
 int StartMonth(const v1::Position& position) { return MonthIndex(position.period().start()); }
 int EndMonth(const v1::Position& position) {
   return position.period().has_end() ? MonthIndex(position.period().end()) : 0;
@@ -359,34 +397,8 @@ absl::StatusOr<std::vector<v1::Position>> PostgresIdentityStore::Positions(
 
 absl::StatusOr<storage::Page<v1::Position>> PostgresIdentityStore::PositionsOf(
     const std::string& person_id, const std::string& cursor, int limit) const {
-  auto after = ParseOrderedCursor(cursor);
-  if (!after.ok()) return after.status();
-  // Newest first: (start month, id) descending; one more row than the page
-  // tells whether a next page exists.
-  std::vector<PgParam> params = {PgParam::Bytes(person_id), PgParam::Int(limit + 1)};
-  std::string sql =
-      "SELECT start_month::text, id, record FROM identity_positions WHERE person_id = $1";
-  if (*after) {
-    sql += " AND (start_month, id) < ($3::integer, $4)";
-    params.push_back(PgParam::Int((*after)->order));
-    params.push_back(PgParam::Bytes((*after)->id));
-  }
-  sql += " ORDER BY start_month DESC, id DESC LIMIT $2::bigint";
-  auto rows = pool_->Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  storage::Page<v1::Position> page;
-  std::string last;
-  for (int row = 0; row < rows->rows(); ++row) {
-    if (static_cast<int>(page.items.size()) == limit) {
-      page.next_cursor = last;
-      break;
-    }
-    last = OrderedCursor(rows->Value(row, 0), rows->Value(row, 1));
-    auto position = ParseValue<v1::Position>(rows->Value(row, 2));
-    if (!position.ok()) return position.status();
-    page.items.push_back(std::move(*position));
-  }
-  return page;
+  return NewestFirst<v1::Position>(*pool_, "identity_positions", "start_month", "integer",
+                                   person_id, cursor, limit);
 }
 
 absl::StatusOr<int> PostgresIdentityStore::CountPositions(const std::string& person_id,
@@ -482,35 +494,8 @@ absl::StatusOr<std::vector<internal::SessionRecord>> PostgresIdentityStore::Expi
 
 absl::StatusOr<storage::Page<internal::SessionRecord>> PostgresIdentityStore::SessionsOf(
     const std::string& person_id, const std::string& cursor, int limit) const {
-  auto after = ParseOrderedCursor(cursor);
-  if (!after.ok()) return after.status();
-  // Newest login first; one more row than the page tells whether a next
-  // page exists.
-  std::vector<PgParam> params = {PgParam::Bytes(person_id), PgParam::Int(limit + 1)};
-  std::string sql =
-      "SELECT create_micros::text, id, record FROM identity_sessions "
-      "WHERE person_id = $1";
-  if (*after) {
-    sql += " AND (create_micros, id) < ($3::bigint, $4)";
-    params.push_back(PgParam::Int((*after)->order));
-    params.push_back(PgParam::Bytes((*after)->id));
-  }
-  sql += " ORDER BY create_micros DESC, id DESC LIMIT $2::bigint";
-  auto rows = pool_->Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  storage::Page<internal::SessionRecord> page;
-  std::string last;
-  for (int row = 0; row < rows->rows(); ++row) {
-    if (static_cast<int>(page.items.size()) == limit) {
-      page.next_cursor = last;
-      break;
-    }
-    last = OrderedCursor(rows->Value(row, 0), rows->Value(row, 1));
-    auto session = ParseValue<internal::SessionRecord>(rows->Value(row, 2));
-    if (!session.ok()) return session.status();
-    page.items.push_back(std::move(*session));
-  }
-  return page;
+  return NewestFirst<internal::SessionRecord>(*pool_, "identity_sessions", "create_micros",
+                                              "bigint", person_id, cursor, limit);
 }
 
 absl::StatusOr<std::optional<v1::Tag>> PostgresIdentityStore::Tag(common::v1::FacetKind kind,
